@@ -1,0 +1,69 @@
+//! `fhc check`: exit 0 without errors, 1 with errors, 2 on usage or I/O problems.
+
+use crate::OutputFormat;
+use fhc_lang::LineIndex;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+pub const DEFAULT_CONFIG: &str = "/etc/firehol/firehol.conf";
+
+/// Reads a file argument (`-` is standard input), naming it as diagnostics will.
+pub fn read_input(arg: &str) -> Result<(String, String), String> {
+    if arg == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
+        Ok(("<stdin>".to_string(), decode(buf)))
+    } else {
+        let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+        Ok((arg.to_string(), decode(bytes)))
+    }
+}
+
+/// Invalid UTF-8 is replaced rather than refused: a firewall config with a Latin-1 comment must
+/// still be checked.
+fn decode(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+pub fn run(files: &[String], format: OutputFormat) -> ExitCode {
+    let files: Vec<String> = if files.is_empty() { vec![DEFAULT_CONFIG.to_string()] } else { files.to_vec() };
+    let mut any_error = false;
+    let mut io_error = false;
+    let mut json = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for arg in &files {
+        let (name, text) = match read_input(arg) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("fhc: {e}");
+                io_error = true;
+                continue;
+            }
+        };
+        let analysis = fhc_lang::analyze(&text);
+        any_error |= analysis.has_errors();
+        match format {
+            OutputFormat::Human => {
+                let out = fhc_lang::render::render(&analysis.diagnostics, &name, &text, color);
+                eprint!("{out}");
+            }
+            OutputFormat::Json => {
+                let index = LineIndex::new(&text);
+                for d in &analysis.diagnostics {
+                    json.push(serde_json::to_value(d.to_json(&name, &index, &text)).expect("diagnostics serialise"));
+                }
+            }
+        }
+    }
+    if let OutputFormat::Json = format {
+        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&json).expect("json"));
+    }
+    if io_error {
+        ExitCode::from(2)
+    } else if any_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

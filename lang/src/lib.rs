@@ -1,0 +1,36 @@
+//! fhc-lang: the FireHOL configuration language as a pure library.
+//!
+//! Front doors: [`analyze`] (text to tree and diagnostics). Everything else (CLI, LSP) is a thin
+//! consumer of these.
+
+pub mod codes;
+pub mod diag;
+pub mod render;
+pub mod span;
+pub mod syntax;
+
+pub use codes::Code;
+pub use diag::{Diagnostic, Fix, Label, Severity, TextEdit};
+pub use span::{LineIndex, Span};
+
+/// Everything fhc knows about one file.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub parse: syntax::Parse,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and checks a configuration. Pure: the same text always gives the same analysis.
+pub fn analyze(text: &str) -> Analysis {
+    let parse = syntax::parse(text);
+    let mut diagnostics = parse.errors.clone();
+    diagnostics.extend(syntax::validate::validate(text, &parse));
+    diag::sort(&mut diagnostics);
+    Analysis { parse, diagnostics }
+}

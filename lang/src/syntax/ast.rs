@@ -1,0 +1,324 @@
+//! The typed syntax tree. It is flat (a list of statements in source order) because FireHOL's
+//! sections have no delimiters: which statements belong to which `interface`/`router` is a
+//! semantic fact the model computes, and the formatter needs the source order anyway.
+//!
+//! Every node carries its byte span; optional fields are `None` when the source omits them, so the
+//! tree exists even for broken input and the checks can say exactly what is missing.
+
+pub use super::keywords::{Arity, Cmd, Family, ParamKind};
+pub use super::words::{Op, Word};
+use crate::span::Span;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceFile {
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stmt {
+    pub span: Span,
+    /// Shell keywords in front of the command (`then`, `else`, `do`) that fhc ignores.
+    pub lead: Vec<Word>,
+    pub kind: StmtKind,
+    /// Redirections (`> file`) attached to the statement.
+    pub redirects: Vec<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StmtKind {
+    Command(Command),
+    /// One or more `NAME=value` words on a line.
+    Assignment(Vec<Assignment>),
+    Unknown(UnknownCommand),
+    Unset(Vec<Word>),
+    Shell(ShellStmt),
+    /// Only shell keywords (`then`, `fi`, `done`, `}` ...): structure without meaning for fhc.
+    Empty,
+    /// The parser could not make sense of the statement; a diagnostic says why.
+    Error,
+}
+
+/// Shell code outside the subset fhc evaluates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShellStmt {
+    /// `if`, `while`, `for`, `case`, `function` ... headers (the keyword, then the rest).
+    Compound { keyword: Word, rest: Vec<Word> },
+    /// `name() {`
+    FunctionDef { name: Word },
+    /// `a && b`, `a || b`, `a | b`, `a &`: the operators and the statements they join.
+    List { ops: Vec<(Op, Span)>, items: Vec<Stmt> },
+    /// `( ... )`
+    Subshell,
+    /// A `case` pattern line (`a|b)`).
+    CasePattern,
+    /// `source FILE` or `. FILE`
+    Source { keyword: Word, args: Vec<Word> },
+    /// A builtin or utility (`test`, `echo`, ...).
+    Builtin { name: Word, args: Vec<Word> },
+}
+
+/// `NAME=value` (also `export NAME=value`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    pub name: String,
+    pub name_span: Span,
+    /// The value as a word (spans point into the original assignment word); `None` for `NAME=`.
+    pub value: Option<Word>,
+    pub export: bool,
+    /// `NAME=( ... )`: a bash array (unsupported).
+    pub array: Option<Span>,
+}
+
+/// The family a command runs in, and where that was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FamilySel {
+    pub family: Family,
+    pub span: Span,
+    /// True for `ipv4 cmd`, false for `cmd4`.
+    pub prefix: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    pub span: Span,
+    pub family: Option<FamilySel>,
+    /// The command word as written (`synproxy4`, `server`, ...).
+    pub name: Word,
+    pub cmd: Cmd,
+    pub kind: CommandKind,
+    /// Words after the last argument the command takes.
+    pub extra: Vec<Word>,
+}
+
+/// A parameter keyword, its optional negation and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub span: Span,
+    pub keyword: Word,
+    /// `None` for a word that is not a parameter keyword.
+    pub kind: Option<ParamKind>,
+    /// The span of `not` / `!` when negated.
+    pub not: Option<Span>,
+    pub values: Vec<Word>,
+    /// How many values the keyword needs but did not get.
+    pub missing: usize,
+}
+
+impl Param {
+    /// The first value, if any.
+    pub fn value(&self) -> Option<&Word> {
+        self.values.first()
+    }
+}
+
+/// A verdict of `server`/`client`/`route`/`policy`, with its `with ...` clause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleAction {
+    pub span: Span,
+    pub verb: Word,
+    pub with: Option<WithClause>,
+}
+
+/// `with tcp-reset`, `with limit 10/sec 100 overflow drop`, `with knock NAME` ...
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WithClause {
+    pub span: Span,
+    pub with: Word,
+    pub args: Vec<Word>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Server,
+    Client,
+    Route,
+}
+
+/// `server custom NAME "PROTO/PORTS" "CLIENT PORTS" ...`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomService {
+    pub name: Option<Word>,
+    pub server_ports: Option<Word>,
+    pub client_ports: Option<Word>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceCmd {
+    pub role: Role,
+    pub services: Option<Word>,
+    pub custom: Option<CustomService>,
+    /// The NAME of `server anystateless NAME ...`.
+    pub anystateless_name: Option<Word>,
+    pub action: Option<RuleAction>,
+    pub params: Vec<Param>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynproxyVerb {
+    Accept,
+    Drop,
+    Reject,
+    Dnat,
+    Redirect,
+    Action,
+}
+
+impl SynproxyVerb {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "accept" => Self::Accept,
+            "drop" => Self::Drop,
+            "reject" => Self::Reject,
+            "dnat" => Self::Dnat,
+            "redirect" => Self::Redirect,
+            "action" => Self::Action,
+            _ => return None,
+        })
+    }
+}
+
+/// What a synproxy does with the connection once the handshake is done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynproxyAction {
+    pub span: Span,
+    pub verb_word: Word,
+    pub verb: SynproxyVerb,
+    /// `to` after dnat/redirect.
+    pub to: Option<Span>,
+    /// The dnat targets, redirect port or action name.
+    pub target: Option<Word>,
+    pub nat_options: Vec<NatOption>,
+    /// Rule parameters applied to the final SYNPROXY->server rule (`loglimit`, `connlimit` ...).
+    pub params: Vec<Param>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynproxyCmd {
+    pub types: Option<Word>,
+    pub params: Vec<Param>,
+    pub action: Option<SynproxyAction>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NatOptionKind {
+    Random,
+    Persistent,
+    Id,
+    At,
+    Name,
+    ToPorts,
+}
+
+/// An option of the NAT helpers: `random`, `persistent`, `id ID`, `at CHAIN`, `name N`, `to-ports P`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NatOption {
+    pub span: Span,
+    pub kind: NatOptionKind,
+    pub value: Option<Word>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NatCmd {
+    /// For `nat`: `to-destination`, `to-source` or `redirect-to`.
+    pub mode: Option<Word>,
+    pub to: Option<Span>,
+    pub targets: Option<Word>,
+    pub options: Vec<NatOption>,
+    pub params: Vec<Param>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionStep {
+    pub span: Span,
+    /// `chain`, `action`, `rule`, `iptrap`, `ipuntrap`, `sockets_suspects_trap` (or something else).
+    pub kind: Word,
+    /// Positional arguments before the rule parameters.
+    pub args: Vec<Word>,
+    pub params: Vec<Param>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionDef {
+    pub name: Option<Word>,
+    pub table: Option<Word>,
+    pub steps: Vec<ActionStep>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommandKind {
+    Version { number: Option<Word> },
+    Interface { ifaces: Option<Word>, name: Option<Word>, params: Vec<Param> },
+    Router { name: Option<Word>, params: Vec<Param> },
+    /// `group with|start|begin [params]`
+    GroupStart { verb: Word, params: Vec<Param> },
+    /// `group end|stop|close`
+    GroupEnd { verb: Word },
+    /// `group` without a verb.
+    GroupBare,
+    Policy { action: Option<RuleAction> },
+    Protection { reverse: Option<Span>, args: Vec<Word>, params: Vec<Param> },
+    Service(ServiceCmd),
+    Synproxy(SynproxyCmd),
+    Nat(NatCmd),
+    Masquerade { reverse: Option<Span>, ifaces: Option<Word>, options: Vec<NatOption>, params: Vec<Param> },
+    TransparentProxy { ports: Option<Word>, redirect_port: Option<Word>, user: Option<Word>, params: Vec<Param> },
+    TransparentSquid { redirect_port: Option<Word>, user: Option<Word>, params: Vec<Param> },
+    Tproxy { ports: Option<Word>, port: Option<Word>, ip: Option<Word>, params: Vec<Param> },
+    Action(ActionDef),
+    /// `mark`, `connmark`, `custommark`, `classify`, `tos`, `dscp`, `tosfix`: a value, an optional
+    /// list of chains (`pre,in,out,pass,post`) and rule parameters.
+    Mangle { args: Vec<Word>, chains: Option<Word>, params: Vec<Param> },
+    Tcpmss { mss: Option<Word>, ifaces: Option<Word> },
+    /// Commands whose arguments fhc keeps as words (blacklist, iptrap, ipset, mac, cthelper,
+    /// docker_bridge, markdef, ...).
+    Args { args: Vec<Word>, params: Vec<Param> },
+    /// `log "text" [params]` / `loglimit "text" [params]` helper form.
+    LogHelper { text: Option<Word>, params: Vec<Param> },
+    Passthrough { args: Vec<Word> },
+}
+
+/// A word in command position that is neither a FireHOL command nor shell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownCommand {
+    pub name: Word,
+    pub args: Vec<Word>,
+}
+
+impl Stmt {
+    pub fn command(&self) -> Option<&Command> {
+        match &self.kind {
+            StmtKind::Command(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl Command {
+    /// All rule parameters of the command, wherever they sit in its syntax.
+    pub fn params(&self) -> Vec<&Param> {
+        match &self.kind {
+            CommandKind::Interface { params, .. }
+            | CommandKind::Router { params, .. }
+            | CommandKind::GroupStart { params, .. }
+            | CommandKind::Protection { params, .. }
+            | CommandKind::Masquerade { params, .. }
+            | CommandKind::TransparentProxy { params, .. }
+            | CommandKind::TransparentSquid { params, .. }
+            | CommandKind::Tproxy { params, .. }
+            | CommandKind::Mangle { params, .. }
+            | CommandKind::Args { params, .. }
+            | CommandKind::LogHelper { params, .. } => params.iter().collect(),
+            CommandKind::Service(s) => s.params.iter().collect(),
+            CommandKind::Nat(n) => n.params.iter().collect(),
+            CommandKind::Synproxy(s) => {
+                let mut v: Vec<&Param> = s.params.iter().collect();
+                if let Some(a) = &s.action {
+                    v.extend(a.params.iter());
+                }
+                v
+            }
+            CommandKind::Action(a) => a.steps.iter().flat_map(|s| s.params.iter()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The syntax layer: text to a typed tree. It knows nothing of sections, services or nftables.
+
+pub mod ast;
+pub mod keywords;
+pub mod lexer;
+pub mod parser;
+pub mod validate;
+pub mod words;
+
+pub use parser::{Parse, parse};

@@ -1,0 +1,404 @@
+//! Shell words: adjacent lexer tokens glued into the words bash would pass to a FireHOL function.
+//!
+//! `src"1.2.3.4 "$X` is one word of three parts. Keeping the parts (instead of a flat string) lets
+//! the model expand variables later while every part keeps its own span, so a diagnostic about
+//! `$X` points at `$X`.
+
+use super::lexer::{HashKind, RawTok};
+use crate::span::Span;
+
+/// Why a part of a word cannot be evaluated statically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opaque {
+    /// `$(...)` or `` `...` ``
+    CommandSubstitution,
+    /// `$1`, `$@`, `$#`, `$?` ...
+    SpecialParameter,
+    /// `${x:-y}`, `${x//,/ }`, `${#x}` ...
+    ComplexExpansion,
+    /// `${arr[@]}`
+    ArrayExpansion,
+}
+
+/// A piece of a double-quoted string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DqPart {
+    Text(String, Span),
+    Var(String, Span),
+    Opaque(Opaque, Span),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartKind {
+    /// Unquoted text (escapes already resolved).
+    Literal(String),
+    SingleQuoted(String),
+    DoubleQuoted(Vec<DqPart>),
+    /// `$NAME` or `${NAME}`.
+    Var(String),
+    Opaque(Opaque),
+    /// A quote that is not closed on its line; the content is kept as text.
+    Unterminated(String),
+    /// A character the lexer could not classify.
+    Invalid(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordPart {
+    pub span: Span,
+    pub kind: PartKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    pub span: Span,
+    pub parts: Vec<WordPart>,
+    /// The word's value when it has no expansions (quotes removed), computed once because the
+    /// parser asks for it many times.
+    lit: Option<String>,
+}
+
+impl Word {
+    pub fn new(span: Span, parts: Vec<WordPart>) -> Self {
+        let lit = literal_of(&parts);
+        Word { span, parts, lit }
+    }
+
+    /// The value of a word without expansions.
+    pub fn literal(&self) -> Option<&str> {
+        self.lit.as_deref()
+    }
+
+    /// True when the word's value equals `s` (case-sensitive).
+    pub fn is(&self, s: &str) -> bool {
+        self.lit.as_deref() == Some(s)
+    }
+
+    /// True when the word's value equals `s` ignoring ASCII case.
+    pub fn is_ci(&self, s: &str) -> bool {
+        self.lit.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(s))
+    }
+
+    /// True when any part is quoted (a quoted word is never a keyword for the rule parser).
+    pub fn is_quoted(&self) -> bool {
+        self.parts.iter().any(|p| {
+            matches!(p.kind, PartKind::SingleQuoted(_) | PartKind::DoubleQuoted(_) | PartKind::Unterminated(_))
+        })
+    }
+
+    /// A bare (unquoted, unexpanded) word's text: what bash would recognise as a reserved word.
+    pub fn bare(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [WordPart { kind: PartKind::Literal(s), .. }] => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Variables referenced by this word, with their spans.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.parts.iter().flat_map(|p| {
+            let v: Vec<(&str, Span)> = match &p.kind {
+                PartKind::Var(n) => vec![(n.as_str(), p.span)],
+                PartKind::DoubleQuoted(dq) => dq
+                    .iter()
+                    .filter_map(|d| match d {
+                        DqPart::Var(n, s) => Some((n.as_str(), *s)),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            v
+        })
+    }
+
+    /// Parts that cannot be evaluated statically, with their spans.
+    pub fn opaque_parts(&self) -> Vec<(Opaque, Span)> {
+        let mut out = Vec::new();
+        for p in &self.parts {
+            match &p.kind {
+                PartKind::Opaque(o) => out.push((*o, p.span)),
+                PartKind::DoubleQuoted(dq) => {
+                    out.extend(dq.iter().filter_map(|d| match d {
+                        DqPart::Opaque(o, s) => Some((*o, *s)),
+                        _ => None,
+                    }))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn literal_of(parts: &[WordPart]) -> Option<String> {
+    let mut out = String::new();
+    for p in parts {
+        match &p.kind {
+            PartKind::Literal(s) | PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
+                out.push_str(s)
+            }
+            PartKind::DoubleQuoted(dq) => {
+                for d in dq {
+                    match d {
+                        DqPart::Text(t, _) => out.push_str(t),
+                        _ => return None,
+                    }
+                }
+            }
+            PartKind::Var(_) | PartKind::Opaque(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Operators and separators between words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Newline,
+    Semi,
+    DoubleSemi,
+    AndIf,
+    OrIf,
+    Pipe,
+    Amp,
+    LParen,
+    RParen,
+    Redirect,
+}
+
+/// What the parser sees: words and operators, trivia removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Word(Word),
+    Op(Op, Span),
+}
+
+impl Piece {
+    pub fn span(&self) -> Span {
+        match self {
+            Piece::Word(w) => w.span,
+            Piece::Op(_, s) => *s,
+        }
+    }
+}
+
+/// Glues tokens into words and operators.
+pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut parts: Vec<WordPart> = Vec::new();
+    let flush = |parts: &mut Vec<WordPart>, out: &mut Vec<Piece>| {
+        if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
+            let span = Span::new(first.span.start, last.span.end);
+            out.push(Piece::Word(Word::new(span, std::mem::take(parts))));
+        }
+    };
+    for &(tok, span) in tokens {
+        let s = &text[span.range()];
+        if tok.is_word_part() {
+            parts.push(WordPart { span, kind: part_kind(tok, s, span) });
+            continue;
+        }
+        flush(&mut parts, &mut out);
+        let op = match tok {
+            RawTok::Newline => Op::Newline,
+            RawTok::Semi => Op::Semi,
+            RawTok::DoubleSemi => Op::DoubleSemi,
+            RawTok::AndIf => Op::AndIf,
+            RawTok::OrIf => Op::OrIf,
+            RawTok::Pipe => Op::Pipe,
+            RawTok::Amp => Op::Amp,
+            RawTok::LParen => Op::LParen,
+            RawTok::RParen => Op::RParen,
+            RawTok::Redirect => Op::Redirect,
+            _ => continue, // trivia
+        };
+        out.push(Piece::Op(op, span));
+    }
+    flush(&mut parts, &mut out);
+    out
+}
+
+fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
+    match tok {
+        RawTok::Bare | RawTok::Hash(HashKind::Literal) | RawTok::Dollar => PartKind::Literal(s.to_string()),
+        RawTok::Escape => PartKind::Literal(s[1..].to_string()),
+        RawTok::SingleQuoted => PartKind::SingleQuoted(s[1..s.len() - 1].to_string()),
+        RawTok::UnterminatedSingle | RawTok::UnterminatedDouble => PartKind::Unterminated(s[1..].to_string()),
+        RawTok::DoubleQuoted => PartKind::DoubleQuoted(double_quoted(&s[1..s.len() - 1], span.start + 1)),
+        RawTok::Var => PartKind::Var(s[1..].to_string()),
+        RawTok::BracedVar => braced(&s[2..s.len() - 1]),
+        RawTok::SpecialVar => PartKind::Opaque(Opaque::SpecialParameter),
+        RawTok::CommandSubst | RawTok::Backtick => PartKind::Opaque(Opaque::CommandSubstitution),
+        _ => PartKind::Invalid(s.to_string()),
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `${...}` contents.
+fn braced(inner: &str) -> PartKind {
+    if is_name(inner) {
+        PartKind::Var(inner.to_string())
+    } else if inner.contains('[') {
+        PartKind::Opaque(Opaque::ArrayExpansion)
+    } else if inner.chars().all(|c| c.is_ascii_digit()) {
+        PartKind::Opaque(Opaque::SpecialParameter)
+    } else {
+        PartKind::Opaque(Opaque::ComplexExpansion)
+    }
+}
+
+/// Splits the inside of a double-quoted string (starting at byte `base`) into text and expansions,
+/// applying bash's escape rules for double quotes.
+fn double_quoted(inner: &str, base: usize) -> Vec<DqPart> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut text_start = 0;
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    let flush_text = |text: &mut String, start: usize, end: usize, out: &mut Vec<DqPart>| {
+        if !text.is_empty() || start < end {
+            out.push(DqPart::Text(std::mem::take(text), Span::new(base + start, base + end)));
+        }
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\\' && i + 1 < bytes.len() {
+            let n = bytes[i + 1];
+            match n {
+                b'$' | b'`' | b'"' | b'\\' => {
+                    text.push(n as char);
+                    i += 2;
+                }
+                b'\n' => i += 2,
+                _ => {
+                    text.push('\\');
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if c == b'$' || c == b'`' {
+            let (len, part) = dq_expansion(&inner[i..]);
+            if let Some(kind) = part {
+                flush_text(&mut text, text_start, i, &mut out);
+                let span = Span::new(base + i, base + i + len);
+                out.push(match kind {
+                    Ok(name) => DqPart::Var(name, span),
+                    Err(o) => DqPart::Opaque(o, span),
+                });
+                i += len;
+                text_start = i;
+                continue;
+            }
+        }
+        let ch = inner[i..].chars().next().unwrap_or('\u{fffd}');
+        text.push(ch);
+        i += ch.len_utf8();
+    }
+    flush_text(&mut text, text_start, i, &mut out);
+    out
+}
+
+/// Recognises an expansion at the start of `s` (which begins with `$` or a backtick).
+fn dq_expansion(s: &str) -> (usize, Option<Result<String, Opaque>>) {
+    let b = s.as_bytes();
+    if b[0] == b'`' {
+        let end = s[1..].find('`').map(|e| e + 2).unwrap_or(s.len());
+        return (end, Some(Err(Opaque::CommandSubstitution)));
+    }
+    match b.get(1) {
+        Some(b'{') => match s.find('}') {
+            Some(e) => match braced(&s[2..e]) {
+                PartKind::Var(n) => (e + 1, Some(Ok(n))),
+                PartKind::Opaque(o) => (e + 1, Some(Err(o))),
+                _ => (e + 1, Some(Err(Opaque::ComplexExpansion))),
+            },
+            None => (s.len(), Some(Err(Opaque::ComplexExpansion))),
+        },
+        Some(b'(') => {
+            let mut depth = 0;
+            let mut end = s.len();
+            for (i, c) in s.char_indices().skip(1) {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (end, Some(Err(Opaque::CommandSubstitution)))
+        }
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+            let len = 1 + s[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len() - 1);
+            (len, Some(Ok(s[1..len].to_string())))
+        }
+        Some(c) if c.is_ascii_digit() || b"@#?*!$-".contains(c) => (2, Some(Err(Opaque::SpecialParameter))),
+        _ => (1, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::lexer::lex;
+
+    fn words(text: &str) -> Vec<Piece> {
+        assemble(text, &lex(text))
+    }
+
+    #[test]
+    fn adjacent_parts_form_one_word() {
+        let p = words("src\"1 2\"'x'$Y z");
+        assert_eq!(p.len(), 2);
+        let Piece::Word(w) = &p[0] else { panic!() };
+        assert_eq!(w.parts.len(), 4);
+        assert_eq!(w.literal(), None);
+        assert_eq!(w.vars().collect::<Vec<_>>(), vec![("Y", Span::new(11, 13))]);
+        let Piece::Word(z) = &p[1] else { panic!() };
+        assert_eq!(z.literal(), Some("z"));
+    }
+
+    #[test]
+    fn double_quote_expansions_keep_spans() {
+        let text = r#""a $B ${C} \$d $(e) ${f[@]} $1""#;
+        let Piece::Word(w) = &words(text)[0] else { panic!() };
+        let PartKind::DoubleQuoted(dq) = &w.parts[0].kind else { panic!() };
+        let vars: Vec<_> = w.vars().map(|(n, s)| (n, &text[s.range()])).collect();
+        assert_eq!(vars, vec![("B", "$B"), ("C", "${C}")]);
+        let opaque: Vec<_> = w.opaque_parts().into_iter().map(|(o, s)| (o, &text[s.range()])).collect();
+        assert_eq!(
+            opaque,
+            vec![
+                (Opaque::CommandSubstitution, "$(e)"),
+                (Opaque::ArrayExpansion, "${f[@]}"),
+                (Opaque::SpecialParameter, "$1")
+            ]
+        );
+        assert!(dq.iter().any(|d| matches!(d, DqPart::Text(t, _) if t == " $d ")));
+    }
+
+    #[test]
+    fn literal_removes_quotes_and_escapes() {
+        let Piece::Word(w) = &words(r#"a\ b"c d"'e'"#)[0] else { panic!() };
+        assert_eq!(w.literal(), Some("a bc de"));
+        assert!(w.is_quoted());
+    }
+
+    #[test]
+    fn operators_separate_words() {
+        let p = words("a;b&&c");
+        assert!(matches!(p[1], Piece::Op(Op::Semi, _)));
+        assert!(matches!(p[3], Piece::Op(Op::AndIf, _)));
+        assert_eq!(p.len(), 5);
+    }
+}
