@@ -1,0 +1,87 @@
+//! `fhc check` as a process: exit codes, stdin, JSON shape.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn fhc(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fhc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fhc");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn temp(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("fhc-check-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn clean_file_exits_zero() {
+    let p = temp("ok.conf", "version 6\ninterface eth0 lan\n    server ssh accept\n");
+    let (code, out, err) = fhc(&["check", p.to_str().unwrap()], None);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+}
+
+#[test]
+fn errors_exit_one_and_render() {
+    let (code, _, err) = fhc(&["check", "-"], Some("interfce eth0 lan\n"));
+    assert_eq!(code, 1);
+    assert!(err.contains("[E0007] Error: unknown command `interfce`"), "{err}");
+    assert!(err.contains("<stdin>:1:1"), "{err}");
+    assert!(err.contains("did you mean `interface`?"), "{err}");
+    assert!(!err.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_two() {
+    assert_eq!(fhc(&["check", "/nonexistent/firehol.conf"], None).0, 2);
+    assert_eq!(fhc(&["check", "--format", "yaml", "-"], Some("")).0, 2);
+    assert_eq!(fhc(&["frobnicate"], None).0, 2);
+}
+
+#[test]
+fn json_format() {
+    let text = "# é\ninterface eth0 lan sorce 1.2.3.4\nserver ssh accept dport\n";
+    let (code, out, err) = fhc(&["check", "--format", "json", "-"], Some(text));
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 2);
+    let d = &arr[0];
+    assert_eq!(d["file"], "<stdin>");
+    assert_eq!(d["code"], "E0009");
+    assert_eq!(d["severity"], "error");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(2), Some(20)));
+    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(2), Some(25)));
+    assert_eq!(d["help"], "did you mean `src`?");
+    let fix = &d["fixes"][0];
+    assert_eq!(fix["edits"][0]["new_text"], "src");
+    assert_eq!(fix["edits"][0]["column"].as_u64(), Some(20));
+    assert!(d["labels"].is_array());
+    assert_eq!(arr[1]["code"], "E0010");
+    assert_eq!(arr[1]["line"].as_u64(), Some(3));
+}
+
+#[test]
+fn several_files_report_each() {
+    let a = temp("a.conf", "version 6\n");
+    let b = temp("b.conf", "version\n");
+    let (code, out, _) = fhc(&["check", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert!(v[0]["file"].as_str().unwrap().ends_with("b.conf"));
+}

@@ -1,0 +1,105 @@
+//! Diagnostics as a user sees them: the catalogue examples, recovery, rendering snapshots.
+
+use fhc_lang::{Code, Diagnostic, LineIndex, analyze};
+
+fn lines(text: &str, diags: &[Diagnostic]) -> Vec<(String, u32)> {
+    let idx = LineIndex::new(text);
+    diags
+        .iter()
+        .map(|d| (d.code.as_str().to_string(), idx.position(text, d.span.start, fhc_lang::span::ColumnUnit::Char).line + 1))
+        .collect()
+}
+
+/// Every code in the catalogue is produced by its own example, so the catalogue can't rot.
+#[test]
+fn every_catalogue_example_produces_its_code() {
+    for &code in Code::ALL {
+        let a = analyze(code.example());
+        assert!(
+            a.diagnostics.iter().any(|d| d.code == code),
+            "{code}: example {:?} gave {:?}",
+            code.example(),
+            lines(code.example(), &a.diagnostics)
+        );
+    }
+}
+
+#[test]
+fn three_independent_errors_three_diagnostics() {
+    let text = "version 6\n\
+                interface eth0 lan src\n\
+                \n\
+                interfce eth1 wan\n\
+                router r1 inface eth0 outface\n";
+    let a = analyze(text);
+    assert_eq!(
+        lines(text, &a.diagnostics),
+        vec![("E0010".into(), 2), ("E0007".into(), 4), ("E0010".into(), 5)]
+    );
+}
+
+#[test]
+fn unterminated_quote_does_not_hide_later_errors() {
+    let text = "interface eth0 lan src \"10.0.0.1\nserver ssh acept\nserver http accept dport\n";
+    let got = lines(text, &analyze(text).diagnostics);
+    assert_eq!(got, vec![("E0001".into(), 1), ("E0010".into(), 3)]);
+}
+
+#[test]
+fn shell_constructs_are_errors_and_the_inside_is_checked() {
+    let text = "if [ -n \"$X\" ]; then\n    interface eth0 lan sorce 1.2.3.4\nfi\nIP=$(hostname -i)\nsource /x\nA=1 && B=2\n";
+    let got = lines(text, &analyze(text).diagnostics);
+    assert_eq!(
+        got,
+        vec![("E0003".into(), 1), ("E0009".into(), 2), ("E0004".into(), 4), ("E0006".into(), 5), ("E0003".into(), 6)]
+    );
+}
+
+#[test]
+fn fixes_remove_their_diagnostic() {
+    for text in ["interfce eth0 lan\n", "interface eth0 lan sorce 10.0.0.1\n", "version 6 7\n", "server http accept log not x\n"] {
+        let a = analyze(text);
+        let d = a.diagnostics.iter().find(|d| !d.fixes.is_empty()).unwrap_or_else(|| panic!("no fix for {text:?}"));
+        let fixed = d.fixes[0].apply(text);
+        let after = analyze(&fixed);
+        assert!(!after.diagnostics.iter().any(|x| x.code == d.code), "{text:?} -> {fixed:?} still has {}", d.code);
+    }
+}
+
+#[test]
+fn spans_are_exact_on_non_ascii_text() {
+    let text = "# Zürich büro ☃\ninterface eth0 lan sorce 10.0.0.1\n";
+    let a = analyze(text);
+    let d = &a.diagnostics[0];
+    assert_eq!(&text[d.span.range()], "sorce");
+    let rendered = fhc_lang::render::render(&a.diagnostics, "fw.conf", text, false);
+    assert!(rendered.contains("fw.conf:2:20"), "{rendered}");
+}
+
+/// Rendered diagnostics of every broken corpus config (review changes with `cargo insta review`).
+#[test]
+fn invalid_corpus_snapshots() {
+    insta::glob!("../../tests/corpus/invalid", "*.conf", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let a = analyze(&text);
+        assert!(a.has_errors(), "{} has no error", path.display());
+        let name = path.file_name().unwrap().to_string_lossy();
+        insta::assert_snapshot!(fhc_lang::render::render(&a.diagnostics, &name, &text, false));
+    });
+}
+
+/// Valid corpus configs are real FireHOL (see tests/firehol-oracle.sh): fhc must not reject them.
+#[test]
+fn valid_corpus_has_no_syntax_errors() {
+    insta::glob!("../../tests/corpus/valid", "*.conf", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let a = analyze(&text);
+        let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            fhc_lang::render::render(&a.diagnostics, &path.display().to_string(), &text, false)
+        );
+    });
+}
