@@ -76,6 +76,66 @@ codes! {
         "version 6 7\n";
     FamilyPrefix = "E0017", Error, "an ipv4/ipv6/both prefix is not followed by a command that accepts it",
         "ipv4\n";
+    SynproxyNoInface = "E0101", Error, "a synproxy statement has no `inface`",
+        "ipv4 synproxy input dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    SynproxyNoDst = "E0102", Error, "a synproxy statement has no `dst` (or, with FIREHOL_SYNPROXY_EXCLUDE_OWNER=1, no `dst` and no `src not`)",
+        "ipv4 synproxy input inface eth0 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    SynproxyAfterDnat = "W0103", Warning, "a synproxy statement comes after a destination NAT statement that can capture its SYN to the server",
+        "dnat to 10.0.0.9 inface eth0 proto tcp dport 80\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    SynproxyAmbiguous = "E0104", Error, "two synproxy statements for the same server differ in action or inface, but no `src` tells them apart",
+        "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\nipv4 synproxy input inface eth1 dst 1.2.3.4 dport 80 drop\ninterface eth0 wan\n    server http accept\n";
+    SynproxyFamily = "E0106", Error, "synproxy needs one address family: `ipv4 synproxy` or `ipv6 synproxy`",
+        "synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    SynproxyBadHook = "E0107", Error, "synproxy cannot work in prerouting, output or postrouting",
+        "ipv4 synproxy output inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    SynproxyUnknownType = "E0108", Error, "a synproxy type that is neither input/in nor forward/pass",
+        "ipv4 synproxy inptu inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    UnknownAction = "E0109", Error, "an action name that is neither built in nor defined with `action`",
+        "interface eth0 lan\n    server ssh MYDROP\n";
+    UnknownService = "E0110", Error, "a service name FireHOL does not know and the file does not define",
+        "interface eth0 lan\n    server sshh accept\n";
+    SynproxyNotAccepted = "W0111", Warning, "no server/route statement accepts the traffic a synproxy lets through",
+        "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server ssh accept\n";
+    FamilyMismatch = "E0112", Error, "an address of one family used where only the other applies",
+        "ipv6 synproxy input inface eth0 dst 198.51.100.7 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    DualStackLiteral = "I0113", Info, "a dual-stack statement names addresses of one family only (FireHOL would fail on the other family; fhc applies it to that family only)",
+        "interface eth0 lan src 10.0.0.0/8\n";
+    InvalidValue = "E0114", Error, "an invalid address, network, range, port, interface, protocol or other value",
+        "interface eth0 lan src 10.0.0.300\n";
+    SynproxyOptions = "E0115", Error, "FIREHOL_SYNPROXY_OPTIONS holds something SYNPROXY does not accept",
+        "FIREHOL_SYNPROXY_OPTIONS=\"--mss 1460 --fast\"\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    DuplicateSection = "E0116", Error, "two interface/router sections have the same name",
+        "interface eth0 lan\ninterface eth1 lan\n";
+    RouteOutsideRouter = "E0117", Error, "`route` is only valid inside a router section",
+        "interface eth0 lan\n    route http accept\n";
+    OutsideSection = "E0118", Error, "a statement that belongs inside an interface or router section appears before any",
+        "server ssh accept\n";
+    GroupMismatch = "E0119", Error, "`group end` without an open group",
+        "interface eth0 lan\n    group end\n";
+    TopOnlyInSection = "E0120", Error, "a command that must come before the first interface/router appears inside a section",
+        "interface eth0 lan\n    dnat to 10.0.0.1 proto tcp dport 80\n";
+    UnsetVariable = "W0121", Warning, "a variable that is never set (it expands to nothing)",
+        "interface eth0 lan src \"$TRUSTED\"\n";
+    PerFamilyPair = "E0122", Error, "in dual-stack statements src4/src6 (and dst4/dst6) come in pairs that agree on `not`",
+        "interface eth0 lan src4 10.0.0.0/8\n";
+    NamespaceSwitch = "E0123", Error, "a statement asks for a family its section does not have",
+        "interface4 eth0 lan\n    ipv6 server ssh accept\n";
+    DuplicateParam = "W0124", Warning, "a parameter given twice: the later one wins",
+        "interface eth0 lan src 10.0.0.1 src 10.0.0.2\n";
+    BadVersion = "E0125", Error, "`version` is not a number fhc (FireHOL 6) understands",
+        "version 7\n";
+    Version5 = "W0126", Warning, "`version 5` disables IPv6 for the whole file",
+        "version 5\ninterface eth0 lan\n";
+    ServiceCached = "W0127", Warning, "a service is redefined after its first use (FireHOL keeps the first definition)",
+        "server_myapp_ports=\"tcp/8080\"\nclient_myapp_ports=\"default\"\ninterface eth0 lan\n    server myapp accept\nserver_myapp_ports=\"tcp/9090\"\n";
+    ServiceOverrides = "W0128", Warning, "the service's own protocol and ports override the statement's `proto`/`sport`/`dport`",
+        "interface eth0 lan\n    server any accept proto 47\n";
+    DuplicateAction = "E0129", Error, "an action name defined twice",
+        "action A chain drop\naction A chain accept\n";
+    DynamicService = "E0130", Error, "a service whose ports FireHOL discovers at run time (nfs, nis); fhc cannot resolve it",
+        "interface eth0 lan\n    server nfs accept\n";
+    BrokenInFirehol = "W0131", Warning, "a construct that is broken in FireHOL 3.1.7; fhc does what it was meant to do",
+        "log46 \"x\" src 10.0.0.1\n";
 }
 
 impl Serialize for Code {

@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod diag;
+pub mod model;
 pub mod render;
 pub mod span;
 pub mod syntax;
@@ -17,6 +18,7 @@ pub use span::{LineIndex, Span};
 #[derive(Clone, Debug)]
 pub struct Analysis {
     pub parse: syntax::Parse,
+    pub model: model::Model,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -31,6 +33,8 @@ pub fn analyze(text: &str) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
+    let (model, semantic) = model::build(text, &parse);
+    diagnostics.extend(semantic);
     diag::sort(&mut diagnostics);
-    Analysis { parse, diagnostics }
+    Analysis { parse, model, diagnostics }
 }

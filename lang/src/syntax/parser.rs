@@ -401,8 +401,9 @@ fn synproxy<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone 
             };
             SynproxyAction { span: span_of(e), verb_word, verb, to, target, nat_options, params }
         });
-    // The type is positional: the first word, unless it is already a parameter or the action.
-    let types = value_except(VERBS);
+    // The type is positional: the first word, unless it is the action or a real parameter
+    // (`in` and `out` are also internal parameter names, but here they are types).
+    let types = select! { Tok::Word(w, c) if !VERBS.iter().any(|v| w.is_ci(v)) && (c.param.is_none() || w.is_ci("in") || w.is_ci("out")) => w.clone() };
     types
         .or_not()
         .then(params_except(VERBS))

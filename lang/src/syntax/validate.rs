@@ -387,7 +387,7 @@ fn param_problems(c: &Command, p: &Param, out: &mut Vec<Diagnostic>) {
 }
 
 /// The closest candidate within a small edit distance, if any.
-fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let w = word.to_ascii_lowercase();
     if w.is_empty() {
         return None;

@@ -1,0 +1,128 @@
+//! Variables and their expansion: bash's `$NAME` / `${NAME}`, evaluated in source order.
+
+use super::values::IpList;
+use crate::span::Span;
+use crate::syntax::words::{DqPart, PartKind, Word};
+use std::collections::HashMap;
+
+/// Where a variable's current value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Var {
+    pub value: String,
+    /// The assignment's name span; `None` for FireHOL's predefined variables.
+    pub defined_at: Option<Span>,
+    /// Index of the statement that assigned it (for FireHOL's "position matters" settings).
+    pub stmt: usize,
+}
+
+/// The variables in force at one point of the file.
+#[derive(Clone, Debug)]
+pub struct Env {
+    vars: HashMap<String, Var>,
+}
+
+/// The result of expanding one word.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expanded {
+    pub text: String,
+    /// Variables that were not set (they expand to nothing, as in bash).
+    pub unset: Vec<(String, Span)>,
+    /// True when a part cannot be evaluated (already reported by the syntax checks).
+    pub opaque: bool,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    /// FireHOL's predefined variables. The `*_IPS` lists expand to markers that become the IPv4 or
+    /// the IPv6 list depending on the rule's family, exactly like FireHOL's own placeholders.
+    pub fn new() -> Self {
+        let mut vars = HashMap::new();
+        let mut put = |k: &str, v: String| {
+            vars.insert(k.to_string(), Var { value: v, defined_at: None, stmt: 0 });
+        };
+        for (name, list) in [
+            ("UNROUTABLE", IpList::Unroutable),
+            ("PRIVATE", IpList::Private),
+            ("RESERVED", IpList::Reserved),
+            ("MULTICAST", IpList::Multicast),
+        ] {
+            put(&format!("{name}_IPS"), list.marker().to_string());
+            put(&format!("{name}_IPV4"), list.networks(super::values::Af::V4).join(" "));
+            put(&format!("{name}_IPV6"), list.networks(super::values::Af::V6).join(" "));
+        }
+        put("DEFAULT_CLIENT_PORTS", "1024:65535".into());
+        Env { vars }
+    }
+
+    pub fn set(&mut self, name: &str, value: String, at: Span, stmt: usize) {
+        self.vars.insert(name.to_string(), Var { value, defined_at: Some(at), stmt });
+    }
+
+    pub fn unset(&mut self, name: &str) {
+        self.vars.remove(name);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Var> {
+        self.vars.get(name)
+    }
+
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(|v| v.value.as_str())
+    }
+
+    /// Expands a word: quotes removed, variables replaced by their values.
+    pub fn expand(&self, w: &Word) -> Expanded {
+        let mut out = Expanded::default();
+        let var = |name: &str, span: Span, out: &mut Expanded| match self.vars.get(name) {
+            Some(v) => out.text.push_str(&v.value),
+            None => out.unset.push((name.to_string(), span)),
+        };
+        for p in &w.parts {
+            match &p.kind {
+                PartKind::Literal(s) | PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
+                    out.text.push_str(s)
+                }
+                PartKind::Var(n) => var(n, p.span, &mut out),
+                PartKind::Opaque(_) => out.opaque = true,
+                PartKind::DoubleQuoted(dq) => {
+                    for d in dq {
+                        match d {
+                            DqPart::Text(t, _) => out.text.push_str(t),
+                            DqPart::Var(n, s) => var(n, *s, &mut out),
+                            DqPart::Opaque(..) => out.opaque = true,
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::words::{Piece, assemble};
+
+    fn word(text: &str) -> Word {
+        match assemble(text, &crate::syntax::lexer::lex(text)).remove(0) {
+            Piece::Word(w) => w,
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn expands_in_order_with_markers() {
+        let mut env = Env::new();
+        env.set("LAN", "10.0.0.0/8".into(), Span::default(), 1);
+        let e = env.expand(&word("\"$LAN ${UNROUTABLE_IPS}\"$NOPE'x'"));
+        assert_eq!(e.text, "10.0.0.0/8 unroutable_ips()x");
+        assert_eq!(e.unset.len(), 1);
+        assert!(env.value("PRIVATE_IPV4").unwrap().starts_with("10.0.0.0/8"));
+    }
+}

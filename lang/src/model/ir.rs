@@ -1,0 +1,356 @@
+//! The firewall model: what a configuration means, independent of any backend. Every item keeps
+//! the span of the statement that produced it, so a backend rule, a hover or a diagnostic can
+//! point back to the line.
+
+use super::services::{ClientPort, ComplexService, ServerPort};
+use super::values::{Addr, Af, Iface, Port, Proto};
+use crate::span::Span;
+use crate::syntax::ast::Role;
+
+/// The address families a statement applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Families {
+    pub v4: bool,
+    pub v6: bool,
+}
+
+impl Families {
+    pub const BOTH: Families = Families { v4: true, v6: true };
+    pub const V4: Families = Families { v4: true, v6: false };
+    pub const V6: Families = Families { v4: false, v6: true };
+
+    pub fn single(self) -> Option<Af> {
+        match (self.v4, self.v6) {
+            (true, false) => Some(Af::V4),
+            (false, true) => Some(Af::V6),
+            _ => None,
+        }
+    }
+
+    pub fn has(self, af: Af) -> bool {
+        match af {
+            Af::V4 => self.v4,
+            Af::V6 => self.v6,
+        }
+    }
+
+    pub fn intersect(self, o: Families) -> Families {
+        Families { v4: self.v4 && o.v4, v6: self.v6 && o.v6 }
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Af> {
+        [(self.v4, Af::V4), (self.v6, Af::V6)].into_iter().filter(|x| x.0).map(|x| x.1)
+    }
+}
+
+/// A match on one field: its values (any of them matches), optionally negated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cond<T> {
+    pub negated: bool,
+    pub values: Vec<T>,
+    pub span: Span,
+}
+
+/// A log request attached to a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogSpec {
+    pub text: String,
+    pub limited: bool,
+    pub level: Option<String>,
+    pub span: Span,
+}
+
+/// A rule parameter the model keeps but that no backend translates yet (e.g. `custom`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawParam {
+    pub keyword: String,
+    pub negated: bool,
+    pub values: Vec<String>,
+    pub span: Span,
+}
+
+/// Everything a statement matches on, from the request's point of view (FireHOL's convention:
+/// the backend reverses it for replies and client statements).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Match {
+    pub src: Option<Cond<Addr>>,
+    pub dst: Option<Cond<Addr>>,
+    /// `src4`/`src6`/`dst4`/`dst6`: per-family values.
+    pub src4: Option<Cond<Addr>>,
+    pub src6: Option<Cond<Addr>>,
+    pub dst4: Option<Cond<Addr>>,
+    pub dst6: Option<Cond<Addr>>,
+    pub inface: Option<Cond<Iface>>,
+    pub outface: Option<Cond<Iface>>,
+    pub proto: Option<Cond<Proto>>,
+    pub sport: Option<Cond<Port>>,
+    pub dport: Option<Cond<Port>>,
+    pub uid: Option<Cond<String>>,
+    pub gid: Option<Cond<String>>,
+    pub mac: Option<Cond<String>>,
+    pub mark: Option<Cond<String>>,
+    pub connmark: Option<Cond<String>>,
+    pub state: Option<Cond<String>>,
+    pub log: Option<LogSpec>,
+    /// `limit RATE BURST`
+    pub limit: Option<(String, String, Span)>,
+    /// `connlimit upto|above N [mask M]` (values as written)
+    pub connlimit: Option<(Vec<String>, Span)>,
+    /// Parameters kept as written (physin, tos, dscp, helper, hashlimit, ipset, custom ...).
+    pub other: Vec<RawParam>,
+}
+
+impl Match {
+    /// The source addresses for a family (`src4`/`src6` win over `src`).
+    pub fn src_for(&self, af: Af) -> Option<&Cond<Addr>> {
+        match af {
+            Af::V4 => self.src4.as_ref().or(self.src.as_ref()),
+            Af::V6 => self.src6.as_ref().or(self.src.as_ref()),
+        }
+    }
+
+    pub fn dst_for(&self, af: Af) -> Option<&Cond<Addr>> {
+        match af {
+            Af::V4 => self.dst4.as_ref().or(self.dst.as_ref()),
+            Af::V6 => self.dst6.as_ref().or(self.dst.as_ref()),
+        }
+    }
+}
+
+/// A verdict: built-in or a user action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// `reject [with MSG]`
+    Reject(Option<String>),
+    Drop,
+    Return,
+    Tarpit,
+    Mirror,
+    None,
+    /// An `action NAME` definition (or a chain name).
+    Custom(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub verdict: Verdict,
+    /// `accept with limit 10/sec 100` ... kept as written.
+    pub with: Vec<String>,
+    pub span: Span,
+}
+
+/// A service as resolved at the statement (FireHOL caches a service at its first use).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceDef {
+    /// `proto/ports` the server listens on, and the client ports (`default`, `any`, ports):
+    /// a built-in simple service, a `server_X_ports` definition or `server custom`.
+    Simple { server: Vec<ServerPort>, client: Vec<ClientPort>, helpers: Vec<String> },
+    /// A built-in complex service (ping, dhcp, samba ...; nfs and nis are dynamic).
+    Complex(ComplexService),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    pub name: String,
+    pub span: Span,
+    pub def: ServiceDef,
+}
+
+/// One `server`/`client`/`route` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub span: Span,
+    pub role: Role,
+    pub services: Vec<Service>,
+    pub action: Action,
+    pub matches: Match,
+    /// Matches of the enclosing `group with ...` blocks, outermost first.
+    pub groups: Vec<Match>,
+    pub families: Families,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    Interface,
+    Router,
+}
+
+/// `protection [reverse] TYPE [rate [burst]]`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Protection {
+    pub reverse: bool,
+    pub kinds: Vec<String>,
+    pub args: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub span: Span,
+    pub kind: SectionKind,
+    pub name: String,
+    pub name_span: Span,
+    /// The real interfaces of an `interface` section (empty for routers).
+    pub ifaces: Vec<Iface>,
+    pub matches: Match,
+    pub families: Families,
+    /// `None`: FireHOL's default (DROP for interfaces, RETURN for routers).
+    pub policy: Option<Action>,
+    pub protections: Vec<Protection>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SynproxyType {
+    /// The server is on this host (`input`/`in`).
+    Input,
+    /// The server is routed through this host (`forward`/`pass`).
+    Forward,
+}
+
+/// One NAT target of `dnat to` (`IP`, `IP:PORT`, `:PORT`, `IP1-IP2:P1-P2`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NatTarget {
+    pub addr: Option<Addr>,
+    pub port: Option<Port>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SynproxyAction {
+    Accept,
+    Drop,
+    Reject,
+    Action(String),
+    Dnat { targets: Vec<NatTarget>, persistent: bool, random: bool },
+    Redirect { port: Port },
+}
+
+/// The TCP options SYNPROXY announces (`FIREHOL_SYNPROXY_OPTIONS` at the statement).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynproxyOptions {
+    pub mss: Option<u32>,
+    pub wscale: Option<u32>,
+    pub timestamp: bool,
+    pub sack_perm: bool,
+}
+
+impl Default for SynproxyOptions {
+    fn default() -> Self {
+        SynproxyOptions { mss: Some(1460), wscale: Some(7), timestamp: true, sack_perm: true }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Synproxy {
+    pub span: Span,
+    pub family: Af,
+    pub types: Vec<SynproxyType>,
+    /// The client's original request (before any NAT).
+    pub matches: Match,
+    pub action: SynproxyAction,
+    pub action_span: Span,
+    /// Parameters after the action: they apply to the final SYNPROXY->server rule.
+    pub action_matches: Match,
+    pub options: SynproxyOptions,
+    pub log: bool,
+    pub exclude_owner: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NatKind {
+    Dnat,
+    Snat,
+    Redirect,
+    Masquerade,
+    TransparentProxy,
+    Tproxy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nat {
+    pub span: Span,
+    pub kind: NatKind,
+    pub families: Families,
+    pub targets: Vec<NatTarget>,
+    /// For transparent proxies: the ports caught; for redirect: the local port.
+    pub ports: Vec<Port>,
+    pub persistent: bool,
+    pub random: bool,
+    /// `at CHAIN` values as written.
+    pub at: Vec<String>,
+    /// For transparent_proxy: the user(s) whose own traffic is not redirected.
+    pub user: Option<String>,
+    pub matches: Match,
+    /// A masquerade inside a section takes the section's outface (or inface with `reverse`).
+    pub section: Option<usize>,
+    pub reverse: bool,
+}
+
+/// One step of an `action` definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionStep {
+    /// `chain VERDICT` / `action VERDICT`
+    Final(Action),
+    /// `rule [params] action VERDICT`
+    Rule { matches: Match, verdict: Option<Action>, span: Span },
+    /// `sockets_suspects_trap SUSPECT_TIMEOUT TRAP_TIMEOUT VALID_CONNS [params]`, `iptrap`, `ipuntrap`.
+    Trap { kind: String, args: Vec<String>, matches: Match, span: Span },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionDef {
+    pub name: String,
+    pub span: Span,
+    pub name_span: Span,
+    pub families: Families,
+    pub steps: Vec<ActionStep>,
+}
+
+/// A kernel setting the ruleset needs that nftables cannot express.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sysctl {
+    pub key: String,
+    pub value: String,
+    /// Why fhc sets it (shown by `fhc sysctl`).
+    pub reason: String,
+}
+
+/// Settings read at the end of the file (FireHOL applies the sysctl-related ones last).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub drop_invalid: bool,
+    pub conntrack_loose_matching: Option<String>,
+    pub tcp_syn_cookies: Option<String>,
+    pub tcp_timestamps: Option<String>,
+    pub conntrack_max: Option<String>,
+    pub conntrack_hashsize: Option<String>,
+    /// Read at the first interface/router.
+    pub default_interface_policy: Option<String>,
+    pub default_router_policy: Option<String>,
+    pub trust_loopback: bool,
+    pub routing: bool,
+}
+
+/// A top-level statement kept for backends that do not handle it yet (marks, tcpmss, blacklist...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Other {
+    pub command: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Model {
+    pub version: Option<u32>,
+    /// Families the configuration produces rules for (`version 5`, `ENABLE_IPV4/6=0` narrow it).
+    pub families: Option<Families>,
+    pub settings: Settings,
+    pub actions: Vec<ActionDef>,
+    pub synproxies: Vec<Synproxy>,
+    /// NAT statements in source order.
+    pub nats: Vec<Nat>,
+    pub sections: Vec<Section>,
+    pub others: Vec<Other>,
+    pub sysctls: Vec<Sysctl>,
+}

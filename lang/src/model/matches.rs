@@ -1,0 +1,210 @@
+//! Rule parameters to a typed [`Match`]: expansion, list splitting, value parsing and the family
+//! checks that need the statement's families.
+
+use super::build::Builder;
+use super::ir::{Cond, Families, LogSpec, Match, RawParam};
+use super::values::{self, Addr, Af, split_list};
+use crate::codes::Code;
+use crate::diag::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast::{Param, ParamKind, Word};
+
+impl Builder<'_> {
+    /// Expanded values of a parameter (each list element with the span of its word).
+    fn items(&mut self, p: &Param) -> Option<Vec<(String, Span)>> {
+        let mut out = Vec::new();
+        for w in &p.values {
+            let text = self.expand(w)?;
+            out.extend(split_list(&text).into_iter().map(|s| (s.to_string(), w.span)));
+        }
+        Some(out)
+    }
+
+    fn typed<T>(&mut self, p: &Param, parse: impl Fn(&str) -> Result<Option<T>, String>) -> Option<Cond<T>> {
+        let items = self.items(p)?;
+        let mut values = Vec::new();
+        for (s, span) in items {
+            match parse(&s) {
+                Ok(Some(v)) => values.push(v),
+                Ok(None) => return None, // `any`: no condition
+                Err(msg) => self.diags.push(
+                    Diagnostic::new(Code::InvalidValue, span, msg).with_label(format!("in `{}`", p.kind.map(|k| k.name()).unwrap_or("?"))),
+                ),
+            }
+        }
+        Some(Cond { negated: p.not.is_some(), values, span: p.span })
+    }
+
+    fn addrs(&mut self, p: &Param, only: Option<Af>, fams: Families) -> Option<Cond<Addr>> {
+        let cond = self.typed(p, |s| values::parse_addr(s).map(Some))?;
+        let kw = p.kind.map(|k| k.name()).unwrap_or("src");
+        let want = only.or(fams.single());
+        let value_span = p.values.first().map(|w| w.span).unwrap_or(p.span);
+        if let Some(af) = want {
+            for a in &cond.values {
+                if let Some(f) = a.family()
+                    && f != af
+                {
+                    let (is, needs) = if af == Af::V4 { ("IPv6", "IPv4") } else { ("IPv4", "IPv6") };
+                    self.diags.push(
+                        Diagnostic::new(Code::FamilyMismatch, value_span, format!("`{a}` is an {is} address but `{kw}` here applies to {needs} only"))
+                            .with_label(format!("{is} address"))
+                            .with_help(format!("use an {needs} address, or move the statement to an {} context", is.to_lowercase().replace("ip", "ip"))),
+                    );
+                }
+            }
+        } else if !cond.values.is_empty() {
+            let fams_seen: Vec<Option<Af>> = cond.values.iter().map(Addr::family).collect();
+            let all = |af| fams_seen.iter().all(|f| *f == Some(af));
+            if all(Af::V4) || all(Af::V6) {
+                let (one, other) = if all(Af::V4) { ("IPv4", "IPv6") } else { ("IPv6", "IPv4") };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DualStackLiteral,
+                        value_span,
+                        format!("`{kw}` names only {one} addresses in a statement that applies to IPv4 and IPv6"),
+                    )
+                    .with_label(format!("{one} only"))
+                    .with_note(format!("FireHOL would emit this for {other} too and fail; fhc applies the statement to {one} only"))
+                    .with_help(format!("say so explicitly with the `{}` prefix (or `{kw}4`/`{kw}6` pairs)", if one == "IPv4" { "ipv4" } else { "ipv6" })),
+                );
+            }
+        }
+        Some(cond)
+    }
+
+    fn strings(&mut self, p: &Param) -> Option<Cond<String>> {
+        self.typed(p, |s| Ok(Some(s.to_string())))
+    }
+
+    /// Builds the match of a statement. `fams` are the families the statement applies to.
+    pub(super) fn build_match(&mut self, params: &[&Param], fams: Families) -> Match {
+        let mut m = Match::default();
+        let mut seen: Vec<(ParamKind, Span)> = Vec::new();
+        for p in params {
+            let Some(kind) = p.kind else { continue };
+            if p.missing > 0 {
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind)
+                && !matches!(kind, ParamKind::Log | ParamKind::Loglimit)
+            {
+                self.diags.push(
+                    Diagnostic::new(Code::DuplicateParam, p.keyword.span, format!("`{}` is given twice; this one wins", kind.name()))
+                        .with_label("overrides the earlier value")
+                        .with_secondary(*first, "ignored"),
+                );
+            }
+            seen.push((kind, p.span));
+            match kind {
+                ParamKind::Src => m.src = self.addrs(p, None, fams),
+                ParamKind::Dst => m.dst = self.addrs(p, None, fams),
+                ParamKind::Src4 => m.src4 = self.addrs(p, Some(Af::V4), fams),
+                ParamKind::Src6 => m.src6 = self.addrs(p, Some(Af::V6), fams),
+                ParamKind::Dst4 => m.dst4 = self.addrs(p, Some(Af::V4), fams),
+                ParamKind::Dst6 => m.dst6 = self.addrs(p, Some(Af::V6), fams),
+                ParamKind::Inface => m.inface = self.typed(p, |s| values::parse_iface(s).map(Some)),
+                ParamKind::Outface => m.outface = self.typed(p, |s| values::parse_iface(s).map(Some)),
+                ParamKind::Proto => m.proto = self.typed(p, values::parse_proto),
+                ParamKind::Sport => m.sport = self.typed(p, values::parse_port),
+                ParamKind::Dport => m.dport = self.typed(p, values::parse_port),
+                ParamKind::Uid => m.uid = self.strings(p),
+                ParamKind::Gid => m.gid = self.strings(p),
+                ParamKind::Mac => m.mac = self.typed(p, |s| values::parse_mac(s).map(Some)),
+                ParamKind::Mark => m.mark = self.strings(p),
+                ParamKind::Connmark => m.connmark = self.strings(p),
+                ParamKind::State => {
+                    if let Some(w) = p.values.first()
+                        && let Some(text) = self.expand(w)
+                    {
+                        if text.trim().contains(' ') {
+                            self.diags.push(
+                                Diagnostic::new(Code::BrokenInFirehol, w.span, "FireHOL passes `state` verbatim: separate states with commas")
+                                    .with_label("space-separated states")
+                                    .with_note("fhc reads the states either way"),
+                            );
+                        }
+                    }
+                    m.state = self.typed(p, |s| values::parse_state(s).map(Some));
+                }
+                ParamKind::Log | ParamKind::Loglimit => {
+                    let text = p.values.first().and_then(|w| self.expand(w)).unwrap_or_default();
+                    let level = p.values.get(2).and_then(|w| self.expand(w));
+                    m.log = Some(LogSpec { text, limited: kind == ParamKind::Loglimit, level, span: p.span });
+                }
+                ParamKind::Limit => {
+                    let a = self.expand(&p.values[0]).unwrap_or_default();
+                    let b = p.values.get(1).and_then(|w| self.expand(w)).unwrap_or_default();
+                    m.limit = Some((a, b, p.span));
+                }
+                ParamKind::Connlimit => {
+                    let vals = p.values.iter().filter_map(|w| self.expand(w)).collect();
+                    m.connlimit = Some((vals, p.span));
+                }
+                _ => {
+                    let values = p.values.iter().filter_map(|w| self.expand(w)).collect();
+                    m.other.push(RawParam {
+                        keyword: kind.name().to_string(),
+                        negated: p.not.is_some(),
+                        values,
+                        span: p.span,
+                    });
+                }
+            }
+        }
+        self.check_pairs(&m, params, fams);
+        m
+    }
+
+    /// In dual-stack statements FireHOL requires src4 with src6 (and dst4 with dst6), agreeing on `not`.
+    fn check_pairs(&mut self, m: &Match, params: &[&Param], fams: Families) {
+        if fams.single().is_some() {
+            return;
+        }
+        let span_of = |k: ParamKind| params.iter().find(|p| p.kind == Some(k)).map(|p| p.keyword.span);
+        for (a, b, an, bn) in [(&m.src4, &m.src6, "src4", "src6"), (&m.dst4, &m.dst6, "dst4", "dst6")] {
+            let kinds = |n: &str| match n {
+                "src4" => ParamKind::Src4,
+                "src6" => ParamKind::Src6,
+                "dst4" => ParamKind::Dst4,
+                _ => ParamKind::Dst6,
+            };
+            match (a, b) {
+                (Some(_), None) | (None, Some(_)) => {
+                    let (have, need) = if a.is_some() { (an, bn) } else { (bn, an) };
+                    if let Some(sp) = span_of(kinds(have)) {
+                        self.diags.push(
+                            Diagnostic::new(Code::PerFamilyPair, sp, format!("`{have}` needs `{need}` in a statement for both IPv4 and IPv6"))
+                                .with_label(format!("`{need}` missing"))
+                                .with_help(format!("add `{need}`, or use the `{}` prefix", if have.ends_with('4') { "ipv4" } else { "ipv6" })),
+                        );
+                    }
+                }
+                (Some(x), Some(y)) if x.negated != y.negated => {
+                    if let Some(sp) = span_of(kinds(bn)) {
+                        self.diags.push(
+                            Diagnostic::new(Code::PerFamilyPair, sp, format!("`{an}` and `{bn}` must both use `not`, or neither"))
+                                .with_label("negation differs"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Expands a word, reporting variables that are not set. `None` when it cannot be evaluated.
+    pub(super) fn expand(&mut self, w: &Word) -> Option<String> {
+        let e = self.env.expand(w);
+        for (name, span) in e.unset {
+            if self.reported_unset.insert(span) {
+                self.diags.push(
+                    Diagnostic::new(Code::UnsetVariable, span, format!("`${name}` is not set here; it expands to nothing"))
+                        .with_label("never assigned before this line")
+                        .with_help(format!("assign it above this line: {name}=\"...\"")),
+                );
+            }
+        }
+        (!e.opaque).then_some(e.text)
+    }
+}

@@ -1,0 +1,14 @@
+//! The semantic model: what FireHOL statements mean, independent of how they are written and of
+//! any backend. `build` walks the tree in source order (as FireHOL sources the file) and produces
+//! the [`ir::Model`] plus the semantic diagnostics.
+
+mod build;
+pub mod expand;
+pub mod ir;
+mod matches;
+pub mod services;
+pub mod synproxy;
+pub mod values;
+
+pub use build::{build, parse_nat_target};
+pub use ir::Model;

@@ -1,0 +1,383 @@
+//! Typed parameter values, parsed from expanded text. Each parser returns the value or a message a
+//! sysadmin understands; the model attaches the span.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Which family an address belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Af {
+    V4,
+    V6,
+}
+
+/// FireHOL's predefined address lists; they expand per rule family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IpList {
+    Unroutable,
+    Private,
+    Reserved,
+    Multicast,
+}
+
+impl IpList {
+    /// The marker the variable expands to (FireHOL does the same: `unroutable_ips()` ...).
+    pub fn marker(self) -> &'static str {
+        match self {
+            IpList::Unroutable => "unroutable_ips()",
+            IpList::Private => "private_ips()",
+            IpList::Reserved => "reserved_ips()",
+            IpList::Multicast => "multicast_ips()",
+        }
+    }
+
+    pub fn from_marker(s: &str) -> Option<IpList> {
+        [IpList::Unroutable, IpList::Private, IpList::Reserved, IpList::Multicast].into_iter().find(|l| l.marker() == s)
+    }
+
+    /// The concrete networks for one family (values of FireHOL 3.1.7's `*_IPV4` / `*_IPV6`).
+    pub fn networks(self, af: Af) -> &'static [&'static str] {
+        const RESERVED4: &[&str] = &["0.0.0.0/8", "127.0.0.0/8", "240.0.0.0/4"];
+        const PRIVATE4: &[&str] =
+            &["10.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16"];
+        const UNROUTABLE4: &[&str] = &[
+            "0.0.0.0/8",
+            "127.0.0.0/8",
+            "240.0.0.0/4",
+            "10.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.2.0/24",
+            "192.88.99.0/24",
+            "192.168.0.0/16",
+        ];
+        const RESERVED6: &[&str] = &[
+            "::/8", "0100::/8", "0200::/7", "0400::/6", "0800::/5", "1000::/4", "4000::/3", "6000::/3", "8000::/3",
+            "a000::/3", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fe00::/9", "fec0::/10",
+        ];
+        const PRIVATE6: &[&str] = &["fc00::/7", "fe80::/10"];
+        const UNROUTABLE6: &[&str] = &[
+            "::/8", "0100::/8", "0200::/7", "0400::/6", "0800::/5", "1000::/4", "4000::/3", "6000::/3", "8000::/3",
+            "a000::/3", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fe00::/9", "fec0::/10", "fc00::/7",
+            "fe80::/10",
+        ];
+        match (self, af) {
+            (IpList::Reserved, Af::V4) => RESERVED4,
+            (IpList::Private, Af::V4) => PRIVATE4,
+            (IpList::Unroutable, Af::V4) => UNROUTABLE4,
+            (IpList::Multicast, Af::V4) => &["224.0.0.0/4"],
+            (IpList::Reserved, Af::V6) => RESERVED6,
+            (IpList::Private, Af::V6) => PRIVATE6,
+            (IpList::Unroutable, Af::V6) => UNROUTABLE6,
+            (IpList::Multicast, Af::V6) => &["ff00::/16"],
+        }
+    }
+}
+
+/// One element of an address list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Addr {
+    /// A host or network (host = full-length prefix).
+    Net(IpAddr, u8),
+    /// `a-b`
+    Range(IpAddr, IpAddr),
+    /// `ipset:NAME`
+    Ipset(String),
+    /// One of the predefined lists; concrete per family.
+    List(IpList),
+    /// A host name (resolved by iptables at load time in FireHOL).
+    Host(String),
+}
+
+impl Addr {
+    pub fn family(&self) -> Option<Af> {
+        match self {
+            Addr::Net(ip, _) | Addr::Range(ip, _) => Some(af_of(ip)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Addr::Net(ip, len) if *len == max_len(ip) => write!(f, "{ip}"),
+            Addr::Net(ip, len) => write!(f, "{ip}/{len}"),
+            Addr::Range(a, b) => write!(f, "{a}-{b}"),
+            Addr::Ipset(n) => write!(f, "ipset:{n}"),
+            Addr::List(l) => write!(f, "{}", l.marker()),
+            Addr::Host(h) => write!(f, "{h}"),
+        }
+    }
+}
+
+pub fn af_of(ip: &IpAddr) -> Af {
+    match ip {
+        IpAddr::V4(_) => Af::V4,
+        IpAddr::V6(_) => Af::V6,
+    }
+}
+
+fn max_len(ip: &IpAddr) -> u8 {
+    match ip {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    }
+}
+
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse::<IpAddr>().ok()
+}
+
+fn looks_numeric(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_digit()) || s.contains(':')
+}
+
+/// Parses one address token.
+pub fn parse_addr(s: &str) -> Result<Addr, String> {
+    if let Some(name) = s.strip_prefix("ipset:") {
+        return if name.is_empty() { Err("`ipset:` needs a set name".into()) } else { Ok(Addr::Ipset(name.into())) };
+    }
+    if let Some(l) = IpList::from_marker(s) {
+        return Ok(Addr::List(l));
+    }
+    if let Some((a, b)) = s.split_once('-')
+        && looks_numeric(a)
+    {
+        let (Some(x), Some(y)) = (parse_ip(a), parse_ip(b)) else {
+            return Err(format!("`{s}` is not a valid address range (expected FIRST-LAST, e.g. 10.0.0.1-10.0.0.9)"));
+        };
+        if af_of(&x) != af_of(&y) {
+            return Err(format!("`{s}` mixes an IPv4 and an IPv6 address"));
+        }
+        if x > y {
+            return Err(format!("`{s}`: the first address is after the last"));
+        }
+        return Ok(Addr::Range(x, y));
+    }
+    if let Some((ip, len)) = s.split_once('/') {
+        let Some(ip) = parse_ip(ip) else {
+            return Err(format!("`{s}` is not a valid network (bad address before /)"));
+        };
+        let len = match len.parse::<u8>() {
+            Ok(n) if n <= max_len(&ip) => n,
+            Ok(_) | Err(_) => match (ip, len.parse::<Ipv4Addr>()) {
+                (IpAddr::V4(_), Ok(mask)) => {
+                    let m = u32::from(mask);
+                    if m.leading_ones() + m.trailing_zeros() != 32 {
+                        return Err(format!("`{s}`: the netmask is not contiguous"));
+                    }
+                    m.leading_ones() as u8
+                }
+                _ => return Err(format!("`{s}`: the prefix length must be 0-{}", max_len(&ip))),
+            },
+        };
+        return Ok(Addr::Net(ip, len));
+    }
+    if let Some(ip) = parse_ip(s) {
+        let len = max_len(&ip);
+        return Ok(Addr::Net(ip, len));
+    }
+    if looks_numeric(s) && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!("`{s}` is not a valid IPv4 address"));
+    }
+    if s.contains(':') {
+        return Err(format!("`{s}` is not a valid IPv6 address"));
+    }
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_') {
+        return Ok(Addr::Host(s.into()));
+    }
+    Err(format!("`{s}` is not an address, a network, a range or ipset:NAME"))
+}
+
+/// A port or port range, or a service name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Port {
+    Num(u16),
+    Range(u16, u16),
+    /// A name from /etc/services (nft resolves it when loading).
+    Name(String),
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Port::Num(n) => write!(f, "{n}"),
+            Port::Range(a, b) => write!(f, "{a}:{b}"),
+            Port::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+fn port_num(s: &str, whole: &str) -> Result<u16, String> {
+    match s.parse::<u32>() {
+        Ok(n) if n <= 65535 => Ok(n as u16),
+        Ok(_) => Err(format!("`{whole}`: ports go from 0 to 65535")),
+        Err(_) => Err(format!("`{whole}` is not a port number")),
+    }
+}
+
+/// Parses a port token: `80`, `1000:2000`, `1000-2000`, or a service name. `None` for `any`.
+pub fn parse_port(s: &str) -> Result<Option<Port>, String> {
+    if s.eq_ignore_ascii_case("any") {
+        return Ok(None);
+    }
+    if let Some((a, b)) = s.split_once([':', '-']) {
+        let (x, y) = (if a.is_empty() { 0 } else { port_num(a, s)? }, if b.is_empty() { 65535 } else { port_num(b, s)? });
+        if x > y {
+            return Err(format!("`{s}`: the first port is after the last"));
+        }
+        return Ok(Some(if x == y { Port::Num(x) } else { Port::Range(x, y) }));
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        return port_num(s, s).map(|n| Some(Port::Num(n)));
+    }
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        return Ok(Some(Port::Name(s.to_ascii_lowercase())));
+    }
+    Err(format!("`{s}` is not a port, a range (a:b) or a service name"))
+}
+
+/// An interface name; `+` at the end is a wildcard (`ppp+`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Iface {
+    pub name: String,
+}
+
+impl Iface {
+    pub fn is_wildcard(&self) -> bool {
+        self.name.ends_with('+')
+    }
+}
+
+pub fn parse_iface(s: &str) -> Result<Iface, String> {
+    if s.is_empty() || s.len() > 15 {
+        return Err(format!("`{s}` is not a valid interface name (1 to 15 characters)"));
+    }
+    if s.contains(['/', ' ', '\t']) || s == "." || s == ".." {
+        return Err(format!("`{s}` is not a valid interface name"));
+    }
+    if s[..s.len() - 1].contains('+') {
+        return Err(format!("`{s}`: `+` is only allowed at the end, as a wildcard"));
+    }
+    Ok(Iface { name: s.into() })
+}
+
+/// An IP protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proto {
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+    Num(u8),
+    Name(String),
+}
+
+impl fmt::Display for Proto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Proto::Tcp => f.write_str("tcp"),
+            Proto::Udp => f.write_str("udp"),
+            Proto::Icmp => f.write_str("icmp"),
+            Proto::Icmpv6 => f.write_str("icmpv6"),
+            Proto::Num(n) => write!(f, "{n}"),
+            Proto::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// `None` for `any`/`all`.
+pub fn parse_proto(s: &str) -> Result<Option<Proto>, String> {
+    let l = s.to_ascii_lowercase();
+    Ok(Some(match l.as_str() {
+        "any" | "all" => return Ok(None),
+        "tcp" | "6" => Proto::Tcp,
+        "udp" | "17" => Proto::Udp,
+        "icmp" | "1" => Proto::Icmp,
+        "icmpv6" | "ipv6-icmp" | "icmp6" | "58" => Proto::Icmpv6,
+        _ if l.chars().all(|c| c.is_ascii_digit()) => match l.parse::<u8>() {
+            Ok(n) => Proto::Num(n),
+            Err(_) => return Err(format!("`{s}`: protocol numbers go from 0 to 255")),
+        },
+        "gre" | "esp" | "ah" | "sctp" | "udplite" | "igmp" | "ospf" | "ipip" | "ipv6" | "l2tp" | "dccp" | "pim" | "vrrp"
+        | "comp" | "encap" | "etherip" => Proto::Name(l),
+        _ => return Err(format!("`{s}` is not a protocol fhc knows (use its number)")),
+    }))
+}
+
+pub fn parse_mac(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit())) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(format!("`{s}` is not a MAC address (expected xx:xx:xx:xx:xx:xx)"))
+    }
+}
+
+/// Conntrack states of `state`.
+pub fn parse_state(s: &str) -> Result<String, String> {
+    let l = s.to_ascii_lowercase();
+    match l.as_str() {
+        "new" | "established" | "related" | "invalid" | "untracked" => Ok(l),
+        _ => Err(format!("`{s}` is not a connection state (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED)")),
+    }
+}
+
+/// An IPv6 literal written where IPv4 is required is a family mismatch, not a syntax error.
+pub fn ipv4(s: &str) -> Option<Ipv4Addr> {
+    s.parse().ok()
+}
+
+pub fn ipv6(s: &str) -> Option<Ipv6Addr> {
+    s.parse().ok()
+}
+
+/// Splits a FireHOL list value: spaces and commas both separate.
+pub fn split_list(s: &str) -> Vec<&str> {
+    s.split([' ', ',', '\t', '\n']).filter(|x| !x.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(parse_addr("10.0.0.0/8"), Ok(Addr::Net("10.0.0.0".parse().unwrap(), 8)));
+        assert_eq!(parse_addr("10.0.0.0/255.255.0.0"), Ok(Addr::Net("10.0.0.0".parse().unwrap(), 16)));
+        assert!(matches!(parse_addr("10.1.1.1-10.1.1.10"), Ok(Addr::Range(..))));
+        assert!(matches!(parse_addr("2001:db8::1-2001:db8::9"), Ok(Addr::Range(..))));
+        assert_eq!(parse_addr("::10.0.0.0/8").map(|a| a.family()), Ok(Some(Af::V6)));
+        assert_eq!(parse_addr("ipset:bad"), Ok(Addr::Ipset("bad".into())));
+        assert_eq!(parse_addr("unroutable_ips()"), Ok(Addr::List(IpList::Unroutable)));
+        assert_eq!(parse_addr("my-office-pc.example.com"), Ok(Addr::Host("my-office-pc.example.com".into())));
+        for bad in ["10.0.0.300", "10.0.0.0/33", "1.2.3.4-1.2.3.1", "1.2.3.4-::1", "2001:db8::g", "10.0.0.0/255.0.255.0"] {
+            assert!(parse_addr(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(parse_port("80"), Ok(Some(Port::Num(80))));
+        assert_eq!(parse_port("1000-2000"), Ok(Some(Port::Range(1000, 2000))));
+        assert_eq!(parse_port("1000:2000"), Ok(Some(Port::Range(1000, 2000))));
+        assert_eq!(parse_port("any"), Ok(None));
+        assert_eq!(parse_port("http"), Ok(Some(Port::Name("http".into()))));
+        for bad in ["65536", "20:10", "8o!"] {
+            assert!(parse_port(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ifaces_protos_macs() {
+        assert!(parse_iface("ppp+").unwrap().is_wildcard());
+        assert!(parse_iface("averyveryverylongname").is_err());
+        assert!(parse_iface("e+th").is_err());
+        assert_eq!(parse_proto("TCP"), Ok(Some(Proto::Tcp)));
+        assert_eq!(parse_proto("47"), Ok(Some(Proto::Num(47))));
+        assert!(parse_proto("tcpp").is_err());
+        assert!(parse_mac("00:11:22:33:44:55").is_ok());
+        assert!(parse_mac("00:11:22:33:44").is_err());
+    }
+}
