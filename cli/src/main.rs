@@ -30,6 +30,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Explain a diagnostic code (E0101, W0103, ...), or list them all with --list.
+    ExplainCode {
+        code: Option<String>,
+        #[arg(long)]
+        list: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,5 +49,27 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check { files, format } => check::run(&files, format),
+        Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
+    }
+}
+
+fn explain_code(code: Option<&str>, list: bool) -> ExitCode {
+    use fhc_lang::Code;
+    if list || code.is_none() {
+        for &c in Code::ALL {
+            println!("{c}  {:<7}  {}", c.default_severity().as_str(), c.title());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let code = code.unwrap_or_default();
+    match Code::parse(code) {
+        Some(c) => {
+            print!("{}", fhc_lang::codes::explain(c).trim_start());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("fhc: unknown diagnostic code `{code}` (see `fhc explain-code --list`)");
+            ExitCode::from(2)
+        }
     }
 }
