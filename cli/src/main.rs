@@ -1,6 +1,7 @@
 //! The `fhc` binary: argument parsing and I/O only. All language work is in `fhc-lang`.
 
 mod check;
+mod compile;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -21,6 +22,23 @@ pub enum OutputFormat {
     Json,
 }
 
+/// The nftables table fhc owns and replaces atomically.
+#[derive(clap::Args)]
+struct TableArgs {
+    /// Table name.
+    #[arg(long, default_value = "firehol")]
+    table: String,
+    /// Table family (inet covers IPv4 and IPv6 in one table).
+    #[arg(long, default_value = "inet", value_parser = ["inet"])]
+    family: String,
+}
+
+impl TableArgs {
+    fn options(&self) -> fhc_lang::nft::Options {
+        fhc_lang::nft::Options { family: self.family.clone(), table: self.table.clone() }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Report every problem in FireHOL configuration files.
@@ -29,6 +47,19 @@ enum Command {
         files: Vec<String>,
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+    },
+    /// Compile a configuration to an nftables JSON ruleset (`fhc compile firehol.conf | nft -j -f -`).
+    Compile {
+        /// The configuration (`-` reads standard input). Default: /etc/firehol/firehol.conf
+        file: Option<String>,
+        #[command(flatten)]
+        table: TableArgs,
+    },
+    /// Print the kernel settings the compiled ruleset needs, in sysctl.d format.
+    Sysctl {
+        file: Option<String>,
+        #[command(flatten)]
+        table: TableArgs,
     },
     /// Explain a diagnostic code (E0101, W0103, ...), or list them all with --list.
     ExplainCode {
@@ -50,6 +81,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files, format } => check::run(&files, format),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
+        Command::Compile { file, table } => compile::compile(file.as_deref(), &table.options()),
+        Command::Sysctl { file, table } => compile::sysctl(file.as_deref(), &table.options()),
     }
 }
 

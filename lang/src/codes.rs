@@ -134,6 +134,8 @@ codes! {
         "action A chain drop\naction A chain accept\n";
     DynamicService = "E0130", Error, "a service whose ports FireHOL discovers at run time (nfs, nis); fhc cannot resolve it",
         "interface eth0 lan\n    server nfs accept\n";
+    Untranslatable = "E0201", Error, "a statement fhc cannot compile to nftables (yet), reported instead of being dropped",
+        "interface eth0 lan\n    server ssh tarpit\n";
     BrokenInFirehol = "W0131", Warning, "a construct that is broken in FireHOL 3.1.7; fhc does what it was meant to do",
         "log46 \"x\" src 10.0.0.1\n";
 }

@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod diag;
 pub mod model;
+pub mod nft;
 pub mod render;
 pub mod span;
 pub mod syntax;
@@ -29,12 +30,31 @@ impl Analysis {
 }
 
 /// Parses and checks a configuration. Pure: the same text always gives the same analysis.
+///
+/// When the configuration has no error, the nftables lowering runs too, so that `fhc check`
+/// reports everything `fhc compile` would refuse (a clean check means compile succeeds).
 pub fn analyze(text: &str) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
     let (model, semantic) = model::build(text, &parse);
     diagnostics.extend(semantic);
+    if !diagnostics.iter().any(Diagnostic::is_error)
+        && let Err(errors) = nft::lower(&model, text, &nft::Options::default())
+    {
+        diagnostics.extend(errors);
+    }
     diag::sort(&mut diagnostics);
     Analysis { parse, model, diagnostics }
+}
+
+/// Compiles a configuration to an nftables ruleset (and the kernel settings it needs). Fails with
+/// the diagnostics when the configuration has errors; warnings are returned with the output.
+pub fn compile(text: &str, opts: &nft::Options) -> Result<(nft::Output, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let analysis = analyze(text);
+    if analysis.has_errors() {
+        return Err(analysis.diagnostics);
+    }
+    let out = nft::lower(&analysis.model, text, opts)?;
+    Ok((out, analysis.diagnostics))
 }

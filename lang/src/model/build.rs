@@ -727,6 +727,17 @@ impl<'a> Builder<'a> {
         let v4 = env.value("ENABLE_IPV4").is_none_or(|v| v != "0");
         let v6 = env.value("ENABLE_IPV6").is_none_or(|v| v != "0") && self.default_families.v6;
         self.model.families = Some(Families { v4, v6 });
+        for var in [
+            "FIREHOL_CONNTRACK_LOOSE_MATCHING",
+            "FIREHOL_TCP_SYN_COOKIES",
+            "FIREHOL_TCP_TIMESTAMPS",
+            "FIREHOL_CONNTRACK_MAX",
+            "FIREHOL_CONNTRACK_HASHSIZE",
+        ] {
+            if let Some(v) = self.env.get(var).filter(|v| v.defined_at.is_some() && !v.value.is_empty()) {
+                self.model.user_settings.insert(var.to_string(), v.value.clone());
+            }
+        }
         let mut sysctls = Vec::new();
         let st = &self.model.settings;
         let reason_sp = "SYNPROXY needs it (FireHOL sets it whenever a synproxy is configured)";

@@ -253,6 +253,8 @@ pub struct Synproxy {
     pub action_span: Span,
     /// Parameters after the action: they apply to the final SYNPROXY->server rule.
     pub action_matches: Match,
+    /// `reject with MSG`
+    pub reject_with: Option<String>,
     pub options: SynproxyOptions,
     pub log: bool,
     pub exclude_owner: bool,
@@ -353,4 +355,6 @@ pub struct Model {
     pub sections: Vec<Section>,
     pub others: Vec<Other>,
     pub sysctls: Vec<Sysctl>,
+    /// `FIREHOL_*` settings the configuration assigns, with their final values.
+    pub user_settings: std::collections::BTreeMap<String, String>,
 }

@@ -200,6 +200,7 @@ impl Builder<'_> {
                 (act, a.span, am)
             }
         };
+        let reject_with = s.action.as_ref().and_then(|a| a.with.as_ref()).and_then(|w| self.expand(w));
         self.last_synproxy_stmt = Some(self.stmt_index());
         self.model.synproxies.push(Synproxy {
             span: c.span,
@@ -209,6 +210,7 @@ impl Builder<'_> {
             action,
             action_span,
             action_matches,
+            reject_with,
             options,
             log,
             exclude_owner,

@@ -257,7 +257,7 @@ pub fn parse_iface(s: &str) -> Result<Iface, String> {
     if s.contains(['/', ' ', '\t']) || s == "." || s == ".." {
         return Err(format!("`{s}` is not a valid interface name"));
     }
-    if s[..s.len() - 1].contains('+') {
+    if s.strip_suffix('+').unwrap_or(s).contains('+') {
         return Err(format!("`{s}`: `+` is only allowed at the end, as a wildcard"));
     }
     Ok(Iface { name: s.into() })

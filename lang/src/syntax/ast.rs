@@ -187,6 +187,8 @@ pub struct SynproxyAction {
     pub to: Option<Span>,
     /// The dnat targets, redirect port or action name.
     pub target: Option<Word>,
+    /// `reject with MSG`
+    pub with: Option<Word>,
     pub nat_options: Vec<NatOption>,
     /// Rule parameters applied to the final SYNPROXY->server rule (`loglimit`, `connlimit` ...).
     pub params: Vec<Param>,

@@ -385,22 +385,16 @@ fn chains<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
 
 fn synproxy<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone {
     const VERBS: &[&str] = &["accept", "drop", "reject", "dnat", "redirect", "action"];
-    let verb = kw(VERBS);
-    let target = kw(&["to"])
-        .map(|w| w.span)
-        .or_not()
-        .then(value_except(NAT_OPTION_WORDS).or_not());
-    let action = verb
-        .then(target.or_not())
-        .then(nat_tail())
-        .map_with(|((verb_word, target), (nat_options, params)), e| {
-            let verb = SynproxyVerb::parse(verb_word.literal().unwrap_or_default()).unwrap_or(SynproxyVerb::Accept);
-            let (to, target) = match verb {
-                SynproxyVerb::Dnat | SynproxyVerb::Redirect | SynproxyVerb::Action => target.unwrap_or((None, None)),
-                _ => (None, None),
-            };
-            SynproxyAction { span: span_of(e), verb_word, verb, to, target, nat_options, params }
-        });
+    // dnat/redirect/action take a target; reject may take `with MSG`; accept/drop take nothing.
+    let target = kw(&["to"]).map(|w| w.span).or_not().then(value_except(NAT_OPTION_WORDS).or_not());
+    let with_target = kw(&["dnat", "redirect", "action"]).then(target).map(|(w, (to, t))| (w, to, t, None));
+    let with_msg = kw(&["accept", "drop", "reject"])
+        .then(kw(&["with"]).ignore_then(value().or_not()).or_not())
+        .map(|(w, with)| (w, None, None, with.flatten()));
+    let action = choice((with_target, with_msg)).then(nat_tail()).map_with(|((verb_word, to, target, with), (nat_options, params)), e| {
+        let verb = SynproxyVerb::parse(verb_word.literal().unwrap_or_default()).unwrap_or(SynproxyVerb::Accept);
+        SynproxyAction { span: span_of(e), verb_word, verb, to, target, with, nat_options, params }
+    });
     // The type is positional: the first word, unless it is the action or a real parameter
     // (`in` and `out` are also internal parameter names, but here they are types).
     let types = select! { Tok::Word(w, c) if !VERBS.iter().any(|v| w.is_ci(v)) && (c.param.is_none() || w.is_ci("in") || w.is_ci("out")) => w.clone() };

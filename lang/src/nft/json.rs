@@ -1,0 +1,319 @@
+//! A typed model of the nftables JSON we emit (libnftables-json, as nft 1.0.6 parses it).
+//!
+//! Why our own and not the `nftables` crate: in 0.6.3 its `notrack` serialises to a bare string
+//! nft rejects, `LT`/`GT` are swapped, flag sets are `HashSet`s (random order, so output bytes
+//! change between runs) and verdict maps cannot be declared. This module covers exactly the shapes
+//! fhc emits, with vectors in a fixed order so the same config always gives the same bytes. The
+//! crate is still used in tests, to check that every document we emit deserialises with it.
+
+use serde_json::{Value, json};
+
+/// An expression (the right or left side of a match, or an argument of a statement).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Expr {
+    Str(String),
+    Num(u64),
+    /// `ip daddr`, `tcp dport`, `th sport` ...
+    Payload(&'static str, &'static str),
+    /// `meta KEY`
+    Meta(&'static str),
+    /// `ct KEY [original|reply]`
+    Ct(&'static str, Option<&'static str>),
+    /// `fib saddr type` style lookups: (result, flags)
+    Fib(&'static str, Vec<&'static str>),
+    Prefix(String, u8),
+    Range(Box<Expr>, Box<Expr>),
+    /// An anonymous set `{ a, b }`.
+    Set(Vec<Expr>),
+    /// A plain list (flag lists such as `ct state invalid,untracked`).
+    List(Vec<Expr>),
+    /// `left & right` (bitmask tests such as `tcp flags & (syn|ack)`).
+    And(Box<Expr>, Box<Expr>),
+    /// `numgen inc mod N`
+    Numgen(u32),
+    /// `KEY map { k : v, ... }`
+    Map(Box<Expr>, Vec<(Expr, Expr)>),
+    /// `@set`
+    SetRef(String),
+    /// `a . b . c`
+    Concat(Vec<Expr>),
+}
+
+impl Expr {
+    pub fn s(v: impl Into<String>) -> Expr {
+        Expr::Str(v.into())
+    }
+
+    pub fn flags(v: &[&str]) -> Expr {
+        Expr::List(v.iter().map(|f| Expr::s(*f)).collect())
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Expr::Str(s) => json!(s),
+            Expr::Num(n) => json!(n),
+            Expr::Payload(p, f) => json!({"payload": {"protocol": p, "field": f}}),
+            Expr::Meta(k) => json!({"meta": {"key": k}}),
+            Expr::Ct(k, None) => json!({"ct": {"key": k}}),
+            Expr::Ct(k, Some(d)) => json!({"ct": {"key": k, "dir": d}}),
+            Expr::Fib(r, flags) => json!({"fib": {"result": r, "flags": flags}}),
+            Expr::Prefix(a, l) => json!({"prefix": {"addr": a, "len": l}}),
+            Expr::Range(a, b) => json!({"range": [a.to_json(), b.to_json()]}),
+            Expr::Set(items) => json!({"set": items.iter().map(Expr::to_json).collect::<Vec<_>>()}),
+            Expr::List(items) => Value::Array(items.iter().map(Expr::to_json).collect()),
+            Expr::And(a, b) => json!({"&": [a.to_json(), b.to_json()]}),
+            Expr::Numgen(m) => json!({"numgen": {"mode": "inc", "mod": m, "offset": 0}}),
+            Expr::Map(k, entries) => json!({"map": {
+                "key": k.to_json(),
+                "data": {"set": entries.iter().map(|(a, b)| json!([a.to_json(), b.to_json()])).collect::<Vec<_>>()}
+            }}),
+            Expr::SetRef(n) => json!(format!("@{n}")),
+            Expr::Concat(items) => json!({"concat": items.iter().map(Expr::to_json).collect::<Vec<_>>()}),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    Eq,
+    Ne,
+    /// Flag/bitmask membership (`ct state invalid,untracked` needs `in` on nft 1.0.6: `==` with a
+    /// list compiles to a test that can never match).
+    In,
+}
+
+/// A statement of a rule.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stmt {
+    Match(Op, Expr, Expr),
+    Accept,
+    Drop,
+    Return,
+    Jump(String),
+    Goto(String),
+    /// `reject [with tcp reset | icmpx TYPE]`
+    Reject(Option<(&'static str, Option<String>)>),
+    Notrack,
+    Synproxy { mss: Option<u32>, wscale: Option<u32>, flags: Vec<&'static str> },
+    Log { prefix: String, level: Option<String> },
+    /// `limit rate [over] N/UNIT burst B packets`
+    Limit { rate: u64, per: String, burst: Option<u64>, over: bool },
+    Counter,
+    /// dnat/snat: (family, addr, port, flags)
+    Dnat { family: &'static str, addr: Option<Expr>, port: Option<Expr>, flags: Vec<&'static str> },
+    Snat { family: &'static str, addr: Option<Expr>, port: Option<Expr>, flags: Vec<&'static str> },
+    Masquerade { flags: Vec<&'static str> },
+    Redirect { port: Option<Expr> },
+    /// `update @set { elem [timeout T] }` / `add @set { ... }`
+    SetUpdate { op: &'static str, elem: Expr, timeout: Option<u64>, set: String },
+    /// `ct count [over] N`
+    CtCount { val: u64, over: bool },
+    /// `meta mark set ...`
+    MetaMarkSet(Expr),
+    /// `meter NAME { KEY STMT }`: a per-key stateful statement (a per-source limit).
+    Meter { set: String, key: Expr, limit: Box<Stmt> },
+}
+
+impl Stmt {
+    pub fn matches(left: Expr, right: Expr) -> Stmt {
+        Stmt::Match(Op::Eq, left, right)
+    }
+
+    pub fn is_verdict(&self) -> bool {
+        matches!(self, Stmt::Accept | Stmt::Drop | Stmt::Return | Stmt::Jump(_) | Stmt::Goto(_) | Stmt::Reject(_))
+    }
+
+    pub fn to_json(&self) -> Value {
+        let nat = |family: &str, addr: &Option<Expr>, port: &Option<Expr>, flags: &[&str]| {
+            let mut m = serde_json::Map::new();
+            m.insert("family".into(), json!(family));
+            if let Some(a) = addr {
+                m.insert("addr".into(), a.to_json());
+            }
+            if let Some(p) = port {
+                m.insert("port".into(), p.to_json());
+            }
+            if !flags.is_empty() {
+                m.insert("flags".into(), json!(flags));
+            }
+            Value::Object(m)
+        };
+        match self {
+            Stmt::Match(op, l, r) => json!({"match": {
+                "op": match op { Op::Eq => "==", Op::Ne => "!=", Op::In => "in" },
+                "left": l.to_json(),
+                "right": r.to_json()
+            }}),
+            Stmt::Accept => json!({"accept": null}),
+            Stmt::Drop => json!({"drop": null}),
+            Stmt::Return => json!({"return": null}),
+            Stmt::Jump(t) => json!({"jump": {"target": t}}),
+            Stmt::Goto(t) => json!({"goto": {"target": t}}),
+            Stmt::Reject(None) => json!({"reject": null}),
+            Stmt::Reject(Some((ty, None))) => json!({"reject": {"type": ty}}),
+            Stmt::Reject(Some((ty, Some(e)))) => json!({"reject": {"type": ty, "expr": e}}),
+            Stmt::Notrack => json!({"notrack": null}),
+            Stmt::Synproxy { mss, wscale, flags } => {
+                let mut m = serde_json::Map::new();
+                if let Some(v) = mss {
+                    m.insert("mss".into(), json!(v));
+                }
+                if let Some(v) = wscale {
+                    m.insert("wscale".into(), json!(v));
+                }
+                if !flags.is_empty() {
+                    m.insert("flags".into(), json!(flags));
+                }
+                if m.is_empty() { json!({"synproxy": null}) } else { json!({"synproxy": Value::Object(m)}) }
+            }
+            Stmt::Log { prefix, level } => match level {
+                Some(l) => json!({"log": {"prefix": prefix, "level": l}}),
+                None => json!({"log": {"prefix": prefix}}),
+            },
+            Stmt::Limit { rate, per, burst, over } => {
+                let mut m = serde_json::Map::new();
+                m.insert("rate".into(), json!(rate));
+                m.insert("per".into(), json!(per));
+                if let Some(b) = burst {
+                    m.insert("burst".into(), json!(b));
+                }
+                if *over {
+                    m.insert("inv".into(), json!(true));
+                }
+                json!({"limit": Value::Object(m)})
+            }
+            Stmt::Counter => json!({"counter": null}),
+            Stmt::Dnat { family, addr, port, flags } => json!({"dnat": nat(family, addr, port, flags)}),
+            Stmt::Snat { family, addr, port, flags } => json!({"snat": nat(family, addr, port, flags)}),
+            Stmt::Masquerade { flags } if flags.is_empty() => json!({"masquerade": null}),
+            Stmt::Masquerade { flags } => json!({"masquerade": {"flags": flags}}),
+            Stmt::Redirect { port: None } => json!({"redirect": null}),
+            Stmt::Redirect { port: Some(p) } => json!({"redirect": {"port": p.to_json()}}),
+            Stmt::SetUpdate { op, elem, timeout, set } => {
+                let elem = match timeout {
+                    Some(t) => json!({"elem": {"val": elem.to_json(), "timeout": t}}),
+                    None => elem.to_json(),
+                };
+                json!({"set": {"op": op, "elem": elem, "set": format!("@{set}")}})
+            }
+            Stmt::CtCount { val, over } => {
+                if *over {
+                    json!({"ct count": {"val": val, "inv": true}})
+                } else {
+                    json!({"ct count": {"val": val}})
+                }
+            }
+            Stmt::MetaMarkSet(v) => json!({"mangle": {"key": {"meta": {"key": "mark"}}, "value": v.to_json()}}),
+            Stmt::Meter { set, key, limit } => json!({"meter": {"name": set, "key": key.to_json(), "stmt": limit.to_json()}}),
+        }
+    }
+}
+
+/// A base chain's hook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hook {
+    pub kind: &'static str,
+    pub hook: &'static str,
+    pub prio: i32,
+    pub policy: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub name: String,
+    pub hook: Option<Hook>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub chain: String,
+    pub stmts: Vec<Stmt>,
+    pub comment: Option<String>,
+}
+
+/// A named set (dynamic sets for traps).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Set {
+    pub name: String,
+    /// One type, or several for a concatenation.
+    pub kind: Vec<&'static str>,
+    pub flags: Vec<&'static str>,
+    pub timeout: Option<u64>,
+    pub size: Option<u64>,
+}
+
+/// One table, replaced atomically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ruleset {
+    pub family: String,
+    pub table: String,
+    pub sets: Vec<Set>,
+    pub chains: Vec<Chain>,
+    pub rules: Vec<Rule>,
+}
+
+impl Ruleset {
+    /// The JSON document: `add table` + `delete table` + the new contents, one transaction, so the
+    /// previous table is replaced atomically and other tables on the host are untouched.
+    pub fn to_json(&self) -> Value {
+        let (fam, tab) = (&self.family, &self.table);
+        let mut cmds = vec![
+            json!({"metainfo": {"json_schema_version": 1}}),
+            json!({"add": {"table": {"family": fam, "name": tab}}}),
+            json!({"delete": {"table": {"family": fam, "name": tab}}}),
+            json!({"add": {"table": {"family": fam, "name": tab}}}),
+        ];
+        for s in &self.sets {
+            let mut m = serde_json::Map::new();
+            m.insert("family".into(), json!(fam));
+            m.insert("table".into(), json!(tab));
+            m.insert("name".into(), json!(s.name));
+            m.insert("type".into(), if s.kind.len() == 1 { json!(s.kind[0]) } else { json!(s.kind) });
+            if !s.flags.is_empty() {
+                m.insert("flags".into(), json!(s.flags));
+            }
+            if let Some(t) = s.timeout {
+                m.insert("timeout".into(), json!(t));
+            }
+            if let Some(n) = s.size {
+                m.insert("size".into(), json!(n));
+            }
+            cmds.push(json!({"add": {"set": Value::Object(m)}}));
+        }
+        for c in &self.chains {
+            let v = match &c.hook {
+                Some(h) => json!({"family": fam, "table": tab, "name": c.name, "type": h.kind, "hook": h.hook, "prio": h.prio, "policy": h.policy}),
+                None => json!({"family": fam, "table": tab, "name": c.name}),
+            };
+            cmds.push(json!({"add": {"chain": v}}));
+        }
+        for r in &self.rules {
+            let mut m = serde_json::Map::new();
+            m.insert("family".into(), json!(fam));
+            m.insert("table".into(), json!(tab));
+            m.insert("chain".into(), json!(r.chain));
+            m.insert("expr".into(), Value::Array(r.stmts.iter().map(Stmt::to_json).collect()));
+            if let Some(c) = &r.comment {
+                m.insert("comment".into(), json!(truncate_comment(c)));
+            }
+            cmds.push(json!({"add": {"rule": Value::Object(m)}}));
+        }
+        json!({"nftables": cmds})
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+}
+
+/// nft limits rule comments to 128 bytes.
+fn truncate_comment(c: &str) -> String {
+    if c.len() <= 128 {
+        return c.to_string();
+    }
+    let mut end = 125;
+    while !c.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &c[..end])
+}

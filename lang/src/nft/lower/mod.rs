@@ -1,0 +1,292 @@
+//! Model -> nftables ruleset. One `inet` table owned by fhc; base chains at FireHOL's hooks; one
+//! regular chain per section side (`in_NAME`, `out_NAME`) and per action, as FireHOL does, so the
+//! structure of `nft list ruleset` reads like the config.
+//!
+//! Order matters and follows FireHOL: synproxy rules first (before loopback trust and the invalid
+//! drops they depend on), then the skeleton head, the sections in source order, the skeleton tail.
+
+mod actions;
+mod matches;
+mod nat;
+mod sections;
+mod skeleton;
+mod synproxy;
+
+use super::json::{Chain, Expr, Hook, Rule, Ruleset, Set, Stmt};
+use crate::codes::Code;
+use crate::diag::Diagnostic;
+use crate::model::ir::{Action, LogSpec, Model, Sysctl, Verdict};
+use crate::model::values::{Af, Proto};
+use crate::span::{LineIndex, Span};
+use std::collections::HashMap;
+
+pub use matches::Dir;
+
+/// Options of `fhc compile`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The table fhc owns (family, name). Default `inet firehol`.
+    pub family: String,
+    pub table: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { family: "inet".into(), table: "firehol".into() }
+    }
+}
+
+/// What compiling produces besides the ruleset: the kernel settings it needs.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub ruleset: Ruleset,
+    pub sysctls: Vec<Sysctl>,
+}
+
+pub(crate) struct Lowerer<'a> {
+    pub(crate) model: &'a Model,
+    text: &'a str,
+    index: LineIndex,
+    chains: Vec<Chain>,
+    rules: HashMap<String, Vec<Rule>>,
+    sets: Vec<Set>,
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) sysctls: Vec<Sysctl>,
+}
+
+pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
+    let mut l = Lowerer {
+        model,
+        text,
+        index: LineIndex::new(text),
+        chains: Vec::new(),
+        rules: HashMap::new(),
+        sets: Vec::new(),
+        errors: Vec::new(),
+        sysctls: Vec::new(),
+    };
+    l.base_chains();
+    l.others();
+    l.actions();
+    l.synproxies();
+    l.skeleton_head();
+    l.nats();
+    l.sections();
+    l.skeleton_tail();
+    l.settings_sysctls();
+    if !l.errors.is_empty() {
+        crate::diag::sort(&mut l.errors);
+        return Err(l.errors);
+    }
+    let mut rules = Vec::new();
+    for c in &l.chains {
+        rules.extend(l.rules.remove(&c.name).unwrap_or_default());
+    }
+    let mut sysctls = l.sysctls;
+    sysctls.sort();
+    sysctls.dedup_by(|a, b| a.key == b.key);
+    Ok(Output {
+        ruleset: Ruleset { family: opts.family.clone(), table: opts.table.clone(), sets: l.sets, chains: l.chains, rules },
+        sysctls,
+    })
+}
+
+impl<'a> Lowerer<'a> {
+    pub(crate) fn error(&mut self, span: Span, msg: String) {
+        if self.errors.iter().any(|e| e.span == span && e.message == msg) {
+            return;
+        }
+        self.errors.push(
+            Diagnostic::new(Code::Untranslatable, span, msg).with_label("fhc cannot compile this to nftables"),
+        );
+    }
+
+    fn has_chain(&self, name: &str) -> bool {
+        self.chains.iter().any(|c| c.name == name)
+    }
+
+    /// Creates a chain if needed (base chains get their hook).
+    pub(crate) fn chain(&mut self, name: &str, hook: Option<Hook>) {
+        if !self.has_chain(name) {
+            self.chains.push(Chain { name: name.to_string(), hook });
+        }
+    }
+
+    pub(crate) fn ensure_base(&mut self, name: &str) {
+        let hook = match name {
+            "raw_prerouting" => Hook { kind: "filter", hook: "prerouting", prio: -300, policy: "accept" },
+            "nat_prerouting" => Hook { kind: "nat", hook: "prerouting", prio: -100, policy: "accept" },
+            "nat_output" => Hook { kind: "nat", hook: "output", prio: -100, policy: "accept" },
+            "nat_postrouting" => Hook { kind: "nat", hook: "postrouting", prio: 100, policy: "accept" },
+            other => unreachable!("not a base chain: {other}"),
+        };
+        self.chain(name, Some(hook));
+    }
+
+    pub(crate) fn add_set(&mut self, set: Set) {
+        if !self.sets.iter().any(|s| s.name == set.name) {
+            self.sets.push(set);
+        }
+    }
+
+    /// `line N: <first line of the statement>` — lets `nft list ruleset` point back at the config.
+    pub(crate) fn comment(&self, span: Span) -> String {
+        let line = self.index.line_of(span.start);
+        let start = self.index.line_start(line);
+        let end = self.index.line_end(self.text, line);
+        let stmt = self.text[start.max(span.start)..end.min(self.text.len()).max(span.start)].trim();
+        let stmt = stmt.trim_end_matches('\\').trim_end();
+        format!("line {}: {}", line + 1, stmt)
+    }
+
+    pub(crate) fn push(&mut self, chain: &str, stmts: Vec<Stmt>, span: Option<Span>) {
+        let comment = span.map(|s| self.comment(s));
+        self.rules.entry(chain.to_string()).or_default().push(Rule { chain: chain.to_string(), stmts, comment });
+    }
+
+    /// Pushes a rule preceded, when asked, by a rate-limited log rule with the same matches.
+    pub(crate) fn push_logged(&mut self, chain: &str, matches: Vec<Stmt>, log: Option<&LogSpec>, tail: Vec<Stmt>, span: Option<Span>) {
+        if let Some(l) = log {
+            let mut m = matches.clone();
+            m.extend(log_stmts(l));
+            self.push(chain, m, span);
+        }
+        let mut m = matches;
+        m.extend(tail);
+        self.push(chain, m, span);
+    }
+
+    /// The verdict statements of an action (reject picks tcp reset for TCP, as FireHOL's
+    /// SMART_REJECT does). Returns `None` after reporting what cannot be translated.
+    pub(crate) fn verdict(&mut self, a: &Action, proto: Option<&Proto>) -> Option<Vec<Vec<Stmt>>> {
+        Some(match &a.verdict {
+            Verdict::Accept => vec![limit_of(a).into_iter().chain([Stmt::Accept]).collect()],
+            Verdict::Drop => vec![vec![Stmt::Drop]],
+            Verdict::Return => vec![vec![Stmt::Return]],
+            Verdict::None => vec![vec![]],
+            Verdict::Reject(with) => match with.as_deref().map(reject_type) {
+                Some(Some(r)) => vec![vec![Stmt::Reject(Some(r))]],
+                Some(None) => {
+                    self.error(a.span, format!("`reject with {}` has no nftables equivalent", with.clone().unwrap_or_default()));
+                    return None;
+                }
+                None => match proto {
+                    Some(Proto::Tcp) => vec![vec![Stmt::Reject(Some(("tcp reset", None)))]],
+                    Some(_) => vec![vec![Stmt::Reject(Some(("icmpx", Some("port-unreachable".into()))))]],
+                    None => vec![
+                        vec![
+                            Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
+                            Stmt::Reject(Some(("tcp reset", None))),
+                        ],
+                        vec![Stmt::Reject(Some(("icmpx", Some("port-unreachable".into()))))],
+                    ],
+                },
+            },
+            Verdict::Tarpit | Verdict::Mirror => {
+                self.error(a.span, "tarpit and mirror have no nftables equivalent".into());
+                return None;
+            }
+            Verdict::Custom(name) => {
+                if !self.model.actions.iter().any(|x| &x.name == name) {
+                    self.error(a.span, format!("there is no action `{name}`"));
+                    return None;
+                }
+                vec![vec![Stmt::Jump(action_chain(name))]]
+            }
+        })
+    }
+
+    fn base_chains(&mut self) {
+        for (name, hook) in [("input", "input"), ("forward", "forward"), ("output", "output")] {
+            self.chain(name, Some(Hook { kind: "filter", hook, prio: 0, policy: "drop" }));
+        }
+    }
+
+    /// Top-level helper commands fhc does not translate yet are errors, never silently dropped.
+    fn others(&mut self) {
+        for o in &self.model.others {
+            match o.command.trim_end_matches(['4', '6']) {
+                "version" | "ipset" | "markdef" | "marksreset" | "require_kernel_module" | "ecn_shame" => {}
+                "iptables" | "ip6tables" => {} // already an error in check (E0015)
+                cmd => {
+                    let msg = format!("`{cmd}` cannot be compiled to nftables yet");
+                    self.error(o.span, msg);
+                }
+            }
+        }
+    }
+
+    fn settings_sysctls(&mut self) {
+        let st = &self.model.settings;
+        let mut add = |k: &str, v: &str, why: &str| self.sysctls.push(Sysctl { key: k.into(), value: v.into(), reason: why.into() });
+        if st.routing {
+            add("net.ipv4.ip_forward", "1", "routers and NAT forward traffic");
+            if self.model.families.is_none_or(|f| f.v6) && self.model.sections.iter().any(|s| s.families.v6 && s.kind == crate::model::ir::SectionKind::Router) {
+                add("net.ipv6.conf.all.forwarding", "1", "IPv6 routers forward traffic");
+            }
+        }
+        // Settings the user wrote explicitly are applied as written. The ones FireHOL forces for
+        // synproxy (tcp_loose=0, syncookies=1, timestamps=1) are not needed by fhc's rulesets: the
+        // synproxy rule also matches `ct state new`, and SYNPROXY uses its own cookies (e2e notes).
+        for (var, key) in [
+            ("FIREHOL_CONNTRACK_LOOSE_MATCHING", "net.netfilter.nf_conntrack_tcp_loose"),
+            ("FIREHOL_TCP_SYN_COOKIES", "net.ipv4.tcp_syncookies"),
+            ("FIREHOL_TCP_TIMESTAMPS", "net.ipv4.tcp_timestamps"),
+            ("FIREHOL_CONNTRACK_MAX", "net.netfilter.nf_conntrack_max"),
+        ] {
+            if let Some(v) = self.model.user_settings.get(var) {
+                add(key, v, &format!("{var} in the configuration"));
+            }
+        }
+    }
+}
+
+pub(crate) fn action_chain(name: &str) -> String {
+    name.to_string()
+}
+
+/// `accept with limit R B` -> a limit statement before the accept.
+fn limit_of(a: &Action) -> Option<Stmt> {
+    if a.with.first().map(String::as_str) != Some("limit") {
+        return None;
+    }
+    let (rate, per) = matches::parse_rate(a.with.get(1)?)?;
+    let burst = a.with.get(2).and_then(|b| b.parse().ok());
+    Some(Stmt::Limit { rate, per: per.into(), burst, over: false })
+}
+
+fn reject_type(with: &str) -> Option<(&'static str, Option<String>)> {
+    let w = with.to_ascii_lowercase();
+    let w = w.trim_start_matches("icmp-").trim_start_matches("icmp6-");
+    Some(match w {
+        "tcp-reset" | "tcp-rst" => ("tcp reset", None),
+        "port-unreachable" | "port-unreach" => ("icmpx", Some("port-unreachable".into())),
+        "host-unreachable" | "host-unreach" | "addr-unreach" | "address-unreachable" => ("icmpx", Some("host-unreachable".into())),
+        "net-unreachable" | "net-unreach" | "no-route" => ("icmpx", Some("no-route".into())),
+        "admin-prohibited" | "adm-prohibited" | "host-prohibited" | "net-prohibited" => ("icmpx", Some("admin-prohibited".into())),
+        _ => return None,
+    })
+}
+
+/// `log`/`loglimit` as nft statements (FireHOL: level warning, 1/second burst 5 for loglimit).
+pub(crate) fn log_stmts(l: &LogSpec) -> Vec<Stmt> {
+    let mut out = Vec::new();
+    if l.limited {
+        out.push(Stmt::Limit { rate: 1, per: "second".into(), burst: Some(5), over: false });
+    }
+    out.push(Stmt::Log { prefix: format!("{}:", l.text), level: Some(l.level.clone().unwrap_or_else(|| "warn".into())) });
+    out
+}
+
+/// A rate-limited log statement pair with a fixed prefix (FireHOL's skeleton logs).
+pub(crate) fn log_limited(prefix: &str) -> Vec<Stmt> {
+    vec![
+        Stmt::Limit { rate: 1, per: "second".into(), burst: Some(5), over: false },
+        Stmt::Log { prefix: prefix.into(), level: Some("warn".into()) },
+    ]
+}
+
+/// `meta nfproto ipv4|ipv6` for a family-specific rule that has no address match.
+pub(crate) fn nfproto(af: Af) -> Stmt {
+    Stmt::matches(Expr::Meta("nfproto"), Expr::s(if af == Af::V4 { "ipv4" } else { "ipv6" }))
+}

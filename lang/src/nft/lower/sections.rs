@@ -1,0 +1,362 @@
+//! `interface` and `router` sections: their chains, jumps, services, protections and policies.
+
+use super::matches::{Dir, port_expr, rule_families};
+use super::skeleton::{related_icmp, related_tcp_ack_rst};
+use super::{Lowerer, log_limited, nfproto};
+use crate::model::ir::{Action, Families, Match, Protection, Rule, Section, SectionKind, ServiceDef, Verdict};
+use crate::model::services::{ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec, Proto as SProto, protocol_groups};
+use crate::model::values::{Af, Port, Proto};
+use crate::nft::json::{Expr, Op, Stmt};
+use crate::syntax::ast::Role;
+
+/// Linux's default `net.ipv4.ip_local_port_range`, which FireHOL reads at start-up for `default`
+/// client ports of `client` statements in interfaces. fhc compiles without looking at the host.
+const LOCAL_CLIENT_PORTS: (u16, u16) = (32768, 60999);
+const DEFAULT_CLIENT_PORTS: (u16, u16) = (1024, 65535);
+
+fn state(states: &[&str]) -> Stmt {
+    Stmt::Match(Op::In, Expr::Ct("state", None), Expr::flags(states))
+}
+
+fn sproto(p: SProto) -> Option<Proto> {
+    match p {
+        SProto::Any => None,
+        SProto::Tcp => Some(Proto::Tcp),
+        SProto::Udp => Some(Proto::Udp),
+        SProto::Icmp => Some(Proto::Icmp),
+        SProto::Icmpv6 => Some(Proto::Icmpv6),
+        SProto::Number(n) => Some(Proto::Num(n)),
+    }
+}
+
+fn spec_port(p: &PortSpec) -> Option<Port> {
+    match p {
+        PortSpec::Any => None,
+        PortSpec::Port(n) => Some(Port::Num(*n)),
+        PortSpec::Range(a, b) => Some(Port::Range(*a, *b)),
+    }
+}
+
+/// Client ports as an expression; `None` means any port.
+fn client_ports(ports: &[ClientPort], default: (u16, u16)) -> Option<Expr> {
+    let mut out = Vec::new();
+    for p in ports {
+        match p {
+            ClientPort::Any => return None,
+            ClientPort::Default => out.push(Port::Range(default.0, default.1)),
+            ClientPort::Port(n) => out.push(Port::Num(*n)),
+            ClientPort::Range(a, b) => out.push(Port::Range(*a, *b)),
+        }
+    }
+    (!out.is_empty()).then(|| port_expr(&out))
+}
+
+/// One packet direction of a service: protocol, source and destination ports, state, ICMP type.
+struct Flowspec {
+    proto: Option<Proto>,
+    sport: Option<Expr>,
+    dport: Option<Expr>,
+    states: Option<&'static [&'static str]>,
+    icmp: Option<&'static str>,
+    /// Which way the statement's own parameters apply (FireHOL's `reverse`).
+    dir: Dir,
+    /// True for the packets that open the connection (where the action applies).
+    request: bool,
+    family: Option<Af>,
+    to_multicast: bool,
+}
+
+impl Lowerer<'_> {
+    pub(super) fn sections(&mut self) {
+        for (i, s) in self.model.sections.iter().enumerate() {
+            let _ = i;
+            self.section(s);
+        }
+    }
+
+    fn section_chains(s: &Section) -> (String, String) {
+        (format!("in_{}", s.name), format!("out_{}", s.name))
+    }
+
+    fn section(&mut self, s: &Section) {
+        let (cin, cout) = Self::section_chains(s);
+        self.chain(&cin, None);
+        self.chain(&cout, None);
+        let (hook_in, hook_out) = match s.kind {
+            SectionKind::Interface => ("input", "output"),
+            SectionKind::Router => ("forward", "forward"),
+        };
+        // Jumps: the interface's real interfaces and the section's parameters.
+        let mut m = s.matches.clone();
+        if s.kind == SectionKind::Interface {
+            m.inface = Some(crate::model::ir::Cond { negated: false, values: s.ifaces.clone(), span: s.span });
+        }
+        for af in rule_families(s.families, &[m.src.as_ref(), m.dst.as_ref(), m.src4.as_ref(), m.src6.as_ref(), m.dst4.as_ref(), m.dst6.as_ref()]) {
+            for (dir, hook, chain) in [(Dir::Request, hook_in, &cin), (Dir::Reply, hook_out, &cout)] {
+                let Some(mut stmts) = self.match_stmts(&m, af, dir, s.span) else { return };
+                if let (Some(af), true) = (af, s.families.single().is_some()) {
+                    if !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _))) {
+                        stmts.insert(0, nfproto(af));
+                    }
+                }
+                stmts.push(Stmt::Jump(chain.clone()));
+                self.push(hook, stmts, Some(s.span));
+            }
+        }
+        for p in &s.protections {
+            self.protection(s, p, &cin, &cout);
+        }
+        self.push(&cin, related_icmp(), None);
+        self.push(&cout, related_icmp(), None);
+        if s.kind == SectionKind::Router {
+            self.push(&cin, related_tcp_ack_rst(), None);
+        }
+        self.push(&cout, related_tcp_ack_rst(), None);
+        for r in &s.rules {
+            self.rule(s, r, &cin, &cout);
+        }
+        if s.kind == SectionKind::Interface {
+            self.jump_orphans(&cin);
+            self.jump_orphans(&cout);
+        }
+        self.policy(s, &cin, "IN");
+        self.policy(s, &cout, "OUT");
+    }
+
+    fn policy(&mut self, s: &Section, chain: &str, side: &str) {
+        let action = match &s.policy {
+            Some(a) => a.clone(),
+            None if s.kind == SectionKind::Router => return, // RETURN: fall back to the caller
+            None => Action { verdict: Verdict::Drop, with: vec![], span: s.span },
+        };
+        let word = match &action.verdict {
+            Verdict::Drop => "DROP",
+            Verdict::Reject(_) => "REJECT",
+            Verdict::Return | Verdict::None => return,
+            Verdict::Accept => "ACCEPT",
+            Verdict::Custom(n) => n.as_str(),
+            _ => "POLICY",
+        };
+        if !matches!(action.verdict, Verdict::Accept | Verdict::Custom(_)) {
+            self.push(chain, log_limited(&format!("{word} UNMATCHED {side}-{}: ", s.name)), Some(action.span));
+        }
+        let Some(alternatives) = self.verdict(&action, None) else { return };
+        for v in alternatives {
+            self.push(chain, v, Some(action.span));
+        }
+    }
+
+    /// A `server`/`client`/`route` statement: request and reply rules for each service.
+    fn rule(&mut self, s: &Section, r: &Rule, cin: &str, cout: &str) {
+        // The request travels in_ for servers (and routes), out_ for clients.
+        let (req_chain, rep_chain) = if r.role == Role::Client { (cout, cin) } else { (cin, cout) };
+        let default_ports = if r.role == Role::Client && s.kind == SectionKind::Interface { LOCAL_CLIENT_PORTS } else { DEFAULT_CLIENT_PORTS };
+        let mut flows = Vec::new();
+        for svc in &r.services {
+            match &svc.def {
+                ServiceDef::Simple { server, client, .. } => {
+                    for (proto, ports) in protocol_groups(server) {
+                        let proto = sproto(proto);
+                        let sp: Vec<Port> = ports.iter().filter_map(spec_port).collect();
+                        let server_ports = if sp.len() == ports.len() && !sp.is_empty() { Some(port_expr(&sp)) } else { None };
+                        let cports = if proto.as_ref().is_some_and(|p| matches!(p, Proto::Tcp | Proto::Udp)) {
+                            client_ports(client, default_ports)
+                        } else {
+                            None
+                        };
+                        let base = |request: bool| Flowspec {
+                            proto: proto.clone(),
+                            sport: if request { cports.clone() } else { server_ports.clone() },
+                            dport: if request { server_ports.clone() } else { cports.clone() },
+                            states: Some(if request { &["new", "established"] } else { &["established"] }),
+                            icmp: None,
+                            dir: if request { Dir::Request } else { Dir::Reply },
+                            request,
+                            family: None,
+                            to_multicast: false,
+                        };
+                        flows.push(base(true));
+                        flows.push(base(false));
+                    }
+                }
+                ServiceDef::Complex(c) => self.complex_flows(*c, s, r, default_ports, &mut flows),
+            }
+        }
+        for f in flows {
+            let chain = if f.request { req_chain } else { rep_chain };
+            // Replies exist to carry accepted connections; other verdicts only act on requests.
+            if !f.request && r.action.verdict != Verdict::Accept {
+                continue;
+            }
+            self.flow(s, r, &f, chain);
+        }
+    }
+
+    fn complex_flows(&mut self, c: ComplexService, s: &Section, r: &Rule, default_ports: (u16, u16), flows: &mut Vec<Flowspec>) {
+        let rules = match c.rules() {
+            ComplexRules::Fixed(rules) => rules,
+            _ => {
+                self.error(r.span, format!("service `{}` cannot be compiled statically", c.name()));
+                return;
+            }
+        };
+        for cr in rules {
+            let family = match cr.family {
+                crate::syntax::keywords::Family::Ipv4 => Some(Af::V4),
+                crate::syntax::keywords::Family::Ipv6 => Some(Af::V6),
+                crate::syntax::keywords::Family::Both => None,
+            };
+            if let Some(af) = family
+                && !r.families.has(af)
+            {
+                continue;
+            }
+            let states: Option<&'static [&'static str]> = match cr.state {
+                Conntrack::NewEstablished => Some(&["new", "established"]),
+                Conntrack::Established => Some(&["established"]),
+                Conntrack::NewIfInterfaceServer => {
+                    if r.role == Role::Server && s.kind == SectionKind::Interface {
+                        Some(&["new", "established"])
+                    } else {
+                        Some(&["established"])
+                    }
+                }
+                Conntrack::Stateless => None,
+            };
+            flows.push(Flowspec {
+                proto: sproto(cr.proto),
+                sport: client_ports(cr.sport, default_ports),
+                dport: client_ports(cr.dport, default_ports),
+                states,
+                icmp: cr.icmp.map(|t| t.nft),
+                dir: if cr.reversed { Dir::Reply } else { Dir::Request },
+                request: cr.flow == Flow::ToServer,
+                family,
+                to_multicast: cr.to_multicast,
+            });
+        }
+    }
+
+    /// Emits one flow of a statement, per family as its addresses require.
+    fn flow(&mut self, _s: &Section, r: &Rule, f: &Flowspec, chain: &str) {
+        let mut all = r.matches.clone();
+        // Group parameters apply to every statement inside the group.
+        for g in &r.groups {
+            merge(&mut all, g);
+        }
+        let fams = match f.family {
+            Some(af) => r.families.intersect(if af == Af::V4 { Families::V4 } else { Families::V6 }),
+            None => r.families,
+        };
+        let conds = [all.src.as_ref(), all.dst.as_ref(), all.src4.as_ref(), all.src6.as_ref(), all.dst4.as_ref(), all.dst6.as_ref()];
+        for af in rule_families(fams, &conds) {
+            let Some(mut stmts) = self.match_stmts(&all, af, f.dir, r.span) else { return };
+            let fam = af.or(f.family).or(if r.families.single().is_some() { r.families.single() } else { None });
+            if let Some(a) = fam
+                && !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
+                && f.proto.as_ref().is_none_or(|p| !matches!(p, Proto::Icmp | Proto::Icmpv6))
+            {
+                stmts.insert(0, nfproto(a));
+            }
+            if f.to_multicast {
+                let a = fam.unwrap_or(Af::V4);
+                let (p, net, len) = if a == Af::V4 { ("ip", "224.0.0.0", 4) } else { ("ip6", "ff00::", 16) };
+                stmts.push(Stmt::matches(Expr::Payload(p, "daddr"), Expr::Prefix(net.into(), len)));
+            }
+            let neg = |c: &Option<crate::model::ir::Cond<Port>>| c.as_ref().map(|x| x.negated).unwrap_or(false);
+            let _ = neg;
+            stmts.extend(self.l4(f.proto.as_ref(), f.sport.as_ref().map(|e| (e, false)), f.dport.as_ref().map(|e| (e, false))));
+            if let Some(t) = f.icmp {
+                let payload = if matches!(f.proto, Some(Proto::Icmpv6)) { "icmpv6" } else { "icmp" };
+                stmts.push(Stmt::matches(Expr::Payload(payload, "type"), Expr::s(t)));
+            }
+            if let Some(st) = f.states {
+                stmts.push(state(st));
+            }
+            if f.request {
+                if let Some((rate, burst, _)) = &all.limit
+                    && let Some((n, per)) = super::matches::parse_rate(rate)
+                {
+                    stmts.push(Stmt::Limit { rate: n, per: per.into(), burst: burst.parse().ok(), over: false });
+                }
+                let Some(verdicts) = self.verdict(&r.action, f.proto.as_ref()) else { return };
+                for v in verdicts {
+                    self.push_logged(chain, stmts.clone(), all.log.as_ref(), v, Some(r.span));
+                }
+            } else {
+                stmts.push(Stmt::Accept);
+                self.push(chain, stmts, Some(r.span));
+            }
+        }
+    }
+
+    fn protection(&mut self, s: &Section, p: &Protection, cin: &str, cout: &str) {
+        let chain = if p.reverse { cout } else { cin };
+        let rate = p.args.first().and_then(|r| super::matches::parse_rate(r)).unwrap_or((100, "second"));
+        let burst: u64 = p.args.get(1).and_then(|b| b.parse().ok()).unwrap_or(50);
+        let over = || Stmt::Limit { rate: rate.0, per: rate.1.into(), burst: Some(burst), over: true };
+        let tcpf = |mask: &[&str], want: Expr| Stmt::matches(Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(mask))), want);
+        let all6 = ["fin", "syn", "rst", "psh", "ack", "urg"];
+        let mut kinds: Vec<&str> = Vec::new();
+        for k in &p.kinds {
+            match k.to_ascii_lowercase().as_str() {
+                "none" => {}
+                "strong" | "full" | "all" | "bad-packets" => {
+                    kinds.extend(["invalid", "new-tcp-w/o-syn", "icmp-floods", "syn-floods", "malformed-xmas", "malformed-null", "malformed-bad"]);
+                    break;
+                }
+                "invalid" => kinds.push("invalid"),
+                "fragments" => {}
+                "new-tcp-w/o-syn" => kinds.push("new-tcp-w/o-syn"),
+                "icmp-floods" => kinds.push("icmp-floods"),
+                "syn-floods" => kinds.push("syn-floods"),
+                "all-floods" => kinds.push("all-floods"),
+                "malformed-xmas" => kinds.push("malformed-xmas"),
+                "malformed-null" => kinds.push("malformed-null"),
+                "malformed-bad" => kinds.push("malformed-bad"),
+                other => {
+                    self.error(p.span, format!("protection `{other}` cannot be compiled to nftables"));
+                    return;
+                }
+            }
+        }
+        for k in kinds {
+            let rules: Vec<Vec<Stmt>> = match k {
+                "invalid" => vec![vec![Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")), Stmt::Drop]],
+                "new-tcp-w/o-syn" => vec![vec![
+                    Stmt::Match(Op::Ne, Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(&["fin", "syn", "rst", "ack"]))), Expr::s("syn")),
+                    state(&["new"]),
+                    Stmt::Drop,
+                ]],
+                "icmp-floods" => vec![vec![
+                    Stmt::matches(Expr::Payload("icmp", "type"), Expr::s("echo-request")),
+                    over(),
+                    Stmt::Drop,
+                ]],
+                "syn-floods" => vec![vec![tcpf(&["fin", "syn", "rst", "ack"], Expr::s("syn")), over(), Stmt::Drop]],
+                "all-floods" => vec![vec![state(&["new"]), over(), Stmt::Drop]],
+                "malformed-xmas" => vec![vec![tcpf(&all6, Expr::flags(&all6)), Stmt::Drop]],
+                "malformed-null" => vec![vec![tcpf(&all6, Expr::Num(0)), Stmt::Drop]],
+                _ => vec![
+                    vec![tcpf(&["syn", "fin"], Expr::flags(&["syn", "fin"])), Stmt::Drop],
+                    vec![tcpf(&["syn", "rst"], Expr::flags(&["syn", "rst"])), Stmt::Drop],
+                    vec![tcpf(&all6, Expr::flags(&["fin", "psh", "urg"])), Stmt::Drop],
+                    vec![tcpf(&all6, Expr::flags(&["fin", "syn", "rst", "ack", "urg"])), Stmt::Drop],
+                ],
+            };
+            for r in rules {
+                self.push(chain, r, Some(p.span));
+            }
+        }
+        let _ = s;
+    }
+}
+
+/// Adds a group's conditions to a statement's (the statement's own win).
+fn merge(into: &mut Match, g: &Match) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if into.$f.is_none() { into.$f = g.$f.clone(); } )* };
+    }
+    take!(src, dst, src4, src6, dst4, dst6, inface, outface, proto, sport, dport, uid, gid, mac, mark, connmark, state, log, limit, connlimit);
+    into.other.extend(g.other.iter().cloned());
+}

@@ -1,0 +1,6 @@
+//! The nftables backend: lowering the model to a typed ruleset, and its JSON.
+
+pub mod json;
+pub mod lower;
+
+pub use lower::{Options, Output, lower};
