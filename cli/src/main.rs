@@ -2,6 +2,7 @@
 
 mod check;
 mod compile;
+mod fmt;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -61,6 +62,18 @@ enum Command {
         #[command(flatten)]
         table: TableArgs,
     },
+    /// Rewrite FireHOL configuration files in the canonical style (see docs/fmt.md).
+    Fmt {
+        /// Files to format in place (`-` reads standard input and writes standard output).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Write nothing; print a diff for each file that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// The name standard input gets in diagnostics and diffs.
+        #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+        stdin_filename: String,
+    },
     /// Explain a diagnostic code (E0101, W0103, ...), or list them all with --list.
     ExplainCode {
         code: Option<String>,
@@ -80,6 +93,11 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check { files, format } => check::run(&files, format),
+        Command::Fmt {
+            files,
+            check,
+            stdin_filename,
+        } => fmt::run(&files, check, &stdin_filename),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
         Command::Compile { file, table } => compile::compile(file.as_deref(), &table.options()),
         Command::Sysctl { file, table } => compile::sysctl(file.as_deref(), &table.options()),

@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod diag;
+pub mod fmt;
 pub mod model;
 pub mod nft;
 pub mod render;
@@ -57,4 +58,17 @@ pub fn compile(text: &str, opts: &nft::Options) -> Result<(nft::Output, Vec<Diag
     }
     let out = nft::lower(&analysis.model, text, opts)?;
     Ok((out, analysis.diagnostics))
+}
+
+/// Formats a whole configuration in the canonical style (see `docs/fmt.md`). Fails with the
+/// syntax diagnostics when the file cannot be formatted safely (unterminated quotes, invalid
+/// characters, statements the parser cannot read); shell constructs are formatted normally.
+pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
+    fmt::format(text)
+}
+
+/// Formats only the whole statements (and full-line comments) that intersect `range`, returning
+/// the edits to apply to `text` (what the LSP's range formatting needs).
+pub fn format_range(text: &str, range: Span) -> Result<Vec<TextEdit>, Vec<Diagnostic>> {
+    fmt::format_range(text, range)
 }

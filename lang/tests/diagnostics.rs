@@ -41,8 +41,8 @@ fn three_independent_errors_three_diagnostics() {
 #[test]
 fn unterminated_quote_does_not_hide_later_errors() {
     let text = "interface eth0 lan src \"10.0.0.1\nserver ssh acept\nserver http accept dport\n";
-    let got = lines(text, &analyze(text).diagnostics);
-    assert_eq!(got, vec![("E0001".into(), 1), ("E0010".into(), 3)]);
+    let got: Vec<_> = lines(text, &analyze(text).diagnostics).into_iter().filter(|(c, _)| c.starts_with('E')).collect();
+    assert_eq!(got, vec![("E0001".into(), 1), ("E0109".into(), 2), ("E0010".into(), 3)]);
 }
 
 #[test]
@@ -88,13 +88,15 @@ fn invalid_corpus_snapshots() {
     });
 }
 
-/// Valid corpus configs are real FireHOL (see tests/firehol-oracle.sh): fhc must not reject them.
+/// Valid corpus configs are real FireHOL (see tests/firehol-oracle.sh): the language layers must
+/// not reject them. (E0201 is the backend saying a FireHOL feature is not compiled yet; which
+/// ones is pinned by the compile snapshots in tests/compile.rs.)
 #[test]
-fn valid_corpus_has_no_syntax_errors() {
+fn valid_corpus_has_no_language_errors() {
     insta::glob!("../../tests/corpus/valid", "*.conf", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let a = analyze(&text);
-        let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error() && d.code != Code::Untranslatable).collect();
         assert!(
             errors.is_empty(),
             "{}:\n{}",

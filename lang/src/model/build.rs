@@ -642,7 +642,9 @@ impl<'a> Builder<'a> {
             match kind.as_str() {
                 "chain" | "action" => {
                     let verb = s.args.first().and_then(|w| self.expand(w)).unwrap_or_default();
-                    let with: Vec<String> = s.args.iter().skip(1).filter_map(|w| self.expand(w)).collect();
+                    // `action reject with tcp-reset`: the words after `with`.
+                    let skip = if s.args.get(1).is_some_and(|w| w.is_ci("with")) { 2 } else { 1 };
+                    let with: Vec<String> = s.args.iter().skip(skip).filter_map(|w| self.expand(w)).collect();
                     let verdict = verdict_of(&verb, &with);
                     if let (Verdict::Custom(n), Some(w)) = (&verdict, s.args.first()) {
                         self.action_refs.push((n.clone(), w.span));

@@ -313,36 +313,64 @@ impl Builder<'_> {
                 continue;
             }
             let af = s.family;
-            // (section kind, destinations, ports) the connection has after the synproxy's own NAT.
-            let (kind, dsts, ports): (SectionKind, Option<Vec<Addr>>, Vec<Port>) = match &s.action {
-                SynproxyAction::Redirect { port } => (SectionKind::Interface, s.matches.dst_for(af).map(|c| c.values.clone()), vec![port.clone()]),
+            let orig_dsts = s.matches.dst_for(af).filter(|c| !c.negated).map(|c| c.values.clone());
+            // Where the connection goes after the synproxy's own NAT: (section kind, dsts, ports).
+            let mut wants: Vec<(Vec<SectionKind>, Option<Vec<Addr>>, Vec<Port>)> = Vec::new();
+            match &s.action {
+                SynproxyAction::Redirect { port } => wants.push((vec![SectionKind::Interface], orig_dsts.clone(), vec![port.clone()])),
                 SynproxyAction::Dnat { targets, .. } => {
-                    let dsts: Vec<Addr> = targets.iter().filter_map(|t| t.addr.clone()).collect();
-                    let ports: Vec<Port> = targets.iter().filter_map(|t| t.port.clone()).collect();
-                    let dsts = if dsts.len() == targets.len() { Some(dsts) } else { None };
-                    (SectionKind::Router, dsts, if ports.len() == targets.len() && !ports.is_empty() { ports } else { dport.values.clone() })
+                    for t in targets {
+                        let ports = t.port.clone().map(|p| vec![p]).unwrap_or_else(|| dport.values.clone());
+                        match &t.addr {
+                            // `dnat to :PORT` keeps the (local) destination the client used.
+                            None => wants.push((vec![SectionKind::Interface], orig_dsts.clone(), ports)),
+                            Some(a) => wants.push((vec![SectionKind::Router], Some(vec![a.clone()]), ports)),
+                        }
+                    }
                 }
-                _ if s.types.contains(&SynproxyType::Forward) && !s.types.contains(&SynproxyType::Input) => {
-                    (SectionKind::Router, s.matches.dst_for(af).map(|c| c.values.clone()), dport.values.clone())
+                _ => {
+                    let kinds = s
+                        .types
+                        .iter()
+                        .map(|t| if *t == SynproxyType::Input { SectionKind::Interface } else { SectionKind::Router })
+                        .collect();
+                    let kinds: Vec<SectionKind> = kinds;
+                    if !kinds.is_empty() {
+                        wants.push((kinds, orig_dsts.clone(), dport.values.clone()));
+                    }
                 }
-                _ => (SectionKind::Interface, s.matches.dst_for(af).map(|c| c.values.clone()), dport.values.clone()),
-            };
-            let accepted = self.model.sections.iter().filter(|sec| sec.kind == kind && sec.families.has(af)).any(|sec| {
-                sec.rules.iter().any(|r| {
-                    r.action.verdict == Verdict::Accept
-                        && r.role != crate::syntax::ast::Role::Client
-                        && r.families.has(af)
-                        && r.services.iter().any(|svc| service_accepts_tcp(&svc.def, &ports))
-                        && dst_allows(r.matches.dst_for(af).or(sec.matches.dst_for(af)), dsts.as_deref())
-                })
-            });
-            if !accepted {
-                let place = if kind == SectionKind::Interface { "an interface section" } else { "a router section" };
-                let ports_s: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+            }
+            let mut missing: Vec<(SectionKind, Port)> = Vec::new();
+            for (kinds, dsts, ports) in &wants {
+                // Each destination on its own: with `in,pass` one may be local and another routed.
+                let each: Vec<Option<Vec<Addr>>> = match dsts {
+                    Some(d) => d.iter().map(|a| Some(vec![a.clone()])).collect(),
+                    None => vec![None],
+                };
+                for port in ports {
+                    for dst in &each {
+                        let accepted = self.model.sections.iter().filter(|sec| kinds.contains(&sec.kind) && sec.families.has(af)).any(|sec| {
+                            sec.rules.iter().any(|r| {
+                                r.action.verdict == Verdict::Accept
+                                    && r.role != crate::syntax::ast::Role::Client
+                                    && r.families.has(af)
+                                    && r.services.iter().any(|svc| service_accepts_tcp(&svc.def, std::slice::from_ref(port)))
+                                    && dst_allows(r.matches.dst_for(af).or(sec.matches.dst_for(af)), dst.as_deref())
+                            })
+                        });
+                        if !accepted && !missing.iter().any(|(_, p)| p == port) {
+                            missing.push((kinds[0], port.clone()));
+                        }
+                    }
+                }
+            }
+            if let Some((kind, _)) = missing.first() {
+                let place = if *kind == SectionKind::Interface { "an interface section" } else { "a router section" };
+                let ports_s: Vec<String> = missing.iter().map(|(_, p)| p.to_string()).collect();
                 out.push(
                     Diagnostic::new(Code::SynproxyNotAccepted, s.span, format!("nothing accepts the connections this synproxy lets through (tcp port {})", ports_s.join(",")))
                         .with_label("the handshake completes, then the firewall drops the connection")
-                        .with_help(format!("allow the real traffic in {place}, e.g. `server custom web tcp/{} default accept`", ports_s.first().cloned().unwrap_or_default())),
+                        .with_help(format!("allow the real traffic in {place}, e.g. `server custom web tcp/{} default accept`", ports_s[0])),
                 );
             }
         }

@@ -204,6 +204,9 @@ pub enum ParamKind {
     Accurate,
     ReturnIfNotMatched,
     Or,
+    SetWorkInface,
+    SetWorkOutface,
+    PushFlowInheritance,
 }
 
 /// (keywords, kind, arity, negatable, meaning). Keywords are matched case-insensitively, as FireHOL
@@ -262,6 +265,9 @@ pub const PARAMS: &[(&[&str], ParamKind, Arity, bool, &str)] = &[
     (&["accurate"], ParamKind::Accurate, Arity::Zero, false, "accurate ruleset mode for this statement"),
     (&["return_if_not_matched"], ParamKind::ReturnIfNotMatched, Arity::Zero, false, "internal"),
     (&["or"], ParamKind::Or, Arity::Zero, false, "separates alternatives after `except`"),
+    (&["set_work_inface"], ParamKind::SetWorkInface, Arity::Zero, false, "internal"),
+    (&["set_work_outface"], ParamKind::SetWorkOutface, Arity::Zero, false, "internal"),
+    (&["push_flow_inheritance"], ParamKind::PushFlowInheritance, Arity::One, false, "internal"),
 ];
 
 pub fn param(word: &str) -> Option<(ParamKind, Arity, bool)> {

@@ -173,6 +173,14 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
     let zero = param_kw(Arity::Zero, stops)
         .then(negation().or_not())
         .map_with(|((w, k), n), e| mk_param(w, Some(k), n, vec![], 0, e.span()));
+    // Internal parameters whose value may be any word (`push_flow_inheritance in`).
+    let any_value = select! { Tok::Word(w, _) if !stops.iter().any(|s| w.is_ci(s)) => w.clone() };
+    let one_any = select! { Tok::Word(w, WordClass { param: Some((k @ ParamKind::PushFlowInheritance, _)), .. }) => (w.clone(), k) }
+        .then(any_value.or_not())
+        .map_with(|((w, k), a), e| {
+            let missing = usize::from(a.is_none());
+            mk_param(w, Some(k), None, a.into_iter().collect(), missing, e.span())
+        });
     let one = param_kw(Arity::One, stops)
         .then(negation().or_not())
         .then(opt())
@@ -243,6 +251,10 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
                 "htable-max",
                 "htable-expire",
                 "htable-gcinterval",
+                "htable_size",
+                "htable_max",
+                "htable_expire",
+                "htable_gcinterval",
             ])
             .repeated()
             .collect::<Vec<_>>(),
@@ -260,7 +272,7 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
     let ipset = param_kw(Arity::Ipset, stops)
         .then(negation().or_not())
         .then(opt())
-        .then(opt())
+        .then(word().or_not())
         .then(
             choice((
                 keyed(&["options", "bytes-above", "bytes-gt", "bytes-eq", "bytes-not-eq", "bytes-below", "bytes-lt"])
@@ -288,7 +300,7 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
         .then(v().repeated().collect::<Vec<_>>())
         .map_with(|(w, vals), e| mk_param(w, None, None, vals, 0, e.span()));
 
-    choice((zero, one, two, log, dscp, connlimit, hashlimit, ipset, unknown)).boxed()
+    choice((zero, one_any, one, two, log, dscp, connlimit, hashlimit, ipset, unknown)).boxed()
 }
 
 fn params<'a, I: In<'a>>() -> impl Parser<'a, I, Vec<Param>, Ex<'a>> + Clone {
@@ -446,10 +458,24 @@ fn action_def<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clon
     const NEXT: &[&str] = &["next"];
     // The step type may be `action`, which is also a parameter keyword: take any word.
     let step_kind = select! { Tok::Word(w, _) if !w.is_ci("next") => w.clone() };
-    let step = step_kind
+    // iptrap/ipuntrap steps take positional words first (set, src|dst[, timeout]) that may look
+    // like parameter keywords (`src`).
+    let positional = |n: usize| select! { Tok::Word(w, _) if !w.is_ci("next") => w.clone() }.repeated().at_most(n).collect::<Vec<_>>();
+    let trap_step = move |kinds: &'static [&'static str], n: usize| {
+        kw(kinds)
+            .then(positional(n))
+            .then(value_except(NEXT).repeated().collect::<Vec<_>>())
+            .then(params_except(NEXT))
+            .map_with(|(((kind, mut args), more), params), e| {
+                args.extend(more);
+                ActionStep { span: span_of(e), kind, args, params }
+            })
+    };
+    let generic = step_kind
         .then(value_except(NEXT).repeated().collect::<Vec<_>>())
         .then(params_except(NEXT))
         .map_with(|((kind, args), params), e| ActionStep { span: span_of(e), kind, args, params });
+    let step = choice((trap_step(&["iptrap"], 3), trap_step(&["ipuntrap"], 2), generic));
     value_except(&["table"])
         .or_not()
         .then(kw(&["table"]).ignore_then(value().or_not()).or_not())
@@ -486,7 +512,11 @@ fn command_body<'a, I: In<'a>>(cmd: Cmd) -> Boxed<'a, 'a, I, (CommandKind, Vec<W
         Cmd::Protection => kw(&["reverse"])
             .map(|w| w.span)
             .or_not()
-            .then(value().repeated().collect::<Vec<_>>())
+            .then(
+                select! { Tok::Word(w, c) if c.param.is_none() || w.is_ci("connlimit") => w.clone() }
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
             .then(params())
             .map(|((reverse, args), params)| (CommandKind::Protection { reverse, args, params }, vec![]))
             .boxed(),
@@ -690,8 +720,10 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
         .repeated()
         .collect::<Vec<_>>();
     let rest = || word().repeated().collect::<Vec<Word>>();
+    // A compound command's header is reported as a whole; `case x in a) ...` may hold `)` and `|`.
     let shell_opener = select! { Tok::Word(w, _) if is_shell_word(w, keywords::SHELL_OPENERS) => w.clone() }
         .then(rest())
+        .then_ignore(any().repeated())
         .map(|(keyword, rest)| StmtKind::Shell(ShellStmt::Compound { keyword, rest }));
     let source = kw(&["source", "."])
         .then(rest())

@@ -366,6 +366,17 @@ fn param_problems(c: &Command, p: &Param, out: &mut Vec<Diagnostic>) {
         out.push(d);
         return;
     };
+    // `not` is three bytes, `!` one.
+    if let Some(n) = p.not
+        && n.len() == 1
+        && kind.negatable()
+    {
+        out.push(
+            Diagnostic::new(Code::BrokenInFirehol, n, "FireHOL 3.1.7 cannot parse `!` as a negation (a bash test error)")
+                .with_label("fhc reads it as `not`")
+                .with_fix("write `not`", vec![TextEdit { span: n, new_text: "not".into() }]),
+        );
+    }
     if let Some(n) = p.not
         && !kind.negatable()
     {

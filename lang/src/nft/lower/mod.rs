@@ -129,14 +129,23 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// `line N: <first line of the statement>` — lets `nft list ruleset` point back at the config.
+    /// `line N: <the statement>` — lets `nft list ruleset` point back at the config. Continued
+    /// lines are joined and blanks collapsed; nft keeps at most 128 bytes.
     pub(crate) fn comment(&self, span: Span) -> String {
         let line = self.index.line_of(span.start);
-        let start = self.index.line_start(line);
-        let end = self.index.line_end(self.text, line);
-        let stmt = self.text[start.max(span.start)..end.min(self.text.len()).max(span.start)].trim();
-        let stmt = stmt.trim_end_matches('\\').trim_end();
-        format!("line {}: {}", line + 1, stmt)
+        let raw = self.text.get(span.range()).unwrap_or("");
+        let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
+        let stmt = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut c = format!("line {}: {}", line + 1, stmt);
+        if c.len() > 120 {
+            let mut end = 117;
+            while !c.is_char_boundary(end) {
+                end -= 1;
+            }
+            c.truncate(end);
+            c.push_str("...");
+        }
+        c
     }
 
     pub(crate) fn push(&mut self, chain: &str, stmts: Vec<Stmt>, span: Option<Span>) {
