@@ -37,6 +37,14 @@ pub enum Expr {
     SetRef(String),
     /// `a . b . c`
     Concat(Vec<Expr>),
+    /// A raw payload `@base,offset,len` (the IPv4 TOS byte, the IPv6 traffic class).
+    Raw(&'static str, u32, u32),
+    /// `left | right`
+    Or(Box<Expr>, Box<Expr>),
+    /// `tcp option NAME FIELD`
+    TcpOption(&'static str, &'static str),
+    /// `rt KEY` (`rt mtu`)
+    Rt(&'static str),
 }
 
 impl Expr {
@@ -69,6 +77,10 @@ impl Expr {
             }}),
             Expr::SetRef(n) => json!(format!("@{n}")),
             Expr::Concat(items) => json!({"concat": items.iter().map(Expr::to_json).collect::<Vec<_>>()}),
+            Expr::Raw(base, offset, len) => json!({"payload": {"base": base, "offset": offset, "len": len}}),
+            Expr::Or(a, b) => json!({"|": [a.to_json(), b.to_json()]}),
+            Expr::TcpOption(name, field) => json!({"tcp option": {"name": name, "field": field}}),
+            Expr::Rt(k) => json!({"rt": {"key": k}}),
         }
     }
 }
@@ -80,6 +92,9 @@ pub enum Op {
     /// Flag/bitmask membership (`ct state invalid,untracked` needs `in` on nft 1.0.6: `==` with a
     /// list compiles to a test that can never match).
     In,
+    /// No flag of the set is present (`ct status ! dnat`). `!=` would compare the whole value and
+    /// still match a packet with that flag plus others.
+    NoFlag,
 }
 
 /// A statement of a rule.
@@ -112,6 +127,15 @@ pub enum Stmt {
     MetaMarkSet(Expr),
     /// `meter NAME { KEY STMT }`: a per-key stateful statement (a per-source limit).
     Meter { set: String, key: Expr, limit: Box<Stmt> },
+    /// `update @set { KEY limit ... }`: a per-key limit in a named dynamic set, which several
+    /// rules can share (a meter name cannot be used by two rules).
+    SetLimit { set: String, key: Expr, limit: Box<Stmt> },
+    /// `KEY set VALUE` for any settable key (`ip dscp`, `meta priority`, `tcp option maxseg size`).
+    Mangle(Expr, Expr),
+    /// `ct helper set "NAME"` (a ct helper object of the table).
+    CtHelperSet(String),
+    /// `counter name "NAME"` (a named counter object of the table).
+    CounterNamed(String),
 }
 
 impl Stmt {
@@ -140,7 +164,7 @@ impl Stmt {
         };
         match self {
             Stmt::Match(op, l, r) => json!({"match": {
-                "op": match op { Op::Eq => "==", Op::Ne => "!=", Op::In => "in" },
+                "op": match op { Op::Eq => "==", Op::Ne => "!=", Op::In => "in", Op::NoFlag => "!" },
                 "left": l.to_json(),
                 "right": r.to_json()
             }}),
@@ -205,6 +229,12 @@ impl Stmt {
             }
             Stmt::MetaMarkSet(v) => json!({"mangle": {"key": {"meta": {"key": "mark"}}, "value": v.to_json()}}),
             Stmt::Meter { set, key, limit } => json!({"meter": {"name": set, "key": key.to_json(), "stmt": limit.to_json()}}),
+            Stmt::SetLimit { set, key, limit } => {
+                json!({"set": {"op": "update", "elem": key.to_json(), "set": format!("@{set}"), "stmt": [limit.to_json()]}})
+            }
+            Stmt::Mangle(k, v) => json!({"mangle": {"key": k.to_json(), "value": v.to_json()}}),
+            Stmt::CtHelperSet(n) => json!({"ct helper": n}),
+            Stmt::CounterNamed(n) => json!({"counter": n}),
         }
     }
 }
@@ -242,12 +272,23 @@ pub struct Set {
     pub size: Option<u64>,
 }
 
+/// A conntrack helper object (`ct helper NAME { type "T" protocol P; l3proto inet; }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CtHelper {
+    pub name: String,
+    pub kind: String,
+    pub protocol: &'static str,
+}
+
 /// One table, replaced atomically.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ruleset {
     pub family: String,
     pub table: String,
     pub sets: Vec<Set>,
+    /// Named counters (FireHOL `accounting` objects).
+    pub counters: Vec<String>,
+    pub ct_helpers: Vec<CtHelper>,
     pub chains: Vec<Chain>,
     pub rules: Vec<Rule>,
 }
@@ -279,6 +320,12 @@ impl Ruleset {
                 m.insert("size".into(), json!(n));
             }
             cmds.push(json!({"add": {"set": Value::Object(m)}}));
+        }
+        for c in &self.counters {
+            cmds.push(json!({"add": {"counter": {"family": fam, "table": tab, "name": c}}}));
+        }
+        for h in &self.ct_helpers {
+            cmds.push(json!({"add": {"ct helper": {"family": fam, "table": tab, "name": h.name, "type": h.kind, "protocol": h.protocol, "l3proto": "inet"}}}));
         }
         for c in &self.chains {
             let v = match &c.hook {

@@ -40,6 +40,12 @@ fn dnatted() -> Stmt {
     Stmt::Match(Op::In, Expr::Ct("status", None), Expr::s("dnat"))
 }
 
+/// SYNPROXY's SYN before any NAT: another statement's `redirect to`/`dnat to :PORT` may rewrite a
+/// SYN to exactly this destination and port, and it must not get this statement's action.
+fn not_dnatted() -> Stmt {
+    Stmt::Match(Op::NoFlag, Expr::Ct("status", None), Expr::s("dnat"))
+}
+
 fn ipp(af: Af) -> &'static str {
     if af == Af::V4 { "ip" } else { "ip6" }
 }
@@ -143,7 +149,7 @@ impl Lowerer<'_> {
         // 4. SYNPROXY's SYN (and ACK) to the server, and the statement's action.
         let Some(srv) = self.client_side(s, &server, Dir::Request) else { return };
         let lo = |iif: bool| Stmt::matches(Expr::Meta(if iif { "iifname" } else { "oifname" }), Expr::s("lo"));
-        let new_syn = || vec![syn(), ct(&["new"]), not_local_source()];
+        let new_syn = || vec![syn(), ct(&["new"]), not_local_source(), not_dnatted()];
         let action_log = s.action_matches.log.clone();
         match &s.action {
             SynproxyAction::Dnat { targets, persistent, random } => {
