@@ -24,7 +24,7 @@ use crate::diag::{Diagnostic, TextEdit};
 use crate::span::Span;
 use crate::syntax::ast::{CommandKind, ShellStmt, Stmt, StmtKind};
 use crate::syntax::lexer::{HashKind, RawTok};
-use crate::syntax::words::{PartKind, Piece, Word};
+use crate::syntax::words::{Op, PartKind, Piece, Word};
 use crate::syntax::{self, Parse};
 
 /// Columns per indentation level.
@@ -100,7 +100,7 @@ fn refuse_if_broken(text: &str, parse: &Parse) -> Result<(), Vec<Diagnostic>> {
     if parse.errors.is_empty() && !broken_word {
         return Ok(());
     }
-    let diags: Vec<Diagnostic> = crate::analyze(text)
+    let mut diags: Vec<Diagnostic> = crate::analyze(text)
         .diagnostics
         .into_iter()
         .filter(|d| {
@@ -110,6 +110,15 @@ fn refuse_if_broken(text: &str, parse: &Parse) -> Result<(), Vec<Diagnostic>> {
             )
         })
         .collect();
+    if diags.is_empty() {
+        // Cannot happen while the checks report every broken word; never refuse silently.
+        diags = parse.errors.clone();
+        diags.push(Diagnostic::new(
+            Code::SyntaxError,
+            Span::new(0, 0),
+            "this file cannot be formatted safely",
+        ));
+    }
     Err(diags)
 }
 
@@ -279,14 +288,16 @@ fn heredoc_delimiter(text: &str, tokens: &[(RawTok, Span)], i: usize) -> Option<
 }
 
 /// Where the bodies of the here-documents that start at byte `start` end: the end of the last
-/// delimiter line, line terminator excluded (or the end of the text).
+/// delimiter line, line terminator excluded (or, without one, the end of the text before its
+/// final line terminator).
 fn heredoc_end(text: &str, start: usize, delims: &[(String, bool)]) -> usize {
     let mut pos = start;
     let mut end = start;
     for (delim, dash) in delims {
         loop {
             if pos >= text.len() {
-                return text.len();
+                let t = text.strip_suffix('\n').unwrap_or(text);
+                return t.strip_suffix('\r').unwrap_or(t).len().max(start);
             }
             let line_end = text[pos..].find('\n').map_or(text.len(), |k| pos + k);
             let raw = &text[pos..line_end];
@@ -315,6 +326,7 @@ fn segments(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Segment> {
         let mut newline_end = None;
         let mut b = LineBuilder::default();
         let mut heredocs = Vec::new();
+        let mut arithmetic = false;
         while let Some(&(tok, span)) = tokens.get(i) {
             i += 1;
             match tok {
@@ -327,7 +339,10 @@ fn segments(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Segment> {
                 RawTok::Continuation => b.gap.conts += 1,
                 RawTok::Hash(HashKind::Comment) => b.comment(span),
                 _ => {
+                    // `((...))` is arithmetic: a `<<` there is a shift, not a here-document.
+                    arithmetic |= tok == RawTok::LParen && b.prev == Some(RawTok::LParen);
                     if tok == RawTok::Redirect
+                        && !arithmetic
                         && &text[span.range()] == "<<"
                         && let Some(d) = heredoc_delimiter(text, tokens, i - 1)
                     {
@@ -408,11 +423,13 @@ enum Effect {
     GroupEnd,
 }
 
-fn words_in(pieces: &[Piece], span: Span) -> impl Iterator<Item = &Word> {
-    let lo = pieces.partition_point(|p| p.span().start < span.start);
+/// The words of the statement starting at `start`, up to its separator (whatever part of them
+/// the parser kept in the tree).
+fn stmt_words(pieces: &[Piece], start: usize) -> impl Iterator<Item = &Word> {
+    let lo = pieces.partition_point(|p| p.span().start < start);
     pieces[lo..]
         .iter()
-        .take_while(move |p| p.span().end <= span.end)
+        .take_while(|p| !matches!(p, Piece::Op(Op::Newline | Op::Semi | Op::DoubleSemi, _)))
         .filter_map(|p| match p {
             Piece::Word(w) => Some(w),
             Piece::Op(..) => None,
@@ -436,15 +453,19 @@ fn effects(stmt: &Stmt, pieces: &[Piece], out: &mut Vec<(usize, Effect)>) {
         out.push((w.span.start, e));
     }
     match &stmt.kind {
-        StmtKind::Shell(ShellStmt::Compound { keyword, rest }) => match keyword.bare() {
+        StmtKind::Shell(ShellStmt::Compound { keyword, .. }) => match keyword.bare() {
             Some("if" | "while" | "until" | "for" | "select") => {
                 out.push((keyword.span.start, Effect::Open))
             }
             Some("case") => out.push((keyword.span.start, Effect::OpenCase)),
             Some("elif") => out.push((keyword.span.start, Effect::Middle)),
-            _ => brace(rest.iter(), out),
+            // `function name {` or `function name() {`
+            _ => brace(stmt_words(pieces, keyword.span.start), out),
         },
-        StmtKind::Shell(ShellStmt::FunctionDef { .. }) => brace(words_in(pieces, stmt.span), out),
+        // `name() {`
+        StmtKind::Shell(ShellStmt::FunctionDef { name }) => {
+            brace(stmt_words(pieces, name.span.start), out)
+        }
         StmtKind::Shell(ShellStmt::CasePattern) => out.push((stmt.span.start, Effect::OpenItem)),
         StmtKind::Shell(ShellStmt::List { items, .. }) => {
             for item in items {

@@ -82,7 +82,13 @@ fn invalid_corpus_snapshots() {
     insta::glob!("../../tests/corpus/invalid", "*.conf", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let a = analyze(&text);
-        assert!(a.has_errors(), "{} has no error", path.display());
+        // FireHOL rejects all of these; fhc errs on each, except where it deliberately reads what
+        // FireHOL cannot (`!` negation) and warns instead.
+        assert!(
+            a.has_errors() || a.diagnostics.iter().any(|d| d.severity == fhc_lang::Severity::Warning),
+            "{} has no error or warning",
+            path.display()
+        );
         let name = path.file_name().unwrap().to_string_lossy();
         insta::assert_snapshot!(fhc_lang::render::render(&a.diagnostics, &name, &text, false));
     });

@@ -59,6 +59,7 @@ pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
             _ => None,
         }),
     };
+    b.model.marks = ir::default_marks();
     for (i, stmt) in parse.file.stmts.iter().enumerate() {
         b.stmt_index = i + 1;
         b.statement(stmt);
@@ -83,7 +84,7 @@ fn section_only(cmd: Cmd) -> bool {
     matches!(cmd, Cmd::Policy | Cmd::Protection | Cmd::Server | Cmd::Client | Cmd::Route | Cmd::Group)
 }
 
-fn name_of(c: &Command) -> String {
+pub(super) fn name_of(c: &Command) -> String {
     c.name.literal().unwrap_or("?").to_string()
 }
 
@@ -271,10 +272,11 @@ impl<'a> Builder<'a> {
             }
             CommandKind::Action(a) => self.action_def(c, a, fams),
             _ => {
-                for p in c.params() {
-                    let _ = p;
+                // Helper commands the backend translates become `Helper` items (see helpers.rs);
+                // the rest are kept as `Other` for the backend to report or ignore.
+                if !self.helper(c, fams, self.section) {
+                    self.model.others.push(Other { command: name_of(c), span: c.span });
                 }
-                self.model.others.push(Other { command: name_of(c), span: c.span });
             }
         }
     }

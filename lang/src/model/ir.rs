@@ -57,6 +57,8 @@ pub struct LogSpec {
     pub text: String,
     pub limited: bool,
     pub level: Option<String>,
+    /// `connlog`: log only the first packet of a connection (`ct state new`).
+    pub new_only: bool,
     pub span: Span,
 }
 
@@ -342,6 +344,60 @@ pub struct Other {
     pub span: Span,
 }
 
+/// One mark group of FireHOL's mark layout (`markdef NAME VALUES [stateful|stateless]
+/// [permanent|temporary]`): the 32-bit packet mark is shared by groups, each owning a bit field.
+/// FireHOL's defaults are `connmark 64` (bits 0-5) and `usermark 128` (bits 6-12), both stateful
+/// and permanent; `marksreset` clears the layout and later `markdef`s append after the previous
+/// group. Every mark match and mark assignment uses the layout as it stands at the end of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkDef {
+    pub name: String,
+    pub shift: u32,
+    /// The largest value (VALUES - 1).
+    pub max: u32,
+    /// Only NEW packets are marked (`stateful`, the default).
+    pub stateful: bool,
+    /// The mark is saved to and restored from the connection mark (`permanent`, the default).
+    pub saverestore: bool,
+    pub span: Option<Span>,
+}
+
+impl MarkDef {
+    pub fn mask(&self) -> u32 {
+        self.max << self.shift
+    }
+}
+
+/// FireHOL's default mark layout (firehol-defaults.conf).
+pub fn default_marks() -> Vec<MarkDef> {
+    vec![
+        MarkDef { name: "connmark".into(), shift: 0, max: 63, stateful: true, saverestore: true, span: None },
+        MarkDef { name: "usermark".into(), shift: 6, max: 127, stateful: true, saverestore: true, span: None },
+    ]
+}
+
+/// A top-level helper command the backend translates: `mark`, `connmark`, `custommark`,
+/// `classify`, `tos`, `dscp`, `tosfix`, `tcpmss`, `mac`, `blacklist`, `iptrap`, `ipuntrap`,
+/// `cthelper`. Their positional arguments differ per command and are kept as expanded words (the
+/// backend interprets them, reporting what it cannot translate); their rule parameters are typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Helper {
+    pub span: Span,
+    /// The command without its 4/6/46 suffix, lower case (`mark`, `blacklist` ...).
+    pub command: String,
+    pub families: Families,
+    /// Positional words (values, modes, IPs, interface lists ...), expanded, with their spans.
+    pub args: Vec<(String, Span)>,
+    /// The `where` chain list of the mangle helpers (`pre,in,out,pass,post` or chain names).
+    pub chains: Option<(String, Span)>,
+    /// Rule parameters before `except`.
+    pub matches: Match,
+    /// `except P [or P ...]`: traffic any alternative matches is left alone (blacklist, iptrap).
+    pub excepts: Vec<Match>,
+    /// The enclosing section (`tcpmss` inside a router uses its outface).
+    pub section: Option<usize>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Model {
     pub version: Option<u32>,
@@ -353,6 +409,10 @@ pub struct Model {
     /// NAT statements in source order.
     pub nats: Vec<Nat>,
     pub sections: Vec<Section>,
+    /// Top-level helper commands the backend translates, in source order.
+    pub helpers: Vec<Helper>,
+    /// The mark layout at the end of the file (see [`MarkDef`]).
+    pub marks: Vec<MarkDef>,
     pub others: Vec<Other>,
     pub sysctls: Vec<Sysctl>,
     /// `FIREHOL_*` settings the configuration assigns, with their final values.

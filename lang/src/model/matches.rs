@@ -87,7 +87,7 @@ impl Builder<'_> {
                 continue;
             }
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind)
-                && !matches!(kind, ParamKind::Log | ParamKind::Loglimit)
+                && !matches!(kind, ParamKind::Log | ParamKind::Loglimit | ParamKind::Connlog)
             {
                 self.diags.push(
                     Diagnostic::new(Code::DuplicateParam, p.keyword.span, format!("`{}` is given twice; this one wins", kind.name()))
@@ -130,7 +130,11 @@ impl Builder<'_> {
                 ParamKind::Log | ParamKind::Loglimit => {
                     let text = p.values.first().and_then(|w| self.expand(w)).unwrap_or_default();
                     let level = p.values.get(2).and_then(|w| self.expand(w));
-                    m.log = Some(LogSpec { text, limited: kind == ParamKind::Loglimit, level, span: p.span });
+                    m.log = Some(LogSpec { text, limited: kind == ParamKind::Loglimit, level, new_only: false, span: p.span });
+                }
+                ParamKind::Connlog => {
+                    let text = p.values.first().and_then(|w| self.expand(w)).unwrap_or_default();
+                    m.log = Some(LogSpec { text, limited: false, level: None, new_only: true, span: p.span });
                 }
                 ParamKind::Limit => {
                     let a = self.expand(&p.values[0]).unwrap_or_default();

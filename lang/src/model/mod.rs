@@ -4,6 +4,7 @@
 
 mod build;
 pub mod expand;
+mod helpers;
 pub mod ir;
 mod matches;
 pub mod services;
@@ -11,4 +12,9 @@ pub mod synproxy;
 pub mod values;
 
 pub use build::{build, parse_nat_target};
+
+/// A verdict word as the model reads it (built-ins are case-insensitive; anything else is an action).
+pub fn build_verdict(word: &str) -> ir::Verdict {
+    build::verdict_of(word, &[])
+}
 pub use ir::Model;

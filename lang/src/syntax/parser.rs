@@ -115,7 +115,10 @@ impl std::fmt::Display for Tok<'_> {
     }
 }
 
-type Ex<'a> = extra::Err<Rich<'a, Tok<'a>>>;
+/// `Simple` errors: the grammar tries many alternatives per word, and `Rich` would allocate an
+/// expected-set for each failed one (it dominated parse time). The parser only reports what it
+/// found and where; the checks in `validate` give the real explanations.
+type Ex<'a> = extra::Err<Simple<'a, Tok<'a>>>;
 
 /// The byte span of what a combinator matched (also pins the closure's types for inference).
 fn span_of<'a, I: In<'a>>(e: &mut chumsky::input::MapExtra<'a, '_, I, Ex<'a>>) -> Span {
@@ -127,18 +130,17 @@ impl<'a, T: ValueInput<'a, Token = Tok<'a>, Span = SimpleSpan>> In<'a> for T {}
 
 /// Any word.
 fn word<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
-    select! { Tok::Word(w, _) => w.clone() }.labelled("a word")
+    select! { Tok::Word(w, _) => w.clone() }
 }
 
 /// A word that is not a parameter keyword: a value.
 fn value<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
-    select! { Tok::Word(w, c) if c.param.is_none() => w.clone() }.labelled("a value")
+    select! { Tok::Word(w, c) if c.param.is_none() => w.clone() }
 }
 
 /// A value that is none of `stops` (for `next` in actions, NAT options, ...).
 fn value_except<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
     select! { Tok::Word(w, c) if c.param.is_none() && !stops.iter().any(|s| w.is_ci(s)) => w.clone() }
-        .labelled("a value")
 }
 
 /// A word equal to one of `names` (case-insensitive), whatever its class.

@@ -1,6 +1,6 @@
 //! `action` definitions: one regular chain per action; traps fill dynamic sets.
 
-use super::matches::{Dir, port_expr, rule_families};
+use super::matches::{Dir, port_expr, rule_families_for};
 use super::{Lowerer, nfproto};
 use crate::model::ir::{ActionDef, ActionStep, Match};
 use crate::model::values::{Af, Proto};
@@ -31,7 +31,7 @@ impl Lowerer<'_> {
     /// Rule matches of a step, per family.
     fn step_matches(&mut self, a: &ActionDef, m: &Match) -> Vec<(Option<Af>, Vec<Stmt>)> {
         let mut out = Vec::new();
-        for af in rule_families(a.families, &[m.src.as_ref(), m.dst.as_ref()]) {
+        for af in rule_families_for(a.families, m, &[m.src.as_ref(), m.dst.as_ref()]) {
             let Some(mut st) = self.match_stmts(m, af, Dir::Request, a.span) else { return vec![] };
             let proto = m.proto.as_ref().filter(|c| !c.negated && c.values.len() == 1).map(|c| c.values[0].clone());
             let sport = m.sport.as_ref().map(|c| (port_expr(&c.values), c.negated));

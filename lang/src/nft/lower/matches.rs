@@ -1,9 +1,9 @@
 //! A model [`Match`] to nft match statements, per address family and direction.
 
 use super::Lowerer;
-use crate::model::ir::{Cond, Families, Match};
+use crate::model::ir::{Cond, Families, Match, RawParam};
 use crate::model::values::{Addr, Af, IpList, Port, Proto, parse_addr};
-use crate::nft::json::{Expr, Op, Stmt};
+use crate::nft::json::{Expr, Op, Set, Stmt};
 
 /// Which way a rule looks at the statement's parameters: FireHOL writes them for the request;
 /// replies (and the out side of sections) swap source and destination.
@@ -13,30 +13,42 @@ pub enum Dir {
     Reply,
 }
 
-/// The families a rule must be emitted for, given its statement families and addresses.
-/// `None` in the result means "no address match: one rule serves both families".
-pub fn rule_families(fams: Families, conds: &[Option<&Cond<Addr>>]) -> Vec<Option<Af>> {
-    let mut per = Vec::new();
-    let mut any_addr = false;
-    for af in fams.iter() {
-        let mut ok = true;
-        for c in conds.iter().flatten() {
-            if c.values.is_empty() {
-                continue;
-            }
-            any_addr = true;
-            if !c.negated && !c.values.iter().any(|a| addr_in_family(a, af)) {
-                ok = false;
-            }
-        }
-        if ok {
-            per.push(Some(af));
-        }
-    }
-    if !any_addr && fams.v4 && fams.v6 {
-        return vec![None];
-    }
-    per
+/// Like [`rule_families`], but also splits per family when the match has a parameter whose nft
+/// expression depends on the family (TOS/DSCP fields, hashlimit keys on addresses, fhc's own
+/// per-family trap sets): one nft rule cannot read `ip` and `ip6` fields at once.
+pub fn rule_families_for(fams: Families, m: &Match, conds: &[Option<&Cond<Addr>>]) -> Vec<Option<Af>> {
+    // Per family, only that family's conditions count: `src4` must not veto IPv6 rules.
+    let _ = conds;
+    let any_addr = [&m.src, &m.dst, &m.src4, &m.src6, &m.dst4, &m.dst6].iter().any(|c| c.as_ref().is_some_and(|c| !c.values.is_empty()));
+    let per: Vec<Option<Af>> = if !any_addr && fams.v4 && fams.v6 {
+        vec![None]
+    } else {
+        fams.iter()
+            .filter(|&af| {
+                [m.src_for(af), m.dst_for(af)]
+                    .into_iter()
+                    .flatten()
+                    .all(|c| c.values.is_empty() || c.negated || c.values.iter().any(|a| addr_in_family(a, af)))
+            })
+            .map(Some)
+            .collect()
+    };
+    if per == [None] && needs_family(m) { fams.iter().map(Some).collect() } else { per }
+}
+
+/// Whether a match needs a rule per family (see [`rule_families_for`]).
+pub fn needs_family(m: &Match) -> bool {
+    m.other.iter().any(|r| match r.keyword.as_str() {
+        "tos" | "dscp" | "ipset" => true,
+        "hashlimit" => hashlimit_mode(&r.values).iter().any(|k| k.ends_with("ip")),
+        _ => false,
+    })
+}
+
+/// The `mode` of a hashlimit (FireHOL's default: `srcip,dstport`).
+fn hashlimit_mode(values: &[String]) -> Vec<String> {
+    let mode = values.iter().position(|v| v == "mode").and_then(|i| values.get(i + 1));
+    mode.map(|m| m.split(',').map(str::to_string).collect()).unwrap_or_else(|| vec!["srcip".into(), "dstport".into()])
 }
 
 fn addr_in_family(a: &Addr, af: Af) -> bool {
@@ -78,7 +90,9 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
                 }
             }
             Addr::Ipset(n) => {
-                return Err(format!("`ipset:{n}` refers to an ipset; nftables cannot match ipsets (define the addresses in the configuration)"));
+                return Err(format!(
+                    "`ipset:{n}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"
+                ));
             }
             Addr::Host(h) => {
                 return Err(format!("`{h}` is a host name; fhc compiles statically and does not resolve names (write its address)"));
@@ -166,6 +180,13 @@ impl Lowerer<'_> {
         if let Some(af) = af {
             for (cond, field) in [(m.src_for(af), src), (m.dst_for(af), dst)] {
                 let Some(c) = cond else { continue };
+                // `ipset:NAME` naming a set fhc creates itself (a trap).
+                if let [Addr::Ipset(name)] = &c.values[..]
+                    && let Some((set, ip)) = self.own_set(name, Some(af))
+                {
+                    out.push(Stmt::Match(op(c.negated), Expr::Payload(ip, field), Expr::SetRef(set)));
+                    continue;
+                }
                 match addr_expr(&c.values, af) {
                     Ok(Some(e)) => out.push(Stmt::Match(op(c.negated), Expr::Payload(ip_proto(af), field), e)),
                     Ok(None) => {}
@@ -185,29 +206,18 @@ impl Lowerer<'_> {
         }
         for (cond, key) in [(&m.uid, "skuid"), (&m.gid, "skgid")] {
             if let Some(c) = cond {
-                let v: Vec<Expr> = c
-                    .values
-                    .iter()
-                    .map(|s| s.parse::<u64>().map(Expr::Num).unwrap_or_else(|_| Expr::s(s.clone())))
-                    .collect();
+                let v: Vec<Expr> =
+                    c.values.iter().map(|s| s.parse::<u64>().map(Expr::Num).unwrap_or_else(|_| Expr::s(s.clone()))).collect();
                 let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
                 out.push(Stmt::Match(op(c.negated), Expr::Meta(key), e));
             }
         }
-        for (cond, left) in [(&m.mark, Expr::Meta("mark")), (&m.connmark, Expr::Ct("mark", None))] {
+        // FireHOL matches `mark` and `connmark` on the packet mark (`-m mark`), each in its bit
+        // field of the mark layout; the connmark group reaches later packets through the
+        // save/restore rules (see helpers.rs).
+        for (cond, group) in [(&m.mark, "usermark"), (&m.connmark, "connmark")] {
             if let Some(c) = cond {
-                let mut v = Vec::new();
-                for s in &c.values {
-                    match parse_num(s) {
-                        Some(n) => v.push(Expr::Num(n)),
-                        None => {
-                            self.error(c.span, format!("`{s}` is not a mark number"));
-                            return None;
-                        }
-                    }
-                }
-                let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
-                out.push(Stmt::Match(op(c.negated), left, e));
+                out.push(self.mark_match(group, &c.values, c.negated, c.span)?);
             }
         }
         if let Some(c) = &m.state {
@@ -225,11 +235,300 @@ impl Lowerer<'_> {
             }
         }
         for raw in &m.other {
-            self.error(raw.span, format!("`{}` cannot be translated to nftables yet", raw.keyword));
-            return None;
+            let st = self.raw_param(raw, af, dir, &m.proto)?;
+            out.extend(st);
         }
         let _ = span;
         Some(out)
+    }
+
+    /// `meta mark & MASK == VALUE << SHIFT` for values of a mark group.
+    fn mark_match(&mut self, group: &str, values: &[String], negated: bool, span: crate::span::Span) -> Option<Stmt> {
+        let Some(def) = self.model.marks.iter().find(|d| d.name == group).cloned() else {
+            self.error(span, format!("there is no mark group `{group}` (define it with `markdef {group} VALUES`)"));
+            return None;
+        };
+        let mut v = Vec::new();
+        for s in values {
+            match parse_num(s) {
+                Some(n) if n <= def.max as u64 => v.push(Expr::Num(n << def.shift)),
+                _ => {
+                    self.error(span, format!("`{s}` is not a value of mark group `{group}` (0 to {})", def.max));
+                    return None;
+                }
+            }
+        }
+        v.sort();
+        v.dedup();
+        let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
+        self.marks_used = true;
+        Some(Stmt::Match(op(negated), Expr::And(Box::new(Expr::Meta("mark")), Box::new(Expr::Num(def.mask() as u64))), e))
+    }
+
+    /// The rule parameters kept as written in the model.
+    fn raw_param(&mut self, raw: &RawParam, af: Option<Af>, dir: Dir, proto: &Option<Cond<Proto>>) -> Option<Vec<Stmt>> {
+        let sp = raw.span;
+        let neg = raw.negated;
+        let vals: Vec<&str> = raw.values.iter().flat_map(|v| v.split([' ', ','])).filter(|v| !v.is_empty()).collect();
+        let one = |v: Vec<Expr>| {
+            if v.len() == 1 { v[0].clone() } else { Expr::Set(v) }
+        };
+        Some(match raw.keyword.as_str() {
+            "custommark" => {
+                let group = raw.values.first().cloned().unwrap_or_default();
+                let values: Vec<String> =
+                    raw.values.iter().skip(1).flat_map(|v| v.split([' ', ','])).filter(|v| !v.is_empty()).map(String::from).collect();
+                vec![self.mark_match(&group, &values, neg, sp)?]
+            }
+            "rawmark" => {
+                let text = raw.values.first().cloned().unwrap_or_default();
+                let (v, mask) = match text.split_once('/') {
+                    Some((v, m)) => (parse_num(v), parse_num(m)),
+                    None => (parse_num(&text), Some(0xffff_ffff)),
+                };
+                let (Some(v), Some(mask)) = (v, mask) else {
+                    self.error(sp, format!("`{text}` is not a mark VALUE[/MASK]"));
+                    return None;
+                };
+                let left = if mask == 0xffff_ffff {
+                    Expr::Meta("mark")
+                } else {
+                    Expr::And(Box::new(Expr::Meta("mark")), Box::new(Expr::Num(mask)))
+                };
+                vec![Stmt::Match(op(neg), left, Expr::Num(v & mask))]
+            }
+            "tos" => {
+                // `-m tos --tos V[/M]`: the whole TOS byte (IPv4) or traffic class (IPv6), mask
+                // 0xff for numbers and 0x3f (ECN bits excluded) for the symbolic names.
+                let Some(af) = af else {
+                    self.error(sp, "`tos` in a rule for both families (internal: the rule was not split per family)".into());
+                    return None;
+                };
+                let mut v = Vec::new();
+                let mut mask = None;
+                for t in &vals {
+                    let Some((n, m)) = tos_value(t) else {
+                        self.error(sp, format!("`{t}` is not a TOS value (a number, VALUE/MASK or a TOS name such as Minimize-Delay)"));
+                        return None;
+                    };
+                    if mask.is_some_and(|x| x != m) {
+                        self.error(sp, "TOS values with different masks cannot be matched together".into());
+                        return None;
+                    }
+                    mask = Some(m);
+                    v.push(Expr::Num(n & m));
+                }
+                let mask = mask.unwrap_or(0xff);
+                let field = tos_field(af);
+                let left = if mask == 0xff { field } else { Expr::And(Box::new(field), Box::new(Expr::Num(mask))) };
+                vec![ip_version(af), Stmt::Match(op(neg), left, one(v))]
+            }
+            "dscp" => {
+                let Some(af) = af else {
+                    self.error(sp, "`dscp` in a rule for both families (internal: the rule was not split per family)".into());
+                    return None;
+                };
+                let class = vals.first().is_some_and(|v| v.eq_ignore_ascii_case("class"));
+                let mut v = Vec::new();
+                for t in vals.iter().skip(usize::from(class)) {
+                    let n = if class { dscp_class(t) } else { parse_num(t).filter(|n| *n < 64) };
+                    match n {
+                        Some(n) => v.push(Expr::Num(n)),
+                        None => {
+                            self.error(
+                                sp,
+                                format!("`{t}` is not a DSCP {}", if class { "class (CS0-CS7, AF11-AF43, EF)" } else { "value (0-63)" }),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                vec![Stmt::Match(op(neg), Expr::Payload(ip_proto(af), "dscp"), one(v))]
+            }
+            "helper" => {
+                let v = vals.iter().map(|h| Expr::s(h.to_ascii_lowercase())).collect();
+                vec![Stmt::Match(op(neg), Expr::Ct("helper", None), one(v))]
+            }
+            "srctype" | "dsttype" => {
+                // `-m addrtype`: the kernel's route type of the address; swapped for replies.
+                let src = (raw.keyword == "srctype") == (dir == Dir::Request);
+                let mut v = Vec::new();
+                for t in &vals {
+                    match addr_type(t) {
+                        Some(x) => v.push(Expr::s(x)),
+                        None => {
+                            self.error(sp, format!("`{t}` is not an address type (UNICAST, LOCAL, BROADCAST, ANYCAST, MULTICAST, BLACKHOLE, UNREACHABLE, PROHIBIT, THROW, NAT, XRESOLVE)"));
+                            return None;
+                        }
+                    }
+                }
+                v.sort();
+                v.dedup();
+                vec![Stmt::Match(op(neg), Expr::Fib("type", vec![if src { "saddr" } else { "daddr" }]), one(v))]
+            }
+            "hashlimit" => self.hashlimit(raw, af, proto.clone())?,
+            "physin" | "physout" => {
+                self.error(
+                    sp,
+                    format!(
+                        "`{}` matches the bridge port of bridged packets (iptables' physdev); nftables has no such match in the inet family (`meta ibrname`/`obrname` name the bridge, not its port, and exist only in the bridge family)",
+                        raw.keyword
+                    ),
+                );
+                return None;
+            }
+            "ipset" => {
+                let name = raw.values.first().cloned().unwrap_or_default();
+                let flags = raw.values.get(1).cloned().unwrap_or_default();
+                let rest: Vec<&String> = raw.values.iter().skip(2).collect();
+                match (self.own_set(&name, af), flags.as_str(), rest.is_empty()) {
+                    (Some((set, ip)), "src" | "dst", true) => {
+                        let field = if (flags == "src") == (dir == Dir::Request) { "saddr" } else { "daddr" };
+                        vec![Stmt::Match(op(neg), Expr::Payload(ip, field), Expr::SetRef(set))]
+                    }
+                    _ => {
+                        self.error(sp, format!("`ipset {name}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"));
+                        return None;
+                    }
+                }
+            }
+            "acct" => {
+                let name = raw.values.first().cloned().unwrap_or_default();
+                self.add_counter(&name);
+                vec![Stmt::CounterNamed(name)]
+            }
+            kw @ ("custom" | "custom-in" | "custom-out") => {
+                self.error(sp, format!("`{kw}` passes raw iptables options, which cannot be translated to nftables"));
+                return None;
+            }
+            // Modifiers FireHOL uses internally; their meaning is already part of the model.
+            "nolog" | "softwarnings" | "nosoftwarnings" | "optimal" | "accurate" => vec![],
+            kw => {
+                self.error(sp, format!("`{kw}` is an internal FireHOL parameter that fhc cannot translate"));
+                return None;
+            }
+        })
+    }
+
+    /// A set fhc created (iptrap/ipuntrap/sockets_suspects_trap) usable for family `af`:
+    /// `NAME`, or `NAME4`/`NAME6` when the trap was defined for both families.
+    fn own_set(&self, name: &str, af: Option<Af>) -> Option<(String, &'static str)> {
+        let af = af?;
+        let want = if af == Af::V4 { "ipv4_addr" } else { "ipv6_addr" };
+        let sfx = if af == Af::V4 { "4" } else { "6" };
+        [name.to_string(), format!("{name}{sfx}")]
+            .into_iter()
+            .find(|n| self.set_kind(n).is_some_and(|k| k == [want]))
+            .map(|n| (n, ip_proto(af)))
+    }
+
+    /// `hashlimit NAME upto|above RATE [burst B] [mode M] [srcmask P] [dstmask P] [htable-*]`:
+    /// a per-key token bucket in a named dynamic set (FireHOL shares the table between the rules
+    /// that name it, and so do the sets). `upto` passes while the key is under the rate, `above`
+    /// once it is over. The `htable-*` options size and expire the kernel's hash table: nft sets
+    /// grow to their size and the element of an idle key keeps its refilled bucket, so they do
+    /// not change which packets match (they are not translated).
+    fn hashlimit(&mut self, raw: &RawParam, af: Option<Af>, m_proto: Option<Cond<Proto>>) -> Option<Vec<Stmt>> {
+        let v = &raw.values;
+        let sp = raw.span;
+        let name = v.first().cloned().unwrap_or_default();
+        let over = match v.get(1).map(String::as_str) {
+            Some("upto") => false,
+            Some("above") => true,
+            _ => {
+                self.error(sp, "hashlimit needs `upto RATE` or `above RATE` after its name".into());
+                return None;
+            }
+        };
+        let Some((rate, per)) = v.get(2).and_then(|r| parse_rate(r)) else {
+            self.error(sp, format!("`{}` is not a rate such as 10/sec", v.get(2).cloned().unwrap_or_default()));
+            return None;
+        };
+        let opt = |k: &str| v.iter().position(|x| x.eq_ignore_ascii_case(k)).and_then(|i| v.get(i + 1));
+        let burst = match opt("burst") {
+            Some(b) => match b.parse::<u64>() {
+                Ok(b) => b,
+                Err(_) => {
+                    self.error(sp, format!("`{b}` is not a burst"));
+                    return None;
+                }
+            },
+            None => 5, // xt_hashlimit's default
+        };
+        let mask = |k: &str, full: u8| -> Result<Option<u8>, String> {
+            match opt(k) {
+                None => Ok(None),
+                Some(p) => match p.parse::<u8>() {
+                    Ok(n) if n <= full => Ok((n < full).then_some(n)),
+                    _ => Err(format!("`{p}` is not a prefix length for `{k}`")),
+                },
+            }
+        };
+        let mut key = Vec::new();
+        let mut kinds = Vec::new();
+        for m in hashlimit_mode(v) {
+            match m.as_str() {
+                "srcip" | "dstip" => {
+                    let Some(af) = af else {
+                        self.error(sp, "hashlimit on addresses in a rule for both families (internal: not split)".into());
+                        return None;
+                    };
+                    let full = if af == Af::V4 { 32 } else { 128 };
+                    let field = if m == "srcip" { "saddr" } else { "daddr" };
+                    let e = Expr::Payload(ip_proto(af), field);
+                    let e = match mask(if m == "srcip" { "srcmask" } else { "dstmask" }, full) {
+                        Ok(Some(len)) => Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len)))),
+                        Ok(None) => e,
+                        Err(msg) => {
+                            self.error(sp, msg);
+                            return None;
+                        }
+                    };
+                    key.push(e);
+                    kinds.push(if af == Af::V4 { "ipv4_addr" } else { "ipv6_addr" });
+                }
+                "srcport" | "dstport" => {
+                    key.push(Expr::Payload("th", if m == "srcport" { "sport" } else { "dport" }));
+                    kinds.push("inet_service");
+                }
+                other => {
+                    self.error(sp, format!("`{other}` is not a hashlimit mode (srcip, srcport, dstip, dstport)"));
+                    return None;
+                }
+            }
+        }
+        let mut stmts = Vec::new();
+        // xt_hashlimit keys protocols without ports on port 0; nft's `th` ports would read other
+        // header bytes (the ICMP type and checksum), so a port mode needs a port protocol.
+        if kinds.contains(&"inet_service")
+            && let Some(c) = &m_proto
+            && (c.negated || c.values.iter().any(|p| !matches!(p, Proto::Tcp | Proto::Udp)))
+        {
+            self.error(
+                sp,
+                "hashlimit on ports for a protocol without ports: nft would key on other header bytes (use a mode without srcport/dstport)"
+                    .into(),
+            );
+            return None;
+        }
+        let set = match af {
+            Some(a) if kinds.iter().any(|k| k.starts_with("ipv")) => {
+                format!("{name}{}", if a == Af::V4 { "4" } else { "6" })
+            }
+            _ => name.clone(),
+        };
+        if let Some(k) = self.set_kind(&set)
+            && k != kinds
+        {
+            self.error(sp, format!("hashlimit `{name}` is used with different modes; FireHOL shares one table per name"));
+            return None;
+        }
+        // nft makes the set dynamic itself when a rule updates it (nft 1.0.6 JSON has no
+        // `dynamic` flag).
+        self.add_set(Set { name: set.clone(), kind: kinds, flags: vec![], timeout: None, size: None });
+        let key = if key.len() == 1 { key.pop().unwrap_or(Expr::Num(0)) } else { Expr::Concat(key) };
+        stmts.push(Stmt::SetLimit { set, key, limit: Box::new(Stmt::Limit { rate, per: per.into(), burst: Some(burst), over }) });
+        Some(stmts)
     }
 
     /// Protocol and port matches. `proto` None means "any protocol".
@@ -254,6 +553,83 @@ impl Lowerer<'_> {
             out.push(Stmt::Match(op(neg), Expr::Payload(payload, "dport"), e.clone()));
         }
         out
+    }
+}
+
+/// `ip version 4` / `ip6 version 6`: the family dependency of a raw payload match.
+fn ip_version(af: Af) -> Stmt {
+    Stmt::matches(Expr::Payload(ip_proto(af), "version"), Expr::Num(if af == Af::V4 { 4 } else { 6 }))
+}
+
+/// The TOS byte (IPv4) or traffic class (IPv6).
+pub fn tos_field(af: Af) -> Expr {
+    if af == Af::V4 { Expr::Raw("nh", 8, 8) } else { Expr::Raw("nh", 4, 8) }
+}
+
+/// A TOS value as (value, mask): numbers (and VALUE/MASK) with mask 0xff, names with 0x3f.
+pub fn tos_value(s: &str) -> Option<(u64, u64)> {
+    let named = match s.to_ascii_lowercase().as_str() {
+        "minimize-delay" => Some(0x10),
+        "maximize-throughput" => Some(0x08),
+        "maximize-reliability" => Some(0x04),
+        "minimize-cost" => Some(0x02),
+        "normal-service" => Some(0x00),
+        _ => None,
+    };
+    if let Some(n) = named {
+        return Some((n, 0x3f));
+    }
+    let (v, m) = match s.split_once('/') {
+        Some((v, m)) => (parse_num(v)?, parse_num(m)?),
+        None => (parse_num(s)?, 0xff),
+    };
+    (v <= 0xff && m <= 0xff).then_some((v, m))
+}
+
+/// DSCP class names (`CS0`-`CS7`, `AF11`-`AF43`, `EF`) to their values.
+pub fn dscp_class(s: &str) -> Option<u64> {
+    let s = s.to_ascii_uppercase();
+    if s == "EF" {
+        return Some(46);
+    }
+    if s == "BE" {
+        return Some(0);
+    }
+    if let Some(n) = s.strip_prefix("CS") {
+        return n.parse::<u64>().ok().filter(|n| *n <= 7).map(|n| n * 8);
+    }
+    let d = s.strip_prefix("AF")?.as_bytes();
+    if d.len() != 2 {
+        return None;
+    }
+    let (x, y) = ((d[0] as char).to_digit(10)?, (d[1] as char).to_digit(10)?);
+    ((1..=4).contains(&x) && (1..=3).contains(&y)).then_some((8 * x + 2 * y) as u64)
+}
+
+/// iptables addrtype names to nft `fib ... type` values.
+fn addr_type(s: &str) -> Option<&'static str> {
+    Some(match s.to_ascii_uppercase().as_str() {
+        "UNSPEC" => "unspec",
+        "UNICAST" => "unicast",
+        "LOCAL" => "local",
+        "BROADCAST" => "broadcast",
+        "ANYCAST" => "anycast",
+        "MULTICAST" => "multicast",
+        "BLACKHOLE" => "blackhole",
+        "UNREACHABLE" => "unreachable",
+        "PROHIBIT" => "prohibit",
+        "THROW" => "throw",
+        "NAT" => "nat",
+        "XRESOLVE" => "xresolve",
+        _ => return None,
+    })
+}
+
+/// The netmask of a prefix length, as an address.
+fn prefix_mask(af: Af, len: u8) -> String {
+    match af {
+        Af::V4 => std::net::Ipv4Addr::from(if len == 0 { 0 } else { u32::MAX << (32 - len as u32) }).to_string(),
+        Af::V6 => std::net::Ipv6Addr::from(if len == 0 { 0 } else { u128::MAX << (128 - len as u32) }).to_string(),
     }
 }
 

@@ -6,13 +6,14 @@
 //! drops they depend on), then the skeleton head, the sections in source order, the skeleton tail.
 
 mod actions;
+mod helpers;
 mod matches;
 mod nat;
 mod sections;
 mod skeleton;
 mod synproxy;
 
-use super::json::{Chain, Expr, Hook, Rule, Ruleset, Set, Stmt};
+use super::json::{Chain, CtHelper, Expr, Hook, Rule, Ruleset, Set, Stmt};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::model::ir::{Action, LogSpec, Model, Sysctl, Verdict};
@@ -50,6 +51,10 @@ pub(crate) struct Lowerer<'a> {
     chains: Vec<Chain>,
     rules: HashMap<String, Vec<Rule>>,
     sets: Vec<Set>,
+    counters: Vec<String>,
+    ct_helpers: Vec<CtHelper>,
+    /// Whether any rule sets or matches marks (the mark save/restore rules are then needed).
+    pub(crate) marks_used: bool,
     pub(crate) errors: Vec<Diagnostic>,
     pub(crate) sysctls: Vec<Sysctl>,
 }
@@ -62,17 +67,22 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         chains: Vec::new(),
         rules: HashMap::new(),
         sets: Vec::new(),
+        counters: Vec::new(),
+        ct_helpers: Vec::new(),
+        marks_used: false,
         errors: Vec::new(),
         sysctls: Vec::new(),
     };
     l.base_chains();
     l.others();
+    l.helpers();
     l.actions();
     l.synproxies();
     l.skeleton_head();
     l.nats();
     l.sections();
     l.skeleton_tail();
+    l.mark_save_restore();
     l.settings_sysctls();
     if !l.errors.is_empty() {
         crate::diag::sort(&mut l.errors);
@@ -86,7 +96,15 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
     sysctls.sort();
     sysctls.dedup_by(|a, b| a.key == b.key);
     Ok(Output {
-        ruleset: Ruleset { family: opts.family.clone(), table: opts.table.clone(), sets: l.sets, chains: l.chains, rules },
+        ruleset: Ruleset {
+            family: opts.family.clone(),
+            table: opts.table.clone(),
+            sets: l.sets,
+            counters: l.counters,
+            ct_helpers: l.ct_helpers,
+            chains: l.chains,
+            rules,
+        },
         sysctls,
     })
 }
@@ -117,10 +135,35 @@ impl<'a> Lowerer<'a> {
             "raw_prerouting" => Hook { kind: "filter", hook: "prerouting", prio: -300, policy: "accept" },
             "nat_prerouting" => Hook { kind: "nat", hook: "prerouting", prio: -100, policy: "accept" },
             "nat_output" => Hook { kind: "nat", hook: "output", prio: -100, policy: "accept" },
+            "nat_input" => Hook { kind: "nat", hook: "input", prio: 100, policy: "accept" },
             "nat_postrouting" => Hook { kind: "nat", hook: "postrouting", prio: 100, policy: "accept" },
+            // iptables' mangle table: marks, TOS/DSCP, classify, tcpmss.
+            "mangle_prerouting" => Hook { kind: "filter", hook: "prerouting", prio: -150, policy: "accept" },
+            "mangle_input" => Hook { kind: "filter", hook: "input", prio: -150, policy: "accept" },
+            "mangle_forward" => Hook { kind: "filter", hook: "forward", prio: -150, policy: "accept" },
+            "mangle_output" => Hook { kind: "route", hook: "output", prio: -150, policy: "accept" },
+            "mangle_postrouting" => Hook { kind: "filter", hook: "postrouting", prio: -150, policy: "accept" },
+            "raw_output" => Hook { kind: "filter", hook: "output", prio: -300, policy: "accept" },
             other => unreachable!("not a base chain: {other}"),
         };
         self.chain(name, Some(hook));
+    }
+
+    pub(crate) fn add_counter(&mut self, name: &str) {
+        if !self.counters.iter().any(|c| c == name) {
+            self.counters.push(name.to_string());
+        }
+    }
+
+    pub(crate) fn add_ct_helper(&mut self, h: CtHelper) {
+        if !self.ct_helpers.iter().any(|x| x.name == h.name) {
+            self.ct_helpers.push(h);
+        }
+    }
+
+    /// The key type of a set the ruleset declares.
+    pub(crate) fn set_kind(&self, name: &str) -> Option<Vec<&'static str>> {
+        self.sets.iter().find(|s| s.name == name).map(|s| s.kind.clone())
     }
 
     pub(crate) fn add_set(&mut self, set: Set) {
@@ -148,7 +191,8 @@ impl<'a> Lowerer<'a> {
         c
     }
 
-    pub(crate) fn push(&mut self, chain: &str, stmts: Vec<Stmt>, span: Option<Span>) {
+    pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
+        stateful_last(&mut stmts);
         let comment = span.map(|s| self.comment(s));
         self.rules.entry(chain.to_string()).or_default().push(Rule { chain: chain.to_string(), stmts, comment });
     }
@@ -168,6 +212,21 @@ impl<'a> Lowerer<'a> {
     /// The verdict statements of an action (reject picks tcp reset for TCP, as FireHOL's
     /// SMART_REJECT does). Returns `None` after reporting what cannot be translated.
     pub(crate) fn verdict(&mut self, a: &Action, proto: Option<&Proto>) -> Option<Vec<Vec<Stmt>>> {
+        // `accept with recent|knock|connlimit|hashlimit ...` would change meaning if ignored.
+        if let Some(kind) = a.with.first()
+            && !matches!(a.verdict, Verdict::Reject(_))
+            && (kind != "limit" || limit_of(a).is_none())
+        {
+            self.error(a.span, format!("`with {kind}` cannot be compiled to nftables yet"));
+            return None;
+        }
+        // `accept with limit R B overflow A`: what exceeds the limit gets A right away.
+        if let (Some(limit), Some("overflow"), Some(over)) = (limit_of(a), a.with.get(3).map(String::as_str), a.with.get(4)) {
+            let over = Action { verdict: crate::model::build_verdict(over), with: vec![], span: a.span };
+            let mut alts = vec![vec![limit, Stmt::Accept]];
+            alts.extend(self.verdict(&over, proto)?);
+            return Some(alts);
+        }
         Some(match &a.verdict {
             Verdict::Accept => vec![limit_of(a).into_iter().chain([Stmt::Accept]).collect()],
             Verdict::Drop => vec![vec![Stmt::Drop]],
@@ -229,8 +288,18 @@ impl<'a> Lowerer<'a> {
         let st = &self.model.settings;
         let mut add = |k: &str, v: &str, why: &str| self.sysctls.push(Sysctl { key: k.into(), value: v.into(), reason: why.into() });
         if st.routing {
-            add("net.ipv4.ip_forward", "1", "routers and NAT forward traffic");
-            if self.model.families.is_none_or(|f| f.v6) && self.model.sections.iter().any(|s| s.families.v6 && s.kind == crate::model::ir::SectionKind::Router) {
+            // Forwarding per family: only the families that routers and NAT actually use.
+            use crate::model::ir::{NatKind, SectionKind};
+            let routes = |f: fn(crate::model::ir::Families) -> bool| {
+                self.model.sections.iter().any(|s| s.kind == SectionKind::Router && f(s.families))
+                    || self.model.nats.iter().any(|n| matches!(n.kind, NatKind::Dnat | NatKind::Snat) && f(n.families))
+            };
+            let (v4, v6) = (routes(|f| f.v4), routes(|f| f.v6));
+            let enabled = self.model.families.unwrap_or(crate::model::ir::Families::BOTH);
+            if v4 && enabled.v4 {
+                add("net.ipv4.ip_forward", "1", "routers and NAT forward traffic");
+            }
+            if v6 && enabled.v6 {
                 add("net.ipv6.conf.all.forwarding", "1", "IPv6 routers forward traffic");
             }
         }
@@ -248,6 +317,22 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
+}
+
+/// `update @set { KEY limit ... }` (hashlimit) and `ct count` (connlimit) act on every packet
+/// that reaches them, so they must follow all the rule's plain matches, as iptables evaluates
+/// hashlimit and connlimit after the protocol and ports. Matches are appended by several layers
+/// (parameters, then services and ports), so the order is fixed here, once, for every rule.
+fn stateful_last(stmts: &mut Vec<Stmt>) {
+    let head = stmts.iter().position(|s| !matches!(s, Stmt::Match(..) | Stmt::SetLimit { .. } | Stmt::CtCount { .. })).unwrap_or(stmts.len());
+    if !stmts[..head].iter().any(|s| !matches!(s, Stmt::Match(..))) {
+        return;
+    }
+    let rest = stmts.split_off(head);
+    let (mut plain, counted): (Vec<Stmt>, Vec<Stmt>) = std::mem::take(stmts).into_iter().partition(|s| matches!(s, Stmt::Match(..)));
+    plain.extend(counted);
+    plain.extend(rest);
+    *stmts = plain;
 }
 
 pub(crate) fn action_chain(name: &str) -> String {
@@ -280,6 +365,9 @@ fn reject_type(with: &str) -> Option<(&'static str, Option<String>)> {
 /// `log`/`loglimit` as nft statements (FireHOL: level warning, 1/second burst 5 for loglimit).
 pub(crate) fn log_stmts(l: &LogSpec) -> Vec<Stmt> {
     let mut out = Vec::new();
+    if l.new_only {
+        out.push(Stmt::Match(super::json::Op::In, Expr::Ct("state", None), Expr::s("new")));
+    }
     if l.limited {
         out.push(Stmt::Limit { rate: 1, per: "second".into(), burst: Some(5), over: false });
     }

@@ -1,6 +1,6 @@
 //! dnat / snat / redirect / masquerade / transparent proxies.
 
-use super::matches::{Dir, addr_expr, iface_expr, port_expr, rule_families};
+use super::matches::{Dir, addr_expr, iface_expr, port_expr, rule_families_for};
 use super::{Lowerer, nfproto};
 use crate::model::ir::{Nat, NatKind, NatTarget, SectionKind};
 use crate::model::values::{Addr, Af, Proto};
@@ -27,23 +27,57 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The chains of a NAT statement: its `at` list (comma or space separated, FireHOL's
+    /// `pre/in/out/post` or the chain names), else the kind's default.
     fn nat(&mut self, n: &Nat) {
-        let span = Some(n.span);
-        let chain = match n.kind {
-            NatKind::Snat | NatKind::Masquerade => "nat_postrouting",
-            _ => match n.at.first().map(|s| s.to_ascii_lowercase()).as_deref() {
-                None | Some("pre" | "prerouting") => "nat_prerouting",
-                Some("out" | "output") => "nat_output",
-                Some(other) => {
-                    self.error(n.span, format!("NAT `at {other}` cannot be compiled to nftables"));
-                    return;
-                }
-            },
-        };
         if n.kind == NatKind::Tproxy {
             self.error(n.span, "tproxy needs policy routing (ip rule/ip route) that fhc does not set up".into());
             return;
         }
+        let words: Vec<String> =
+            n.at.iter()
+                .flat_map(|a| a.split([',', ' ']).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect::<Vec<_>>())
+                .collect();
+        let mut chains = Vec::new();
+        for w in &words {
+            let chain = match w.as_str() {
+                "pre" | "prerouting" => "nat_prerouting",
+                "out" | "output" => "nat_output",
+                "in" | "input" => "nat_input",
+                "post" | "postrouting" => "nat_postrouting",
+                other => {
+                    self.error(
+                        n.span,
+                        format!("NAT `at {other}`: nftables has NAT hooks only at prerouting, input, output and postrouting"),
+                    );
+                    return;
+                }
+            };
+            let dest = matches!(n.kind, NatKind::Dnat | NatKind::Redirect | NatKind::TransparentProxy);
+            if dest && matches!(chain, "nat_input" | "nat_postrouting") || !dest && matches!(chain, "nat_prerouting" | "nat_output") {
+                self.error(
+                    n.span,
+                    format!("NAT `at {w}`: {} cannot be done in that hook", if dest { "destination NAT" } else { "source NAT" }),
+                );
+                return;
+            }
+            if !chains.contains(&chain) {
+                chains.push(chain);
+            }
+        }
+        if chains.is_empty() {
+            chains.push(match n.kind {
+                NatKind::Snat | NatKind::Masquerade => "nat_postrouting",
+                _ => "nat_prerouting",
+            });
+        }
+        for chain in chains {
+            self.nat_at(n, chain);
+        }
+    }
+
+    fn nat_at(&mut self, n: &Nat, chain: &'static str) {
+        let span = Some(n.span);
         self.ensure_base(chain);
         let mut m = n.matches.clone();
         // A masquerade inside a section uses the section's outgoing interface (incoming with reverse).
@@ -53,7 +87,13 @@ impl Lowerer<'_> {
             let s = &self.model.sections[i];
             let ifaces = match s.kind {
                 SectionKind::Interface => Some(crate::model::ir::Cond { negated: false, values: s.ifaces.clone(), span: s.span }),
-                SectionKind::Router => if n.reverse { s.matches.inface.clone() } else { s.matches.outface.clone() },
+                SectionKind::Router => {
+                    if n.reverse {
+                        s.matches.inface.clone()
+                    } else {
+                        s.matches.outface.clone()
+                    }
+                }
             };
             if ifaces.is_none() {
                 self.error(n.span, "masquerade in this section needs the router's outface".into());
@@ -67,8 +107,10 @@ impl Lowerer<'_> {
             fams.v4 &= target_fams.contains(&Af::V4);
             fams.v6 &= target_fams.contains(&Af::V6);
         }
-        for af in rule_families(fams, &[m.src.as_ref(), m.dst.as_ref()]) {
-            let Some(mut stmts) = self.match_stmts(&m, af, Dir::Request, n.span) else { return };
+        for af in rule_families_for(fams, &m, &[m.src.as_ref(), m.dst.as_ref()]) {
+            let Some(mut stmts) = self.match_stmts(&m, af, Dir::Request, n.span) else {
+                return;
+            };
             let proto = m.proto.as_ref().filter(|c| !c.negated && c.values.len() == 1).map(|c| c.values[0].clone());
             let mut proto = proto;
             let mut dport = m.dport.as_ref().map(|c| (port_expr(&c.values), c.negated));
@@ -129,7 +171,11 @@ impl Lowerer<'_> {
                 && let Some(user) = &n.user
             {
                 self.ensure_base("nat_output");
-                let mut out = vec![Stmt::Match(Op::Ne, Expr::Meta("skuid"), user.parse::<u64>().map(Expr::Num).unwrap_or_else(|_| Expr::s(user.clone())))];
+                let mut out = vec![Stmt::Match(
+                    Op::Ne,
+                    Expr::Meta("skuid"),
+                    user.parse::<u64>().map(Expr::Num).unwrap_or_else(|_| Expr::s(user.clone())),
+                )];
                 let v4 = fam.is_none_or(|a| a == Af::V4);
                 let v6 = fam.is_none_or(|a| a == Af::V6);
                 if v4 && !v6 {

@@ -1,6 +1,6 @@
 //! `interface` and `router` sections: their chains, jumps, services, protections and policies.
 
-use super::matches::{Dir, port_expr, rule_families};
+use super::matches::{Dir, port_expr, rule_families_for};
 use super::skeleton::{related_icmp, related_tcp_ack_rst};
 use super::{Lowerer, log_limited, nfproto};
 use crate::model::ir::{Action, Families, Match, Protection, Rule, Section, SectionKind, ServiceDef, Verdict};
@@ -91,9 +91,10 @@ impl Lowerer<'_> {
         if s.kind == SectionKind::Interface {
             m.inface = Some(crate::model::ir::Cond { negated: false, values: s.ifaces.clone(), span: s.span });
         }
-        for af in rule_families(s.families, &[m.src.as_ref(), m.dst.as_ref(), m.src4.as_ref(), m.src6.as_ref(), m.dst4.as_ref(), m.dst6.as_ref()]) {
+        for af in rule_families_for(s.families, &m, &[m.src.as_ref(), m.dst.as_ref(), m.src4.as_ref(), m.src6.as_ref(), m.dst4.as_ref(), m.dst6.as_ref()]) {
             for (dir, hook, chain) in [(Dir::Request, hook_in, &cin), (Dir::Reply, hook_out, &cout)] {
                 let Some(mut stmts) = self.match_stmts(&m, af, dir, s.span) else { return };
+                stmts.extend(scope_l4(&m, dir));
                 if let (Some(af), true) = (af, s.families.single().is_some()) {
                     if !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _))) {
                         stmts.insert(0, nfproto(af));
@@ -188,7 +189,7 @@ impl Lowerer<'_> {
             if !f.request && r.action.verdict != Verdict::Accept {
                 continue;
             }
-            self.flow(s, r, &f, chain);
+            self.flow(s, r, &f, chain, chain == cin);
         }
     }
 
@@ -238,20 +239,30 @@ impl Lowerer<'_> {
     }
 
     /// Emits one flow of a statement, per family as its addresses require.
-    fn flow(&mut self, _s: &Section, r: &Rule, f: &Flowspec, chain: &str) {
-        let mut all = r.matches.clone();
-        // Group parameters apply to every statement inside the group.
+    ///
+    /// Three scopes meet here and each keeps its own direction, as in FireHOL's chains: the
+    /// enclosing groups' parameters apply as written on the section's in side and reversed on its
+    /// out side (FireHOL's `in_groupN`/`out_groupN`), whatever the statement inside does; the
+    /// statement's own parameters follow the flow (request as written, reply reversed).
+    fn flow(&mut self, _s: &Section, r: &Rule, f: &Flowspec, chain: &str, chain_is_in: bool) {
+        let mut groups = Match::default();
         for g in &r.groups {
-            merge(&mut all, g);
+            merge(&mut groups, g);
         }
+        let group_dir = if chain_is_in { Dir::Request } else { Dir::Reply };
+        // Everything that decides the families (addresses of both scopes).
+        let mut all = r.matches.clone();
+        merge(&mut all, &groups);
         let fams = match f.family {
             Some(af) => r.families.intersect(if af == Af::V4 { Families::V4 } else { Families::V6 }),
             None => r.families,
         };
-        let conds = [all.src.as_ref(), all.dst.as_ref(), all.src4.as_ref(), all.src6.as_ref(), all.dst4.as_ref(), all.dst6.as_ref()];
-        for af in rule_families(fams, &conds) {
-            let Some(mut stmts) = self.match_stmts(&all, af, f.dir, r.span) else { return };
-            let fam = af.or(f.family).or(if r.families.single().is_some() { r.families.single() } else { None });
+        for af in rule_families_for(fams, &all, &[]) {
+            let Some(mut stmts) = self.match_stmts(&groups, af, group_dir, r.span) else { return };
+            stmts.extend(scope_l4(&groups, group_dir));
+            let Some(own) = self.match_stmts(&r.matches, af, f.dir, r.span) else { return };
+            stmts.extend(own);
+            let fam = af.or(f.family).or(r.families.single());
             if let Some(a) = fam
                 && !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
                 && f.proto.as_ref().is_none_or(|p| !matches!(p, Proto::Icmp | Proto::Icmpv6))
@@ -263,9 +274,14 @@ impl Lowerer<'_> {
                 let (p, net, len) = if a == Af::V4 { ("ip", "224.0.0.0", 4) } else { ("ip6", "ff00::", 16) };
                 stmts.push(Stmt::matches(Expr::Payload(p, "daddr"), Expr::Prefix(net.into(), len)));
             }
-            let neg = |c: &Option<crate::model::ir::Cond<Port>>| c.as_ref().map(|x| x.negated).unwrap_or(false);
-            let _ = neg;
-            stmts.extend(self.l4(f.proto.as_ref(), f.sport.as_ref().map(|e| (e, false)), f.dport.as_ref().map(|e| (e, false))));
+            if f.proto.is_none() && f.sport.is_none() && f.dport.is_none() {
+                // A service of any protocol (`anystateless`, `any`, `all`): the statement's own
+                // `proto`/ports say what it is about (FireHOL honours them for anystateless and
+                // ignores them for any/all, a bug fhc does not reproduce; reference §9.6).
+                stmts.extend(scope_l4(&r.matches, f.dir));
+            } else {
+                stmts.extend(self.l4(f.proto.as_ref(), f.sport.as_ref().map(|e| (e, false)), f.dport.as_ref().map(|e| (e, false))));
+            }
             if let Some(t) = f.icmp {
                 let payload = if matches!(f.proto, Some(Proto::Icmpv6)) { "icmpv6" } else { "icmp" };
                 stmts.push(Stmt::matches(Expr::Payload(payload, "type"), Expr::s(t)));
@@ -273,15 +289,17 @@ impl Lowerer<'_> {
             if let Some(st) = f.states {
                 stmts.push(state(st));
             }
+            let log = r.matches.log.as_ref().or(groups.log.as_ref());
             if f.request {
-                if let Some((rate, burst, _)) = &all.limit
+                let limit = r.matches.limit.as_ref().or(groups.limit.as_ref());
+                if let Some((rate, burst, _)) = limit
                     && let Some((n, per)) = super::matches::parse_rate(rate)
                 {
                     stmts.push(Stmt::Limit { rate: n, per: per.into(), burst: burst.parse().ok(), over: false });
                 }
                 let Some(verdicts) = self.verdict(&r.action, f.proto.as_ref()) else { return };
                 for v in verdicts {
-                    self.push_logged(chain, stmts.clone(), all.log.as_ref(), v, Some(r.span));
+                    self.push_logged(chain, stmts.clone(), log, v, Some(r.span));
                 }
             } else {
                 stmts.push(Stmt::Accept);
@@ -350,6 +368,32 @@ impl Lowerer<'_> {
         }
         let _ = s;
     }
+}
+
+/// Protocol and port parameters of a scope (section, group, or a statement about "any" protocol),
+/// seen in `dir`: `proto not "tcp udp"` is `meta l4proto != { tcp, udp }`.
+fn scope_l4(m: &Match, dir: Dir) -> Vec<Stmt> {
+    let mut out = Vec::new();
+    let single_tcp_udp = m
+        .proto
+        .as_ref()
+        .filter(|c| !c.negated && c.values.len() == 1 && matches!(c.values[0], Proto::Tcp | Proto::Udp))
+        .map(|c| if c.values[0] == Proto::Tcp { "tcp" } else { "udp" });
+    if let Some(c) = &m.proto {
+        let v: Vec<Expr> = c.values.iter().map(|p| Expr::s(super::matches::proto_name(p))).collect();
+        let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
+        out.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Meta("l4proto"), e));
+    } else if m.sport.is_some() || m.dport.is_some() {
+        out.push(Stmt::matches(Expr::Meta("l4proto"), Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")])));
+    }
+    let payload = single_tcp_udp.unwrap_or("th");
+    let (sp, dp) = if dir == Dir::Request { ("sport", "dport") } else { ("dport", "sport") };
+    for (c, field) in [(&m.sport, sp), (&m.dport, dp)] {
+        if let Some(c) = c {
+            out.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Payload(payload, field), port_expr(&c.values)));
+        }
+    }
+    out
 }
 
 /// Adds a group's conditions to a statement's (the statement's own win).
