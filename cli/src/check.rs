@@ -41,7 +41,7 @@ pub fn run(files: &[String], format: OutputFormat) -> ExitCode {
                 continue;
             }
         };
-        let analysis = fhc_lang::analyze(&text);
+        let analysis = fhc_lang::check(&text);
         any_error |= analysis.has_errors();
         match format {
             OutputFormat::Human => {

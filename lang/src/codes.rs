@@ -168,7 +168,7 @@ pub fn catalogue_markdown() -> String {
 
 /// One catalogue entry: title, example, and the rendered diagnostics of the example.
 pub fn explain(code: Code) -> String {
-    let analysis = crate::analyze(code.example());
+    let analysis = crate::check(code.example());
     let own: Vec<_> = analysis.diagnostics.into_iter().filter(|d| d.code == code).collect();
     let rendered = crate::render::render(&own, "example.conf", code.example(), false);
     format!(

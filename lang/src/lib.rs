@@ -30,23 +30,30 @@ impl Analysis {
     }
 }
 
-/// Parses and checks a configuration. Pure: the same text always gives the same analysis.
-///
-/// When the configuration has no error, the nftables lowering runs too, so that `fhc check`
-/// reports everything `fhc compile` would refuse (a clean check means compile succeeds).
+/// Parses and checks a configuration: syntax, shell subset, model and semantic diagnostics. Pure:
+/// the same text always gives the same analysis. This is what runs on every keystroke in the LSP,
+/// so it stops before the nftables lowering; [`check`] adds it.
 pub fn analyze(text: &str) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
     let (model, semantic) = model::build(text, &parse);
     diagnostics.extend(semantic);
-    if !diagnostics.iter().any(Diagnostic::is_error)
-        && let Err(errors) = nft::lower(&model, text, &nft::Options::default())
-    {
-        diagnostics.extend(errors);
-    }
     diag::sort(&mut diagnostics);
     Analysis { parse, model, diagnostics }
+}
+
+/// [`analyze`], plus what the nftables backend cannot translate (E0201) when the configuration is
+/// otherwise error-free: a clean `fhc check` means `fhc compile` succeeds.
+pub fn check(text: &str) -> Analysis {
+    let mut analysis = analyze(text);
+    if !analysis.has_errors()
+        && let Err(errors) = nft::lower(&analysis.model, text, &nft::Options::default())
+    {
+        analysis.diagnostics.extend(errors);
+        diag::sort(&mut analysis.diagnostics);
+    }
+    analysis
 }
 
 /// Compiles a configuration to an nftables ruleset (and the kernel settings it needs). Fails with
@@ -56,8 +63,14 @@ pub fn compile(text: &str, opts: &nft::Options) -> Result<(nft::Output, Vec<Diag
     if analysis.has_errors() {
         return Err(analysis.diagnostics);
     }
-    let out = nft::lower(&analysis.model, text, opts)?;
-    Ok((out, analysis.diagnostics))
+    match nft::lower(&analysis.model, text, opts) {
+        Ok(out) => Ok((out, analysis.diagnostics)),
+        Err(mut errors) => {
+            errors.extend(analysis.diagnostics);
+            diag::sort(&mut errors);
+            Err(errors)
+        }
+    }
 }
 
 /// Formats a whole configuration in the canonical style (see `docs/fmt.md`). Fails with the

@@ -27,11 +27,11 @@ fn every_fix_in_the_catalogue_removes_its_diagnostic() {
     let mut fixed = 0;
     for &code in Code::ALL {
         let text = code.example();
-        let a = analyze(text);
+        let a = fhc_lang::check(text);
         let Some(d) = a.diagnostics.iter().find(|d| d.code == code) else { panic!("{code} example") };
         let Some(fix) = d.fixes.first() else { continue };
         let after = fix.apply(text);
-        let still: Vec<_> = analyze(&after).diagnostics.into_iter().filter(|x| x.code == code).collect();
+        let still: Vec<_> = fhc_lang::check(&after).diagnostics.into_iter().filter(|x| x.code == code).collect();
         assert!(still.is_empty(), "{code}: fix {:?} gives\n{after}\nstill {still:?}", fix.title);
         fixed += 1;
     }

@@ -82,7 +82,7 @@ impl Env {
             Some(v) => out.text.push_str(&v.value),
             None => out.unset.push((name.to_string(), span)),
         };
-        for p in &w.parts {
+        for p in w.parts.iter() {
             match &p.kind {
                 PartKind::Literal(s) | PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
                     out.text.push_str(s)

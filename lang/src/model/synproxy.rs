@@ -303,6 +303,32 @@ impl Builder<'_> {
 
     /// After the handshake the connection is ordinary traffic: some server/route must accept it.
     fn check_accepted(&mut self) {
+        if self.model.synproxies.is_empty() {
+            return;
+        }
+        // Every accepting server/route statement, once: (section kind, families, tcp port ranges
+        // (None = any port), destination condition). Synproxies are then checked against this
+        // compact list instead of walking every section's rules and services each time.
+        let mut accepting: Vec<(SectionKind, Families, Option<Vec<(u16, u16)>>, Option<Cond<Addr>>)> = Vec::new();
+        for sec in &self.model.sections {
+            for r in &sec.rules {
+                if r.action.verdict != Verdict::Accept || r.role == crate::syntax::ast::Role::Client {
+                    continue;
+                }
+                for af in [Af::V4, Af::V6] {
+                    if !r.families.has(af) || !sec.families.has(af) {
+                        continue;
+                    }
+                    let dst = r.matches.dst_for(af).or(sec.matches.dst_for(af)).cloned();
+                    let fam = if af == Af::V4 { Families::V4 } else { Families::V6 };
+                    for svc in &r.services {
+                        if let Some(ranges) = tcp_ranges(&svc.def) {
+                            accepting.push((sec.kind, fam, ranges, dst.clone()));
+                        }
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
         for s in &self.model.synproxies {
             if matches!(s.action, SynproxyAction::Drop | SynproxyAction::Reject | SynproxyAction::Action(_)) {
@@ -349,14 +375,11 @@ impl Builder<'_> {
                 };
                 for port in ports {
                     for dst in &each {
-                        let accepted = self.model.sections.iter().filter(|sec| kinds.contains(&sec.kind) && sec.families.has(af)).any(|sec| {
-                            sec.rules.iter().any(|r| {
-                                r.action.verdict == Verdict::Accept
-                                    && r.role != crate::syntax::ast::Role::Client
-                                    && r.families.has(af)
-                                    && r.services.iter().any(|svc| service_accepts_tcp(&svc.def, std::slice::from_ref(port)))
-                                    && dst_allows(r.matches.dst_for(af).or(sec.matches.dst_for(af)), dst.as_deref())
-                            })
+                        let accepted = accepting.iter().any(|(kind, fam, ranges, rdst)| {
+                            kinds.contains(kind)
+                                && fam.has(af)
+                                && ranges.as_ref().is_none_or(|rs| port_range(port).is_some_and(|(a, b)| rs.iter().any(|(x, y)| *x <= a && b <= *y)))
+                                && dst_allows(rdst.as_ref(), dst.as_deref())
                         });
                         if !accepted && !missing.iter().any(|(_, p)| p == port) {
                             missing.push((kinds[0], port.clone()));
@@ -378,20 +401,22 @@ impl Builder<'_> {
     }
 }
 
-fn service_accepts_tcp(def: &ServiceDef, ports: &[Port]) -> bool {
+/// The TCP port ranges a service accepts (`None`: every port; `Some(empty)`: no TCP at all).
+fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
     use super::services::{PortSpec, Proto as SProto};
     match def {
-        ServiceDef::Simple { server, .. } => ports.iter().all(|want| {
-            server.iter().any(|sp| {
-                matches!(sp.proto, SProto::Any | SProto::Tcp)
-                    && match sp.ports {
-                        PortSpec::Any => true,
-                        PortSpec::Port(n) => port_contains(&Port::Num(n), want),
-                        PortSpec::Range(a, b) => port_contains(&Port::Range(a, b), want),
-                    }
-            })
-        }),
-        _ => false,
+        ServiceDef::Simple { server, .. } => {
+            let mut ranges = Vec::new();
+            for sp in server.iter().filter(|sp| matches!(sp.proto, SProto::Any | SProto::Tcp)) {
+                match sp.ports {
+                    PortSpec::Any => return Some(None),
+                    PortSpec::Port(n) => ranges.push((n, n)),
+                    PortSpec::Range(a, b) => ranges.push((a, b)),
+                }
+            }
+            (!ranges.is_empty()).then_some(Some(ranges))
+        }
+        _ => None,
     }
 }
 
@@ -400,13 +425,6 @@ fn port_range(p: &Port) -> Option<(u16, u16)> {
         Port::Num(n) => Some((*n, *n)),
         Port::Range(a, b) => Some((*a, *b)),
         Port::Name(_) => None,
-    }
-}
-
-fn port_contains(outer: &Port, inner: &Port) -> bool {
-    match (port_range(outer), port_range(inner)) {
-        (Some((a, b)), Some((c, d))) => a <= c && d <= b,
-        _ => outer == inner,
     }
 }
 

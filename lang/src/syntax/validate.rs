@@ -33,7 +33,7 @@ pub fn validate(text: &str, parse: &Parse) -> Vec<Diagnostic> {
 }
 
 fn word_problems(text: &str, w: &Word, in_shell: bool, out: &mut Vec<Diagnostic>) {
-    for p in &w.parts {
+    for p in w.parts.iter() {
         match &p.kind {
             PartKind::Unterminated(_) => {
                 let quote = &text[p.span.start..p.span.start + 1];
