@@ -74,6 +74,8 @@ enum Command {
         #[arg(long, value_name = "NAME", default_value = "<stdin>")]
         stdin_filename: String,
     },
+    /// Run the language server on standard input/output (for editors).
+    Lsp,
     /// Explain a diagnostic code (E0101, W0103, ...), or list them all with --list.
     ExplainCode {
         code: Option<String>,
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
             stdin_filename,
         } => fmt::run(&files, check, &stdin_filename),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
+        Command::Lsp => fhc_lsp::run_stdio(),
         Command::Compile { file, table } => compile::compile(file.as_deref(), &table.options()),
         Command::Sysctl { file, table } => compile::sysctl(file.as_deref(), &table.options()),
     }
@@ -107,15 +110,21 @@ fn main() -> ExitCode {
 fn explain_code(code: Option<&str>, list: bool) -> ExitCode {
     use fhc_lang::Code;
     if list || code.is_none() {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
         for &c in Code::ALL {
-            println!("{c}  {:<7}  {}", c.default_severity().as_str(), c.title());
+            // A closed pipe (`| head`) is not an error worth a panic.
+            if writeln!(out, "{c}  {:<7}  {}", c.default_severity().as_str(), c.title()).is_err() {
+                break;
+            }
         }
         return ExitCode::SUCCESS;
     }
     let code = code.unwrap_or_default();
     match Code::parse(code) {
         Some(c) => {
-            print!("{}", fhc_lang::codes::explain(c).trim_start());
+            use std::io::Write;
+            let _ = write!(std::io::stdout().lock(), "{}", fhc_lang::codes::explain(c).trim_start());
             ExitCode::SUCCESS
         }
         None => {

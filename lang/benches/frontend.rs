@@ -1,1 +1,42 @@
-fn main(){}
+//! Front-end throughput on a generated 10,000-line configuration: lex alone, parse (lex + words +
+//! statements) and `analyze` (parse + checks, what `fhc check` and the LSP run on every change).
+//!
+//! `cargo bench -p fhc-lang --bench frontend` (the target for `analyze` is under 20 ms).
+//! Under `cargo test --all-targets` criterion runs each benchmark once, as a smoke test.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+
+#[path = "support/confgen.rs"]
+mod generator;
+
+const LINES: usize = 10_000;
+
+fn frontend(c: &mut Criterion) {
+    let text = generator::config(LINES);
+    assert_eq!(text.lines().count(), LINES);
+    let a = fhc_lang::analyze(&text);
+    eprintln!(
+        "frontend: {} lines, {} bytes, {} tokens, {} statements, {} diagnostics ({} errors)",
+        LINES,
+        text.len(),
+        a.parse.tokens.len(),
+        a.parse.file.stmts.len(),
+        a.diagnostics.len(),
+        a.diagnostics.iter().filter(|d| d.is_error()).count()
+    );
+
+    let mut g = c.benchmark_group("frontend_10k");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(50);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("lex", |b| b.iter(|| fhc_lang::syntax::lexer::lex(black_box(&text))));
+    g.bench_function("parse", |b| b.iter(|| fhc_lang::syntax::parse(black_box(&text))));
+    g.bench_function("analyze", |b| b.iter(|| fhc_lang::analyze(black_box(&text))));
+    g.finish();
+}
+
+criterion_group!(benches, frontend);
+criterion_main!(benches);

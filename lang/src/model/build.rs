@@ -35,6 +35,8 @@ pub struct Builder<'a> {
     pub(super) dnat_before_synproxy: Vec<usize>,
     /// The first real interface named by an `interface` statement (for "add inface" fixes).
     pub(super) iface_hint: Option<String>,
+    /// Section name -> index of its first section (duplicate names are an error).
+    section_names: HashMap<String, usize>,
 }
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
@@ -54,6 +56,7 @@ pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
         stmt_index: 0,
         first_section_stmt: None,
         dnat_before_synproxy: Vec::new(),
+        section_names: HashMap::new(),
         iface_hint: parse.file.stmts.iter().find_map(|s| match s.command().map(|c| &c.kind) {
             Some(CommandKind::Interface { ifaces: Some(w), .. }) => w.literal().and_then(|l| split_list(l).first().map(|x| x.to_string())),
             _ => None,
@@ -68,20 +71,12 @@ pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
     (b.model, b.diags)
 }
 
-/// Commands FireHOL only accepts before the first interface/router.
 fn top_only(cmd: Cmd) -> bool {
-    use Cmd::*;
-    matches!(
-        cmd,
-        Synproxy | Dnat | Snat | Redirect | Nat | TransparentProxy | TransparentSquid | Tproxy | Action | Mark
-            | Connmark | Custommark | Classify | Tos | Dscp | Tosfix | Blacklist | Iptrap | Ipuntrap | Mac | Cthelper
-            | Log | Loglimit
-    )
+    cmd.is_top_only()
 }
 
-/// Commands that only make sense inside a section.
 fn section_only(cmd: Cmd) -> bool {
-    matches!(cmd, Cmd::Policy | Cmd::Protection | Cmd::Server | Cmd::Client | Cmd::Route | Cmd::Group)
+    cmd.is_section_only()
 }
 
 pub(super) fn name_of(c: &Command) -> String {
@@ -334,7 +329,12 @@ impl<'a> Builder<'a> {
         }
         let Some(name_word) = name else { return };
         let Some(name_text) = self.expand(name_word) else { return };
-        if let Some(prev) = self.model.sections.iter().find(|s| s.name == name_text && s.families.intersect(fams) != Families { v4: false, v6: false }) {
+        let prev = self
+            .section_names
+            .get(&name_text)
+            .map(|&i| &self.model.sections[i])
+            .filter(|s| s.families.intersect(fams) != Families { v4: false, v6: false });
+        if let Some(prev) = prev {
             self.diags.push(
                 Diagnostic::new(Code::DuplicateSection, name_word.span, format!("a section named `{name_text}` already exists"))
                     .with_label("duplicate name")
@@ -355,6 +355,7 @@ impl<'a> Builder<'a> {
         }
         let ps: Vec<&Param> = params.iter().collect();
         let matches = self.build_match(&ps, fams);
+        self.section_names.entry(name_text.clone()).or_insert(self.model.sections.len());
         self.model.sections.push(Section {
             span: c.span,
             kind,

@@ -49,6 +49,24 @@ pub enum Cmd {
     EcnShame,
 }
 
+impl Cmd {
+    /// Commands FireHOL only accepts before the first `interface`/`router`.
+    pub fn is_top_only(self) -> bool {
+        use Cmd::*;
+        matches!(
+            self,
+            Synproxy | Dnat | Snat | Redirect | Nat | TransparentProxy | TransparentSquid | Tproxy | Action | Mark
+                | Connmark | Custommark | Classify | Tos | Dscp | Tosfix | Blacklist | Iptrap | Ipuntrap | Mac
+                | Cthelper | Log | Loglimit
+        )
+    }
+
+    /// Commands that only make sense inside a section.
+    pub fn is_section_only(self) -> bool {
+        matches!(self, Cmd::Policy | Cmd::Protection | Cmd::Server | Cmd::Client | Cmd::Route | Cmd::Group)
+    }
+}
+
 /// (name, command, accepts the 4/6/46 suffixes, meaning)
 pub const COMMANDS: &[(&str, Cmd, bool, &str)] = &[
     ("version", Cmd::Version, false, "declares the FireHOL configuration API version (5 disables IPv6, 6 is current)"),

@@ -49,6 +49,8 @@ pub(crate) struct Lowerer<'a> {
     text: &'a str,
     index: LineIndex,
     chains: Vec<Chain>,
+    /// Names of `chains`, for constant-time lookups (configs have thousands of sections).
+    chain_names: std::collections::HashSet<String>,
     rules: HashMap<String, Vec<Rule>>,
     sets: Vec<Set>,
     counters: Vec<String>,
@@ -65,6 +67,7 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         text,
         index: LineIndex::new(text),
         chains: Vec::new(),
+        chain_names: std::collections::HashSet::new(),
         rules: HashMap::new(),
         sets: Vec::new(),
         counters: Vec::new(),
@@ -120,12 +123,13 @@ impl<'a> Lowerer<'a> {
     }
 
     fn has_chain(&self, name: &str) -> bool {
-        self.chains.iter().any(|c| c.name == name)
+        self.chain_names.contains(name)
     }
 
     /// Creates a chain if needed (base chains get their hook).
     pub(crate) fn chain(&mut self, name: &str, hook: Option<Hook>) {
         if !self.has_chain(name) {
+            self.chain_names.insert(name.to_string());
             self.chains.push(Chain { name: name.to_string(), hook });
         }
     }

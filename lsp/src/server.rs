@@ -1,0 +1,252 @@
+//! The `LanguageServer` implementation: protocol plumbing only. Each handler takes the current
+//! version of the document, calls one feature module and converts nothing itself.
+
+use crate::convert::Encoding;
+use crate::state::{Doc, State};
+use crate::{
+    code_action, completion, diagnostics, folding, formatting, goto_definition, hover, references,
+    rename,
+};
+use crate::{semantic_tokens, symbols};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+pub struct Backend {
+    client: Client,
+    state: Arc<State>,
+}
+
+impl Backend {
+    pub fn new(client: Client, state: Arc<State>) -> Self {
+        Backend { client, state }
+    }
+
+    /// Runs a feature on the current version of a document. A panic in the feature (a bug) costs
+    /// that one answer, never the server.
+    fn with_doc<T>(&self, uri: &Uri, f: impl FnOnce(&Doc) -> T) -> Option<T> {
+        let doc = self.state.get(uri)?;
+        std::panic::catch_unwind(AssertUnwindSafe(|| f(&doc))).ok()
+    }
+
+    /// Analyses a version off the async workers and publishes its diagnostics, unless a newer
+    /// version arrived meanwhile.
+    async fn publish(&self, doc: Arc<Doc>) {
+        let (uri, version) = (doc.uri.clone(), doc.version);
+        let Ok(diags) = tokio::task::spawn_blocking(move || diagnostics::diagnostics(&doc)).await
+        else {
+            return;
+        };
+        if self.state.is_current(&uri, version) {
+            self.client
+                .publish_diagnostics(uri, diags, Some(version))
+                .await;
+        }
+    }
+
+    fn capabilities(enc: Encoding) -> ServerCapabilities {
+        ServerCapabilities {
+            position_encoding: Some(enc.kind()),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    ..TextDocumentSyncOptions::default()
+                },
+            )),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            completion_provider: Some(CompletionOptions {
+                trigger_characters: Some(vec!["$".to_string()]),
+                ..CompletionOptions::default()
+            }),
+            definition_provider: Some(OneOf::Left(true)),
+            references_provider: Some(OneOf::Left(true)),
+            rename_provider: Some(OneOf::Right(RenameOptions {
+                prepare_provider: Some(true),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            })),
+            document_symbol_provider: Some(OneOf::Left(true)),
+            folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+            semantic_tokens_provider: Some(
+                SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: semantic_tokens::legend(),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+            ),
+            document_formatting_provider: Some(OneOf::Left(true)),
+            document_range_formatting_provider: Some(OneOf::Left(true)),
+            code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                ..CodeActionOptions::default()
+            })),
+            ..ServerCapabilities::default()
+        }
+    }
+
+    async fn formatted(
+        &self,
+        r: Option<std::result::Result<Vec<TextEdit>, String>>,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        match r {
+            Some(Ok(edits)) => Ok(Some(edits)),
+            Some(Err(why)) => {
+                self.client.log_message(MessageType::WARNING, why).await;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_deref());
+        let enc = Encoding::negotiate(offered);
+        self.state.set_encoding(enc);
+        Ok(InitializeResult {
+            capabilities: Self::capabilities(enc),
+            server_info: Some(ServerInfo {
+                name: "fhc".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.set_shutdown();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let d = params.text_document;
+        let doc = self.state.open(d.uri, d.version, d.text);
+        self.publish(doc).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let id = params.text_document;
+        if let Some(doc) = self
+            .state
+            .change(&id.uri, id.version, params.content_changes)
+        {
+            self.publish(doc).await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.state.close(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        Ok(self
+            .with_doc(&p.text_document.uri, |d| hover::hover(d, p.position))
+            .flatten())
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        Ok(self
+            .with_doc(&p.text_document.uri, |d| {
+                completion::complete(d, p.position)
+            })
+            .map(CompletionResponse::Array))
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        let locs = self.with_doc(&p.text_document.uri, |d| {
+            goto_definition::definition(d, p.position)
+        });
+        Ok(locs
+            .filter(|l| !l.is_empty())
+            .map(GotoDefinitionResponse::Array))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let decl = params.context.include_declaration;
+        Ok(self.with_doc(&p.text_document.uri, |d| {
+            references::references(d, p.position, decl)
+        }))
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        Ok(self
+            .with_doc(&params.text_document.uri, |d| {
+                rename::prepare(d, params.position)
+            })
+            .flatten())
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        match self.with_doc(&p.text_document.uri, |d| {
+            rename::rename(d, p.position, &params.new_name)
+        }) {
+            Some(Ok(edit)) => Ok(edit),
+            Some(Err(why)) => Err(Error::invalid_params(why)),
+            None => Ok(None),
+        }
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(self
+            .with_doc(&params.text_document.uri, symbols::document_symbols)
+            .map(DocumentSymbolResponse::Nested))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        Ok(self.with_doc(&params.text_document.uri, folding::folding_ranges))
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        Ok(self
+            .with_doc(&params.text_document.uri, semantic_tokens::semantic_tokens)
+            .map(SemanticTokensResult::Tokens))
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let r = self.with_doc(&params.text_document.uri, formatting::format);
+        self.formatted(r).await
+    }
+
+    async fn range_formatting(
+        &self,
+        params: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        let r = self.with_doc(&params.text_document.uri, |d| {
+            formatting::format_range(d, params.range)
+        });
+        self.formatted(r).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(self.with_doc(&params.text_document.uri, |d| {
+            code_action::code_actions(d, params.range)
+        }))
+    }
+}
