@@ -11,7 +11,9 @@ pub const DEFAULT_CONFIG: &str = "/etc/firehol/firehol.conf";
 pub fn read_input(arg: &str) -> Result<(String, String), String> {
     if arg == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         Ok(("<stdin>".to_string(), decode(buf)))
     } else {
         let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
@@ -26,7 +28,11 @@ fn decode(bytes: Vec<u8>) -> String {
 }
 
 pub fn run(files: &[String], format: OutputFormat) -> ExitCode {
-    let files: Vec<String> = if files.is_empty() { vec![DEFAULT_CONFIG.to_string()] } else { files.to_vec() };
+    let files: Vec<String> = if files.is_empty() {
+        vec![DEFAULT_CONFIG.to_string()]
+    } else {
+        files.to_vec()
+    };
     let mut any_error = false;
     let mut io_error = false;
     let mut json = Vec::new();
@@ -51,13 +57,20 @@ pub fn run(files: &[String], format: OutputFormat) -> ExitCode {
             OutputFormat::Json => {
                 let index = LineIndex::new(&text);
                 for d in &analysis.diagnostics {
-                    json.push(serde_json::to_value(d.to_json(&name, &index, &text)).expect("diagnostics serialise"));
+                    json.push(
+                        serde_json::to_value(d.to_json(&name, &index, &text))
+                            .expect("diagnostics serialise"),
+                    );
                 }
             }
         }
     }
     if let OutputFormat::Json = format {
-        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&json).expect("json"));
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&json).expect("json")
+        );
     }
     if io_error {
         ExitCode::from(2)

@@ -15,7 +15,10 @@ fn build(file: Option<&str>, opts: &Options) -> Result<Output, ExitCode> {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match fhc_lang::compile(&text, opts) {
         Ok((out, warnings)) => {
-            let shown: Vec<_> = warnings.into_iter().filter(|d| d.severity <= fhc_lang::Severity::Warning).collect();
+            let shown: Vec<_> = warnings
+                .into_iter()
+                .filter(|d| d.severity <= fhc_lang::Severity::Warning)
+                .collect();
             eprint!("{}", fhc_lang::render::render(&shown, &name, &text, color));
             Ok(out)
         }
@@ -42,7 +45,9 @@ pub fn compile(file: Option<&str>, opts: &Options) -> ExitCode {
         for s in &out.sysctls {
             eprintln!("    {} = {}    # {}", s.key, s.value, s.reason);
         }
-        eprintln!("fhc: apply them with `fhc sysctl CONF > /etc/sysctl.d/90-firehol.conf && sysctl --system`");
+        eprintln!(
+            "fhc: apply them with `fhc sysctl CONF > /etc/sysctl.d/90-firehol.conf && sysctl --system`"
+        );
     }
     ExitCode::SUCCESS
 }
@@ -52,7 +57,10 @@ pub fn sysctl(file: Option<&str>, opts: &Options) -> ExitCode {
         Ok(o) => o,
         Err(code) => return code,
     };
-    println!("# Kernel settings for the fhc ruleset ({}), in sysctl.d format.", file.unwrap_or(DEFAULT_CONFIG));
+    println!(
+        "# Kernel settings for the fhc ruleset ({}), in sysctl.d format.",
+        file.unwrap_or(DEFAULT_CONFIG)
+    );
     for s in &out.sysctls {
         println!("# {}", s.reason);
         println!("{} = {}", s.key, s.value);

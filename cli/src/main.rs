@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "fhc", version, about = "Check, format and compile FireHOL configurations to nftables")]
+#[command(
+    name = "fhc",
+    version,
+    about = "Check, format and compile FireHOL configurations to nftables"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,7 +40,10 @@ struct TableArgs {
 
 impl TableArgs {
     fn options(&self) -> fhc_lang::nft::Options {
-        fhc_lang::nft::Options { family: self.family.clone(), table: self.table.clone() }
+        fhc_lang::nft::Options {
+            family: self.family.clone(),
+            table: self.table.clone(),
+        }
     }
 }
 
@@ -114,7 +121,14 @@ fn explain_code(code: Option<&str>, list: bool) -> ExitCode {
         let mut out = std::io::stdout().lock();
         for &c in Code::ALL {
             // A closed pipe (`| head`) is not an error worth a panic.
-            if writeln!(out, "{c}  {:<7}  {}", c.default_severity().as_str(), c.title()).is_err() {
+            if writeln!(
+                out,
+                "{c}  {:<7}  {}",
+                c.default_severity().as_str(),
+                c.title()
+            )
+            .is_err()
+            {
                 break;
             }
         }
@@ -124,7 +138,11 @@ fn explain_code(code: Option<&str>, list: bool) -> ExitCode {
     match Code::parse(code) {
         Some(c) => {
             use std::io::Write;
-            let _ = write!(std::io::stdout().lock(), "{}", fhc_lang::codes::explain(c).trim_start());
+            let _ = write!(
+                std::io::stdout().lock(),
+                "{}",
+                fhc_lang::codes::explain(c).trim_start()
+            );
             ExitCode::SUCCESS
         }
         None => {

@@ -17,7 +17,11 @@ fn fhc(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 fn temp(name: &str, text: &str) -> std::path::PathBuf {
@@ -30,7 +34,10 @@ fn temp(name: &str, text: &str) -> std::path::PathBuf {
 
 #[test]
 fn clean_file_exits_zero() {
-    let p = temp("ok.conf", "version 6\ninterface eth0 lan\n    server ssh accept\n");
+    let p = temp(
+        "ok.conf",
+        "version 6\ninterface eth0 lan\n    server ssh accept\n",
+    );
     let (code, out, err) = fhc(&["check", p.to_str().unwrap()], None);
     assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
 }
@@ -39,7 +46,10 @@ fn clean_file_exits_zero() {
 fn errors_exit_one_and_render() {
     let (code, _, err) = fhc(&["check", "-"], Some("interfce eth0 lan\n"));
     assert_eq!(code, 1);
-    assert!(err.contains("[E0007] Error: unknown command `interfce`"), "{err}");
+    assert!(
+        err.contains("[E0007] Error: unknown command `interfce`"),
+        "{err}"
+    );
     assert!(err.contains("<stdin>:1:1"), "{err}");
     assert!(err.contains("did you mean `interface`?"), "{err}");
     assert!(!err.contains('\x1b'), "no colour when not a terminal");
@@ -65,8 +75,14 @@ fn json_format() {
     assert_eq!(d["file"], "<stdin>");
     assert_eq!(d["code"], "E0009");
     assert_eq!(d["severity"], "error");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(2), Some(20)));
-    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(2), Some(25)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(20))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(2), Some(25))
+    );
     assert_eq!(d["help"], "did you mean `src`?");
     let fix = &d["fixes"][0];
     assert_eq!(fix["edits"][0]["new_text"], "src");
@@ -80,7 +96,16 @@ fn json_format() {
 fn several_files_report_each() {
     let a = temp("a.conf", "version 6\n");
     let b = temp("b.conf", "version\n");
-    let (code, out, _) = fhc(&["check", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    let (code, out, _) = fhc(
+        &[
+            "check",
+            "--format",
+            "json",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);

@@ -7,6 +7,8 @@
 //!
 //! Needs root (network namespaces) and FireHOL; without root it skips loudly unless CI is set.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -16,28 +18,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-fn should_skip() -> bool {
-    if is_root() {
-        return false;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("differential test needs root, and CI is set: refusing to skip");
-    }
-    eprintln!(
-        "\n*** SKIPPED: differential FireHOL-vs-fhc test (tests/diff/harness.py) needs root; \
-         run `sudo -E cargo test -p fhc --test differential` ***\n"
-    );
-    true
 }
 
 /// Runs the harness; returns (exit code, stdout) and the parsed summary numbers.
@@ -85,7 +65,10 @@ fn harness(args: &[&str], mutate: Option<&str>) -> (i32, String, (u64, u64, u64,
 
 #[test]
 fn differential_equivalence_with_firehol() {
-    if should_skip() {
+    if !support::root_or_skip(
+        "differential FireHOL-vs-fhc test",
+        "sudo -E cargo test -p fhc --test differential",
+    ) {
         return;
     }
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -101,7 +84,10 @@ fn differential_equivalence_with_firehol() {
 
 #[test]
 fn differential_harness_catches_a_broken_lowering() {
-    if should_skip() {
+    if !support::root_or_skip(
+        "differential FireHOL-vs-fhc test",
+        "sudo -E cargo test -p fhc --test differential",
+    ) {
         return;
     }
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -13,6 +13,8 @@
 //!
 //! By hand: `sudo tests/e2e/run.sh all` (after `cargo build -p fhc`).
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -20,42 +22,14 @@ use std::time::Instant;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn is_root() -> bool {
-    if let Ok(out) = Command::new("id").arg("-u").output()
-        && out.status.success()
-    {
-        return String::from_utf8_lossy(&out.stdout).trim() == "0";
-    }
-    // No `id`: fall back to the effective uid in /proc.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
-        })
-        .unwrap_or(false)
-}
-
-fn skip(case: &str, reason: &str) {
-    eprintln!();
-    eprintln!("==================================================================");
-    eprintln!("SKIPPED: e2e_synproxy case {case}: {reason}");
-    eprintln!("  The SYNPROXY traffic test did NOT run. It runs (and never skips)");
-    eprintln!("  when CI is set; locally: sudo tests/e2e/run.sh {case}");
-    eprintln!("==================================================================");
-    eprintln!();
-}
-
 fn run_case(case: &str) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = root.join("tests").join("e2e").join("run.sh");
     assert!(script.is_file(), "missing {}", script.display());
-    if !is_root() && std::env::var_os("CI").is_none() {
-        skip(
-            case,
-            "needs root (network namespaces); set CI=1 to make this a failure",
-        );
+    if !support::root_or_skip(
+        &format!("e2e_synproxy case {case}"),
+        &format!("sudo tests/e2e/run.sh {case}"),
+    ) {
         return;
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

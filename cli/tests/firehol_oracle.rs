@@ -7,35 +7,10 @@
 //! skips loudly when either is missing; with `CI` set it never skips, so a CI machine without root
 //! or FireHOL fails here instead of silently passing.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
-
-fn is_root() -> bool {
-    if let Ok(out) = Command::new("id").arg("-u").output()
-        && out.status.success()
-    {
-        return String::from_utf8_lossy(&out.stdout).trim() == "0";
-    }
-    // No `id`: fall back to the effective uid in /proc.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
-        })
-        .unwrap_or(false)
-}
-
-fn skip(reason: &str) {
-    eprintln!();
-    eprintln!("==================================================================");
-    eprintln!("SKIPPED: firehol_oracle: {reason}");
-    eprintln!("  The FireHOL oracle did NOT run. It runs (and never skips) when CI is set;");
-    eprintln!("  locally: sudo tests/firehol-oracle.sh");
-    eprintln!("==================================================================");
-    eprintln!();
-}
 
 #[test]
 fn firehol_accepts_the_valid_corpus() {
@@ -44,15 +19,21 @@ fn firehol_accepts_the_valid_corpus() {
     let script = root.join("tests").join("firehol-oracle.sh");
     assert!(script.is_file(), "missing {}", script.display());
 
-    if !is_root() && !in_ci {
-        skip("needs root (network namespaces and bind mounts); set CI=1 to make this a failure");
+    if !support::is_root() && !in_ci {
+        support::skip(
+            "firehol_oracle",
+            "needs root (network namespaces and bind mounts)",
+            "sudo tests/firehol-oracle.sh",
+        );
         return;
     }
     let firehol = std::env::var("FIREHOL").unwrap_or_else(|_| "/usr/sbin/firehol".to_string());
     if !PathBuf::from(&firehol).exists() && !in_ci {
-        skip(&format!(
-            "needs FireHOL at {firehol} (apt-get install firehol iptables iproute2)"
-        ));
+        support::skip(
+            "firehol_oracle",
+            &format!("needs FireHOL at {firehol} (apt-get install firehol iptables iproute2)"),
+            "sudo tests/firehol-oracle.sh",
+        );
         return;
     }
 

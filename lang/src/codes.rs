@@ -169,7 +169,11 @@ pub fn catalogue_markdown() -> String {
 /// One catalogue entry: title, example, and the rendered diagnostics of the example.
 pub fn explain(code: Code) -> String {
     let analysis = crate::check(code.example());
-    let own: Vec<_> = analysis.diagnostics.into_iter().filter(|d| d.code == code).collect();
+    let own: Vec<_> = analysis
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == code)
+        .collect();
     let rendered = crate::render::render(&own, "example.conf", code.example(), false);
     format!(
         "\n## {code} ({})\n\n{}.\n\nExample:\n\n```sh\n{}```\n\nfhc says:\n\n```text\n{}```\n",

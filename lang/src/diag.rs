@@ -97,7 +97,10 @@ impl Diagnostic {
     }
 
     pub fn with_secondary(mut self, span: Span, text: impl Into<String>) -> Self {
-        self.labels.push(Label { span, message: text.into() });
+        self.labels.push(Label {
+            span,
+            message: text.into(),
+        });
         self
     }
 
@@ -112,7 +115,10 @@ impl Diagnostic {
     }
 
     pub fn with_fix(mut self, title: impl Into<String>, edits: Vec<TextEdit>) -> Self {
-        self.fixes.push(Fix { title: title.into(), edits });
+        self.fixes.push(Fix {
+            title: title.into(),
+            edits,
+        });
         self
     }
 
@@ -128,7 +134,9 @@ impl Diagnostic {
 
 /// Orders diagnostics by position, then code, so every consumer sees the same sequence.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code)));
+    diags.sort_by(|a, b| {
+        (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
+    });
 }
 
 /// A 1-based line/column range, columns counted in Unicode scalar values (what editors and humans
@@ -145,7 +153,12 @@ impl Range1 {
     pub fn of(index: &LineIndex, text: &str, span: Span) -> Self {
         let s = index.position(text, span.start, ColumnUnit::Char);
         let e = index.position(text, span.end, ColumnUnit::Char);
-        Range1 { line: s.line + 1, column: s.col + 1, end_line: e.line + 1, end_column: e.col + 1 }
+        Range1 {
+            line: s.line + 1,
+            column: s.col + 1,
+            end_line: e.line + 1,
+            end_column: e.col + 1,
+        }
     }
 }
 
@@ -189,7 +202,12 @@ pub struct JsonEdit<'a> {
 }
 
 impl Diagnostic {
-    pub fn to_json<'a>(&'a self, file: &'a str, index: &LineIndex, text: &str) -> JsonDiagnostic<'a> {
+    pub fn to_json<'a>(
+        &'a self,
+        file: &'a str,
+        index: &LineIndex,
+        text: &str,
+    ) -> JsonDiagnostic<'a> {
         JsonDiagnostic {
             file,
             code: self.code.as_str(),
@@ -200,7 +218,10 @@ impl Diagnostic {
             labels: self
                 .labels
                 .iter()
-                .map(|l| JsonLabel { range: Range1::of(index, text, l.span), message: &l.message })
+                .map(|l| JsonLabel {
+                    range: Range1::of(index, text, l.span),
+                    message: &l.message,
+                })
                 .collect(),
             notes: &self.notes,
             help: self.help.as_deref(),

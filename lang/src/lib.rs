@@ -40,7 +40,11 @@ pub fn analyze(text: &str) -> Analysis {
     let (model, semantic) = model::build(text, &parse);
     diagnostics.extend(semantic);
     diag::sort(&mut diagnostics);
-    Analysis { parse, model, diagnostics }
+    Analysis {
+        parse,
+        model,
+        diagnostics,
+    }
 }
 
 /// [`analyze`], plus what the nftables backend cannot translate (E0201) when the configuration is
@@ -58,7 +62,10 @@ pub fn check(text: &str) -> Analysis {
 
 /// Compiles a configuration to an nftables ruleset (and the kernel settings it needs). Fails with
 /// the diagnostics when the configuration has errors; warnings are returned with the output.
-pub fn compile(text: &str, opts: &nft::Options) -> Result<(nft::Output, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn compile(
+    text: &str,
+    opts: &nft::Options,
+) -> Result<(nft::Output, Vec<Diagnostic>), Vec<Diagnostic>> {
     let analysis = analyze(text);
     if analysis.has_errors() {
         return Err(analysis.diagnostics);

@@ -8,7 +8,11 @@ pub fn render(diags: &[Diagnostic], file: &str, text: &str, color: bool) -> Stri
     let mut out = Vec::new();
     let cfg = Config::new()
         .with_color(color)
-        .with_char_set(if color { CharSet::Unicode } else { CharSet::Ascii })
+        .with_char_set(if color {
+            CharSet::Unicode
+        } else {
+            CharSet::Ascii
+        })
         // Our spans are byte offsets; ariadne's default (chars) would drift on non-ASCII text.
         .with_index_type(IndexType::Byte);
     let mut source = (file, Source::from(text));
@@ -24,7 +28,9 @@ pub fn render(diags: &[Diagnostic], file: &str, text: &str, color: bool) -> Stri
             _ => Color::Cyan,
         };
         let span = clamp(d.span.range(), text.len());
-        let mut primary = Label::new((file, span.clone())).with_color(primary_color).with_order(0);
+        let mut primary = Label::new((file, span.clone()))
+            .with_color(primary_color)
+            .with_order(0);
         if let Some(l) = &d.label {
             primary = primary.with_message(l);
         }
@@ -55,7 +61,8 @@ pub fn render(diags: &[Diagnostic], file: &str, text: &str, color: bool) -> Stri
     }
     let s = String::from_utf8_lossy(&out).into_owned();
     // ariadne pads some lines with spaces; nobody wants trailing blanks in a log or a snapshot.
-    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + if s.is_empty() { "" } else { "\n" }
+    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+        + if s.is_empty() { "" } else { "\n" }
 }
 
 fn clamp(r: std::ops::Range<usize>, len: usize) -> std::ops::Range<usize> {

@@ -78,7 +78,10 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { line_starts, len: text.len() }
+        LineIndex {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -99,8 +102,13 @@ impl LineIndex {
 
     /// Byte offset of the end of a line, before its `\n` (and `\r`).
     pub fn line_end(&self, text: &str, line: usize) -> usize {
-        let next = self.line_starts.get(line + 1).map(|s| s - 1).unwrap_or(self.len);
-        if next > 0 && text.as_bytes().get(next - 1) == Some(&b'\r') && next > self.line_start(line) {
+        let next = self
+            .line_starts
+            .get(line + 1)
+            .map(|s| s - 1)
+            .unwrap_or(self.len);
+        if next > 0 && text.as_bytes().get(next - 1) == Some(&b'\r') && next > self.line_start(line)
+        {
             next - 1
         } else {
             next
@@ -118,7 +126,10 @@ impl LineIndex {
             ColumnUnit::Char => prefix.chars().count(),
             ColumnUnit::Utf16 => prefix.encode_utf16().count(),
         };
-        LineCol { line: line as u32, col: col as u32 }
+        LineCol {
+            line: line as u32,
+            col: col as u32,
+        }
     }
 
     /// Byte offset of a position; columns past the end of the line clamp to it.
@@ -160,14 +171,26 @@ mod tests {
         let text = "ab\n\u{e9}t\u{1F600}x\nlast";
         let idx = LineIndex::new(text);
         let x = text.find('x').unwrap();
-        assert_eq!(idx.position(text, x, ColumnUnit::Byte), LineCol { line: 1, col: 7 });
-        assert_eq!(idx.position(text, x, ColumnUnit::Char), LineCol { line: 1, col: 3 });
-        assert_eq!(idx.position(text, x, ColumnUnit::Utf16), LineCol { line: 1, col: 4 });
+        assert_eq!(
+            idx.position(text, x, ColumnUnit::Byte),
+            LineCol { line: 1, col: 7 }
+        );
+        assert_eq!(
+            idx.position(text, x, ColumnUnit::Char),
+            LineCol { line: 1, col: 3 }
+        );
+        assert_eq!(
+            idx.position(text, x, ColumnUnit::Utf16),
+            LineCol { line: 1, col: 4 }
+        );
         for unit in [ColumnUnit::Byte, ColumnUnit::Char, ColumnUnit::Utf16] {
             let p = idx.position(text, x, unit);
             assert_eq!(idx.offset(text, p, unit), x);
         }
-        assert_eq!(idx.position(text, text.len(), ColumnUnit::Char), LineCol { line: 2, col: 4 });
+        assert_eq!(
+            idx.position(text, text.len(), ColumnUnit::Char),
+            LineCol { line: 2, col: 4 }
+        );
     }
 
     #[test]
@@ -175,6 +198,9 @@ mod tests {
         let text = "a\r\nb";
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_end(text, 0), 1);
-        assert_eq!(idx.offset(text, LineCol { line: 0, col: 99 }, ColumnUnit::Byte), 1);
+        assert_eq!(
+            idx.offset(text, LineCol { line: 0, col: 99 }, ColumnUnit::Byte),
+            1
+        );
     }
 }

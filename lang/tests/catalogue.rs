@@ -9,7 +9,10 @@ fn docs_diagnostics_md_is_current() {
         std::fs::write(&path, &want).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "docs/diagnostics.md is stale: run UPDATE_DOCS=1 cargo test -p fhc-lang --test catalogue");
+    assert!(
+        have == want,
+        "docs/diagnostics.md is stale: run UPDATE_DOCS=1 cargo test -p fhc-lang --test catalogue"
+    );
 }
 
 #[test]

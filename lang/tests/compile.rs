@@ -1,43 +1,11 @@
 //! The nftables backend over the corpus: JSON snapshots, identical bytes on every run, documents
 //! the `nftables` crate can read, and (as root) a real load into a fresh network namespace.
 
+mod support;
+
 use fhc_lang::nft::Options;
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// Kernel tests run as root; outside CI they may skip, loudly.
-fn kernel_available() -> bool {
-    if is_root() && Command::new("nft").arg("--version").output().is_ok() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("kernel tests need root and nft in CI");
-    }
-    eprintln!("SKIPPED: kernel load tests need root and nft (run as root, or in CI)");
-    false
-}
-
-/// Loads a JSON ruleset into a fresh network namespace; returns nft's error text on failure.
-pub fn load_in_netns(json: &str) -> Result<String, String> {
-    let mut child = Command::new("unshare")
-        .args(["-n", "sh", "-c", "nft -j -f - && nft list ruleset"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    child.stdin.take().unwrap().write_all(json.as_bytes()).map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
+use std::process::Command;
+use support::{kernel_available, load_in_netns};
 
 fn compile_json(text: &str) -> Result<String, String> {
     match fhc_lang::compile(text, &Options::default()) {
@@ -51,7 +19,12 @@ fn corpus_snapshots_and_determinism() {
     insta::glob!("../../tests/corpus/valid", "*.conf", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let first = compile_json(&text);
-        assert_eq!(first, compile_json(&text), "{}: two compilations differ", path.display());
+        assert_eq!(
+            first,
+            compile_json(&text),
+            "{}: two compilations differ",
+            path.display()
+        );
         match first {
             Ok(json) => {
                 crate_reads(&json, &path.display().to_string());
@@ -59,7 +32,15 @@ fn corpus_snapshots_and_determinism() {
             }
             Err(rendered) => {
                 // Only the backend may refuse a valid config, and it must say where.
-                assert!(rendered.contains("[E0201]") && !rendered.contains("] Error") || rendered.lines().filter(|l| l.contains("] Error")).all(|l| l.contains("E0201")), "{}:\n{rendered}", path.display());
+                assert!(
+                    rendered.contains("[E0201]") && !rendered.contains("] Error")
+                        || rendered
+                            .lines()
+                            .filter(|l| l.contains("] Error"))
+                            .all(|l| l.contains("E0201")),
+                    "{}:\n{rendered}",
+                    path.display()
+                );
                 insta::assert_snapshot!(rendered);
             }
         }
@@ -79,7 +60,9 @@ fn crate_reads(json: &str, name: &str) {
         if serde_json::from_value::<nftables::schema::Nftables>(one).is_err() {
             let text = cmd.to_string();
             assert!(
-                text.contains("\"op\":\"delete\"") || text.contains("\"meter\"") || text.contains("\"op\":\"!\""),
+                text.contains("\"op\":\"delete\"")
+                    || text.contains("\"meter\"")
+                    || text.contains("\"op\":\"!\""),
                 "{name}: the nftables crate cannot read {text}"
             );
         }
@@ -114,12 +97,29 @@ fn replacing_the_table_is_atomic_and_leaves_other_tables() {
     let script = format!(
         "nft add table ip other && nft add chain ip other keep && echo '{v1}' | nft -j -f - && echo '{v2}' | nft -j -f - && nft list ruleset"
     );
-    let out = Command::new("unshare").args(["-n", "sh", "-c", &script]).output().unwrap();
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .output()
+        .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(listing.contains("table ip other") && listing.contains("chain keep"), "{listing}");
-    assert_eq!(listing.matches("table inet firehol").count(), 1, "{listing}");
-    assert!(listing.contains("tcp dport 80") && !listing.contains("tcp dport 22"), "{listing}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        listing.contains("table ip other") && listing.contains("chain keep"),
+        "{listing}"
+    );
+    assert_eq!(
+        listing.matches("table inet firehol").count(),
+        1,
+        "{listing}"
+    );
+    assert!(
+        listing.contains("tcp dport 80") && !listing.contains("tcp dport 22"),
+        "{listing}"
+    );
 }
 
 #[test]
@@ -140,5 +140,8 @@ fn synproxy_outside_input_and_forward_is_refused_by_the_kernel() {
         .unwrap();
     assert_eq!(rule["add"]["rule"]["chain"], "input");
     rule["add"]["rule"]["chain"] = "output".into();
-    assert!(load_in_netns(&v.to_string()).is_err(), "the kernel accepted synproxy in output");
+    assert!(
+        load_in_netns(&v.to_string()).is_err(),
+        "the kernel accepted synproxy in output"
+    );
 }

@@ -6,7 +6,14 @@ fn lines(text: &str, diags: &[Diagnostic]) -> Vec<(String, u32)> {
     let idx = LineIndex::new(text);
     diags
         .iter()
-        .map(|d| (d.code.as_str().to_string(), idx.position(text, d.span.start, fhc_lang::span::ColumnUnit::Char).line + 1))
+        .map(|d| {
+            (
+                d.code.as_str().to_string(),
+                idx.position(text, d.span.start, fhc_lang::span::ColumnUnit::Char)
+                    .line
+                    + 1,
+            )
+        })
         .collect()
 }
 
@@ -34,15 +41,29 @@ fn three_independent_errors_three_diagnostics() {
     let a = analyze(text);
     assert_eq!(
         lines(text, &a.diagnostics),
-        vec![("E0010".into(), 2), ("E0007".into(), 4), ("E0010".into(), 5)]
+        vec![
+            ("E0010".into(), 2),
+            ("E0007".into(), 4),
+            ("E0010".into(), 5)
+        ]
     );
 }
 
 #[test]
 fn unterminated_quote_does_not_hide_later_errors() {
     let text = "interface eth0 lan src \"10.0.0.1\nserver ssh acept\nserver http accept dport\n";
-    let got: Vec<_> = lines(text, &analyze(text).diagnostics).into_iter().filter(|(c, _)| c.starts_with('E')).collect();
-    assert_eq!(got, vec![("E0001".into(), 1), ("E0109".into(), 2), ("E0010".into(), 3)]);
+    let got: Vec<_> = lines(text, &analyze(text).diagnostics)
+        .into_iter()
+        .filter(|(c, _)| c.starts_with('E'))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("E0001".into(), 1),
+            ("E0109".into(), 2),
+            ("E0010".into(), 3)
+        ]
+    );
 }
 
 #[test]
@@ -51,18 +72,37 @@ fn shell_constructs_are_errors_and_the_inside_is_checked() {
     let got = lines(text, &analyze(text).diagnostics);
     assert_eq!(
         got,
-        vec![("E0003".into(), 1), ("E0009".into(), 2), ("E0004".into(), 4), ("E0006".into(), 5), ("E0003".into(), 6)]
+        vec![
+            ("E0003".into(), 1),
+            ("E0009".into(), 2),
+            ("E0004".into(), 4),
+            ("E0006".into(), 5),
+            ("E0003".into(), 6)
+        ]
     );
 }
 
 #[test]
 fn fixes_remove_their_diagnostic() {
-    for text in ["interfce eth0 lan\n", "interface eth0 lan sorce 10.0.0.1\n", "version 6 7\n", "server http accept log not x\n"] {
+    for text in [
+        "interfce eth0 lan\n",
+        "interface eth0 lan sorce 10.0.0.1\n",
+        "version 6 7\n",
+        "server http accept log not x\n",
+    ] {
         let a = analyze(text);
-        let d = a.diagnostics.iter().find(|d| !d.fixes.is_empty()).unwrap_or_else(|| panic!("no fix for {text:?}"));
+        let d = a
+            .diagnostics
+            .iter()
+            .find(|d| !d.fixes.is_empty())
+            .unwrap_or_else(|| panic!("no fix for {text:?}"));
         let fixed = d.fixes[0].apply(text);
         let after = analyze(&fixed);
-        assert!(!after.diagnostics.iter().any(|x| x.code == d.code), "{text:?} -> {fixed:?} still has {}", d.code);
+        assert!(
+            !after.diagnostics.iter().any(|x| x.code == d.code),
+            "{text:?} -> {fixed:?} still has {}",
+            d.code
+        );
     }
 }
 
@@ -85,12 +125,20 @@ fn invalid_corpus_snapshots() {
         // FireHOL rejects all of these; fhc errs on each, except where it deliberately reads what
         // FireHOL cannot (`!` negation) and warns instead.
         assert!(
-            a.has_errors() || a.diagnostics.iter().any(|d| d.severity == fhc_lang::Severity::Warning),
+            a.has_errors()
+                || a.diagnostics
+                    .iter()
+                    .any(|d| d.severity == fhc_lang::Severity::Warning),
             "{} has no error or warning",
             path.display()
         );
         let name = path.file_name().unwrap().to_string_lossy();
-        insta::assert_snapshot!(fhc_lang::render::render(&a.diagnostics, &name, &text, false));
+        insta::assert_snapshot!(fhc_lang::render::render(
+            &a.diagnostics,
+            &name,
+            &text,
+            false
+        ));
     });
 }
 
@@ -102,7 +150,11 @@ fn valid_corpus_has_no_language_errors() {
     insta::glob!("../../tests/corpus/valid", "*.conf", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let a = analyze(&text);
-        let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error() && d.code != Code::Untranslatable).collect();
+        let errors: Vec<_> = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error() && d.code != Code::Untranslatable)
+            .collect();
         assert!(
             errors.is_empty(),
             "{}:\n{}",

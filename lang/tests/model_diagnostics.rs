@@ -9,16 +9,31 @@ fn find(text: &str, code: &str) -> Diagnostic {
         .iter()
         .find(|d| d.code.as_str() == code)
         .cloned()
-        .unwrap_or_else(|| panic!("no {code} in {:?}", a.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {code} in {:?}",
+                a.diagnostics
+                    .iter()
+                    .map(|d| d.code.as_str())
+                    .collect::<Vec<_>>()
+            )
+        })
 }
 
 /// Errors and warnings (info-level notes are not problems).
 fn problems(text: &str) -> Vec<Diagnostic> {
-    analyze(text).diagnostics.into_iter().filter(|d| d.severity <= fhc_lang::Severity::Warning).collect()
+    analyze(text)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity <= fhc_lang::Severity::Warning)
+        .collect()
 }
 
 fn line(text: &str, span: fhc_lang::Span) -> u32 {
-    LineIndex::new(text).position(text, span.start, ColumnUnit::Byte).line + 1
+    LineIndex::new(text)
+        .position(text, span.start, ColumnUnit::Byte)
+        .line
+        + 1
 }
 
 /// Applying the first fix of each catalogue example's diagnostic removes that diagnostic.
@@ -28,11 +43,21 @@ fn every_fix_in_the_catalogue_removes_its_diagnostic() {
     for &code in Code::ALL {
         let text = code.example();
         let a = fhc_lang::check(text);
-        let Some(d) = a.diagnostics.iter().find(|d| d.code == code) else { panic!("{code} example") };
+        let Some(d) = a.diagnostics.iter().find(|d| d.code == code) else {
+            panic!("{code} example")
+        };
         let Some(fix) = d.fixes.first() else { continue };
         let after = fix.apply(text);
-        let still: Vec<_> = fhc_lang::check(&after).diagnostics.into_iter().filter(|x| x.code == code).collect();
-        assert!(still.is_empty(), "{code}: fix {:?} gives\n{after}\nstill {still:?}", fix.title);
+        let still: Vec<_> = fhc_lang::check(&after)
+            .diagnostics
+            .into_iter()
+            .filter(|x| x.code == code)
+            .collect();
+        assert!(
+            still.is_empty(),
+            "{code}: fix {:?} gives\n{after}\nstill {still:?}",
+            fix.title
+        );
         fixed += 1;
     }
     assert!(fixed >= 15, "only {fixed} codes have fixes");
@@ -52,7 +77,11 @@ fn seed_examples_are_clean() {
     assert_eq!(m.synproxies.len(), 1);
     assert_eq!(m.sections.len(), 1);
     assert!(m.sysctls.iter().any(|s| s.key == "net.ipv4.ip_forward"));
-    assert!(m.sysctls.iter().any(|s| s.key == "net.netfilter.nf_conntrack_tcp_loose" && s.value == "0"));
+    assert!(
+        m.sysctls
+            .iter()
+            .any(|s| s.key == "net.netfilter.nf_conntrack_tcp_loose" && s.value == "0")
+    );
 }
 
 #[test]
@@ -60,7 +89,10 @@ fn synproxy_without_inface_and_dst() {
     let text = "ipv4 synproxy input dport 80 accept\ninterface eth1 lan\n    server http accept\n";
     let d = find(text, "E0101");
     assert_eq!(line(text, d.span), 1);
-    assert_eq!(d.fixes[0].apply(text).lines().next(), Some("ipv4 synproxy input inface eth1 dport 80 accept"));
+    assert_eq!(
+        d.fixes[0].apply(text).lines().next(),
+        Some("ipv4 synproxy input inface eth1 dport 80 accept")
+    );
     let d = find(text, "E0102");
     assert_eq!(line(text, d.span), 1);
 }
@@ -71,7 +103,12 @@ fn exclude_owner_needs_dst_or_src_not() {
     let d = find(base, "E0102");
     assert!(d.message.contains("`dst` or `src not"), "{}", d.message);
     let ok = base.replace("dport 80", "src not \"$UNROUTABLE_IPS\" dport 80");
-    assert!(!analyze(&ok).diagnostics.iter().any(|d| d.code.as_str() == "E0102"));
+    assert!(
+        !analyze(&ok)
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "E0102")
+    );
 }
 
 #[test]
@@ -81,11 +118,22 @@ fn synproxy_after_dnat_has_both_spans_and_moves() {
     assert_eq!(line(text, d.span), 3);
     assert_eq!(line(text, d.labels[0].span), 2);
     let fixed = d.fixes[0].apply(text);
-    assert_eq!(fixed.lines().nth(1), Some("ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept"));
-    assert_eq!(fixed.lines().nth(2), Some("dnat4 to 10.0.0.9 inface eth0 proto tcp dport 80"));
+    assert_eq!(
+        fixed.lines().nth(1),
+        Some("ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept")
+    );
+    assert_eq!(
+        fixed.lines().nth(2),
+        Some("dnat4 to 10.0.0.9 inface eth0 proto tcp dport 80")
+    );
     // A dnat for another port cannot capture the SYN.
     let other = text.replace("proto tcp dport 80", "proto tcp dport 8080");
-    assert!(!analyze(&other).diagnostics.iter().any(|d| d.code.as_str() == "W0103"));
+    assert!(
+        !analyze(&other)
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "W0103")
+    );
 }
 
 #[test]
@@ -94,19 +142,36 @@ fn duplicate_dst_needs_src() {
     let d = find(text, "E0104");
     assert_eq!((line(text, d.span), line(text, d.labels[0].span)), (2, 1));
     let fixed = d.fixes[0].apply(text);
-    assert!(fixed.contains("dport 80 src CLIENTS_1 accept") && fixed.contains("src CLIENTS_2 action TRAP"), "{fixed}");
-    let apart = text.replace("inface eth0 dst", "inface eth0 src 10.0.0.0/8 dst").replace("inface eth1 dst", "inface eth1 src 192.168.0.0/16 dst");
-    assert!(!analyze(&apart).diagnostics.iter().any(|d| d.code.as_str() == "E0104"));
+    assert!(
+        fixed.contains("dport 80 src CLIENTS_1 accept")
+            && fixed.contains("src CLIENTS_2 action TRAP"),
+        "{fixed}"
+    );
+    let apart = text
+        .replace("inface eth0 dst", "inface eth0 src 10.0.0.0/8 dst")
+        .replace("inface eth1 dst", "inface eth1 src 192.168.0.0/16 dst");
+    assert!(
+        !analyze(&apart)
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "E0104")
+    );
 }
 
 #[test]
 fn synproxy_placement_family_and_types() {
-    let text = "interface eth0 wan\n    ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\n";
+    let text =
+        "interface eth0 wan\n    ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\n";
     assert_eq!(line(text, find(text, "E0120").span), 2);
     let text = "synproxy in inface eth0 dst 2001:db8::1 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
     let d = find(text, "E0106");
     assert!(d.fixes[0].apply(text).starts_with("ipv6 synproxy"));
-    for (ty, code) in [("pre", "E0107"), ("out", "E0107"), ("postrouting", "E0107"), ("bogus", "E0108")] {
+    for (ty, code) in [
+        ("pre", "E0107"),
+        ("out", "E0107"),
+        ("postrouting", "E0107"),
+        ("bogus", "E0108"),
+    ] {
         let text = format!("ipv4 synproxy {ty} inface eth0 dst 1.2.3.4 dport 80 accept\n");
         find(&text, code);
     }
@@ -126,7 +191,10 @@ fn not_accepted_after_handshake() {
 
 #[test]
 fn family_mismatches() {
-    find("ipv6 synproxy input inface eth0 dst 198.51.100.7 dport 80 accept\n", "E0112");
+    find(
+        "ipv6 synproxy input inface eth0 dst 198.51.100.7 dport 80 accept\n",
+        "E0112",
+    );
     find("interface6 eth0 lan src 10.0.0.1\n", "E0112");
     find("interface4 eth0 lan src 2001:db8::1\n", "E0112");
     find("ipv4 dnat to 2001:db8::1 dport 80\n", "E0112");
@@ -139,14 +207,23 @@ fn invalid_values() {
     for (text, bad) in [
         ("interface eth0 lan src 10.0.0.300\n", "10.0.0.300"),
         ("interface eth0 lan dst 10.0.0.0/40\n", "10.0.0.0/40"),
-        ("interface eth0 lan\n    server ssh accept sport 70000\n", "70000"),
-        ("interface eth0 lan\n    server ssh accept sport 30:20\n", "30:20"),
+        (
+            "interface eth0 lan\n    server ssh accept sport 70000\n",
+            "70000",
+        ),
+        (
+            "interface eth0 lan\n    server ssh accept sport 30:20\n",
+            "30:20",
+        ),
         ("interface eth0 lan mac 00:11\n", "00:11"),
     ] {
         let d = find(text, "E0114");
         assert!(d.message.contains(bad), "{}", d.message);
     }
-    find("FIREHOL_SYNPROXY_OPTIONS=\"--mss\"\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\n", "E0115");
+    find(
+        "FIREHOL_SYNPROXY_OPTIONS=\"--mss\"\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\n",
+        "E0115",
+    );
 }
 
 #[test]
@@ -158,25 +235,45 @@ fn sections_groups_and_placement() {
     find("interface eth0 lan\n    group end\n", "E0119");
     let text = "interface eth0 lan\n    action A chain drop\n";
     let d = find(text, "E0120");
-    assert!(d.fixes[0].apply(text).starts_with("action A chain drop\ninterface eth0 lan"));
+    assert!(
+        d.fixes[0]
+            .apply(text)
+            .starts_with("action A chain drop\ninterface eth0 lan")
+    );
 }
 
 #[test]
 fn unknown_names() {
     let text = "interface eth0 lan\n    server sshh accept\n    server ssh MYDROP\n";
     let d = find(text, "E0110");
-    assert_eq!(d.fixes[0].apply(text).lines().nth(1), Some("    server ssh accept"));
+    assert_eq!(
+        d.fixes[0].apply(text).lines().nth(1),
+        Some("    server ssh accept")
+    );
     let d = find(text, "E0109");
-    assert!(d.fixes.iter().any(|f| f.apply(text).starts_with("action MYDROP chain drop\n")));
+    assert!(
+        d.fixes
+            .iter()
+            .any(|f| f.apply(text).starts_with("action MYDROP chain drop\n"))
+    );
     // An action defined anywhere at top level is known.
-    assert!(problems("action MYDROP chain drop\ninterface eth0 lan\n    server ssh MYDROP\n").is_empty());
+    assert!(
+        problems("action MYDROP chain drop\ninterface eth0 lan\n    server ssh MYDROP\n")
+            .is_empty()
+    );
 }
 
 #[test]
 fn firehol_quirks_warn() {
-    find("interface eth0 lan\n    server any accept proto 47\n", "W0128");
+    find(
+        "interface eth0 lan\n    server any accept proto 47\n",
+        "W0128",
+    );
     find("interface eth0 lan src 1.2.3.4 src 1.2.3.5\n", "W0124");
-    find("interface eth0 lan\n    server ssh accept state \"NEW ESTABLISHED\"\n", "W0131");
+    find(
+        "interface eth0 lan\n    server ssh accept state \"NEW ESTABLISHED\"\n",
+        "W0131",
+    );
     find("version 5\n", "W0126");
     find("interface eth0 lan src \"$NOPE\"\n", "W0121");
 }
@@ -193,5 +290,8 @@ fn positional_settings() {
     let text = "FIREHOL_SYNPROXY_OPTIONS=\"--mss 1400\"\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\nFIREHOL_SYNPROXY_OPTIONS=\"--mss 1300 --wscale 5\"\nipv4 synproxy input inface eth0 dst 1.2.3.5 dport 80 accept\n";
     let m = analyze(text).model;
     assert_eq!(m.synproxies[0].options.mss, Some(1400));
-    assert_eq!((m.synproxies[1].options.mss, m.synproxies[1].options.wscale), (Some(1300), Some(5)));
+    assert_eq!(
+        (m.synproxies[1].options.mss, m.synproxies[1].options.wscale),
+        (Some(1300), Some(5))
+    );
 }

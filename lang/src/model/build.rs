@@ -3,7 +3,10 @@
 //! force, which services were already used.
 
 use super::expand::Env;
-use super::ir::{self, Action, Cond, Families, Match, Model, Nat, NatKind, NatTarget, Other, Protection, Rule, Section, SectionKind, Service, ServiceDef, Sysctl, Verdict};
+use super::ir::{
+    self, Action, Cond, Families, Match, Model, Nat, NatKind, NatTarget, Other, Protection, Rule,
+    Section, SectionKind, Service, ServiceDef, Sysctl, Verdict,
+};
 use super::values::{self, Af, Port, split_list};
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
@@ -57,10 +60,18 @@ pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
         first_section_stmt: None,
         dnat_before_synproxy: Vec::new(),
         section_names: HashMap::new(),
-        iface_hint: parse.file.stmts.iter().find_map(|s| match s.command().map(|c| &c.kind) {
-            Some(CommandKind::Interface { ifaces: Some(w), .. }) => w.literal().and_then(|l| split_list(l).first().map(|x| x.to_string())),
-            _ => None,
-        }),
+        iface_hint: parse
+            .file
+            .stmts
+            .iter()
+            .find_map(|s| match s.command().map(|c| &c.kind) {
+                Some(CommandKind::Interface {
+                    ifaces: Some(w), ..
+                }) => w
+                    .literal()
+                    .and_then(|l| split_list(l).first().map(|x| x.to_string())),
+                _ => None,
+            }),
     };
     b.model.marks = ir::default_marks();
     for (i, stmt) in parse.file.stmts.iter().enumerate() {
@@ -119,14 +130,22 @@ impl<'a> Builder<'a> {
             None => String::new(),
         };
         // Redefining a service after its first use has no effect in FireHOL.
-        if let Some(svc) = a.name.strip_prefix("server_").or(a.name.strip_prefix("client_")).and_then(|r| r.strip_suffix("_ports"))
+        if let Some(svc) = a
+            .name
+            .strip_prefix("server_")
+            .or(a.name.strip_prefix("client_"))
+            .and_then(|r| r.strip_suffix("_ports"))
             && let Some(&used) = self.used_services.get(svc)
         {
             self.diags.push(
-                Diagnostic::new(Code::ServiceCached, a.name_span, format!("service `{svc}` was already used; this new definition has no effect"))
-                    .with_label("too late")
-                    .with_secondary(used, "first used here, with the definition in force then")
-                    .with_help("define the service before its first use"),
+                Diagnostic::new(
+                    Code::ServiceCached,
+                    a.name_span,
+                    format!("service `{svc}` was already used; this new definition has no effect"),
+                )
+                .with_label("too late")
+                .with_secondary(used, "first used here, with the definition in force then")
+                .with_help("define the service before its first use"),
             );
         }
         self.env.set(&a.name, value, a.name_span, self.stmt_index);
@@ -138,15 +157,25 @@ impl<'a> Builder<'a> {
             Some(i) if section_only(c.cmd) => self.model.sections[i].families,
             _ => self.default_families,
         };
-        let Some(sel) = c.family else { return inherited };
-        if c.cmd == Cmd::Log || c.cmd == Cmd::Loglimit {
-            if sel.family == Family::Both && !sel.prefix {
-                self.diags.push(
-                    Diagnostic::new(Code::BrokenInFirehol, c.name.span, format!("`{}` is broken in FireHOL 3.1.7 (it calls a missing function)", name_of(c)))
-                        .with_label("fhc applies it to IPv4 and IPv6, as intended")
-                        .with_severity(crate::diag::Severity::Info),
-                );
-            }
+        let Some(sel) = c.family else {
+            return inherited;
+        };
+        if (c.cmd == Cmd::Log || c.cmd == Cmd::Loglimit)
+            && sel.family == Family::Both
+            && !sel.prefix
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BrokenInFirehol,
+                    c.name.span,
+                    format!(
+                        "`{}` is broken in FireHOL 3.1.7 (it calls a missing function)",
+                        name_of(c)
+                    ),
+                )
+                .with_label("fhc applies it to IPv4 and IPv6, as intended")
+                .with_severity(crate::diag::Severity::Info),
+            );
         }
         let asked = match sel.family {
             Family::Ipv4 => Families::V4,
@@ -154,7 +183,10 @@ impl<'a> Builder<'a> {
             Family::Both => Families::BOTH,
         };
         if section_only(c.cmd) && asked.intersect(inherited) != asked {
-            let name = self.section.map(|i| self.model.sections[i].name.clone()).unwrap_or_default();
+            let name = self
+                .section
+                .map(|i| self.model.sections[i].name.clone())
+                .unwrap_or_default();
             self.diags.push(
                 Diagnostic::new(Code::NamespaceSwitch, sel.span, format!("section `{name}` does not include this family"))
                     .with_label("cannot switch families inside a section")
@@ -171,28 +203,67 @@ impl<'a> Builder<'a> {
         {
             let s = &self.model.sections[i];
             self.diags.push(
-                Diagnostic::new(Code::TopOnlyInSection, c.span, format!("`{}` must come before the first interface or router", name_of(c)))
-                    .with_label(format!("inside {} `{}`", if s.kind == SectionKind::Interface { "interface" } else { "router" }, s.name))
-                    .with_secondary(self.first_section_stmt.unwrap_or(s.span), "the first section starts here")
-                    .with_help("move this statement above the first interface/router")
-                    .with_fix("move it above the first section", move_line_edits(self.text, c.span, self.first_section_stmt.unwrap_or(s.span))),
+                Diagnostic::new(
+                    Code::TopOnlyInSection,
+                    c.span,
+                    format!(
+                        "`{}` must come before the first interface or router",
+                        name_of(c)
+                    ),
+                )
+                .with_label(format!(
+                    "inside {} `{}`",
+                    if s.kind == SectionKind::Interface {
+                        "interface"
+                    } else {
+                        "router"
+                    },
+                    s.name
+                ))
+                .with_secondary(
+                    self.first_section_stmt.unwrap_or(s.span),
+                    "the first section starts here",
+                )
+                .with_help("move this statement above the first interface/router")
+                .with_fix(
+                    "move it above the first section",
+                    move_line_edits(self.text, c.span, self.first_section_stmt.unwrap_or(s.span)),
+                ),
             );
         }
         if section_only(c.cmd) && self.section.is_none() {
             self.diags.push(
-                Diagnostic::new(Code::OutsideSection, c.span, format!("`{}` belongs inside an interface or router section", name_of(c)))
-                    .with_label("no section is open here")
-                    .with_help("open a section first, e.g. `interface eth0 lan`"),
+                Diagnostic::new(
+                    Code::OutsideSection,
+                    c.span,
+                    format!(
+                        "`{}` belongs inside an interface or router section",
+                        name_of(c)
+                    ),
+                )
+                .with_label("no section is open here")
+                .with_help("open a section first, e.g. `interface eth0 lan`"),
             );
             return;
         }
         let fams = self.families(c);
         match &c.kind {
             CommandKind::Version { number } => self.version(number.as_ref()),
-            CommandKind::Interface { ifaces, name, params } => {
-                self.open_section(c, SectionKind::Interface, ifaces.as_ref(), name.as_ref(), params, fams)
+            CommandKind::Interface {
+                ifaces,
+                name,
+                params,
+            } => self.open_section(
+                c,
+                SectionKind::Interface,
+                ifaces.as_ref(),
+                name.as_ref(),
+                params,
+                fams,
+            ),
+            CommandKind::Router { name, params } => {
+                self.open_section(c, SectionKind::Router, None, name.as_ref(), params, fams)
             }
-            CommandKind::Router { name, params } => self.open_section(c, SectionKind::Router, None, name.as_ref(), params, fams),
             CommandKind::GroupStart { params, .. } => {
                 let ps: Vec<&Param> = params.iter().collect();
                 let m = self.build_match(&ps, fams);
@@ -201,9 +272,19 @@ impl<'a> Builder<'a> {
             CommandKind::GroupEnd { .. } => {
                 if self.groups.pop().is_none() {
                     self.diags.push(
-                        Diagnostic::new(Code::GroupMismatch, c.span, "`group end` without an open group")
-                            .with_label("nothing to close")
-                            .with_fix("remove it", vec![TextEdit { span: full_lines(self.text, c.span), new_text: String::new() }]),
+                        Diagnostic::new(
+                            Code::GroupMismatch,
+                            c.span,
+                            "`group end` without an open group",
+                        )
+                        .with_label("nothing to close")
+                        .with_fix(
+                            "remove it",
+                            vec![TextEdit {
+                                span: full_lines(self.text, c.span),
+                                new_text: String::new(),
+                            }],
+                        ),
                     );
                 }
             }
@@ -215,30 +296,59 @@ impl<'a> Builder<'a> {
             }
             CommandKind::Protection { reverse, args, .. } => {
                 let words: Vec<String> = args.iter().filter_map(|w| self.expand(w)).collect();
-                let kinds: Vec<String> =
-                    words.iter().take_while(|w| !w.starts_with(|c: char| c.is_ascii_digit())).flat_map(|w| split_list(w)).map(String::from).collect();
-                let rest = words.iter().skip_while(|w| !w.starts_with(|c: char| c.is_ascii_digit())).cloned().collect();
+                let kinds: Vec<String> = words
+                    .iter()
+                    .take_while(|w| !w.starts_with(|c: char| c.is_ascii_digit()))
+                    .flat_map(|w| split_list(w))
+                    .map(String::from)
+                    .collect();
+                let rest = words
+                    .iter()
+                    .skip_while(|w| !w.starts_with(|c: char| c.is_ascii_digit()))
+                    .cloned()
+                    .collect();
                 if kinds.iter().any(|k| k == "connrate") {
                     self.diags.push(
-                        Diagnostic::new(Code::BrokenInFirehol, c.span, "`protection connrate` always fails in FireHOL 3.1.7")
-                            .with_label("FireHOL never sets its rate"),
+                        Diagnostic::new(
+                            Code::BrokenInFirehol,
+                            c.span,
+                            "`protection connrate` always fails in FireHOL 3.1.7",
+                        )
+                        .with_label("FireHOL never sets its rate"),
                     );
                 }
                 if let Some(i) = self.section {
-                    self.model.sections[i].protections.push(Protection { reverse: reverse.is_some(), kinds, args: rest, span: c.span });
+                    self.model.sections[i].protections.push(Protection {
+                        reverse: reverse.is_some(),
+                        kinds,
+                        args: rest,
+                        span: c.span,
+                    });
                 }
             }
             CommandKind::Service(s) => self.service(c, s, fams),
             CommandKind::Synproxy(s) => self.synproxy(c, s, fams),
             CommandKind::Nat(n) => self.nat(c, n, fams),
-            CommandKind::Masquerade { reverse, ifaces, options, params } => {
+            CommandKind::Masquerade {
+                reverse,
+                ifaces,
+                options,
+                params,
+            } => {
                 let ps: Vec<&Param> = params.iter().collect();
                 let mut m = self.build_match(&ps, fams);
                 if let Some(w) = ifaces
                     && let Some(t) = self.expand(w)
                 {
-                    let vals = split_list(&t).into_iter().filter_map(|s| values::parse_iface(s).ok()).collect();
-                    m.outface = Some(Cond { negated: false, values: vals, span: w.span });
+                    let vals = split_list(&t)
+                        .into_iter()
+                        .filter_map(|s| values::parse_iface(s).ok())
+                        .collect();
+                    m.outface = Some(Cond {
+                        negated: false,
+                        values: vals,
+                        span: w.span,
+                    });
                 }
                 let nat = Nat {
                     span: c.span,
@@ -256,21 +366,39 @@ impl<'a> Builder<'a> {
                 };
                 self.model.nats.push(nat);
             }
-            CommandKind::TransparentProxy { ports, redirect_port, user, params } => {
-                self.transparent(c, ports.as_ref(), redirect_port.as_ref(), user.as_ref(), params, fams)
-            }
-            CommandKind::TransparentSquid { redirect_port, user, params } => {
-                self.transparent(c, None, redirect_port.as_ref(), user.as_ref(), params, fams)
-            }
-            CommandKind::Tproxy { ports, port, params, .. } => {
-                self.transparent(c, ports.as_ref(), port.as_ref(), None, params, fams)
-            }
+            CommandKind::TransparentProxy {
+                ports,
+                redirect_port,
+                user,
+                params,
+            } => self.transparent(
+                c,
+                ports.as_ref(),
+                redirect_port.as_ref(),
+                user.as_ref(),
+                params,
+                fams,
+            ),
+            CommandKind::TransparentSquid {
+                redirect_port,
+                user,
+                params,
+            } => self.transparent(c, None, redirect_port.as_ref(), user.as_ref(), params, fams),
+            CommandKind::Tproxy {
+                ports,
+                port,
+                params,
+                ..
+            } => self.transparent(c, ports.as_ref(), port.as_ref(), None, params, fams),
             CommandKind::Action(a) => self.action_def(c, a, fams),
             _ => {
                 // Helper commands the backend translates become `Helper` items (see helpers.rs);
                 // the rest are kept as `Other` for the backend to report or ignore.
                 if !self.helper(c, fams, self.section) {
-                    self.model.others.push(Other { command: name_of(c), span: c.span });
+                    self.model.others.push(Other {
+                        command: name_of(c),
+                        span: c.span,
+                    });
                 }
             }
         }
@@ -285,20 +413,40 @@ impl<'a> Builder<'a> {
                 if n < 6 {
                     self.default_families = Families::V4;
                     self.diags.push(
-                        Diagnostic::new(Code::Version5, w.span, format!("`version {n}` disables IPv6 for the whole file"))
-                            .with_label("IPv4 only from here on")
-                            .with_help("use `version 6` and `ipv4` prefixes where a statement is IPv4-only"),
+                        Diagnostic::new(
+                            Code::Version5,
+                            w.span,
+                            format!("`version {n}` disables IPv6 for the whole file"),
+                        )
+                        .with_label("IPv4 only from here on")
+                        .with_help(
+                            "use `version 6` and `ipv4` prefixes where a statement is IPv4-only",
+                        ),
                     );
                 }
             }
             Ok(n) => self.diags.push(
-                Diagnostic::new(Code::BadVersion, w.span, format!("configuration version {n} is newer than FireHOL 6"))
-                    .with_label("fhc understands versions up to 6")
-                    .with_fix("use version 6", vec![TextEdit { span: w.span, new_text: "6".into() }]),
+                Diagnostic::new(
+                    Code::BadVersion,
+                    w.span,
+                    format!("configuration version {n} is newer than FireHOL 6"),
+                )
+                .with_label("fhc understands versions up to 6")
+                .with_fix(
+                    "use version 6",
+                    vec![TextEdit {
+                        span: w.span,
+                        new_text: "6".into(),
+                    }],
+                ),
             ),
             Err(_) => self.diags.push(
-                Diagnostic::new(Code::BadVersion, w.span, format!("`{text}` is not a version number"))
-                    .with_label("expected a whole number such as 6"),
+                Diagnostic::new(
+                    Code::BadVersion,
+                    w.span,
+                    format!("`{text}` is not a version number"),
+                )
+                .with_label("expected a whole number such as 6"),
             ),
         }
     }
@@ -320,26 +468,43 @@ impl<'a> Builder<'a> {
         self.close_section();
         if self.first_section_stmt.is_none() {
             self.first_section_stmt = Some(c.span);
-            self.model.settings.trust_loopback = self.env.value("FIREHOL_TRUST_LOOPBACK").is_none_or(|v| v != "0");
-            self.model.settings.default_interface_policy = self.env.value("DEFAULT_INTERFACE_POLICY").map(String::from);
-            self.model.settings.default_router_policy = self.env.value("DEFAULT_ROUTER_POLICY").map(String::from);
+            self.model.settings.trust_loopback = self
+                .env
+                .value("FIREHOL_TRUST_LOOPBACK")
+                .is_none_or(|v| v != "0");
+            self.model.settings.default_interface_policy =
+                self.env.value("DEFAULT_INTERFACE_POLICY").map(String::from);
+            self.model.settings.default_router_policy =
+                self.env.value("DEFAULT_ROUTER_POLICY").map(String::from);
         }
         if kind == SectionKind::Router {
             self.model.settings.routing = true;
         }
         let Some(name_word) = name else { return };
-        let Some(name_text) = self.expand(name_word) else { return };
+        let Some(name_text) = self.expand(name_word) else {
+            return;
+        };
         let prev = self
             .section_names
             .get(&name_text)
             .map(|&i| &self.model.sections[i])
-            .filter(|s| s.families.intersect(fams) != Families { v4: false, v6: false });
+            .filter(|s| {
+                s.families.intersect(fams)
+                    != Families {
+                        v4: false,
+                        v6: false,
+                    }
+            });
         if let Some(prev) = prev {
             self.diags.push(
-                Diagnostic::new(Code::DuplicateSection, name_word.span, format!("a section named `{name_text}` already exists"))
-                    .with_label("duplicate name")
-                    .with_secondary(prev.name_span, "first defined here")
-                    .with_help("section names must be unique (FireHOL names its chains after them)"),
+                Diagnostic::new(
+                    Code::DuplicateSection,
+                    name_word.span,
+                    format!("a section named `{name_text}` already exists"),
+                )
+                .with_label("duplicate name")
+                .with_secondary(prev.name_span, "first defined here")
+                .with_help("section names must be unique (FireHOL names its chains after them)"),
             );
         }
         let mut iface_list = Vec::new();
@@ -349,13 +514,17 @@ impl<'a> Builder<'a> {
             for s in split_list(&t) {
                 match values::parse_iface(s) {
                     Ok(i) => iface_list.push(i),
-                    Err(e) => self.diags.push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("interface")),
+                    Err(e) => self.diags.push(
+                        Diagnostic::new(Code::InvalidValue, w.span, e).with_label("interface"),
+                    ),
                 }
             }
         }
         let ps: Vec<&Param> = params.iter().collect();
         let matches = self.build_match(&ps, fams);
-        self.section_names.entry(name_text.clone()).or_insert(self.model.sections.len());
+        self.section_names
+            .entry(name_text.clone())
+            .or_insert(self.model.sections.len());
         self.model.sections.push(Section {
             span: c.span,
             kind,
@@ -383,18 +552,35 @@ impl<'a> Builder<'a> {
         if let Verdict::Custom(name) = &verdict {
             self.action_refs.push((name.clone(), a.verb.span));
         }
-        Action { verdict, with, span: a.span }
+        Action {
+            verdict,
+            with,
+            span: a.span,
+        }
     }
 
     fn service(&mut self, c: &Command, s: &ServiceCmd, fams: Families) {
         let Some(i) = self.section else { return };
         if s.role == Role::Route && self.model.sections[i].kind != SectionKind::Router {
             self.diags.push(
-                Diagnostic::new(Code::RouteOutsideRouter, c.name.span, "`route` is only valid in a router section")
-                    .with_label(format!("inside interface `{}`", self.model.sections[i].name))
-                    .with_secondary(self.model.sections[i].span, "the section starts here")
-                    .with_help("use `server` or `client` here, or move the statement into a router")
-                    .with_fix("use `server`", vec![TextEdit { span: c.name.span, new_text: "server".into() }]),
+                Diagnostic::new(
+                    Code::RouteOutsideRouter,
+                    c.name.span,
+                    "`route` is only valid in a router section",
+                )
+                .with_label(format!(
+                    "inside interface `{}`",
+                    self.model.sections[i].name
+                ))
+                .with_secondary(self.model.sections[i].span, "the section starts here")
+                .with_help("use `server` or `client` here, or move the statement into a router")
+                .with_fix(
+                    "use `server`",
+                    vec![TextEdit {
+                        span: c.name.span,
+                        new_text: "server".into(),
+                    }],
+                ),
             );
         }
         let Some(svc_word) = &s.services else { return };
@@ -402,28 +588,72 @@ impl<'a> Builder<'a> {
         let action = self.action(action);
         let mut services = Vec::new();
         if let Some(custom) = &s.custom {
-            let name = custom.name.as_ref().and_then(|w| self.expand(w)).unwrap_or_default();
-            let sp = custom.server_ports.as_ref().and_then(|w| self.expand(w)).unwrap_or_default();
-            let cp = custom.client_ports.as_ref().and_then(|w| self.expand(w)).unwrap_or_default();
-            let span = custom.server_ports.as_ref().map(|w| w.span).unwrap_or(svc_word.span);
+            let name = custom
+                .name
+                .as_ref()
+                .and_then(|w| self.expand(w))
+                .unwrap_or_default();
+            let sp = custom
+                .server_ports
+                .as_ref()
+                .and_then(|w| self.expand(w))
+                .unwrap_or_default();
+            let cp = custom
+                .client_ports
+                .as_ref()
+                .and_then(|w| self.expand(w))
+                .unwrap_or_default();
+            let span = custom
+                .server_ports
+                .as_ref()
+                .map(|w| w.span)
+                .unwrap_or(svc_word.span);
             if let Some(def) = self.simple_def(&sp, &cp, span) {
-                services.push(Service { name, span: svc_word.span, def });
+                services.push(Service {
+                    name,
+                    span: svc_word.span,
+                    def,
+                });
             }
         } else if let Some(names) = self.expand(svc_word) {
             for name in split_list(&names) {
                 if let Some(def) = self.resolve_service(name, svc_word.span, s) {
-                    services.push(Service { name: name.to_string(), span: svc_word.span, def });
+                    services.push(Service {
+                        name: name.to_string(),
+                        span: svc_word.span,
+                        def,
+                    });
                 }
             }
         }
         let params: Vec<&Param> = s.params.iter().collect();
-        let has_port_params = params.iter().any(|p| matches!(p.kind, Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport)));
-        if has_port_params && services.iter().any(|s| matches!(s.def, ServiceDef::Simple { .. })) {
-            let p = params.iter().find(|p| matches!(p.kind, Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport))).unwrap();
+        let has_port_params = params.iter().any(|p| {
+            matches!(
+                p.kind,
+                Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport)
+            )
+        });
+        if has_port_params
+            && services
+                .iter()
+                .any(|s| matches!(s.def, ServiceDef::Simple { .. }))
+        {
+            let p = params
+                .iter()
+                .find(|p| {
+                    matches!(
+                        p.kind,
+                        Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport)
+                    )
+                })
+                .unwrap();
             let mut d = Diagnostic::new(
                 Code::ServiceOverrides,
                 p.keyword.span,
-                format!("the service's own protocol and ports replace `{}`", p.kind.map(|k| k.name()).unwrap_or("?")),
+                format!(
+                    "the service's own protocol and ports replace `{}`",
+                    p.kind.map(|k| k.name()).unwrap_or("?")
+                ),
             )
             .with_label("ignored by FireHOL")
             .with_secondary(svc_word.span, "this service defines its protocol and ports");
@@ -431,13 +661,23 @@ impl<'a> Builder<'a> {
                 d = d.with_note("`server any accept proto X` accepts every protocol in FireHOL 3.1.7")
                     .with_help("to allow one protocol, define it: server custom myproto \"47/any\" any accept");
             } else {
-                d = d.with_help("use `server custom NAME PROTO/PORTS CLIENT_PORTS ACTION` for other ports");
+                d = d.with_help(
+                    "use `server custom NAME PROTO/PORTS CLIENT_PORTS ACTION` for other ports",
+                );
             }
             self.diags.push(d);
         }
         let matches = self.build_match(&params, fams);
         let groups = self.groups.iter().map(|g| g.0.clone()).collect();
-        self.model.sections[i].rules.push(Rule { span: c.span, role: s.role, services, action, matches, groups, families: fams });
+        self.model.sections[i].rules.push(Rule {
+            span: c.span,
+            role: s.role,
+            services,
+            action,
+            matches,
+            groups,
+            families: fams,
+        });
     }
 
     /// A service from `server_X_ports`-style text (user definitions and `server custom`).
@@ -447,26 +687,44 @@ impl<'a> Builder<'a> {
         let server = match parse_server_ports(server) {
             Ok(s) => s,
             Err(e) => {
-                self.diags.push(Diagnostic::new(Code::InvalidValue, span, bad(e)).with_label("service server ports"));
+                self.diags.push(
+                    Diagnostic::new(Code::InvalidValue, span, bad(e))
+                        .with_label("service server ports"),
+                );
                 return None;
             }
         };
         let client = match parse_client_ports(client) {
             Ok(c) => c,
             Err(e) => {
-                self.diags.push(Diagnostic::new(Code::InvalidValue, span, bad(e)).with_label("service client ports"));
+                self.diags.push(
+                    Diagnostic::new(Code::InvalidValue, span, bad(e))
+                        .with_label("service client ports"),
+                );
                 return None;
             }
         };
-        Some(ServiceDef::Simple { server, client, helpers: vec![] })
+        Some(ServiceDef::Simple {
+            server,
+            client,
+            helpers: vec![],
+        })
     }
 
     fn resolve_service(&mut self, name: &str, span: Span, s: &ServiceCmd) -> Option<ServiceDef> {
         self.used_services.entry(name.to_string()).or_insert(span);
         // User definitions (server_X_ports) win over the built-in table, as in FireHOL.
-        let user_server = self.env.get(&format!("server_{name}_ports")).filter(|v| v.defined_at.is_some()).map(|v| v.value.clone());
+        let user_server = self
+            .env
+            .get(&format!("server_{name}_ports"))
+            .filter(|v| v.defined_at.is_some())
+            .map(|v| v.value.clone());
         if let Some(sp) = user_server {
-            let cp = self.env.value(&format!("client_{name}_ports")).unwrap_or("default").to_string();
+            let cp = self
+                .env
+                .value(&format!("client_{name}_ports"))
+                .unwrap_or("default")
+                .to_string();
             return self.simple_def(&sp, &cp, span);
         }
         let _ = s;
@@ -495,11 +753,19 @@ impl<'a> Builder<'a> {
                     .with_help(format!(
                         "define it first: server_{name}_ports=\"tcp/PORT\" and client_{name}_ports=\"default\", or use `server custom`"
                     ));
-                if let Some(best) = crate::syntax::validate::suggest(name, super::services::all_names()) {
+                if let Some(best) =
+                    crate::syntax::validate::suggest(name, super::services::all_names())
+                {
                     d = d.with_help(format!("did you mean `{best}`?"));
                     // Only a single-word service list can be fixed by replacing the word.
                     if self.text.get(span.range()).is_some_and(|t| t == name) {
-                        d = d.with_fix(format!("replace with `{best}`"), vec![TextEdit { span, new_text: best.to_string() }]);
+                        d = d.with_fix(
+                            format!("replace with `{best}`"),
+                            vec![TextEdit {
+                                span,
+                                new_text: best.to_string(),
+                            }],
+                        );
                     }
                 }
                 self.diags.push(d);
@@ -529,7 +795,10 @@ impl<'a> Builder<'a> {
                     match values::parse_port(s) {
                         Ok(Some(p)) => ports.push(p),
                         Ok(None) => {}
-                        Err(e) => self.diags.push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("redirect port")),
+                        Err(e) => self.diags.push(
+                            Diagnostic::new(Code::InvalidValue, w.span, e)
+                                .with_label("redirect port"),
+                        ),
                     }
                 }
             } else {
@@ -544,9 +813,17 @@ impl<'a> Builder<'a> {
             families: fams,
             targets,
             ports,
-            persistent: n.options.iter().any(|o| o.kind == NatOptionKind::Persistent),
+            persistent: n
+                .options
+                .iter()
+                .any(|o| o.kind == NatOptionKind::Persistent),
             random: n.options.iter().any(|o| o.kind == NatOptionKind::Random),
-            at: n.options.iter().filter(|o| o.kind == NatOptionKind::At).filter_map(|o| o.value.as_ref()?.literal().map(String::from)).collect(),
+            at: n
+                .options
+                .iter()
+                .filter(|o| o.kind == NatOptionKind::At)
+                .filter_map(|o| o.value.as_ref()?.literal().map(String::from))
+                .collect(),
             user: None,
             matches,
             section: None,
@@ -555,8 +832,10 @@ impl<'a> Builder<'a> {
     }
 
     fn push_nat(&mut self, nat: Nat) {
-        if matches!(nat.kind, NatKind::Dnat | NatKind::Redirect | NatKind::TransparentProxy | NatKind::Tproxy)
-            && self.model.synproxies.is_empty()
+        if matches!(
+            nat.kind,
+            NatKind::Dnat | NatKind::Redirect | NatKind::TransparentProxy | NatKind::Tproxy
+        ) && self.model.synproxies.is_empty()
         {
             self.dnat_before_synproxy.push(self.model.nats.len());
         }
@@ -569,24 +848,46 @@ impl<'a> Builder<'a> {
         for tok in split_list(text) {
             match parse_nat_target(tok) {
                 Ok(t) => {
-                    if let (Some(af), Some(a)) = (fams.single(), t.addr.as_ref().and_then(|a| a.family()))
+                    if let (Some(af), Some(a)) =
+                        (fams.single(), t.addr.as_ref().and_then(|a| a.family()))
                         && af != a
                     {
                         self.diags.push(
-                            Diagnostic::new(Code::FamilyMismatch, span, format!("`{tok}` is not an {} address", if af == Af::V4 { "IPv4" } else { "IPv6" }))
-                                .with_label("wrong family for this statement"),
+                            Diagnostic::new(
+                                Code::FamilyMismatch,
+                                span,
+                                format!(
+                                    "`{tok}` is not an {} address",
+                                    if af == Af::V4 { "IPv4" } else { "IPv6" }
+                                ),
+                            )
+                            .with_label("wrong family for this statement"),
                         );
                     }
                     out.push(t)
                 }
-                Err(e) => self.diags.push(Diagnostic::new(Code::InvalidValue, span, e).with_label("NAT target")),
+                Err(e) => self
+                    .diags
+                    .push(Diagnostic::new(Code::InvalidValue, span, e).with_label("NAT target")),
             }
         }
         out
     }
 
-    fn transparent(&mut self, c: &Command, ports: Option<&Word>, redirect: Option<&Word>, user: Option<&Word>, params: &[Param], fams: Families) {
-        let kind = if c.cmd == Cmd::Tproxy { NatKind::Tproxy } else { NatKind::TransparentProxy };
+    fn transparent(
+        &mut self,
+        c: &Command,
+        ports: Option<&Word>,
+        redirect: Option<&Word>,
+        user: Option<&Word>,
+        params: &[Param],
+        fams: Families,
+    ) {
+        let kind = if c.cmd == Cmd::Tproxy {
+            NatKind::Tproxy
+        } else {
+            NatKind::TransparentProxy
+        };
         let caught = match ports {
             Some(w) => self.expand(w).unwrap_or_default(),
             None => "80".to_string(),
@@ -596,7 +897,14 @@ impl<'a> Builder<'a> {
             match values::parse_port(s) {
                 Ok(Some(p)) => port_list.push(p),
                 Ok(None) => {}
-                Err(e) => self.diags.push(Diagnostic::new(Code::InvalidValue, ports.map(|w| w.span).unwrap_or(c.span), e).with_label("ports")),
+                Err(e) => self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        ports.map(|w| w.span).unwrap_or(c.span),
+                        e,
+                    )
+                    .with_label("ports"),
+                ),
             }
         }
         let mut targets = Vec::new();
@@ -604,8 +912,14 @@ impl<'a> Builder<'a> {
             && let Some(t) = self.expand(w)
         {
             match values::parse_port(&t) {
-                Ok(p) => targets.push(NatTarget { addr: None, port: p, text: t }),
-                Err(e) => self.diags.push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("local port")),
+                Ok(p) => targets.push(NatTarget {
+                    addr: None,
+                    port: p,
+                    text: t,
+                }),
+                Err(e) => self
+                    .diags
+                    .push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("local port")),
             }
         }
         let user = user.and_then(|w| self.expand(w));
@@ -629,55 +943,113 @@ impl<'a> Builder<'a> {
 
     fn action_def(&mut self, c: &Command, a: &ActionDef, fams: Families) {
         let Some(name_w) = &a.name else { return };
-        let Some(name) = self.expand(name_w) else { return };
+        let Some(name) = self.expand(name_w) else {
+            return;
+        };
         if let Some(prev) = self.model.actions.iter().find(|x| x.name == name) {
             self.diags.push(
-                Diagnostic::new(Code::DuplicateAction, name_w.span, format!("action `{name}` is already defined"))
-                    .with_label("second definition")
-                    .with_secondary(prev.name_span, "first defined here"),
+                Diagnostic::new(
+                    Code::DuplicateAction,
+                    name_w.span,
+                    format!("action `{name}` is already defined"),
+                )
+                .with_label("second definition")
+                .with_secondary(prev.name_span, "first defined here"),
             );
             return;
         }
         let mut steps = Vec::new();
         for s in &a.steps {
             let kind = s.kind.literal().unwrap_or("").to_ascii_lowercase();
-            let ps: Vec<&Param> = s.params.iter().filter(|p| p.kind != Some(ParamKind::Action)).collect();
+            let ps: Vec<&Param> = s
+                .params
+                .iter()
+                .filter(|p| p.kind != Some(ParamKind::Action))
+                .collect();
             match kind.as_str() {
                 "chain" | "action" => {
-                    let verb = s.args.first().and_then(|w| self.expand(w)).unwrap_or_default();
+                    let verb = s
+                        .args
+                        .first()
+                        .and_then(|w| self.expand(w))
+                        .unwrap_or_default();
                     // `action reject with tcp-reset`: the words after `with`.
-                    let skip = if s.args.get(1).is_some_and(|w| w.is_ci("with")) { 2 } else { 1 };
-                    let with: Vec<String> = s.args.iter().skip(skip).filter_map(|w| self.expand(w)).collect();
+                    let skip = if s.args.get(1).is_some_and(|w| w.is_ci("with")) {
+                        2
+                    } else {
+                        1
+                    };
+                    let with: Vec<String> = s
+                        .args
+                        .iter()
+                        .skip(skip)
+                        .filter_map(|w| self.expand(w))
+                        .collect();
                     let verdict = verdict_of(&verb, &with);
                     if let (Verdict::Custom(n), Some(w)) = (&verdict, s.args.first()) {
                         self.action_refs.push((n.clone(), w.span));
                     }
-                    steps.push(ir::ActionStep::Final(Action { verdict, with, span: s.span }));
+                    steps.push(ir::ActionStep::Final(Action {
+                        verdict,
+                        with,
+                        span: s.span,
+                    }));
                 }
                 "rule" => {
                     let matches = self.build_match(&ps, fams);
-                    let verdict = s.params.iter().find(|p| p.kind == Some(ParamKind::Action)).and_then(|p| p.values.first()).map(|w| {
-                        let verb = self.expand(w).unwrap_or_default();
-                        let verdict = verdict_of(&verb, &[]);
-                        if let Verdict::Custom(n) = &verdict {
-                            self.action_refs.push((n.clone(), w.span));
-                        }
-                        Action { verdict, with: vec![], span: w.span }
+                    let verdict = s
+                        .params
+                        .iter()
+                        .find(|p| p.kind == Some(ParamKind::Action))
+                        .and_then(|p| p.values.first())
+                        .map(|w| {
+                            let verb = self.expand(w).unwrap_or_default();
+                            let verdict = verdict_of(&verb, &[]);
+                            if let Verdict::Custom(n) = &verdict {
+                                self.action_refs.push((n.clone(), w.span));
+                            }
+                            Action {
+                                verdict,
+                                with: vec![],
+                                span: w.span,
+                            }
+                        });
+                    steps.push(ir::ActionStep::Rule {
+                        matches,
+                        verdict,
+                        span: s.span,
                     });
-                    steps.push(ir::ActionStep::Rule { matches, verdict, span: s.span });
                 }
                 "sockets_suspects_trap" | "iptrap" | "ipuntrap" => {
                     let args = s.args.iter().filter_map(|w| self.expand(w)).collect();
                     let matches = self.build_match(&ps, fams);
-                    steps.push(ir::ActionStep::Trap { kind, args, matches, span: s.span });
+                    steps.push(ir::ActionStep::Trap {
+                        kind,
+                        args,
+                        matches,
+                        span: s.span,
+                    });
                 }
                 _ => self.diags.push(
-                    Diagnostic::new(Code::InvalidValue, s.kind.span, format!("`{}` is not an action type", s.kind.literal().unwrap_or("?")))
-                        .with_label("expected chain, rule, iptrap, ipuntrap or sockets_suspects_trap"),
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        s.kind.span,
+                        format!(
+                            "`{}` is not an action type",
+                            s.kind.literal().unwrap_or("?")
+                        ),
+                    )
+                    .with_label("expected chain, rule, iptrap, ipuntrap or sockets_suspects_trap"),
                 ),
             }
         }
-        self.model.actions.push(ir::ActionDef { name, span: c.span, name_span: name_w.span, families: fams, steps });
+        self.model.actions.push(ir::ActionDef {
+            name,
+            span: c.span,
+            name_span: name_w.span,
+            families: fams,
+            steps,
+        });
     }
 
     fn finish(&mut self) {
@@ -687,18 +1059,40 @@ impl<'a> Builder<'a> {
             if defined.contains(&name) {
                 continue;
             }
-            let mut d = Diagnostic::new(Code::UnknownAction, span, format!("there is no action `{name}`"))
-                .with_label("neither built in nor defined with `action`");
+            let mut d = Diagnostic::new(
+                Code::UnknownAction,
+                span,
+                format!("there is no action `{name}`"),
+            )
+            .with_label("neither built in nor defined with `action`");
             let builtins = crate::syntax::keywords::ACTIONS.iter().map(|a| a.0);
-            let candidates: Vec<&str> = builtins.chain(defined.iter().map(String::as_str)).collect();
+            let candidates: Vec<&str> =
+                builtins.chain(defined.iter().map(String::as_str)).collect();
             if let Some(best) = crate::syntax::validate::suggest(&name, candidates.into_iter()) {
-                d = d.with_help(format!("did you mean `{best}`?")).with_fix(format!("replace with `{best}`"), vec![TextEdit { span, new_text: best.to_string() }]);
+                d = d.with_help(format!("did you mean `{best}`?")).with_fix(
+                    format!("replace with `{best}`"),
+                    vec![TextEdit {
+                        span,
+                        new_text: best.to_string(),
+                    }],
+                );
             }
-            let at = self.first_section_stmt.map(|s| line_start(self.text, s.start)).unwrap_or(self.text.len());
-            let prefix = if at == self.text.len() && !self.text.ends_with('\n') && !self.text.is_empty() { "\n" } else { "" };
+            let at = self
+                .first_section_stmt
+                .map(|s| line_start(self.text, s.start))
+                .unwrap_or(self.text.len());
+            let prefix =
+                if at == self.text.len() && !self.text.ends_with('\n') && !self.text.is_empty() {
+                    "\n"
+                } else {
+                    ""
+                };
             d = d.with_fix(
                 format!("define `{name}` as an action that drops"),
-                vec![TextEdit { span: Span::new(at, at), new_text: format!("{prefix}action {name} chain drop\n") }],
+                vec![TextEdit {
+                    span: Span::new(at, at),
+                    new_text: format!("{prefix}action {name} chain drop\n"),
+                }],
             );
             self.diags.push(d);
         }
@@ -720,13 +1114,24 @@ impl<'a> Builder<'a> {
         let synproxy = last.is_some();
         let st = &mut self.model.settings;
         st.drop_invalid = synproxy || env.value("FIREHOL_DROP_INVALID").is_some_and(|v| v == "1");
-        let pick = |user: Option<String>, forced: &str| if synproxy { user.or(Some(forced.to_string())) } else { user };
+        let pick = |user: Option<String>, forced: &str| {
+            if synproxy {
+                user.or(Some(forced.to_string()))
+            } else {
+                user
+            }
+        };
         st.conntrack_loose_matching = pick(after("FIREHOL_CONNTRACK_LOOSE_MATCHING", last), "0");
         st.tcp_syn_cookies = pick(after("FIREHOL_TCP_SYN_COOKIES", last), "1");
         st.tcp_timestamps = pick(after("FIREHOL_TCP_TIMESTAMPS", last), "1");
         st.conntrack_max = after("FIREHOL_CONNTRACK_MAX", None).filter(|v| !v.is_empty());
         st.conntrack_hashsize = after("FIREHOL_CONNTRACK_HASHSIZE", None).filter(|v| !v.is_empty());
-        if self.model.nats.iter().any(|n| matches!(n.kind, NatKind::Dnat | NatKind::Snat)) {
+        if self
+            .model
+            .nats
+            .iter()
+            .any(|n| matches!(n.kind, NatKind::Dnat | NatKind::Snat))
+        {
             st.routing = true;
         }
         let v4 = env.value("ENABLE_IPV4").is_none_or(|v| v != "0");
@@ -739,8 +1144,14 @@ impl<'a> Builder<'a> {
             "FIREHOL_CONNTRACK_MAX",
             "FIREHOL_CONNTRACK_HASHSIZE",
         ] {
-            if let Some(v) = self.env.get(var).filter(|v| v.defined_at.is_some() && !v.value.is_empty()) {
-                self.model.user_settings.insert(var.to_string(), v.value.clone());
+            if let Some(v) = self
+                .env
+                .get(var)
+                .filter(|v| v.defined_at.is_some() && !v.value.is_empty())
+            {
+                self.model
+                    .user_settings
+                    .insert(var.to_string(), v.value.clone());
             }
         }
         let mut sysctls = Vec::new();
@@ -748,15 +1159,31 @@ impl<'a> Builder<'a> {
         let reason_sp = "SYNPROXY needs it (FireHOL sets it whenever a synproxy is configured)";
         let mut push = |k: &str, v: &Option<String>, reason: &str| {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                sysctls.push(Sysctl { key: k.into(), value: v.clone(), reason: reason.into() });
+                sysctls.push(Sysctl {
+                    key: k.into(),
+                    value: v.clone(),
+                    reason: reason.into(),
+                });
             }
         };
-        push("net.netfilter.nf_conntrack_tcp_loose", &st.conntrack_loose_matching, reason_sp);
+        push(
+            "net.netfilter.nf_conntrack_tcp_loose",
+            &st.conntrack_loose_matching,
+            reason_sp,
+        );
         push("net.ipv4.tcp_syncookies", &st.tcp_syn_cookies, reason_sp);
         push("net.ipv4.tcp_timestamps", &st.tcp_timestamps, reason_sp);
-        push("net.netfilter.nf_conntrack_max", &st.conntrack_max, "FIREHOL_CONNTRACK_MAX");
+        push(
+            "net.netfilter.nf_conntrack_max",
+            &st.conntrack_max,
+            "FIREHOL_CONNTRACK_MAX",
+        );
         if st.routing {
-            push("net.ipv4.ip_forward", &Some("1".into()), "routers and NAT forward traffic");
+            push(
+                "net.ipv4.ip_forward",
+                &Some("1".into()),
+                "routers and NAT forward traffic",
+            );
         }
         sysctls.sort();
         self.model.sysctls = sysctls;
@@ -780,7 +1207,9 @@ pub(super) fn verdict_of(verb: &str, with: &[String]) -> Verdict {
 /// Parses one `dnat to` target.
 pub fn parse_nat_target(tok: &str) -> Result<NatTarget, String> {
     let (addr_part, port_part) = if let Some(rest) = tok.strip_prefix('[') {
-        let (a, p) = rest.split_once(']').ok_or_else(|| format!("`{tok}`: missing `]`"))?;
+        let (a, p) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("`{tok}`: missing `]`"))?;
         (a, p.strip_prefix(':'))
     } else if tok.matches(':').count() > 1 {
         (tok, None) // a bare IPv6 address
@@ -805,18 +1234,28 @@ pub fn parse_nat_target(tok: &str) -> Result<NatTarget, String> {
     if addr.is_none() && port.is_none() {
         return Err(format!("`{tok}` gives neither an address nor a port"));
     }
-    Ok(NatTarget { addr, port, text: tok.to_string() })
+    Ok(NatTarget {
+        addr,
+        port,
+        text: tok.to_string(),
+    })
 }
 
 /// Byte offset of the start of the line containing `at`.
 pub(super) fn line_start(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0)
+    text[..at.min(text.len())]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0)
 }
 
 /// The whole lines a statement occupies, with the final newline.
 pub(super) fn full_lines(text: &str, span: Span) -> Span {
     let start = line_start(text, span.start);
-    let end = text[span.end.min(text.len())..].find('\n').map(|i| span.end + i + 1).unwrap_or(text.len());
+    let end = text[span.end.min(text.len())..]
+        .find('\n')
+        .map(|i| span.end + i + 1)
+        .unwrap_or(text.len());
     Span::new(start, end)
 }
 
@@ -828,7 +1267,27 @@ pub(super) fn move_line_edits(text: &str, span: Span, before: Span) -> Vec<TextE
         moved.push('\n');
     }
     // Statements inside sections are indented; at top level they start at column 0.
-    let moved = moved.lines().map(|l| if l.starts_with(char::is_whitespace) { l.trim_start() } else { l }).collect::<Vec<_>>().join("\n") + "\n";
+    let moved = moved
+        .lines()
+        .map(|l| {
+            if l.starts_with(char::is_whitespace) {
+                l.trim_start()
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
     let at = line_start(text, before.start);
-    vec![TextEdit { span: Span::new(at, at), new_text: moved }, TextEdit { span: lines, new_text: String::new() }]
+    vec![
+        TextEdit {
+            span: Span::new(at, at),
+            new_text: moved,
+        },
+        TextEdit {
+            span: lines,
+            new_text: String::new(),
+        },
+    ]
 }

@@ -43,7 +43,14 @@ impl Env {
     pub fn new() -> Self {
         let mut vars = HashMap::new();
         let mut put = |k: &str, v: String| {
-            vars.insert(k.to_string(), Var { value: v, defined_at: None, stmt: 0 });
+            vars.insert(
+                k.to_string(),
+                Var {
+                    value: v,
+                    defined_at: None,
+                    stmt: 0,
+                },
+            );
         };
         for (name, list) in [
             ("UNROUTABLE", IpList::Unroutable),
@@ -52,15 +59,28 @@ impl Env {
             ("MULTICAST", IpList::Multicast),
         ] {
             put(&format!("{name}_IPS"), list.marker().to_string());
-            put(&format!("{name}_IPV4"), list.networks(super::values::Af::V4).join(" "));
-            put(&format!("{name}_IPV6"), list.networks(super::values::Af::V6).join(" "));
+            put(
+                &format!("{name}_IPV4"),
+                list.networks(super::values::Af::V4).join(" "),
+            );
+            put(
+                &format!("{name}_IPV6"),
+                list.networks(super::values::Af::V6).join(" "),
+            );
         }
         put("DEFAULT_CLIENT_PORTS", "1024:65535".into());
         Env { vars }
     }
 
     pub fn set(&mut self, name: &str, value: String, at: Span, stmt: usize) {
-        self.vars.insert(name.to_string(), Var { value, defined_at: Some(at), stmt });
+        self.vars.insert(
+            name.to_string(),
+            Var {
+                value,
+                defined_at: Some(at),
+                stmt,
+            },
+        );
     }
 
     pub fn unset(&mut self, name: &str) {
@@ -84,9 +104,10 @@ impl Env {
         };
         for p in w.parts.iter() {
             match &p.kind {
-                PartKind::Literal(s) | PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
-                    out.text.push_str(s)
-                }
+                PartKind::Literal(s)
+                | PartKind::SingleQuoted(s)
+                | PartKind::Unterminated(s)
+                | PartKind::Invalid(s) => out.text.push_str(s),
                 PartKind::Var(n) => var(n, p.span, &mut out),
                 PartKind::Opaque(_) => out.opaque = true,
                 PartKind::DoubleQuoted(dq) => {

@@ -14,7 +14,10 @@ use crate::syntax::keywords::{self, Arity};
 impl Builder<'_> {
     /// Builds the item of a helper command. `false` when the command is not one of them.
     pub(super) fn helper(&mut self, c: &Command, fams: Families, section: Option<usize>) -> bool {
-        let command = name_of(c).to_ascii_lowercase().trim_end_matches(['4', '6']).to_string();
+        let command = name_of(c)
+            .to_ascii_lowercase()
+            .trim_end_matches(['4', '6'])
+            .to_string();
         match (c.cmd, &c.kind) {
             (Cmd::Marksreset, _) => {
                 self.model.marks.clear();
@@ -25,14 +28,35 @@ impl Builder<'_> {
                 true
             }
             (
-                Cmd::Mark | Cmd::Connmark | Cmd::Custommark | Cmd::Classify | Cmd::Tos | Cmd::Dscp | Cmd::Tosfix,
-                CommandKind::Mangle { args, chains, params },
+                Cmd::Mark
+                | Cmd::Connmark
+                | Cmd::Custommark
+                | Cmd::Classify
+                | Cmd::Tos
+                | Cmd::Dscp
+                | Cmd::Tosfix,
+                CommandKind::Mangle {
+                    args,
+                    chains,
+                    params,
+                },
             ) => {
                 let args = self.words(args);
-                let chains = chains.as_ref().and_then(|w| Some((self.expand(w)?, w.span)));
+                let chains = chains
+                    .as_ref()
+                    .and_then(|w| Some((self.expand(w)?, w.span)));
                 let ps: Vec<&Param> = params.iter().collect();
                 let matches = self.build_match(&ps, fams);
-                self.model.helpers.push(Helper { span: c.span, command, families: fams, args, chains, matches, excepts: vec![], section });
+                self.model.helpers.push(Helper {
+                    span: c.span,
+                    command,
+                    families: fams,
+                    args,
+                    chains,
+                    matches,
+                    excepts: vec![],
+                    section,
+                });
                 true
             }
             (Cmd::Tcpmss, CommandKind::Tcpmss { mss, ifaces }) => {
@@ -50,7 +74,10 @@ impl Builder<'_> {
                 });
                 true
             }
-            (Cmd::Mac | Cmd::Blacklist | Cmd::Iptrap | Cmd::Ipuntrap | Cmd::Cthelper, CommandKind::Args { args, params }) => {
+            (
+                Cmd::Mac | Cmd::Blacklist | Cmd::Iptrap | Cmd::Ipuntrap | Cmd::Cthelper,
+                CommandKind::Args { args, params },
+            ) => {
                 // Words and parameters after `except` belong to the exceptions.
                 // The parser reads three words after `ipuntrap` as for `iptrap` (which has a
                 // timeout there): a third word that is a one-value parameter keyword starts the
@@ -65,11 +92,28 @@ impl Builder<'_> {
                     let value = args.remove(3);
                     let keyword = args.remove(2);
                     let span = crate::span::Span::new(keyword.span.start, value.span.end);
-                    params.insert(0, Param { span, keyword, kind: Some(kind), not: None, values: vec![value], missing: 0 });
+                    params.insert(
+                        0,
+                        Param {
+                            span,
+                            keyword,
+                            kind: Some(kind),
+                            not: None,
+                            values: vec![value],
+                            missing: 0,
+                        },
+                    );
                 }
-                let except = args.iter().find(|w| w.is_ci("except")).map(|w| w.span.start);
+                let except = args
+                    .iter()
+                    .find(|w| w.is_ci("except"))
+                    .map(|w| w.span.start);
                 let before = |start: usize| except.is_none_or(|e| start < e);
-                let words: Vec<Word> = args.iter().filter(|w| before(w.span.start)).cloned().collect();
+                let words: Vec<Word> = args
+                    .iter()
+                    .filter(|w| before(w.span.start))
+                    .cloned()
+                    .collect();
                 let args = self.words(&words);
                 let main: Vec<&Param> = params.iter().filter(|p| before(p.span.start)).collect();
                 let matches = self.build_match(&main, fams);
@@ -85,7 +129,16 @@ impl Builder<'_> {
                 if !alt.is_empty() {
                     excepts.push(self.build_match(&alt, fams));
                 }
-                self.model.helpers.push(Helper { span: c.span, command, families: fams, args, chains: None, matches, excepts, section });
+                self.model.helpers.push(Helper {
+                    span: c.span,
+                    command,
+                    families: fams,
+                    args,
+                    chains: None,
+                    matches,
+                    excepts,
+                    section,
+                });
                 true
             }
             _ => false,
@@ -93,7 +146,9 @@ impl Builder<'_> {
     }
 
     fn words(&mut self, ws: &[Word]) -> Vec<(String, crate::span::Span)> {
-        ws.iter().filter_map(|w| Some((self.expand(w)?, w.span))).collect()
+        ws.iter()
+            .filter_map(|w| Some((self.expand(w)?, w.span)))
+            .collect()
     }
 
     /// `markdef NAME VALUES [options]`, as FireHOL lays the groups out (each after the previous).
@@ -109,7 +164,12 @@ impl Builder<'_> {
         let Some((max, max_span)) = words.get(1) else {
             return;
         };
-        let total: u32 = self.model.marks.iter().map(|m| 32 - m.max.leading_zeros()).sum();
+        let total: u32 = self
+            .model
+            .marks
+            .iter()
+            .map(|m| 32 - m.max.leading_zeros())
+            .sum();
         let values: u64 = if max == "rest" {
             1u64 << (32 - total.min(32))
         } else {
@@ -117,8 +177,12 @@ impl Builder<'_> {
                 Ok(v) if v >= 2 && v.is_power_of_two() && v <= 1 << 32 => v,
                 _ => {
                     self.diags.push(
-                        Diagnostic::new(Code::InvalidValue, *max_span, format!("`{max}` is not a power of two between 2 and 2^32"))
-                            .with_label("number of mark values"),
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            *max_span,
+                            format!("`{max}` is not a power of two between 2 and 2^32"),
+                        )
+                        .with_label("number of mark values"),
                     );
                     return;
                 }
@@ -128,8 +192,12 @@ impl Builder<'_> {
         let bits = 32 - max_v.leading_zeros();
         if bits + total > 32 {
             self.diags.push(
-                Diagnostic::new(Code::InvalidValue, *max_span, format!("mark group `{name}` does not fit in the 32-bit mark"))
-                    .with_label(format!("{total} bits are already used")),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    *max_span,
+                    format!("mark group `{name}` does not fit in the 32-bit mark"),
+                )
+                .with_label(format!("{total} bits are already used")),
             );
             return;
         }
@@ -147,12 +215,23 @@ impl Builder<'_> {
         }
         if self.model.marks.iter().any(|m| &m.name == name) {
             self.diags.push(
-                Diagnostic::new(Code::InvalidValue, c.span, format!("mark group `{name}` is already defined"))
-                    .with_label("FireHOL stops here")
-                    .with_help("use `marksreset` before redefining the mark groups"),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    c.span,
+                    format!("mark group `{name}` is already defined"),
+                )
+                .with_label("FireHOL stops here")
+                .with_help("use `marksreset` before redefining the mark groups"),
             );
             return;
         }
-        self.model.marks.push(MarkDef { name: name.clone(), shift: total, max: max_v, stateful, saverestore, span: Some(c.span) });
+        self.model.marks.push(MarkDef {
+            name: name.clone(),
+            shift: total,
+            max: max_v,
+            stateful,
+            saverestore,
+            span: Some(c.span),
+        });
     }
 }

@@ -16,8 +16,14 @@ pub struct Families {
 
 impl Families {
     pub const BOTH: Families = Families { v4: true, v6: true };
-    pub const V4: Families = Families { v4: true, v6: false };
-    pub const V6: Families = Families { v4: false, v6: true };
+    pub const V4: Families = Families {
+        v4: true,
+        v6: false,
+    };
+    pub const V6: Families = Families {
+        v4: false,
+        v6: true,
+    };
 
     pub fn single(self) -> Option<Af> {
         match (self.v4, self.v6) {
@@ -35,11 +41,17 @@ impl Families {
     }
 
     pub fn intersect(self, o: Families) -> Families {
-        Families { v4: self.v4 && o.v4, v6: self.v6 && o.v6 }
+        Families {
+            v4: self.v4 && o.v4,
+            v6: self.v6 && o.v6,
+        }
     }
 
     pub fn iter(self) -> impl Iterator<Item = Af> {
-        [(self.v4, Af::V4), (self.v6, Af::V6)].into_iter().filter(|x| x.0).map(|x| x.1)
+        [(self.v4, Af::V4), (self.v6, Af::V6)]
+            .into_iter()
+            .filter(|x| x.0)
+            .map(|x| x.1)
     }
 }
 
@@ -147,7 +159,11 @@ pub struct Action {
 pub enum ServiceDef {
     /// `proto/ports` the server listens on, and the client ports (`default`, `any`, ports):
     /// a built-in simple service, a `server_X_ports` definition or `server custom`.
-    Simple { server: Vec<ServerPort>, client: Vec<ClientPort>, helpers: Vec<String> },
+    Simple {
+        server: Vec<ServerPort>,
+        client: Vec<ClientPort>,
+        helpers: Vec<String>,
+    },
     /// A built-in complex service (ping, dhcp, samba ...; nfs and nis are dynamic).
     Complex(ComplexService),
 }
@@ -225,8 +241,14 @@ pub enum SynproxyAction {
     Drop,
     Reject,
     Action(String),
-    Dnat { targets: Vec<NatTarget>, persistent: bool, random: bool },
-    Redirect { port: Port },
+    Dnat {
+        targets: Vec<NatTarget>,
+        persistent: bool,
+        random: bool,
+    },
+    Redirect {
+        port: Port,
+    },
 }
 
 /// The TCP options SYNPROXY announces (`FIREHOL_SYNPROXY_OPTIONS` at the statement).
@@ -240,7 +262,12 @@ pub struct SynproxyOptions {
 
 impl Default for SynproxyOptions {
     fn default() -> Self {
-        SynproxyOptions { mss: Some(1460), wscale: Some(7), timestamp: true, sack_perm: true }
+        SynproxyOptions {
+            mss: Some(1460),
+            wscale: Some(7),
+            timestamp: true,
+            sack_perm: true,
+        }
     }
 }
 
@@ -298,9 +325,18 @@ pub enum ActionStep {
     /// `chain VERDICT` / `action VERDICT`
     Final(Action),
     /// `rule [params] action VERDICT`
-    Rule { matches: Match, verdict: Option<Action>, span: Span },
+    Rule {
+        matches: Match,
+        verdict: Option<Action>,
+        span: Span,
+    },
     /// `sockets_suspects_trap SUSPECT_TIMEOUT TRAP_TIMEOUT VALID_CONNS [params]`, `iptrap`, `ipuntrap`.
-    Trap { kind: String, args: Vec<String>, matches: Match, span: Span },
+    Trap {
+        kind: String,
+        args: Vec<String>,
+        matches: Match,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -371,8 +407,22 @@ impl MarkDef {
 /// FireHOL's default mark layout (firehol-defaults.conf).
 pub fn default_marks() -> Vec<MarkDef> {
     vec![
-        MarkDef { name: "connmark".into(), shift: 0, max: 63, stateful: true, saverestore: true, span: None },
-        MarkDef { name: "usermark".into(), shift: 6, max: 127, stateful: true, saverestore: true, span: None },
+        MarkDef {
+            name: "connmark".into(),
+            shift: 0,
+            max: 63,
+            stateful: true,
+            saverestore: true,
+            span: None,
+        },
+        MarkDef {
+            name: "usermark".into(),
+            shift: 6,
+            max: 127,
+            stateful: true,
+            saverestore: true,
+            span: None,
+        },
     ]
 }
 

@@ -15,12 +15,20 @@ impl Builder<'_> {
         let mut out = Vec::new();
         for w in &p.values {
             let text = self.expand(w)?;
-            out.extend(split_list(&text).into_iter().map(|s| (s.to_string(), w.span)));
+            out.extend(
+                split_list(&text)
+                    .into_iter()
+                    .map(|s| (s.to_string(), w.span)),
+            );
         }
         Some(out)
     }
 
-    fn typed<T>(&mut self, p: &Param, parse: impl Fn(&str) -> Result<Option<T>, String>) -> Option<Cond<T>> {
+    fn typed<T>(
+        &mut self,
+        p: &Param,
+        parse: impl Fn(&str) -> Result<Option<T>, String>,
+    ) -> Option<Cond<T>> {
         let items = self.items(p)?;
         let mut values = Vec::new();
         for (s, span) in items {
@@ -28,11 +36,16 @@ impl Builder<'_> {
                 Ok(Some(v)) => values.push(v),
                 Ok(None) => return None, // `any`: no condition
                 Err(msg) => self.diags.push(
-                    Diagnostic::new(Code::InvalidValue, span, msg).with_label(format!("in `{}`", p.kind.map(|k| k.name()).unwrap_or("?"))),
+                    Diagnostic::new(Code::InvalidValue, span, msg)
+                        .with_label(format!("in `{}`", p.kind.map(|k| k.name()).unwrap_or("?"))),
                 ),
             }
         }
-        Some(Cond { negated: p.not.is_some(), values, span: p.span })
+        Some(Cond {
+            negated: p.not.is_some(),
+            values,
+            span: p.span,
+        })
     }
 
     fn addrs(&mut self, p: &Param, only: Option<Af>, fams: Families) -> Option<Cond<Addr>> {
@@ -45,11 +58,24 @@ impl Builder<'_> {
                 if let Some(f) = a.family()
                     && f != af
                 {
-                    let (is, needs) = if af == Af::V4 { ("IPv6", "IPv4") } else { ("IPv4", "IPv6") };
+                    let (is, needs) = if af == Af::V4 {
+                        ("IPv6", "IPv4")
+                    } else {
+                        ("IPv4", "IPv6")
+                    };
                     self.diags.push(
-                        Diagnostic::new(Code::FamilyMismatch, value_span, format!("`{a}` is an {is} address but `{kw}` here applies to {needs} only"))
-                            .with_label(format!("{is} address"))
-                            .with_help(format!("use an {needs} address, or move the statement to an {} context", is.to_lowercase().replace("ip", "ip"))),
+                        Diagnostic::new(
+                            Code::FamilyMismatch,
+                            value_span,
+                            format!(
+                                "`{a}` is an {is} address but `{kw}` here applies to {needs} only"
+                            ),
+                        )
+                        .with_label(format!("{is} address"))
+                        .with_help(format!(
+                            "use an {needs} address, or write an `{}` statement for the {is} one",
+                            if is == "IPv4" { "ipv4" } else { "ipv6" }
+                        )),
                     );
                 }
             }
@@ -57,7 +83,11 @@ impl Builder<'_> {
             let fams_seen: Vec<Option<Af>> = cond.values.iter().map(Addr::family).collect();
             let all = |af| fams_seen.iter().all(|f| *f == Some(af));
             if all(Af::V4) || all(Af::V6) {
-                let (one, other) = if all(Af::V4) { ("IPv4", "IPv6") } else { ("IPv6", "IPv4") };
+                let (one, other) = if all(Af::V4) {
+                    ("IPv4", "IPv6")
+                } else {
+                    ("IPv6", "IPv4")
+                };
                 self.diags.push(
                     Diagnostic::new(
                         Code::DualStackLiteral,
@@ -87,12 +117,19 @@ impl Builder<'_> {
                 continue;
             }
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind)
-                && !matches!(kind, ParamKind::Log | ParamKind::Loglimit | ParamKind::Connlog)
+                && !matches!(
+                    kind,
+                    ParamKind::Log | ParamKind::Loglimit | ParamKind::Connlog
+                )
             {
                 self.diags.push(
-                    Diagnostic::new(Code::DuplicateParam, p.keyword.span, format!("`{}` is given twice; this one wins", kind.name()))
-                        .with_label("overrides the earlier value")
-                        .with_secondary(*first, "ignored"),
+                    Diagnostic::new(
+                        Code::DuplicateParam,
+                        p.keyword.span,
+                        format!("`{}` is given twice; this one wins", kind.name()),
+                    )
+                    .with_label("overrides the earlier value")
+                    .with_secondary(*first, "ignored"),
                 );
             }
             seen.push((kind, p.span));
@@ -104,7 +141,9 @@ impl Builder<'_> {
                 ParamKind::Dst4 => m.dst4 = self.addrs(p, Some(Af::V4), fams),
                 ParamKind::Dst6 => m.dst6 = self.addrs(p, Some(Af::V6), fams),
                 ParamKind::Inface => m.inface = self.typed(p, |s| values::parse_iface(s).map(Some)),
-                ParamKind::Outface => m.outface = self.typed(p, |s| values::parse_iface(s).map(Some)),
+                ParamKind::Outface => {
+                    m.outface = self.typed(p, |s| values::parse_iface(s).map(Some))
+                }
                 ParamKind::Proto => m.proto = self.typed(p, values::parse_proto),
                 ParamKind::Sport => m.sport = self.typed(p, values::parse_port),
                 ParamKind::Dport => m.dport = self.typed(p, values::parse_port),
@@ -116,29 +155,56 @@ impl Builder<'_> {
                 ParamKind::State => {
                     if let Some(w) = p.values.first()
                         && let Some(text) = self.expand(w)
+                        && text.trim().contains(' ')
                     {
-                        if text.trim().contains(' ') {
-                            self.diags.push(
-                                Diagnostic::new(Code::BrokenInFirehol, w.span, "FireHOL passes `state` verbatim: separate states with commas")
-                                    .with_label("space-separated states")
-                                    .with_note("fhc reads the states either way"),
-                            );
-                        }
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::BrokenInFirehol,
+                                w.span,
+                                "FireHOL passes `state` verbatim: separate states with commas",
+                            )
+                            .with_label("space-separated states")
+                            .with_note("fhc reads the states either way"),
+                        );
                     }
                     m.state = self.typed(p, |s| values::parse_state(s).map(Some));
                 }
                 ParamKind::Log | ParamKind::Loglimit => {
-                    let text = p.values.first().and_then(|w| self.expand(w)).unwrap_or_default();
+                    let text = p
+                        .values
+                        .first()
+                        .and_then(|w| self.expand(w))
+                        .unwrap_or_default();
                     let level = p.values.get(2).and_then(|w| self.expand(w));
-                    m.log = Some(LogSpec { text, limited: kind == ParamKind::Loglimit, level, new_only: false, span: p.span });
+                    m.log = Some(LogSpec {
+                        text,
+                        limited: kind == ParamKind::Loglimit,
+                        level,
+                        new_only: false,
+                        span: p.span,
+                    });
                 }
                 ParamKind::Connlog => {
-                    let text = p.values.first().and_then(|w| self.expand(w)).unwrap_or_default();
-                    m.log = Some(LogSpec { text, limited: false, level: None, new_only: true, span: p.span });
+                    let text = p
+                        .values
+                        .first()
+                        .and_then(|w| self.expand(w))
+                        .unwrap_or_default();
+                    m.log = Some(LogSpec {
+                        text,
+                        limited: false,
+                        level: None,
+                        new_only: true,
+                        span: p.span,
+                    });
                 }
                 ParamKind::Limit => {
                     let a = self.expand(&p.values[0]).unwrap_or_default();
-                    let b = p.values.get(1).and_then(|w| self.expand(w)).unwrap_or_default();
+                    let b = p
+                        .values
+                        .get(1)
+                        .and_then(|w| self.expand(w))
+                        .unwrap_or_default();
                     m.limit = Some((a, b, p.span));
                 }
                 ParamKind::Connlimit => {
@@ -165,8 +231,16 @@ impl Builder<'_> {
         if fams.single().is_some() {
             return;
         }
-        let span_of = |k: ParamKind| params.iter().find(|p| p.kind == Some(k)).map(|p| p.keyword.span);
-        for (a, b, an, bn) in [(&m.src4, &m.src6, "src4", "src6"), (&m.dst4, &m.dst6, "dst4", "dst6")] {
+        let span_of = |k: ParamKind| {
+            params
+                .iter()
+                .find(|p| p.kind == Some(k))
+                .map(|p| p.keyword.span)
+        };
+        for (a, b, an, bn) in [
+            (&m.src4, &m.src6, "src4", "src6"),
+            (&m.dst4, &m.dst6, "dst4", "dst6"),
+        ] {
             let kinds = |n: &str| match n {
                 "src4" => ParamKind::Src4,
                 "src6" => ParamKind::Src6,
@@ -178,17 +252,30 @@ impl Builder<'_> {
                     let (have, need) = if a.is_some() { (an, bn) } else { (bn, an) };
                     if let Some(sp) = span_of(kinds(have)) {
                         self.diags.push(
-                            Diagnostic::new(Code::PerFamilyPair, sp, format!("`{have}` needs `{need}` in a statement for both IPv4 and IPv6"))
-                                .with_label(format!("`{need}` missing"))
-                                .with_help(format!("add `{need}`, or use the `{}` prefix", if have.ends_with('4') { "ipv4" } else { "ipv6" })),
+                            Diagnostic::new(
+                                Code::PerFamilyPair,
+                                sp,
+                                format!(
+                                    "`{have}` needs `{need}` in a statement for both IPv4 and IPv6"
+                                ),
+                            )
+                            .with_label(format!("`{need}` missing"))
+                            .with_help(format!(
+                                "add `{need}`, or use the `{}` prefix",
+                                if have.ends_with('4') { "ipv4" } else { "ipv6" }
+                            )),
                         );
                     }
                 }
                 (Some(x), Some(y)) if x.negated != y.negated => {
                     if let Some(sp) = span_of(kinds(bn)) {
                         self.diags.push(
-                            Diagnostic::new(Code::PerFamilyPair, sp, format!("`{an}` and `{bn}` must both use `not`, or neither"))
-                                .with_label("negation differs"),
+                            Diagnostic::new(
+                                Code::PerFamilyPair,
+                                sp,
+                                format!("`{an}` and `{bn}` must both use `not`, or neither"),
+                            )
+                            .with_label("negation differs"),
                         );
                     }
                 }
@@ -203,9 +290,13 @@ impl Builder<'_> {
         for (name, span) in e.unset {
             if self.reported_unset.insert(span) {
                 self.diags.push(
-                    Diagnostic::new(Code::UnsetVariable, span, format!("`${name}` is not set here; it expands to nothing"))
-                        .with_label("never assigned before this line")
-                        .with_help(format!("assign it above this line: {name}=\"...\"")),
+                    Diagnostic::new(
+                        Code::UnsetVariable,
+                        span,
+                        format!("`${name}` is not set here; it expands to nothing"),
+                    )
+                    .with_label("never assigned before this line")
+                    .with_help(format!("assign it above this line: {name}=\"...\"")),
                 );
             }
         }

@@ -10,18 +10,39 @@ use crate::span::Span;
 use crate::syntax::ast::{Command, Param, SynproxyCmd, SynproxyVerb};
 use std::net::IpAddr;
 
+/// An accepting server/route statement: section kind, families, TCP port ranges (`None`: any
+/// port) and the destination it is restricted to.
+type Accepting = (
+    SectionKind,
+    Families,
+    Option<Vec<(u16, u16)>>,
+    Option<Cond<Addr>>,
+);
+
+/// Where a synproxy's connection must be accepted: section kinds, destinations, ports.
+type Wanted = (Vec<SectionKind>, Option<Vec<Addr>>, Vec<Port>);
+
 /// Parses `FIREHOL_SYNPROXY_OPTIONS` (the iptables SYNPROXY target's options, `--` optional).
 pub fn parse_options(text: &str) -> Result<SynproxyOptions, String> {
-    let mut o = SynproxyOptions { mss: None, wscale: None, timestamp: false, sack_perm: false };
+    let mut o = SynproxyOptions {
+        mss: None,
+        wscale: None,
+        timestamp: false,
+        sack_perm: false,
+    };
     let words: Vec<&str> = text.split_whitespace().collect();
     if words.is_empty() {
-        return Err("FIREHOL_SYNPROXY_OPTIONS is empty; SYNPROXY cannot work without options".into());
+        return Err(
+            "FIREHOL_SYNPROXY_OPTIONS is empty; SYNPROXY cannot work without options".into(),
+        );
     }
     let mut i = 0;
     while i < words.len() {
         let w = words[i].trim_start_matches("--");
         let num = |i: usize, what: &str, max: u32| -> Result<u32, String> {
-            let v = words.get(i + 1).ok_or_else(|| format!("`--{what}` needs a number"))?;
+            let v = words
+                .get(i + 1)
+                .ok_or_else(|| format!("`--{what}` needs a number"))?;
             match v.parse::<u32>() {
                 Ok(n) if n <= max => Ok(n),
                 _ => Err(format!("`--{what} {v}`: expected a number from 0 to {max}")),
@@ -38,7 +59,11 @@ pub fn parse_options(text: &str) -> Result<SynproxyOptions, String> {
                 o.mss = Some(num(i, "mss", 65535)?);
                 i += 1;
             }
-            other => return Err(format!("`{other}` is not a SYNPROXY option (sack-perm, timestamp, wscale N, mss N)")),
+            other => {
+                return Err(format!(
+                    "`{other}` is not a SYNPROXY option (sack-perm, timestamp, wscale N, mss N)"
+                ));
+            }
         }
         i += 1;
     }
@@ -53,28 +78,50 @@ impl Builder<'_> {
             .find(|p| matches!(p.kind, Some(crate::syntax::ast::ParamKind::Dst)))
             .and_then(|p| p.values.first())
             .and_then(|w| w.literal())
-            .and_then(|t| split_list(t).first().and_then(|x| super::values::parse_addr(x).ok()).and_then(|a| a.family()));
+            .and_then(|t| {
+                split_list(t)
+                    .first()
+                    .and_then(|x| super::values::parse_addr(x).ok())
+                    .and_then(|a| a.family())
+            });
         let af = match fams.single() {
             Some(af) => af,
             None => {
                 let guess = dst_literal_af.unwrap_or(Af::V4);
                 let prefix = if guess == Af::V4 { "ipv4" } else { "ipv6" };
                 let edit = match c.family {
-                    Some(sel) if sel.prefix => TextEdit { span: sel.span, new_text: prefix.into() },
-                    Some(_) => TextEdit { span: c.name.span, new_text: format!("synproxy{}", &prefix[3..]) },
-                    None => TextEdit { span: Span::new(c.name.span.start, c.name.span.start), new_text: format!("{prefix} ") },
+                    Some(sel) if sel.prefix => TextEdit {
+                        span: sel.span,
+                        new_text: prefix.into(),
+                    },
+                    Some(_) => TextEdit {
+                        span: c.name.span,
+                        new_text: format!("synproxy{}", &prefix[3..]),
+                    },
+                    None => TextEdit {
+                        span: Span::new(c.name.span.start, c.name.span.start),
+                        new_text: format!("{prefix} "),
+                    },
                 };
                 self.diags.push(
-                    Diagnostic::new(Code::SynproxyFamily, c.name.span, "synproxy must be told its address family")
-                        .with_label("this applies to both IPv4 and IPv6")
-                        .with_note("FireHOL refuses synproxy in dual-stack mode")
-                        .with_help(format!("write `{prefix} synproxy ...`"))
-                        .with_fix(format!("prefix with `{prefix}`"), vec![edit]),
+                    Diagnostic::new(
+                        Code::SynproxyFamily,
+                        c.name.span,
+                        "synproxy must be told its address family",
+                    )
+                    .with_label("this applies to both IPv4 and IPv6")
+                    .with_note("FireHOL refuses synproxy in dual-stack mode")
+                    .with_help(format!("write `{prefix} synproxy ...`"))
+                    .with_fix(format!("prefix with `{prefix}`"), vec![edit]),
                 );
                 guess
             }
         };
-        let fam = if af == Af::V4 { Families::V4 } else { Families::V6 };
+        let fam = if af == Af::V4 {
+            Families::V4
+        } else {
+            Families::V6
+        };
         let mut types = Vec::new();
         if let Some(w) = &s.types
             && let Some(t) = self.expand(w)
@@ -85,7 +132,9 @@ impl Builder<'_> {
                     "pass" | "forward" => types.push(SynproxyType::Forward),
                     hook @ ("pre" | "prerouting" | "out" | "output" | "post" | "postrouting") => {
                         let why = match hook {
-                            "out" | "output" => "there is no point in SYNPROXY on OUTPUT: it protects servers from clients",
+                            "out" | "output" => {
+                                "there is no point in SYNPROXY on OUTPUT: it protects servers from clients"
+                            }
                             _ => "the kernel's SYNPROXY only works in the input and forward hooks",
                         };
                         self.diags.push(
@@ -96,12 +145,21 @@ impl Builder<'_> {
                         );
                     }
                     other => {
-                        let best = crate::syntax::validate::suggest(other, ["input", "forward", "in", "pass"].into_iter());
+                        let best = crate::syntax::validate::suggest(
+                            other,
+                            ["input", "forward", "in", "pass"].into_iter(),
+                        );
                         let mut d = Diagnostic::new(Code::SynproxyUnknownType, w.span, format!("`{other}` is not a synproxy type"))
                             .with_label("expected input (in) or forward (pass)")
                             .with_note("FireHOL does not check this and emits rules into a chain that does not exist");
                         if let Some(b) = best {
-                            d = d.with_fix(format!("use `{b}`"), vec![TextEdit { span: w.span, new_text: b.into() }]);
+                            d = d.with_fix(
+                                format!("use `{b}`"),
+                                vec![TextEdit {
+                                    span: w.span,
+                                    new_text: b.into(),
+                                }],
+                            );
                         }
                         self.diags.push(d);
                     }
@@ -113,48 +171,95 @@ impl Builder<'_> {
         let options_text = self.env.value("FIREHOL_SYNPROXY_OPTIONS").map(String::from);
         let options = match &options_text {
             None => SynproxyOptions::default(),
-            Some(t) => match parse_options(t) {
-                Ok(o) => o,
-                Err(e) => {
-                    let at = self.env.get("FIREHOL_SYNPROXY_OPTIONS").and_then(|v| v.defined_at).unwrap_or(c.span);
-                    self.diags.push(
+            Some(t) => {
+                match parse_options(t) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        let at = self
+                            .env
+                            .get("FIREHOL_SYNPROXY_OPTIONS")
+                            .and_then(|v| v.defined_at)
+                            .unwrap_or(c.span);
+                        self.diags.push(
                         Diagnostic::new(Code::SynproxyOptions, at, e)
                             .with_label("invalid SYNPROXY options")
                             .with_secondary(c.span, "used by this synproxy")
                             .with_help("the default is \"--sack-perm --timestamp --wscale 7 --mss 1460\""),
                     );
-                    SynproxyOptions::default()
+                        SynproxyOptions::default()
+                    }
                 }
-            },
+            }
         };
         let log = self.env.value("FIREHOL_SYNPROXY_LOG") == Some("1");
         let exclude_owner = self.env.value("FIREHOL_SYNPROXY_EXCLUDE_OWNER") == Some("1");
 
         // Required parameters (FireHOL's own checks, with fixes).
-        let after_types = s.types.as_ref().map(|w| w.span.end).unwrap_or(c.name.span.end);
-        if matches.inface.is_none() && !ps.iter().any(|p| p.kind == Some(crate::syntax::ast::ParamKind::Inface)) {
+        let after_types = s
+            .types
+            .as_ref()
+            .map(|w| w.span.end)
+            .unwrap_or(c.name.span.end);
+        if matches.inface.is_none()
+            && !ps
+                .iter()
+                .any(|p| p.kind == Some(crate::syntax::ast::ParamKind::Inface))
+        {
             let iface = self.iface_hint.clone().unwrap_or_else(|| "eth0".into());
             self.diags.push(
-                Diagnostic::new(Code::SynproxyNoInface, c.span, "synproxy needs `inface`: the interface(s) the clients' requests arrive on")
-                    .with_label("no `inface`")
-                    .with_help(format!("add `inface {iface}` (the interface facing the clients)"))
-                    .with_fix(format!("add `inface {iface}`"), vec![TextEdit { span: Span::new(after_types, after_types), new_text: format!(" inface {iface}") }]),
+                Diagnostic::new(
+                    Code::SynproxyNoInface,
+                    c.span,
+                    "synproxy needs `inface`: the interface(s) the clients' requests arrive on",
+                )
+                .with_label("no `inface`")
+                .with_help(format!(
+                    "add `inface {iface}` (the interface facing the clients)"
+                ))
+                .with_fix(
+                    format!("add `inface {iface}`"),
+                    vec![TextEdit {
+                        span: Span::new(after_types, after_types),
+                        new_text: format!(" inface {iface}"),
+                    }],
+                ),
             );
         }
         let has_dst = matches.dst_for(af).is_some_and(|d| !d.negated);
         let has_src_not = matches.src_for(af).is_some_and(|d| d.negated);
-        if !has_dst && !(exclude_owner && has_src_not) {
+        if !(has_dst || exclude_owner && has_src_not) {
             let (msg, help) = if exclude_owner {
-                ("synproxy needs `dst` or `src not ...`", "with FIREHOL_SYNPROXY_EXCLUDE_OWNER=1, give the server's IP with `dst`, or exclude your own networks with `src not \"$UNROUTABLE_IPS\"`")
+                (
+                    "synproxy needs `dst` or `src not ...`",
+                    "with FIREHOL_SYNPROXY_EXCLUDE_OWNER=1, give the server's IP with `dst`, or exclude your own networks with `src not \"$UNROUTABLE_IPS\"`",
+                )
             } else {
-                ("synproxy needs `dst`: the server's IP as the clients see it", "the destination IP is how FireHOL recognises SYNPROXY's own SYN to the server")
+                (
+                    "synproxy needs `dst`: the server's IP as the clients see it",
+                    "the destination IP is how FireHOL recognises SYNPROXY's own SYN to the server",
+                )
             };
-            let at = ps.iter().rev().map(|p| p.span.end).next().unwrap_or(after_types);
+            let at = ps
+                .iter()
+                .rev()
+                .map(|p| p.span.end)
+                .next()
+                .unwrap_or(after_types);
             self.diags.push(
                 Diagnostic::new(Code::SynproxyNoDst, c.span, msg)
-                    .with_label(if matches.dst.as_ref().is_some_and(|d| d.negated) { "`dst not ...` does not name the server" } else { "no `dst`" })
+                    .with_label(if matches.dst.as_ref().is_some_and(|d| d.negated) {
+                        "`dst not ...` does not name the server"
+                    } else {
+                        "no `dst`"
+                    })
                     .with_help(help)
-                    .with_fix("add a `dst` placeholder to fill in", vec![TextEdit { span: Span::new(at, at), new_text: " dst SERVER_IP".into() }]),
+                    .with_fix(
+                        "add a `dst` placeholder to fill in",
+                        vec![TextEdit {
+                            span: Span::new(at, at),
+                            new_text: " dst SERVER_IP".into(),
+                        }],
+                    ),
             );
         }
 
@@ -163,7 +268,10 @@ impl Builder<'_> {
             Some(a) => {
                 let aps: Vec<&Param> = a.params.iter().collect();
                 let am = self.build_match(&aps, fam);
-                let target = a.target.as_ref().and_then(|w| self.expand(w).map(|t| (t, w.span)));
+                let target = a
+                    .target
+                    .as_ref()
+                    .and_then(|w| self.expand(w).map(|t| (t, w.span)));
                 let act = match a.verb {
                     SynproxyVerb::Accept => SynproxyAction::Accept,
                     SynproxyVerb::Drop => SynproxyAction::Drop,
@@ -176,11 +284,19 @@ impl Builder<'_> {
                         None => SynproxyAction::Drop,
                     },
                     SynproxyVerb::Dnat => {
-                        let targets = target.map(|(t, sp)| self.nat_targets(&t, sp, fam)).unwrap_or_default();
+                        let targets = target
+                            .map(|(t, sp)| self.nat_targets(&t, sp, fam))
+                            .unwrap_or_default();
                         SynproxyAction::Dnat {
                             targets,
-                            persistent: a.nat_options.iter().any(|o| o.kind == crate::syntax::ast::NatOptionKind::Persistent),
-                            random: a.nat_options.iter().any(|o| o.kind == crate::syntax::ast::NatOptionKind::Random),
+                            persistent: a
+                                .nat_options
+                                .iter()
+                                .any(|o| o.kind == crate::syntax::ast::NatOptionKind::Persistent),
+                            random: a
+                                .nat_options
+                                .iter()
+                                .any(|o| o.kind == crate::syntax::ast::NatOptionKind::Random),
                         }
                     }
                     SynproxyVerb::Redirect => match &target {
@@ -188,8 +304,12 @@ impl Builder<'_> {
                             Ok(Some(port)) => SynproxyAction::Redirect { port },
                             Ok(None) | Err(_) => {
                                 self.diags.push(
-                                    Diagnostic::new(Code::InvalidValue, *sp, format!("`{t}` is not a port to redirect to"))
-                                        .with_label("expected a port number"),
+                                    Diagnostic::new(
+                                        Code::InvalidValue,
+                                        *sp,
+                                        format!("`{t}` is not a port to redirect to"),
+                                    )
+                                    .with_label("expected a port number"),
                                 );
                                 SynproxyAction::Accept
                             }
@@ -200,7 +320,11 @@ impl Builder<'_> {
                 (act, a.span, am)
             }
         };
-        let reject_with = s.action.as_ref().and_then(|a| a.with.as_ref()).and_then(|w| self.expand(w));
+        let reject_with = s
+            .action
+            .as_ref()
+            .and_then(|a| a.with.as_ref())
+            .and_then(|w| self.expand(w));
         self.last_synproxy_stmt = Some(self.stmt_index());
         self.model.synproxies.push(Synproxy {
             span: c.span,
@@ -226,11 +350,18 @@ impl Builder<'_> {
     /// Destination NAT written before the first synproxy sits above synproxy's isolation in the
     /// nat chains and can rewrite SYNPROXY's SYN to the server.
     fn check_dnat_order(&mut self) {
-        let Some(&first_nat) = self.dnat_before_synproxy.first() else { return };
+        let Some(&first_nat) = self.dnat_before_synproxy.first() else {
+            return;
+        };
         let first_nat_span = self.model.nats[first_nat].span;
         let mut out = Vec::new();
         for s in &self.model.synproxies {
-            let Some(n) = self.dnat_before_synproxy.iter().map(|&i| &self.model.nats[i]).find(|n| nat_captures(n, s)) else {
+            let Some(n) = self
+                .dnat_before_synproxy
+                .iter()
+                .map(|&i| &self.model.nats[i])
+                .find(|n| nat_captures(n, s))
+            else {
                 continue;
             };
             let what = match n.kind {
@@ -273,20 +404,43 @@ impl Builder<'_> {
                     continue;
                 }
                 let diff_action = a.action != b.action || a.action_matches != b.action_matches;
-                let ifaces = |s: &Synproxy| s.matches.inface.as_ref().map(|c| (c.negated, c.values.clone()));
+                let ifaces = |s: &Synproxy| {
+                    s.matches
+                        .inface
+                        .as_ref()
+                        .map(|c| (c.negated, c.values.clone()))
+                };
                 let diff_iface = ifaces(a) != ifaces(b);
                 if !diff_action && !diff_iface {
                     continue;
                 }
-                let why = if diff_action { "a different action" } else { "a different inface" };
+                let why = if diff_action {
+                    "a different action"
+                } else {
+                    "a different inface"
+                };
                 // Insert `src` placeholders before each statement's action (or at its end).
                 let src_edit = |s: &Synproxy, name: &str| {
                     let has_src = s.matches.src_for(s.family).is_some();
-                    let at = if s.action_span != s.span { s.action_span.start } else { s.span.end };
-                    let text = if at == s.span.end { format!(" src {name}") } else { format!("src {name} ") };
-                    (!has_src).then_some(TextEdit { span: Span::new(at, at), new_text: text })
+                    let at = if s.action_span != s.span {
+                        s.action_span.start
+                    } else {
+                        s.span.end
+                    };
+                    let text = if at == s.span.end {
+                        format!(" src {name}")
+                    } else {
+                        format!("src {name} ")
+                    };
+                    (!has_src).then_some(TextEdit {
+                        span: Span::new(at, at),
+                        new_text: text,
+                    })
                 };
-                let edits: Vec<TextEdit> = [src_edit(a, "CLIENTS_1"), src_edit(b, "CLIENTS_2")].into_iter().flatten().collect();
+                let edits: Vec<TextEdit> = [src_edit(a, "CLIENTS_1"), src_edit(b, "CLIENTS_2")]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 out.push(
                     Diagnostic::new(Code::SynproxyAmbiguous, b.span, format!("this synproxy protects the same server as an earlier one, with {why}"))
                         .with_label("SYNPROXY's SYN to the server cannot be told apart from the earlier one's")
@@ -309,10 +463,11 @@ impl Builder<'_> {
         // Every accepting server/route statement, once: (section kind, families, tcp port ranges
         // (None = any port), destination condition). Synproxies are then checked against this
         // compact list instead of walking every section's rules and services each time.
-        let mut accepting: Vec<(SectionKind, Families, Option<Vec<(u16, u16)>>, Option<Cond<Addr>>)> = Vec::new();
+        let mut accepting: Vec<Accepting> = Vec::new();
         for sec in &self.model.sections {
             for r in &sec.rules {
-                if r.action.verdict != Verdict::Accept || r.role == crate::syntax::ast::Role::Client {
+                if r.action.verdict != Verdict::Accept || r.role == crate::syntax::ast::Role::Client
+                {
                     continue;
                 }
                 for af in [Af::V4, Af::V6] {
@@ -320,7 +475,11 @@ impl Builder<'_> {
                         continue;
                     }
                     let dst = r.matches.dst_for(af).or(sec.matches.dst_for(af)).cloned();
-                    let fam = if af == Af::V4 { Families::V4 } else { Families::V6 };
+                    let fam = if af == Af::V4 {
+                        Families::V4
+                    } else {
+                        Families::V6
+                    };
                     for svc in &r.services {
                         if let Some(ranges) = tcp_ranges(&svc.def) {
                             accepting.push((sec.kind, fam, ranges, dst.clone()));
@@ -331,26 +490,49 @@ impl Builder<'_> {
         }
         let mut out = Vec::new();
         for s in &self.model.synproxies {
-            if matches!(s.action, SynproxyAction::Drop | SynproxyAction::Reject | SynproxyAction::Action(_)) {
+            if matches!(
+                s.action,
+                SynproxyAction::Drop | SynproxyAction::Reject | SynproxyAction::Action(_)
+            ) {
                 continue;
             }
-            let Some(dport) = &s.matches.dport else { continue };
+            let Some(dport) = &s.matches.dport else {
+                continue;
+            };
             if dport.negated {
                 continue;
             }
             let af = s.family;
-            let orig_dsts = s.matches.dst_for(af).filter(|c| !c.negated).map(|c| c.values.clone());
+            let orig_dsts = s
+                .matches
+                .dst_for(af)
+                .filter(|c| !c.negated)
+                .map(|c| c.values.clone());
             // Where the connection goes after the synproxy's own NAT: (section kind, dsts, ports).
-            let mut wants: Vec<(Vec<SectionKind>, Option<Vec<Addr>>, Vec<Port>)> = Vec::new();
+            let mut wants: Vec<Wanted> = Vec::new();
             match &s.action {
-                SynproxyAction::Redirect { port } => wants.push((vec![SectionKind::Interface], orig_dsts.clone(), vec![port.clone()])),
+                SynproxyAction::Redirect { port } => wants.push((
+                    vec![SectionKind::Interface],
+                    orig_dsts.clone(),
+                    vec![port.clone()],
+                )),
                 SynproxyAction::Dnat { targets, .. } => {
                     for t in targets {
-                        let ports = t.port.clone().map(|p| vec![p]).unwrap_or_else(|| dport.values.clone());
+                        let ports = t
+                            .port
+                            .clone()
+                            .map(|p| vec![p])
+                            .unwrap_or_else(|| dport.values.clone());
                         match &t.addr {
                             // `dnat to :PORT` keeps the (local) destination the client used.
-                            None => wants.push((vec![SectionKind::Interface], orig_dsts.clone(), ports)),
-                            Some(a) => wants.push((vec![SectionKind::Router], Some(vec![a.clone()]), ports)),
+                            None => {
+                                wants.push((vec![SectionKind::Interface], orig_dsts.clone(), ports))
+                            }
+                            Some(a) => wants.push((
+                                vec![SectionKind::Router],
+                                Some(vec![a.clone()]),
+                                ports,
+                            )),
                         }
                     }
                 }
@@ -358,7 +540,13 @@ impl Builder<'_> {
                     let kinds = s
                         .types
                         .iter()
-                        .map(|t| if *t == SynproxyType::Input { SectionKind::Interface } else { SectionKind::Router })
+                        .map(|t| {
+                            if *t == SynproxyType::Input {
+                                SectionKind::Interface
+                            } else {
+                                SectionKind::Router
+                            }
+                        })
                         .collect();
                     let kinds: Vec<SectionKind> = kinds;
                     if !kinds.is_empty() {
@@ -378,7 +566,11 @@ impl Builder<'_> {
                         let accepted = accepting.iter().any(|(kind, fam, ranges, rdst)| {
                             kinds.contains(kind)
                                 && fam.has(af)
-                                && ranges.as_ref().is_none_or(|rs| port_range(port).is_some_and(|(a, b)| rs.iter().any(|(x, y)| *x <= a && b <= *y)))
+                                && ranges.as_ref().is_none_or(|rs| {
+                                    port_range(port).is_some_and(|(a, b)| {
+                                        rs.iter().any(|(x, y)| *x <= a && b <= *y)
+                                    })
+                                })
                                 && dst_allows(rdst.as_ref(), dst.as_deref())
                         });
                         if !accepted && !missing.iter().any(|(_, p)| p == port) {
@@ -388,7 +580,11 @@ impl Builder<'_> {
                 }
             }
             if let Some((kind, _)) = missing.first() {
-                let place = if *kind == SectionKind::Interface { "an interface section" } else { "a router section" };
+                let place = if *kind == SectionKind::Interface {
+                    "an interface section"
+                } else {
+                    "a router section"
+                };
                 let ports_s: Vec<String> = missing.iter().map(|(_, p)| p.to_string()).collect();
                 out.push(
                     Diagnostic::new(Code::SynproxyNotAccepted, s.span, format!("nothing accepts the connections this synproxy lets through (tcp port {})", ports_s.join(",")))
@@ -407,7 +603,10 @@ fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
     match def {
         ServiceDef::Simple { server, .. } => {
             let mut ranges = Vec::new();
-            for sp in server.iter().filter(|sp| matches!(sp.proto, SProto::Any | SProto::Tcp)) {
+            for sp in server
+                .iter()
+                .filter(|sp| matches!(sp.proto, SProto::Any | SProto::Tcp))
+            {
                 match sp.ports {
                     PortSpec::Any => return Some(None),
                     PortSpec::Port(n) => ranges.push((n, n)),
@@ -430,15 +629,19 @@ fn port_range(p: &Port) -> Option<(u16, u16)> {
 
 /// Whether two port conditions can match the same port (unknown or negated: assume yes).
 fn port_overlap(a: Option<&Cond<Port>>, b: Option<&Cond<Port>>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else { return true };
+    let (Some(a), Some(b)) = (a, b) else {
+        return true;
+    };
     if a.negated || b.negated {
         return true;
     }
     a.values.iter().any(|x| {
-        b.values.iter().any(|y| match (port_range(x), port_range(y)) {
-            (Some((a1, a2)), Some((b1, b2))) => a1 <= b2 && b1 <= a2,
-            _ => true,
-        })
+        b.values
+            .iter()
+            .any(|y| match (port_range(x), port_range(y)) {
+                (Some((a1, a2)), Some((b1, b2))) => a1 <= b2 && b1 <= a2,
+                _ => true,
+            })
     })
 }
 
@@ -451,7 +654,11 @@ fn addr_bounds(a: &Addr) -> Option<(u128, u128, Af)> {
         Addr::Net(ip, len) => {
             let bits: u32 = if ip.is_ipv4() { 32 } else { 128 };
             let host = bits - *len as u32;
-            let mask: u128 = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+            let mask: u128 = if host >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host) - 1
+            };
             let base = v(ip) & !mask;
             Some((base, base | mask, super::values::af_of(ip)))
         }
@@ -462,31 +669,39 @@ fn addr_bounds(a: &Addr) -> Option<(u128, u128, Af)> {
 
 /// Whether two address conditions can match a common address (unknown or negated: assume yes).
 fn addr_overlap(a: Option<&Cond<Addr>>, b: Option<&Cond<Addr>>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else { return true };
+    let (Some(a), Some(b)) = (a, b) else {
+        return true;
+    };
     if a.negated || b.negated {
         return true;
     }
     a.values.iter().any(|x| {
-        b.values.iter().any(|y| match (addr_bounds(x), addr_bounds(y)) {
-            (Some((a1, a2, f1)), Some((b1, b2, f2))) => f1 == f2 && a1 <= b2 && b1 <= a2,
-            // Names (hosts, ipsets, lists): only the same name is known to overlap.
-            (None, None) => x == y,
-            _ => true,
-        })
+        b.values
+            .iter()
+            .any(|y| match (addr_bounds(x), addr_bounds(y)) {
+                (Some((a1, a2, f1)), Some((b1, b2, f2))) => f1 == f2 && a1 <= b2 && b1 <= a2,
+                // Names (hosts, ipsets, lists): only the same name is known to overlap.
+                (None, None) => x == y,
+                _ => true,
+            })
     })
 }
 
 /// Whether a rule's `dst` admits every post-NAT destination.
 fn dst_allows(rule_dst: Option<&Cond<Addr>>, dsts: Option<&[Addr]>) -> bool {
-    let (Some(rd), Some(ds)) = (rule_dst, dsts) else { return true };
+    let (Some(rd), Some(ds)) = (rule_dst, dsts) else {
+        return true;
+    };
     if rd.negated {
         return true;
     }
     ds.iter().all(|d| {
-        rd.values.iter().any(|r| match (addr_bounds(r), addr_bounds(d)) {
-            (Some((r1, r2, f1)), Some((d1, d2, f2))) => f1 == f2 && r1 <= d1 && d2 <= r2,
-            _ => true,
-        })
+        rd.values
+            .iter()
+            .any(|r| match (addr_bounds(r), addr_bounds(d)) {
+                (Some((r1, r2, f1)), Some((d1, d2, f2))) => f1 == f2 && r1 <= d1 && d2 <= r2,
+                _ => true,
+            })
     })
 }
 
@@ -497,12 +712,16 @@ fn nat_captures(n: &Nat, s: &Synproxy) -> bool {
     }
     if let Some(p) = &n.matches.proto
         && !p.negated
-        && !p.values.iter().any(|x| *x == Proto::Tcp)
+        && !p.values.contains(&Proto::Tcp)
     {
         return false;
     }
     let nat_ports = match n.kind {
-        NatKind::TransparentProxy | NatKind::Tproxy => Some(Cond { negated: false, values: n.ports.clone(), span: n.span }),
+        NatKind::TransparentProxy | NatKind::Tproxy => Some(Cond {
+            negated: false,
+            values: n.ports.clone(),
+            span: n.span,
+        }),
         _ => n.matches.dport.clone(),
     };
     port_overlap(nat_ports.as_ref(), s.matches.dport.as_ref())
@@ -516,7 +735,10 @@ mod tests {
 
     #[test]
     fn options() {
-        assert_eq!(parse_options("--sack-perm --timestamp --wscale 7 --mss 1460"), Ok(SynproxyOptions::default()));
+        assert_eq!(
+            parse_options("--sack-perm --timestamp --wscale 7 --mss 1460"),
+            Ok(SynproxyOptions::default())
+        );
         assert_eq!(parse_options("mss 1400").map(|o| o.mss), Ok(Some(1400)));
         assert!(parse_options("--fast").is_err());
         assert!(parse_options("").is_err());

@@ -32,14 +32,27 @@ impl IpList {
     }
 
     pub fn from_marker(s: &str) -> Option<IpList> {
-        [IpList::Unroutable, IpList::Private, IpList::Reserved, IpList::Multicast].into_iter().find(|l| l.marker() == s)
+        [
+            IpList::Unroutable,
+            IpList::Private,
+            IpList::Reserved,
+            IpList::Multicast,
+        ]
+        .into_iter()
+        .find(|l| l.marker() == s)
     }
 
     /// The concrete networks for one family (values of FireHOL 3.1.7's `*_IPV4` / `*_IPV6`).
     pub fn networks(self, af: Af) -> &'static [&'static str] {
         const RESERVED4: &[&str] = &["0.0.0.0/8", "127.0.0.0/8", "240.0.0.0/4"];
-        const PRIVATE4: &[&str] =
-            &["10.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16"];
+        const PRIVATE4: &[&str] = &[
+            "10.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.2.0/24",
+            "192.88.99.0/24",
+            "192.168.0.0/16",
+        ];
         const UNROUTABLE4: &[&str] = &[
             "0.0.0.0/8",
             "127.0.0.0/8",
@@ -52,13 +65,42 @@ impl IpList {
             "192.168.0.0/16",
         ];
         const RESERVED6: &[&str] = &[
-            "::/8", "0100::/8", "0200::/7", "0400::/6", "0800::/5", "1000::/4", "4000::/3", "6000::/3", "8000::/3",
-            "a000::/3", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fe00::/9", "fec0::/10",
+            "::/8",
+            "0100::/8",
+            "0200::/7",
+            "0400::/6",
+            "0800::/5",
+            "1000::/4",
+            "4000::/3",
+            "6000::/3",
+            "8000::/3",
+            "a000::/3",
+            "c000::/3",
+            "e000::/4",
+            "f000::/5",
+            "f800::/6",
+            "fe00::/9",
+            "fec0::/10",
         ];
         const PRIVATE6: &[&str] = &["fc00::/7", "fe80::/10"];
         const UNROUTABLE6: &[&str] = &[
-            "::/8", "0100::/8", "0200::/7", "0400::/6", "0800::/5", "1000::/4", "4000::/3", "6000::/3", "8000::/3",
-            "a000::/3", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fe00::/9", "fec0::/10", "fc00::/7",
+            "::/8",
+            "0100::/8",
+            "0200::/7",
+            "0400::/6",
+            "0800::/5",
+            "1000::/4",
+            "4000::/3",
+            "6000::/3",
+            "8000::/3",
+            "a000::/3",
+            "c000::/3",
+            "e000::/4",
+            "f000::/5",
+            "f800::/6",
+            "fe00::/9",
+            "fec0::/10",
+            "fc00::/7",
             "fe80::/10",
         ];
         match (self, af) {
@@ -136,7 +178,11 @@ fn looks_numeric(s: &str) -> bool {
 /// Parses one address token.
 pub fn parse_addr(s: &str) -> Result<Addr, String> {
     if let Some(name) = s.strip_prefix("ipset:") {
-        return if name.is_empty() { Err("`ipset:` needs a set name".into()) } else { Ok(Addr::Ipset(name.into())) };
+        return if name.is_empty() {
+            Err("`ipset:` needs a set name".into())
+        } else {
+            Ok(Addr::Ipset(name.into()))
+        };
     }
     if let Some(l) = IpList::from_marker(s) {
         return Ok(Addr::List(l));
@@ -145,7 +191,9 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
         && looks_numeric(a)
     {
         let (Some(x), Some(y)) = (parse_ip(a), parse_ip(b)) else {
-            return Err(format!("`{s}` is not a valid address range (expected FIRST-LAST, e.g. 10.0.0.1-10.0.0.9)"));
+            return Err(format!(
+                "`{s}` is not a valid address range (expected FIRST-LAST, e.g. 10.0.0.1-10.0.0.9)"
+            ));
         };
         if af_of(&x) != af_of(&y) {
             return Err(format!("`{s}` mixes an IPv4 and an IPv6 address"));
@@ -157,7 +205,9 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
     }
     if let Some((ip, len)) = s.split_once('/') {
         let Some(ip) = parse_ip(ip) else {
-            return Err(format!("`{s}` is not a valid network (bad address before /)"));
+            return Err(format!(
+                "`{s}` is not a valid network (bad address before /)"
+            ));
         };
         let len = match len.parse::<u8>() {
             Ok(n) if n <= max_len(&ip) => n,
@@ -169,7 +219,12 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
                     }
                     m.leading_ones() as u8
                 }
-                _ => return Err(format!("`{s}`: the prefix length must be 0-{}", max_len(&ip))),
+                _ => {
+                    return Err(format!(
+                        "`{s}`: the prefix length must be 0-{}",
+                        max_len(&ip)
+                    ));
+                }
             },
         };
         return Ok(Addr::Net(ip, len));
@@ -184,10 +239,15 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
     if s.contains(':') {
         return Err(format!("`{s}` is not a valid IPv6 address"));
     }
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_') {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+    {
         return Ok(Addr::Host(s.into()));
     }
-    Err(format!("`{s}` is not an address, a network, a range or ipset:NAME"))
+    Err(format!(
+        "`{s}` is not an address, a network, a range or ipset:NAME"
+    ))
 }
 
 /// A port or port range, or a service name.
@@ -223,19 +283,31 @@ pub fn parse_port(s: &str) -> Result<Option<Port>, String> {
         return Ok(None);
     }
     if let Some((a, b)) = s.split_once([':', '-']) {
-        let (x, y) = (if a.is_empty() { 0 } else { port_num(a, s)? }, if b.is_empty() { 65535 } else { port_num(b, s)? });
+        let (x, y) = (
+            if a.is_empty() { 0 } else { port_num(a, s)? },
+            if b.is_empty() { 65535 } else { port_num(b, s)? },
+        );
         if x > y {
             return Err(format!("`{s}`: the first port is after the last"));
         }
-        return Ok(Some(if x == y { Port::Num(x) } else { Port::Range(x, y) }));
+        return Ok(Some(if x == y {
+            Port::Num(x)
+        } else {
+            Port::Range(x, y)
+        }));
     }
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         return port_num(s, s).map(|n| Some(Port::Num(n)));
     }
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
         return Ok(Some(Port::Name(s.to_ascii_lowercase())));
     }
-    Err(format!("`{s}` is not a port, a range (a:b) or a service name"))
+    Err(format!(
+        "`{s}` is not a port, a range (a:b) or a service name"
+    ))
 }
 
 /// An interface name; `+` at the end is a wildcard (`ppp+`).
@@ -252,13 +324,17 @@ impl Iface {
 
 pub fn parse_iface(s: &str) -> Result<Iface, String> {
     if s.is_empty() || s.len() > 15 {
-        return Err(format!("`{s}` is not a valid interface name (1 to 15 characters)"));
+        return Err(format!(
+            "`{s}` is not a valid interface name (1 to 15 characters)"
+        ));
     }
     if s.contains(['/', ' ', '\t']) || s == "." || s == ".." {
         return Err(format!("`{s}` is not a valid interface name"));
     }
     if s.strip_suffix('+').unwrap_or(s).contains('+') {
-        return Err(format!("`{s}`: `+` is only allowed at the end, as a wildcard"));
+        return Err(format!(
+            "`{s}`: `+` is only allowed at the end, as a wildcard"
+        ));
     }
     Ok(Iface { name: s.into() })
 }
@@ -300,18 +376,28 @@ pub fn parse_proto(s: &str) -> Result<Option<Proto>, String> {
             Ok(n) => Proto::Num(n),
             Err(_) => return Err(format!("`{s}`: protocol numbers go from 0 to 255")),
         },
-        "gre" | "esp" | "ah" | "sctp" | "udplite" | "igmp" | "ospf" | "ipip" | "ipv6" | "l2tp" | "dccp" | "pim" | "vrrp"
-        | "comp" | "encap" | "etherip" => Proto::Name(l),
-        _ => return Err(format!("`{s}` is not a protocol fhc knows (use its number)")),
+        "gre" | "esp" | "ah" | "sctp" | "udplite" | "igmp" | "ospf" | "ipip" | "ipv6" | "l2tp"
+        | "dccp" | "pim" | "vrrp" | "comp" | "encap" | "etherip" => Proto::Name(l),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a protocol fhc knows (use its number)"
+            ));
+        }
     }))
 }
 
 pub fn parse_mac(s: &str) -> Result<String, String> {
     let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit())) {
+    if parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+    {
         Ok(s.to_ascii_lowercase())
     } else {
-        Err(format!("`{s}` is not a MAC address (expected xx:xx:xx:xx:xx:xx)"))
+        Err(format!(
+            "`{s}` is not a MAC address (expected xx:xx:xx:xx:xx:xx)"
+        ))
     }
 }
 
@@ -320,7 +406,9 @@ pub fn parse_state(s: &str) -> Result<String, String> {
     let l = s.to_ascii_lowercase();
     match l.as_str() {
         "new" | "established" | "related" | "invalid" | "untracked" => Ok(l),
-        _ => Err(format!("`{s}` is not a connection state (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED)")),
+        _ => Err(format!(
+            "`{s}` is not a connection state (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED)"
+        )),
     }
 }
 
@@ -335,7 +423,9 @@ pub fn ipv6(s: &str) -> Option<Ipv6Addr> {
 
 /// Splits a FireHOL list value: spaces and commas both separate.
 pub fn split_list(s: &str) -> Vec<&str> {
-    s.split([' ', ',', '\t', '\n']).filter(|x| !x.is_empty()).collect()
+    s.split([' ', ',', '\t', '\n'])
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
@@ -344,15 +434,43 @@ mod tests {
 
     #[test]
     fn addresses() {
-        assert_eq!(parse_addr("10.0.0.0/8"), Ok(Addr::Net("10.0.0.0".parse().unwrap(), 8)));
-        assert_eq!(parse_addr("10.0.0.0/255.255.0.0"), Ok(Addr::Net("10.0.0.0".parse().unwrap(), 16)));
-        assert!(matches!(parse_addr("10.1.1.1-10.1.1.10"), Ok(Addr::Range(..))));
-        assert!(matches!(parse_addr("2001:db8::1-2001:db8::9"), Ok(Addr::Range(..))));
-        assert_eq!(parse_addr("::10.0.0.0/8").map(|a| a.family()), Ok(Some(Af::V6)));
+        assert_eq!(
+            parse_addr("10.0.0.0/8"),
+            Ok(Addr::Net("10.0.0.0".parse().unwrap(), 8))
+        );
+        assert_eq!(
+            parse_addr("10.0.0.0/255.255.0.0"),
+            Ok(Addr::Net("10.0.0.0".parse().unwrap(), 16))
+        );
+        assert!(matches!(
+            parse_addr("10.1.1.1-10.1.1.10"),
+            Ok(Addr::Range(..))
+        ));
+        assert!(matches!(
+            parse_addr("2001:db8::1-2001:db8::9"),
+            Ok(Addr::Range(..))
+        ));
+        assert_eq!(
+            parse_addr("::10.0.0.0/8").map(|a| a.family()),
+            Ok(Some(Af::V6))
+        );
         assert_eq!(parse_addr("ipset:bad"), Ok(Addr::Ipset("bad".into())));
-        assert_eq!(parse_addr("unroutable_ips()"), Ok(Addr::List(IpList::Unroutable)));
-        assert_eq!(parse_addr("my-office-pc.example.com"), Ok(Addr::Host("my-office-pc.example.com".into())));
-        for bad in ["10.0.0.300", "10.0.0.0/33", "1.2.3.4-1.2.3.1", "1.2.3.4-::1", "2001:db8::g", "10.0.0.0/255.0.255.0"] {
+        assert_eq!(
+            parse_addr("unroutable_ips()"),
+            Ok(Addr::List(IpList::Unroutable))
+        );
+        assert_eq!(
+            parse_addr("my-office-pc.example.com"),
+            Ok(Addr::Host("my-office-pc.example.com".into()))
+        );
+        for bad in [
+            "10.0.0.300",
+            "10.0.0.0/33",
+            "1.2.3.4-1.2.3.1",
+            "1.2.3.4-::1",
+            "2001:db8::g",
+            "10.0.0.0/255.0.255.0",
+        ] {
             assert!(parse_addr(bad).is_err(), "{bad}");
         }
     }

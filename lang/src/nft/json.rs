@@ -76,8 +76,12 @@ impl Expr {
                 "data": {"set": entries.iter().map(|(a, b)| json!([a.to_json(), b.to_json()])).collect::<Vec<_>>()}
             }}),
             Expr::SetRef(n) => json!(format!("@{n}")),
-            Expr::Concat(items) => json!({"concat": items.iter().map(Expr::to_json).collect::<Vec<_>>()}),
-            Expr::Raw(base, offset, len) => json!({"payload": {"base": base, "offset": offset, "len": len}}),
+            Expr::Concat(items) => {
+                json!({"concat": items.iter().map(Expr::to_json).collect::<Vec<_>>()})
+            }
+            Expr::Raw(base, offset, len) => {
+                json!({"payload": {"base": base, "offset": offset, "len": len}})
+            }
             Expr::Or(a, b) => json!({"|": [a.to_json(), b.to_json()]}),
             Expr::TcpOption(name, field) => json!({"tcp option": {"name": name, "field": field}}),
             Expr::Rt(k) => json!({"rt": {"key": k}}),
@@ -109,27 +113,69 @@ pub enum Stmt {
     /// `reject [with tcp reset | icmpx TYPE]`
     Reject(Option<(&'static str, Option<String>)>),
     Notrack,
-    Synproxy { mss: Option<u32>, wscale: Option<u32>, flags: Vec<&'static str> },
-    Log { prefix: String, level: Option<String> },
+    Synproxy {
+        mss: Option<u32>,
+        wscale: Option<u32>,
+        flags: Vec<&'static str>,
+    },
+    Log {
+        prefix: String,
+        level: Option<String>,
+    },
     /// `limit rate [over] N/UNIT burst B packets`
-    Limit { rate: u64, per: String, burst: Option<u64>, over: bool },
+    Limit {
+        rate: u64,
+        per: String,
+        burst: Option<u64>,
+        over: bool,
+    },
     Counter,
     /// dnat/snat: (family, addr, port, flags)
-    Dnat { family: &'static str, addr: Option<Expr>, port: Option<Expr>, flags: Vec<&'static str> },
-    Snat { family: &'static str, addr: Option<Expr>, port: Option<Expr>, flags: Vec<&'static str> },
-    Masquerade { flags: Vec<&'static str> },
-    Redirect { port: Option<Expr> },
+    Dnat {
+        family: &'static str,
+        addr: Option<Expr>,
+        port: Option<Expr>,
+        flags: Vec<&'static str>,
+    },
+    Snat {
+        family: &'static str,
+        addr: Option<Expr>,
+        port: Option<Expr>,
+        flags: Vec<&'static str>,
+    },
+    Masquerade {
+        flags: Vec<&'static str>,
+    },
+    Redirect {
+        port: Option<Expr>,
+    },
     /// `update @set { elem [timeout T] }` / `add @set { ... }`
-    SetUpdate { op: &'static str, elem: Expr, timeout: Option<u64>, set: String },
+    SetUpdate {
+        op: &'static str,
+        elem: Expr,
+        timeout: Option<u64>,
+        set: String,
+    },
     /// `ct count [over] N`
-    CtCount { val: u64, over: bool },
+    CtCount {
+        val: u64,
+        over: bool,
+    },
     /// `meta mark set ...`
     MetaMarkSet(Expr),
     /// `meter NAME { KEY STMT }`: a per-key stateful statement (a per-source limit).
-    Meter { set: String, key: Expr, limit: Box<Stmt> },
+    Meter {
+        set: String,
+        key: Expr,
+        limit: Box<Stmt>,
+    },
     /// `update @set { KEY limit ... }`: a per-key limit in a named dynamic set, which several
     /// rules can share (a meter name cannot be used by two rules).
-    SetLimit { set: String, key: Expr, limit: Box<Stmt> },
+    SetLimit {
+        set: String,
+        key: Expr,
+        limit: Box<Stmt>,
+    },
     /// `KEY set VALUE` for any settable key (`ip dscp`, `meta priority`, `tcp option maxseg size`).
     Mangle(Expr, Expr),
     /// `ct helper set "NAME"` (a ct helper object of the table).
@@ -144,7 +190,15 @@ impl Stmt {
     }
 
     pub fn is_verdict(&self) -> bool {
-        matches!(self, Stmt::Accept | Stmt::Drop | Stmt::Return | Stmt::Jump(_) | Stmt::Goto(_) | Stmt::Reject(_))
+        matches!(
+            self,
+            Stmt::Accept
+                | Stmt::Drop
+                | Stmt::Return
+                | Stmt::Jump(_)
+                | Stmt::Goto(_)
+                | Stmt::Reject(_)
+        )
     }
 
     pub fn to_json(&self) -> Value {
@@ -188,13 +242,22 @@ impl Stmt {
                 if !flags.is_empty() {
                     m.insert("flags".into(), json!(flags));
                 }
-                if m.is_empty() { json!({"synproxy": null}) } else { json!({"synproxy": Value::Object(m)}) }
+                if m.is_empty() {
+                    json!({"synproxy": null})
+                } else {
+                    json!({"synproxy": Value::Object(m)})
+                }
             }
             Stmt::Log { prefix, level } => match level {
                 Some(l) => json!({"log": {"prefix": prefix, "level": l}}),
                 None => json!({"log": {"prefix": prefix}}),
             },
-            Stmt::Limit { rate, per, burst, over } => {
+            Stmt::Limit {
+                rate,
+                per,
+                burst,
+                over,
+            } => {
                 let mut m = serde_json::Map::new();
                 m.insert("rate".into(), json!(rate));
                 m.insert("per".into(), json!(per));
@@ -207,13 +270,28 @@ impl Stmt {
                 json!({"limit": Value::Object(m)})
             }
             Stmt::Counter => json!({"counter": null}),
-            Stmt::Dnat { family, addr, port, flags } => json!({"dnat": nat(family, addr, port, flags)}),
-            Stmt::Snat { family, addr, port, flags } => json!({"snat": nat(family, addr, port, flags)}),
+            Stmt::Dnat {
+                family,
+                addr,
+                port,
+                flags,
+            } => json!({"dnat": nat(family, addr, port, flags)}),
+            Stmt::Snat {
+                family,
+                addr,
+                port,
+                flags,
+            } => json!({"snat": nat(family, addr, port, flags)}),
             Stmt::Masquerade { flags } if flags.is_empty() => json!({"masquerade": null}),
             Stmt::Masquerade { flags } => json!({"masquerade": {"flags": flags}}),
             Stmt::Redirect { port: None } => json!({"redirect": null}),
             Stmt::Redirect { port: Some(p) } => json!({"redirect": {"port": p.to_json()}}),
-            Stmt::SetUpdate { op, elem, timeout, set } => {
+            Stmt::SetUpdate {
+                op,
+                elem,
+                timeout,
+                set,
+            } => {
                 let elem = match timeout {
                     Some(t) => json!({"elem": {"val": elem.to_json(), "timeout": t}}),
                     None => elem.to_json(),
@@ -227,8 +305,12 @@ impl Stmt {
                     json!({"ct count": {"val": val}})
                 }
             }
-            Stmt::MetaMarkSet(v) => json!({"mangle": {"key": {"meta": {"key": "mark"}}, "value": v.to_json()}}),
-            Stmt::Meter { set, key, limit } => json!({"meter": {"name": set, "key": key.to_json(), "stmt": limit.to_json()}}),
+            Stmt::MetaMarkSet(v) => {
+                json!({"mangle": {"key": {"meta": {"key": "mark"}}, "value": v.to_json()}})
+            }
+            Stmt::Meter { set, key, limit } => {
+                json!({"meter": {"name": set, "key": key.to_json(), "stmt": limit.to_json()}})
+            }
             Stmt::SetLimit { set, key, limit } => {
                 json!({"set": {"op": "update", "elem": key.to_json(), "set": format!("@{set}"), "stmt": [limit.to_json()]}})
             }
@@ -309,7 +391,14 @@ impl Ruleset {
             m.insert("family".into(), json!(fam));
             m.insert("table".into(), json!(tab));
             m.insert("name".into(), json!(s.name));
-            m.insert("type".into(), if s.kind.len() == 1 { json!(s.kind[0]) } else { json!(s.kind) });
+            m.insert(
+                "type".into(),
+                if s.kind.len() == 1 {
+                    json!(s.kind[0])
+                } else {
+                    json!(s.kind)
+                },
+            );
             if !s.flags.is_empty() {
                 m.insert("flags".into(), json!(s.flags));
             }
@@ -329,7 +418,9 @@ impl Ruleset {
         }
         for c in &self.chains {
             let v = match &c.hook {
-                Some(h) => json!({"family": fam, "table": tab, "name": c.name, "type": h.kind, "hook": h.hook, "prio": h.prio, "policy": h.policy}),
+                Some(h) => {
+                    json!({"family": fam, "table": tab, "name": c.name, "type": h.kind, "hook": h.hook, "prio": h.prio, "policy": h.policy})
+                }
                 None => json!({"family": fam, "table": tab, "name": c.name}),
             };
             cmds.push(json!({"add": {"chain": v}}));
@@ -339,7 +430,10 @@ impl Ruleset {
             m.insert("family".into(), json!(fam));
             m.insert("table".into(), json!(tab));
             m.insert("chain".into(), json!(r.chain));
-            m.insert("expr".into(), Value::Array(r.stmts.iter().map(Stmt::to_json).collect()));
+            m.insert(
+                "expr".into(),
+                Value::Array(r.stmts.iter().map(Stmt::to_json).collect()),
+            );
             if let Some(c) = &r.comment {
                 m.insert("comment".into(), json!(truncate_comment(c)));
             }

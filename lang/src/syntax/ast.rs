@@ -24,6 +24,9 @@ pub struct Stmt {
     pub redirects: Vec<Span>,
 }
 
+/// `Command` is much larger than the other variants; statements are built once per line and
+/// matched everywhere, so an extra box would only add an indirection to every consumer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StmtKind {
     Command(Command),
@@ -46,7 +49,10 @@ pub enum ShellStmt {
     /// `name() {`
     FunctionDef { name: Word },
     /// `a && b`, `a || b`, `a | b`, `a &`: the operators and the statements they join.
-    List { ops: Vec<(Op, Span)>, items: Vec<Stmt> },
+    List {
+        ops: Vec<(Op, Span)>,
+        items: Vec<Stmt>,
+    },
     /// `( ... )`
     Subshell,
     /// A `case` pattern line (`a|b)`).
@@ -248,35 +254,89 @@ pub struct ActionDef {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommandKind {
-    Version { number: Option<Word> },
-    Interface { ifaces: Option<Word>, name: Option<Word>, params: Vec<Param> },
-    Router { name: Option<Word>, params: Vec<Param> },
+    Version {
+        number: Option<Word>,
+    },
+    Interface {
+        ifaces: Option<Word>,
+        name: Option<Word>,
+        params: Vec<Param>,
+    },
+    Router {
+        name: Option<Word>,
+        params: Vec<Param>,
+    },
     /// `group with|start|begin [params]`
-    GroupStart { verb: Word, params: Vec<Param> },
+    GroupStart {
+        verb: Word,
+        params: Vec<Param>,
+    },
     /// `group end|stop|close`
-    GroupEnd { verb: Word },
+    GroupEnd {
+        verb: Word,
+    },
     /// `group` without a verb.
     GroupBare,
-    Policy { action: Option<RuleAction> },
-    Protection { reverse: Option<Span>, args: Vec<Word>, params: Vec<Param> },
+    Policy {
+        action: Option<RuleAction>,
+    },
+    Protection {
+        reverse: Option<Span>,
+        args: Vec<Word>,
+        params: Vec<Param>,
+    },
     Service(ServiceCmd),
     Synproxy(SynproxyCmd),
     Nat(NatCmd),
-    Masquerade { reverse: Option<Span>, ifaces: Option<Word>, options: Vec<NatOption>, params: Vec<Param> },
-    TransparentProxy { ports: Option<Word>, redirect_port: Option<Word>, user: Option<Word>, params: Vec<Param> },
-    TransparentSquid { redirect_port: Option<Word>, user: Option<Word>, params: Vec<Param> },
-    Tproxy { ports: Option<Word>, port: Option<Word>, ip: Option<Word>, params: Vec<Param> },
+    Masquerade {
+        reverse: Option<Span>,
+        ifaces: Option<Word>,
+        options: Vec<NatOption>,
+        params: Vec<Param>,
+    },
+    TransparentProxy {
+        ports: Option<Word>,
+        redirect_port: Option<Word>,
+        user: Option<Word>,
+        params: Vec<Param>,
+    },
+    TransparentSquid {
+        redirect_port: Option<Word>,
+        user: Option<Word>,
+        params: Vec<Param>,
+    },
+    Tproxy {
+        ports: Option<Word>,
+        port: Option<Word>,
+        ip: Option<Word>,
+        params: Vec<Param>,
+    },
     Action(ActionDef),
     /// `mark`, `connmark`, `custommark`, `classify`, `tos`, `dscp`, `tosfix`: a value, an optional
     /// list of chains (`pre,in,out,pass,post`) and rule parameters.
-    Mangle { args: Vec<Word>, chains: Option<Word>, params: Vec<Param> },
-    Tcpmss { mss: Option<Word>, ifaces: Option<Word> },
+    Mangle {
+        args: Vec<Word>,
+        chains: Option<Word>,
+        params: Vec<Param>,
+    },
+    Tcpmss {
+        mss: Option<Word>,
+        ifaces: Option<Word>,
+    },
     /// Commands whose arguments fhc keeps as words (blacklist, iptrap, ipset, mac, cthelper,
     /// docker_bridge, markdef, ...).
-    Args { args: Vec<Word>, params: Vec<Param> },
+    Args {
+        args: Vec<Word>,
+        params: Vec<Param>,
+    },
     /// `log "text" [params]` / `loglimit "text" [params]` helper form.
-    LogHelper { text: Option<Word>, params: Vec<Param> },
-    Passthrough { args: Vec<Word> },
+    LogHelper {
+        text: Option<Word>,
+        params: Vec<Param>,
+    },
+    Passthrough {
+        args: Vec<Word>,
+    },
 }
 
 /// A word in command position that is neither a FireHOL command nor shell.

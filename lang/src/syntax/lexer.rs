@@ -90,7 +90,10 @@ pub enum RawTok {
 fn at_word_start(source: &str, at: usize) -> bool {
     match source.as_bytes().get(at.wrapping_sub(1)) {
         None => true,
-        Some(b) => matches!(b, b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')'),
+        Some(b) => matches!(
+            b,
+            b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')'
+        ),
     }
 }
 
@@ -100,7 +103,11 @@ fn hash(lex: &mut logos::Lexer<RawTok>) -> HashKind {
     if at_word_start(lex.source(), start) {
         let len = rest.find('\n').unwrap_or(rest.len());
         // Keep a CR of a CRLF line end out of the comment text.
-        let len = if rest[..len].ends_with('\r') { len - 1 } else { len };
+        let len = if rest[..len].ends_with('\r') {
+            len - 1
+        } else {
+            len
+        };
         lex.bump(len);
         HashKind::Comment
     } else {
@@ -168,7 +175,10 @@ fn backtick(lex: &mut logos::Lexer<RawTok>) {
 impl RawTok {
     /// Tokens that carry no meaning for the parser.
     pub fn is_trivia(self) -> bool {
-        matches!(self, RawTok::Blank | RawTok::Continuation | RawTok::Hash(HashKind::Comment))
+        matches!(
+            self,
+            RawTok::Blank | RawTok::Continuation | RawTok::Hash(HashKind::Comment)
+        )
     }
 
     /// Tokens that are (part of) a shell word.
@@ -206,7 +216,10 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(RawTok, &str)> {
-        lex(text).into_iter().map(|(t, s)| (t, &text[s.range()])).collect()
+        lex(text)
+            .into_iter()
+            .map(|(t, s)| (t, &text[s.range()]))
+            .collect()
     }
 
     #[test]
@@ -214,7 +227,12 @@ mod tests {
         use RawTok::*;
         assert_eq!(
             kinds("a#b # c\n"),
-            vec![(Bare, "a#b"), (Blank, " "), (Hash(HashKind::Comment), "# c"), (Newline, "\n")]
+            vec![
+                (Bare, "a#b"),
+                (Blank, " "),
+                (Hash(HashKind::Comment), "# c"),
+                (Newline, "\n")
+            ]
         );
         assert_eq!(kinds("\"x\"#y")[1], (Hash(HashKind::Literal), "#y"));
     }
@@ -244,7 +262,14 @@ mod tests {
         use RawTok::*;
         assert_eq!(
             kinds("a \"b c\nd\n"),
-            vec![(Bare, "a"), (Blank, " "), (UnterminatedDouble, "\"b c"), (Newline, "\n"), (Bare, "d"), (Newline, "\n")]
+            vec![
+                (Bare, "a"),
+                (Blank, " "),
+                (UnterminatedDouble, "\"b c"),
+                (Newline, "\n"),
+                (Bare, "d"),
+                (Newline, "\n")
+            ]
         );
         // A closed multi-line string is one token.
         assert_eq!(kinds("\"a\nb\"")[0], (DoubleQuoted, "\"a\nb\""));
@@ -255,13 +280,24 @@ mod tests {
         use RawTok::*;
         assert_eq!(
             kinds("a \\\r\n b\r\n"),
-            vec![(Bare, "a"), (Blank, " "), (Continuation, "\\\r\n"), (Blank, " "), (Bare, "b"), (Newline, "\r\n")]
+            vec![
+                (Bare, "a"),
+                (Blank, " "),
+                (Continuation, "\\\r\n"),
+                (Blank, " "),
+                (Bare, "b"),
+                (Newline, "\r\n")
+            ]
         );
     }
 
     #[test]
     fn tokens_cover_input() {
-        for text in ["x=\"1\" ; y && z || (w) | v > f 2>&1 $ $1 \x01 é", "'unterminated", "$(a (b) \"c)\" d"] {
+        for text in [
+            "x=\"1\" ; y && z || (w) | v > f 2>&1 $ $1 \x01 é",
+            "'unterminated",
+            "$(a (b) \"c)\" d",
+        ] {
             let toks = lex(text);
             let mut at = 0;
             for (_, s) in &toks {

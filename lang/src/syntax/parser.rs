@@ -7,7 +7,9 @@
 //! failure, so the checks can say precisely what is missing and still see the rest of the line.
 
 use super::ast::*;
-use super::keywords::{self, Arity, Cmd, Family, ParamKind, SHELL_CLOSERS, SHELL_COMMANDS, SHELL_CONTINUERS};
+use super::keywords::{
+    self, Arity, Cmd, Family, ParamKind, SHELL_CLOSERS, SHELL_COMMANDS, SHELL_CONTINUERS,
+};
 use super::words::{Op, Piece, Word};
 use crate::span::Span;
 use chumsky::input::{Input as _, ValueInput};
@@ -35,8 +37,15 @@ fn command_table() -> &'static HashMap<&'static str, (Cmd, Option<Family>)> {
         for &(name, cmd, suffixes, _) in keywords::COMMANDS {
             m.insert(name, (cmd, None));
             if suffixes {
-                for (sfx, fam) in [("4", Family::Ipv4), ("6", Family::Ipv6), ("46", Family::Both)] {
-                    m.insert(Box::leak(format!("{name}{sfx}").into_boxed_str()) as &str, (cmd, Some(fam)));
+                for (sfx, fam) in [
+                    ("4", Family::Ipv4),
+                    ("6", Family::Ipv6),
+                    ("46", Family::Both),
+                ] {
+                    m.insert(
+                        Box::leak(format!("{name}{sfx}").into_boxed_str()) as &str,
+                        (cmd, Some(fam)),
+                    );
                 }
             }
         }
@@ -60,7 +69,10 @@ fn param_table() -> &'static HashMap<&'static str, (ParamKind, Arity)> {
 fn classify(w: &Word) -> WordClass {
     let Some(text) = w.bare() else {
         // A quoted or expanded word is always data (but may still be `NAME="value"`).
-        return WordClass { assign: assign_prefix(w).is_some(), ..WordClass::default() };
+        return WordClass {
+            assign: assign_prefix(w).is_some(),
+            ..WordClass::default()
+        };
     };
     let param = if text.len() <= 24 {
         let lower = text.to_ascii_lowercase();
@@ -79,11 +91,15 @@ fn classify(w: &Word) -> WordClass {
 
 /// Assignment detection for words of several parts (`A="x"`): the first part carries `NAME=`.
 fn assign_prefix(w: &Word) -> Option<usize> {
-    let super::words::PartKind::Literal(first) = &w.parts.first()?.kind else { return None };
+    let super::words::PartKind::Literal(first) = &w.parts.first()?.kind else {
+        return None;
+    };
     let i = first.find('=')?;
     let name = &first[..i];
-    (i > 0 && !name.as_bytes()[0].is_ascii_digit() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        .then_some(i)
+    (i > 0
+        && !name.as_bytes()[0].is_ascii_digit()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    .then_some(i)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -139,7 +155,9 @@ fn value<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
 }
 
 /// A value that is none of `stops` (for `next` in actions, NAT options, ...).
-fn value_except<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
+fn value_except<'a, I: In<'a>>(
+    stops: &'static [&'static str],
+) -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
     select! { Tok::Word(w, c) if c.param.is_none() && !stops.iter().any(|s| w.is_ci(s)) => w.clone() }
 }
 
@@ -156,18 +174,37 @@ fn negation<'a, I: In<'a>>() -> impl Parser<'a, I, Span, Ex<'a>> + Clone {
     select! { Tok::Word(w, c) if c.not => w.span }
 }
 
-fn param_kw<'a, I: In<'a>>(arity: Arity, stops: &'static [&'static str]) -> impl Parser<'a, I, (Word, ParamKind), Ex<'a>> + Clone {
+fn param_kw<'a, I: In<'a>>(
+    arity: Arity,
+    stops: &'static [&'static str],
+) -> impl Parser<'a, I, (Word, ParamKind), Ex<'a>> + Clone {
     select! { Tok::Word(w, WordClass { param: Some((k, a)), .. }) if a == arity && !stops.iter().any(|s| w.is_ci(s)) => (w.clone(), k) }
 }
 
-fn mk_param(keyword: Word, kind: Option<ParamKind>, not: Option<Span>, values: Vec<Word>, missing: usize, span: SimpleSpan) -> Param {
-    Param { span: span.into(), keyword, kind, not, values, missing }
+fn mk_param(
+    keyword: Word,
+    kind: Option<ParamKind>,
+    not: Option<Span>,
+    values: Vec<Word>,
+    missing: usize,
+    span: SimpleSpan,
+) -> Param {
+    Param {
+        span: span.into(),
+        keyword,
+        kind,
+        not,
+        values,
+        missing,
+    }
 }
 
 /// One optional rule parameter with its negation and values, per the keyword's arity. A word that
 /// is not a keyword becomes an unknown parameter that swallows the values after it, so a typo gives
 /// one diagnostic, not one per word.
-fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Param, Ex<'a>> + Clone {
+fn param<'a, I: In<'a>>(
+    stops: &'static [&'static str],
+) -> impl Parser<'a, I, Param, Ex<'a>> + Clone {
     let v = move || value_except(stops);
     let opt = move || v().or_not();
     let count = |o: &[&Option<Word>]| o.iter().filter(|x| x.is_none()).count();
@@ -196,7 +233,14 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
         .then(opt())
         .map_with(move |((((w, k), n), a), b), e| {
             let missing = count(&[&a, &b]);
-            mk_param(w, Some(k), n, a.into_iter().chain(b).collect(), missing, e.span())
+            mk_param(
+                w,
+                Some(k),
+                n,
+                a.into_iter().chain(b).collect(),
+                missing,
+                e.span(),
+            )
         });
     let log = param_kw(Arity::Log, stops)
         .then(negation().or_not())
@@ -218,7 +262,14 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
         .then(opt())
         .map_with(move |((((w, k), n), class), val), e| {
             let missing = count(&[&val]);
-            mk_param(w, Some(k), n, class.into_iter().chain(val).collect(), missing, e.span())
+            mk_param(
+                w,
+                Some(k),
+                n,
+                class.into_iter().chain(val).collect(),
+                missing,
+                e.span(),
+            )
         });
     let connlimit = param_kw(Arity::Connlimit, stops)
         .then(negation().or_not())
@@ -277,10 +328,25 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
         .then(word().or_not())
         .then(
             choice((
-                keyed(&["options", "bytes-above", "bytes-gt", "bytes-eq", "bytes-not-eq", "bytes-below", "bytes-lt"])
-                    .map(|(a, b)| (a, b, true)),
-                keyed(&["packets-above", "packets-gt", "packets-eq", "packets-not-eq", "packets-below", "packets-lt"])
-                    .map(|(a, b)| (a, b, true)),
+                keyed(&[
+                    "options",
+                    "bytes-above",
+                    "bytes-gt",
+                    "bytes-eq",
+                    "bytes-not-eq",
+                    "bytes-below",
+                    "bytes-lt",
+                ])
+                .map(|(a, b)| (a, b, true)),
+                keyed(&[
+                    "packets-above",
+                    "packets-gt",
+                    "packets-eq",
+                    "packets-not-eq",
+                    "packets-below",
+                    "packets-lt",
+                ])
+                .map(|(a, b)| (a, b, true)),
                 kw(&["no-counters"]).map(|a| (a, None, false)),
             ))
             .repeated()
@@ -302,14 +368,19 @@ fn param<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Pa
         .then(v().repeated().collect::<Vec<_>>())
         .map_with(|(w, vals), e| mk_param(w, None, None, vals, 0, e.span()));
 
-    choice((zero, one_any, one, two, log, dscp, connlimit, hashlimit, ipset, unknown)).boxed()
+    choice((
+        zero, one_any, one, two, log, dscp, connlimit, hashlimit, ipset, unknown,
+    ))
+    .boxed()
 }
 
 fn params<'a, I: In<'a>>() -> impl Parser<'a, I, Vec<Param>, Ex<'a>> + Clone {
     param(&[]).repeated().collect()
 }
 
-fn params_except<'a, I: In<'a>>(stops: &'static [&'static str]) -> impl Parser<'a, I, Vec<Param>, Ex<'a>> + Clone {
+fn params_except<'a, I: In<'a>>(
+    stops: &'static [&'static str],
+) -> impl Parser<'a, I, Vec<Param>, Ex<'a>> + Clone {
     param(stops).repeated().collect()
 }
 
@@ -327,7 +398,11 @@ fn rule_action<'a, I: In<'a>>() -> impl Parser<'a, I, RuleAction, Ex<'a>> + Clon
                 })
                 .or_not(),
         )
-        .map_with(|(verb, with), e| RuleAction { span: span_of(e), verb, with })
+        .map_with(|(verb, with), e| RuleAction {
+            span: span_of(e),
+            verb,
+            with,
+        })
 }
 
 const NAT_OPTION_WORDS: &[&str] = &["random", "persistent", "id", "at", "name", "to-ports"];
@@ -335,19 +410,25 @@ const NAT_OPTION_WORDS: &[&str] = &["random", "persistent", "id", "at", "name", 
 fn nat_option<'a, I: In<'a>>() -> impl Parser<'a, I, NatOption, Ex<'a>> + Clone {
     let flag = kw(&["random", "persistent"]).map_with(|w, e| NatOption {
         span: span_of(e),
-        kind: if w.is_ci("random") { NatOptionKind::Random } else { NatOptionKind::Persistent },
+        kind: if w.is_ci("random") {
+            NatOptionKind::Random
+        } else {
+            NatOptionKind::Persistent
+        },
         value: None,
     });
-    let keyed = kw(&["id", "at", "name", "to-ports"]).then(value().or_not()).map_with(|(w, v), e| NatOption {
-        span: span_of(e),
-        kind: match w.literal().map(|s| s.to_ascii_lowercase()).as_deref() {
-            Some("id") => NatOptionKind::Id,
-            Some("at") => NatOptionKind::At,
-            Some("name") => NatOptionKind::Name,
-            _ => NatOptionKind::ToPorts,
-        },
-        value: v,
-    });
+    let keyed = kw(&["id", "at", "name", "to-ports"])
+        .then(value().or_not())
+        .map_with(|(w, v), e| NatOption {
+            span: span_of(e),
+            kind: match w.literal().map(|s| s.to_ascii_lowercase()).as_deref() {
+                Some("id") => NatOptionKind::Id,
+                Some("at") => NatOptionKind::At,
+                Some("name") => NatOptionKind::Name,
+                _ => NatOptionKind::ToPorts,
+            },
+            value: v,
+        });
     choice((flag, keyed))
 }
 
@@ -357,17 +438,20 @@ fn nat_tail<'a, I: In<'a>>() -> impl Parser<'a, I, (Vec<NatOption>, Vec<Param>),
         O(NatOption),
         P(Param),
     }
-    choice((nat_option().map(T::O), param(NAT_OPTION_WORDS).map(T::P))).repeated().collect::<Vec<_>>().map(|items| {
-        let mut o = Vec::new();
-        let mut p = Vec::new();
-        for it in items {
-            match it {
-                T::O(x) => o.push(x),
-                T::P(x) => p.push(x),
+    choice((nat_option().map(T::O), param(NAT_OPTION_WORDS).map(T::P)))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|items| {
+            let mut o = Vec::new();
+            let mut p = Vec::new();
+            for it in items {
+                match it {
+                    T::O(x) => o.push(x),
+                    T::P(x) => p.push(x),
+                }
             }
-        }
-        (o, p)
-    })
+            (o, p)
+        })
 }
 
 /// Values and parameters in any order (commands whose syntax fhc keeps as words).
@@ -376,21 +460,37 @@ fn args_and_params<'a, I: In<'a>>() -> impl Parser<'a, I, (Vec<Word>, Vec<Param>
         A(Word),
         P(Param),
     }
-    let known = select! { Tok::Word(_, WordClass { param: Some(_), .. }) => () }.rewind().ignore_then(param(&[]));
-    choice((known.map(T::P), value().map(T::A))).repeated().collect::<Vec<_>>().map(|items| {
-        let mut a = Vec::new();
-        let mut p = Vec::new();
-        for it in items {
-            match it {
-                T::A(x) => a.push(x),
-                T::P(x) => p.push(x),
+    let known = select! { Tok::Word(_, WordClass { param: Some(_), .. }) => () }
+        .rewind()
+        .ignore_then(param(&[]));
+    choice((known.map(T::P), value().map(T::A)))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|items| {
+            let mut a = Vec::new();
+            let mut p = Vec::new();
+            for it in items {
+                match it {
+                    T::A(x) => a.push(x),
+                    T::P(x) => p.push(x),
+                }
             }
-        }
-        (a, p)
-    })
+            (a, p)
+        })
 }
 
-const CHAIN_WORDS: &[&str] = &["pre", "prerouting", "in", "input", "out", "output", "pass", "forward", "post", "postrouting"];
+const CHAIN_WORDS: &[&str] = &[
+    "pre",
+    "prerouting",
+    "in",
+    "input",
+    "out",
+    "output",
+    "pass",
+    "forward",
+    "post",
+    "postrouting",
+];
 
 /// The optional `where` list of the mangle helpers (`pre,in,out,pass,post`).
 fn chains<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
@@ -400,15 +500,32 @@ fn chains<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
 fn synproxy<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone {
     const VERBS: &[&str] = &["accept", "drop", "reject", "dnat", "redirect", "action"];
     // dnat/redirect/action take a target; reject may take `with MSG`; accept/drop take nothing.
-    let target = kw(&["to"]).map(|w| w.span).or_not().then(value_except(NAT_OPTION_WORDS).or_not());
-    let with_target = kw(&["dnat", "redirect", "action"]).then(target).map(|(w, (to, t))| (w, to, t, None));
+    let target = kw(&["to"])
+        .map(|w| w.span)
+        .or_not()
+        .then(value_except(NAT_OPTION_WORDS).or_not());
+    let with_target = kw(&["dnat", "redirect", "action"])
+        .then(target)
+        .map(|(w, (to, t))| (w, to, t, None));
     let with_msg = kw(&["accept", "drop", "reject"])
         .then(kw(&["with"]).ignore_then(value().or_not()).or_not())
         .map(|(w, with)| (w, None, None, with.flatten()));
-    let action = choice((with_target, with_msg)).then(nat_tail()).map_with(|((verb_word, to, target, with), (nat_options, params)), e| {
-        let verb = SynproxyVerb::parse(verb_word.literal().unwrap_or_default()).unwrap_or(SynproxyVerb::Accept);
-        SynproxyAction { span: span_of(e), verb_word, verb, to, target, with, nat_options, params }
-    });
+    let action = choice((with_target, with_msg)).then(nat_tail()).map_with(
+        |((verb_word, to, target, with), (nat_options, params)), e| {
+            let verb = SynproxyVerb::parse(verb_word.literal().unwrap_or_default())
+                .unwrap_or(SynproxyVerb::Accept);
+            SynproxyAction {
+                span: span_of(e),
+                verb_word,
+                verb,
+                to,
+                target,
+                with,
+                nat_options,
+                params,
+            }
+        },
+    );
     // The type is positional: the first word, unless it is the action or a real parameter
     // (`in` and `out` are also internal parameter names, but here they are types).
     let types = select! { Tok::Word(w, c) if !VERBS.iter().any(|v| w.is_ci(v)) && (c.param.is_none() || w.is_ci("in") || w.is_ci("out")) => w.clone() };
@@ -416,7 +533,13 @@ fn synproxy<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone 
         .or_not()
         .then(params_except(VERBS))
         .then(action.or_not())
-        .map(|((types, params), action)| CommandKind::Synproxy(SynproxyCmd { types, params, action }))
+        .map(|((types, params), action)| {
+            CommandKind::Synproxy(SynproxyCmd {
+                types,
+                params,
+                action,
+            })
+        })
 }
 
 fn service<'a, I: In<'a>>(role: Role) -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone {
@@ -430,7 +553,11 @@ fn service<'a, I: In<'a>>(role: Role) -> impl Parser<'a, I, CommandKind, Ex<'a>>
             CommandKind::Service(ServiceCmd {
                 role,
                 services: Some(svc),
-                custom: Some(CustomService { name, server_ports: sp, client_ports: cp }),
+                custom: Some(CustomService {
+                    name,
+                    server_ports: sp,
+                    client_ports: cp,
+                }),
                 anystateless_name: None,
                 action,
                 params,
@@ -450,9 +577,20 @@ fn service<'a, I: In<'a>>(role: Role) -> impl Parser<'a, I, CommandKind, Ex<'a>>
                 params,
             })
         });
-    let plain = value().or_not().then(rule_action().or_not()).then(params()).map(move |((services, action), params)| {
-        CommandKind::Service(ServiceCmd { role, services, custom: None, anystateless_name: None, action, params })
-    });
+    let plain = value()
+        .or_not()
+        .then(rule_action().or_not())
+        .then(params())
+        .map(move |((services, action), params)| {
+            CommandKind::Service(ServiceCmd {
+                role,
+                services,
+                custom: None,
+                anystateless_name: None,
+                action,
+                params,
+            })
+        });
     choice((custom, anystateless, plain))
 }
 
@@ -462,7 +600,12 @@ fn action_def<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clon
     let step_kind = select! { Tok::Word(w, _) if !w.is_ci("next") => w.clone() };
     // iptrap/ipuntrap steps take positional words first (set, src|dst[, timeout]) that may look
     // like parameter keywords (`src`).
-    let positional = |n: usize| select! { Tok::Word(w, _) if !w.is_ci("next") => w.clone() }.repeated().at_most(n).collect::<Vec<_>>();
+    let positional = |n: usize| {
+        select! { Tok::Word(w, _) if !w.is_ci("next") => w.clone() }
+            .repeated()
+            .at_most(n)
+            .collect::<Vec<_>>()
+    };
     let trap_step = move |kinds: &'static [&'static str], n: usize| {
         kw(kinds)
             .then(positional(n))
@@ -470,19 +613,43 @@ fn action_def<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clon
             .then(params_except(NEXT))
             .map_with(|(((kind, mut args), more), params), e| {
                 args.extend(more);
-                ActionStep { span: span_of(e), kind, args, params }
+                ActionStep {
+                    span: span_of(e),
+                    kind,
+                    args,
+                    params,
+                }
             })
     };
     let generic = step_kind
         .then(value_except(NEXT).repeated().collect::<Vec<_>>())
         .then(params_except(NEXT))
-        .map_with(|((kind, args), params), e| ActionStep { span: span_of(e), kind, args, params });
-    let step = choice((trap_step(&["iptrap"], 3), trap_step(&["ipuntrap"], 2), generic));
+        .map_with(|((kind, args), params), e| ActionStep {
+            span: span_of(e),
+            kind,
+            args,
+            params,
+        });
+    let step = choice((
+        trap_step(&["iptrap"], 3),
+        trap_step(&["ipuntrap"], 2),
+        generic,
+    ));
     value_except(&["table"])
         .or_not()
         .then(kw(&["table"]).ignore_then(value().or_not()).or_not())
-        .then(step.separated_by(kw(NEXT)).allow_leading().collect::<Vec<_>>())
-        .map(|((name, table), steps)| CommandKind::Action(ActionDef { name, table: table.flatten(), steps }))
+        .then(
+            step.separated_by(kw(NEXT))
+                .allow_leading()
+                .collect::<Vec<_>>(),
+        )
+        .map(|((name, table), steps)| {
+            CommandKind::Action(ActionDef {
+                name,
+                table: table.flatten(),
+                steps,
+            })
+        })
 }
 
 /// The body of a command, chosen by the command word.
@@ -684,10 +851,23 @@ fn command<'a, I: In<'a>>() -> impl Parser<'a, I, StmtKind, Ex<'a>> + Clone {
                 .boxed()
         })
         .collect();
-    prefix.or_not().then(choice(alternatives)).map_with(|(prefix, (name, cmd, sfx, (kind, extra))), e| {
-        let family = prefix.or(sfx.map(|f| FamilySel { family: f, span: name.span, prefix: false }));
-        StmtKind::Command(Command { span: span_of(e), family, name, cmd, kind, extra })
-    })
+    prefix.or_not().then(choice(alternatives)).map_with(
+        |(prefix, (name, cmd, sfx, (kind, extra))), e| {
+            let family = prefix.or(sfx.map(|f| FamilySel {
+                family: f,
+                span: name.span,
+                prefix: false,
+            }));
+            StmtKind::Command(Command {
+                span: span_of(e),
+                family,
+                name,
+                cmd,
+                kind,
+                extra,
+            })
+        },
+    )
 }
 
 fn is_shell_word(w: &Word, set: &[&str]) -> bool {
@@ -699,7 +879,9 @@ fn split_assignment(w: &Word) -> Assignment {
     use super::words::{PartKind, WordPart};
     let eq = assign_prefix(w).unwrap_or(0);
     let first = &w.parts[0];
-    let PartKind::Literal(text) = &first.kind else { unreachable!("assign_prefix checked the first part") };
+    let PartKind::Literal(text) = &first.kind else {
+        unreachable!("assign_prefix checked the first part")
+    };
     let name = text[..eq].to_string();
     let name_span = Span::new(first.span.start, first.span.start + eq);
     let mut parts = Vec::new();
@@ -714,7 +896,13 @@ fn split_assignment(w: &Word) -> Assignment {
         let span = Span::new(parts[0].span.start, w.span.end);
         Word::new(span, parts)
     });
-    Assignment { name, name_span, value, export: false, array: None }
+    Assignment {
+        name,
+        name_span,
+        value,
+        export: false,
+        array: None,
+    }
 }
 
 fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
@@ -723,10 +911,11 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
         .collect::<Vec<_>>();
     let rest = || word().repeated().collect::<Vec<Word>>();
     // A compound command's header is reported as a whole; `case x in a) ...` may hold `)` and `|`.
-    let shell_opener = select! { Tok::Word(w, _) if is_shell_word(w, keywords::SHELL_OPENERS) => w.clone() }
-        .then(rest())
-        .then_ignore(any().repeated())
-        .map(|(keyword, rest)| StmtKind::Shell(ShellStmt::Compound { keyword, rest }));
+    let shell_opener =
+        select! { Tok::Word(w, _) if is_shell_word(w, keywords::SHELL_OPENERS) => w.clone() }
+            .then(rest())
+            .then_ignore(any().repeated())
+            .map(|(keyword, rest)| StmtKind::Shell(ShellStmt::Compound { keyword, rest }));
     let source = kw(&["source", "."])
         .then(rest())
         .map(|(keyword, args)| StmtKind::Shell(ShellStmt::Source { keyword, args }));
@@ -742,21 +931,38 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
     let assign_word = select! { Tok::Word(w, WordClass { assign: true, .. }) => w.clone() };
     let assignment = kw(&["export", "readonly"])
         .or_not()
-        .then(assign_word.then(array.or_not()).repeated().at_least(1).collect::<Vec<_>>())
+        .then(
+            assign_word
+                .then(array.or_not())
+                .repeated()
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
         .then(rest())
         .map(|((export, items), trailing)| {
             let list = items
                 .into_iter()
-                .map(|(w, array)| Assignment { export: export.is_some(), array, ..split_assignment(&w) })
+                .map(|(w, array)| Assignment {
+                    export: export.is_some(),
+                    array,
+                    ..split_assignment(&w)
+                })
                 .collect();
             (list, trailing)
         });
-    let assignment = assignment.map(|(list, trailing): (Vec<Assignment>, Vec<Word>)| match trailing.split_first() {
-        // `A=1 cmd args`: a command run with an environment prefix.
-        Some((name, args)) => StmtKind::Shell(ShellStmt::Builtin { name: name.clone(), args: args.to_vec() }),
-        None => StmtKind::Assignment(list),
+    let assignment = assignment.map(|(list, trailing): (Vec<Assignment>, Vec<Word>)| {
+        match trailing.split_first() {
+            // `A=1 cmd args`: a command run with an environment prefix.
+            Some((name, args)) => StmtKind::Shell(ShellStmt::Builtin {
+                name: name.clone(),
+                args: args.to_vec(),
+            }),
+            None => StmtKind::Assignment(list),
+        }
     });
-    let export_only = kw(&["export", "readonly"]).then(rest()).map(|_| StmtKind::Empty);
+    let export_only = kw(&["export", "readonly"])
+        .then(rest())
+        .map(|_| StmtKind::Empty);
     let function_def = value()
         .then_ignore(op(Op::LParen))
         .then_ignore(op(Op::RParen))
@@ -768,8 +974,12 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
         .then(op(Op::RParen))
         .then(any().repeated())
         .map(|_| StmtKind::Shell(ShellStmt::CasePattern));
-    let subshell = op(Op::LParen).then(any().repeated()).map(|_| StmtKind::Shell(ShellStmt::Subshell));
-    let unknown = word().then(rest()).map(|(name, args)| StmtKind::Unknown(UnknownCommand { name, args }));
+    let subshell = op(Op::LParen)
+        .then(any().repeated())
+        .map(|_| StmtKind::Shell(ShellStmt::Subshell));
+    let unknown = word()
+        .then(rest())
+        .map(|(name, args)| StmtKind::Unknown(UnknownCommand { name, args }));
     let redirect = op(Op::Redirect).then_ignore(word().or_not());
 
     lead.then(
@@ -790,15 +1000,26 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
         .boxed(),
     )
     .then(redirect.repeated().collect::<Vec<_>>())
-    .map_with(|((lead, kind), redirects), e| Stmt { span: span_of(e), lead, kind, redirects })
+    .map_with(|((lead, kind), redirects), e| Stmt {
+        span: span_of(e),
+        lead,
+        kind,
+        redirects,
+    })
 }
 
 /// A statement: simple commands joined by `&&`, `||`, `|` or `&`.
 fn statement<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> {
-    let list_op = select! { Tok::Op(o) if matches!(o, Op::AndIf | Op::OrIf | Op::Pipe | Op::Amp) => o }
-        .map_with(|o, e| (o, Span::from(e.span())));
+    let list_op =
+        select! { Tok::Op(o) if matches!(o, Op::AndIf | Op::OrIf | Op::Pipe | Op::Amp) => o }
+            .map_with(|o, e| (o, Span::from(e.span())));
     simple()
-        .then(list_op.then(simple().or_not()).repeated().collect::<Vec<_>>())
+        .then(
+            list_op
+                .then(simple().or_not())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
         .then_ignore(end())
         .map_with(|(first, more), e| {
             if more.is_empty() {
@@ -872,35 +1093,49 @@ pub fn parse(text: &str) -> Parse {
     let mut stmts = Vec::new();
     let mut errors = Vec::new();
     {
-    let toks: Vec<(Tok<'_>, SimpleSpan)> = pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Word(w) => (Tok::Word(w, classify(w)), SimpleSpan::from(w.span.range())),
-            Piece::Op(o, s) => (Tok::Op(*o), SimpleSpan::from(s.range())),
-        })
-        .collect();
-    let parser = statement();
-    for range in statement_ranges(&toks) {
-        let slice = &toks[range];
-        let span = Span::new(slice[0].1.start, slice[slice.len() - 1].1.end);
-        let input = slice.split_token_span(SimpleSpan::from(span.end..span.end));
-        let (out, errs) = parser.parse(input).into_output_errors();
-        for e in errs {
-            let at = Span::from(*e.span());
-            let found = match e.found() {
-                Some(t) => t.to_string(),
-                None => "the end of the statement".to_string(),
-            };
-            errors.push(
-                Diagnostic::new(Code::SyntaxError, at, format!("unexpected {found} in this statement"))
+        let toks: Vec<(Tok<'_>, SimpleSpan)> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Word(w) => (Tok::Word(w, classify(w)), SimpleSpan::from(w.span.range())),
+                Piece::Op(o, s) => (Tok::Op(*o), SimpleSpan::from(s.range())),
+            })
+            .collect();
+        let parser = statement();
+        for range in statement_ranges(&toks) {
+            let slice = &toks[range];
+            let span = Span::new(slice[0].1.start, slice[slice.len() - 1].1.end);
+            let input = slice.split_token_span(SimpleSpan::from(span.end..span.end));
+            let (out, errs) = parser.parse(input).into_output_errors();
+            for e in errs {
+                let at = Span::from(*e.span());
+                let found = match e.found() {
+                    Some(t) => t.to_string(),
+                    None => "the end of the statement".to_string(),
+                };
+                errors.push(
+                    Diagnostic::new(
+                        Code::SyntaxError,
+                        at,
+                        format!("unexpected {found} in this statement"),
+                    )
                     .with_label("fhc cannot read the statement from here on")
                     .with_secondary(span, "in this statement"),
-            );
+                );
+            }
+            stmts.push(out.unwrap_or(Stmt {
+                span,
+                lead: vec![],
+                kind: StmtKind::Error,
+                redirects: vec![],
+            }));
         }
-        stmts.push(out.unwrap_or(Stmt { span, lead: vec![], kind: StmtKind::Error, redirects: vec![] }));
     }
+    Parse {
+        file: SourceFile { stmts },
+        pieces,
+        tokens,
+        errors,
     }
-    Parse { file: SourceFile { stmts }, pieces, tokens, errors }
 }
 
 #[cfg(test)]
@@ -927,15 +1162,30 @@ mod tests {
 
     #[test]
     fn synproxy_with_continuation_and_dnat() {
-        let c = cmd("ipv4 synproxy input inface eth0 \\\n    dst 1.2.3.4 dport 80 dnat to 10.1.1.1-10.1.1.10 persistent loglimit \"SYN\"");
+        let c = cmd(
+            "ipv4 synproxy input inface eth0 \\\n    dst 1.2.3.4 dport 80 dnat to 10.1.1.1-10.1.1.10 persistent loglimit \"SYN\"",
+        );
         assert_eq!(c.cmd, Cmd::Synproxy);
-        assert_eq!(c.family.map(|f| (f.family, f.prefix)), Some((Family::Ipv4, true)));
-        let CommandKind::Synproxy(s) = &c.kind else { panic!() };
+        assert_eq!(
+            c.family.map(|f| (f.family, f.prefix)),
+            Some((Family::Ipv4, true))
+        );
+        let CommandKind::Synproxy(s) = &c.kind else {
+            panic!()
+        };
         assert_eq!(lit(&s.types), Some("input"));
-        let kinds: Vec<_> = s.params.iter().map(|p| (p.kind, p.values[0].literal().unwrap())).collect();
+        let kinds: Vec<_> = s
+            .params
+            .iter()
+            .map(|p| (p.kind, p.values[0].literal().unwrap()))
+            .collect();
         assert_eq!(
             kinds,
-            vec![(Some(ParamKind::Inface), "eth0"), (Some(ParamKind::Dst), "1.2.3.4"), (Some(ParamKind::Dport), "80")]
+            vec![
+                (Some(ParamKind::Inface), "eth0"),
+                (Some(ParamKind::Dst), "1.2.3.4"),
+                (Some(ParamKind::Dport), "80")
+            ]
         );
         let a = s.action.as_ref().unwrap();
         assert_eq!(a.verb, SynproxyVerb::Dnat);
@@ -948,40 +1198,75 @@ mod tests {
     #[test]
     fn synproxy_suffix_and_action_name() {
         let c = cmd("synproxy6 in,pass inface eth0 dst 2001:db8::1 dport 22 action TRAP_AND_DROP");
-        assert_eq!(c.family.map(|f| (f.family, f.prefix)), Some((Family::Ipv6, false)));
-        let CommandKind::Synproxy(s) = &c.kind else { panic!() };
+        assert_eq!(
+            c.family.map(|f| (f.family, f.prefix)),
+            Some((Family::Ipv6, false))
+        );
+        let CommandKind::Synproxy(s) = &c.kind else {
+            panic!()
+        };
         assert_eq!(lit(&s.types), Some("in,pass"));
         let a = s.action.as_ref().unwrap();
-        assert_eq!((a.verb, lit(&a.target)), (SynproxyVerb::Action, Some("TRAP_AND_DROP")));
+        assert_eq!(
+            (a.verb, lit(&a.target)),
+            (SynproxyVerb::Action, Some("TRAP_AND_DROP"))
+        );
     }
 
     #[test]
     fn service_with_clause_and_negation() {
-        let c = cmd("server \"http https\" accept with limit 10/sec 100 src not \"10.0.0.0/8 ${LAN}\" dport 1:2");
-        let CommandKind::Service(s) = &c.kind else { panic!() };
+        let c = cmd(
+            "server \"http https\" accept with limit 10/sec 100 src not \"10.0.0.0/8 ${LAN}\" dport 1:2",
+        );
+        let CommandKind::Service(s) = &c.kind else {
+            panic!()
+        };
         assert_eq!(lit(&s.services), Some("http https"));
         let a = s.action.as_ref().unwrap();
         assert_eq!(a.verb.literal(), Some("accept"));
         let w = a.with.as_ref().unwrap();
-        assert_eq!(w.args.iter().map(|w| w.literal().unwrap()).collect::<Vec<_>>(), ["limit", "10/sec", "100"]);
+        assert_eq!(
+            w.args
+                .iter()
+                .map(|w| w.literal().unwrap())
+                .collect::<Vec<_>>(),
+            ["limit", "10/sec", "100"]
+        );
         assert_eq!(s.params.len(), 2);
         assert!(s.params[0].not.is_some());
-        assert_eq!(s.params[0].values[0].vars().map(|v| v.0).collect::<Vec<_>>(), ["LAN"]);
+        assert_eq!(
+            s.params[0].values[0]
+                .vars()
+                .map(|v| v.0)
+                .collect::<Vec<_>>(),
+            ["LAN"]
+        );
     }
 
     #[test]
     fn custom_service_and_missing_values() {
         let c = cmd("server custom myapp tcp/8080 default accept dport");
-        let CommandKind::Service(s) = &c.kind else { panic!() };
+        let CommandKind::Service(s) = &c.kind else {
+            panic!()
+        };
         let cu = s.custom.as_ref().unwrap();
-        assert_eq!((lit(&cu.name), lit(&cu.server_ports), lit(&cu.client_ports)), (Some("myapp"), Some("tcp/8080"), Some("default")));
+        assert_eq!(
+            (lit(&cu.name), lit(&cu.server_ports), lit(&cu.client_ports)),
+            (Some("myapp"), Some("tcp/8080"), Some("default"))
+        );
         assert_eq!(s.params[0].missing, 1);
     }
 
     #[test]
     fn param_arities() {
-        let c = cmd("interface eth0 lan log \"x y\" level info connlimit upto 5 mask 24 saddr limit 1/s 5 dscp class EF custommark m 3 reverse");
-        let ps: Vec<_> = c.params().iter().map(|p| (p.kind.unwrap(), p.values.len(), p.missing)).collect();
+        let c = cmd(
+            "interface eth0 lan log \"x y\" level info connlimit upto 5 mask 24 saddr limit 1/s 5 dscp class EF custommark m 3 reverse",
+        );
+        let ps: Vec<_> = c
+            .params()
+            .iter()
+            .map(|p| (p.kind.unwrap(), p.values.len(), p.missing))
+            .collect();
         assert_eq!(
             ps,
             vec![
@@ -1005,14 +1290,26 @@ mod tests {
 
     #[test]
     fn assignments_and_arrays() {
-        let StmtKind::Assignment(a) = one("export A=\"x $B\" C=").kind else { panic!() };
+        let StmtKind::Assignment(a) = one("export A=\"x $B\" C=").kind else {
+            panic!()
+        };
         assert_eq!(a[0].name, "A");
         assert!(a[0].export);
-        assert_eq!(a[0].value.as_ref().unwrap().vars().map(|v| v.0).collect::<Vec<_>>(), ["B"]);
+        assert_eq!(
+            a[0].value
+                .as_ref()
+                .unwrap()
+                .vars()
+                .map(|v| v.0)
+                .collect::<Vec<_>>(),
+            ["B"]
+        );
         assert!(a[1].value.is_none());
         let p = parse("arr=(a\n b)\nversion 6\n");
         assert_eq!(p.file.stmts.len(), 2);
-        let StmtKind::Assignment(a) = &p.file.stmts[0].kind else { panic!() };
+        let StmtKind::Assignment(a) = &p.file.stmts[0].kind else {
+            panic!()
+        };
         assert!(a[0].array.is_some());
     }
 
@@ -1032,13 +1329,22 @@ mod tests {
                 _ => "other",
             })
             .collect();
-        assert_eq!(kinds, ["compound", "empty", "command", "empty", "list", "function", "empty"]);
+        assert_eq!(
+            kinds,
+            [
+                "compound", "empty", "command", "empty", "list", "function", "empty"
+            ]
+        );
     }
 
     #[test]
     fn action_definition_with_next() {
-        let c = cmd("action TRAP table filter sockets_suspects_trap 3600 86400 1 src not \"$PRIVATE_IPS\" next action drop");
-        let CommandKind::Action(a) = &c.kind else { panic!() };
+        let c = cmd(
+            "action TRAP table filter sockets_suspects_trap 3600 86400 1 src not \"$PRIVATE_IPS\" next action drop",
+        );
+        let CommandKind::Action(a) = &c.kind else {
+            panic!()
+        };
         assert_eq!(lit(&a.name), Some("TRAP"));
         assert_eq!(lit(&a.table), Some("filter"));
         assert_eq!(a.steps.len(), 2);
@@ -1050,13 +1356,30 @@ mod tests {
     #[test]
     fn nat_and_mangle_forms() {
         let c = cmd("dnat to 10.0.0.1:8080 inface eth0 proto tcp dport 80");
-        let CommandKind::Nat(n) = &c.kind else { panic!() };
+        let CommandKind::Nat(n) = &c.kind else {
+            panic!()
+        };
         assert_eq!(lit(&n.targets), Some("10.0.0.1:8080"));
         let c = cmd("mark 3 out,post proto tcp");
-        let CommandKind::Mangle { args, chains, params } = &c.kind else { panic!() };
-        assert_eq!((args.len(), lit(chains), params.len()), (1, Some("out,post"), 1));
+        let CommandKind::Mangle {
+            args,
+            chains,
+            params,
+        } = &c.kind
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (args.len(), lit(chains), params.len()),
+            (1, Some("out,post"), 1)
+        );
         let c = cmd("nat to-destination 10.0.0.1 dport 80");
-        let CommandKind::Nat(n) = &c.kind else { panic!() };
-        assert_eq!((lit(&n.mode), lit(&n.targets)), (Some("to-destination"), Some("10.0.0.1")));
+        let CommandKind::Nat(n) = &c.kind else {
+            panic!()
+        };
+        assert_eq!(
+            (lit(&n.mode), lit(&n.targets)),
+            (Some("to-destination"), Some("10.0.0.1"))
+        );
     }
 }

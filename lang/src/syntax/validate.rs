@@ -23,7 +23,9 @@ pub fn validate(text: &str, parse: &Parse) -> Vec<Diagnostic> {
         .collect();
     for piece in &parse.pieces {
         let Piece::Word(w) = piece else { continue };
-        let in_shell = shell_spans.iter().any(|s| s.start <= w.span.start && w.span.end <= s.end);
+        let in_shell = shell_spans
+            .iter()
+            .any(|s| s.start <= w.span.start && w.span.end <= s.end);
         word_problems(text, w, in_shell, &mut out);
     }
     for stmt in &parse.file.stmts {
@@ -38,19 +40,30 @@ fn word_problems(text: &str, w: &Word, in_shell: bool, out: &mut Vec<Diagnostic>
             PartKind::Unterminated(_) => {
                 let quote = &text[p.span.start..p.span.start + 1];
                 out.push(
-                    Diagnostic::new(Code::UnterminatedQuote, p.span, format!("this {quote} quote is never closed"))
-                        .with_label("the string starts here and runs to the end of the line")
-                        .with_help(format!("add the closing {quote} where the value ends"))
-                        .with_fix(
-                            format!("close the quote at the end of the line"),
-                            vec![TextEdit { span: Span::new(p.span.end, p.span.end), new_text: quote.to_string() }],
-                        ),
+                    Diagnostic::new(
+                        Code::UnterminatedQuote,
+                        p.span,
+                        format!("this {quote} quote is never closed"),
+                    )
+                    .with_label("the string starts here and runs to the end of the line")
+                    .with_help(format!("add the closing {quote} where the value ends"))
+                    .with_fix(
+                        "close the quote at the end of the line".to_string(),
+                        vec![TextEdit {
+                            span: Span::new(p.span.end, p.span.end),
+                            new_text: quote.to_string(),
+                        }],
+                    ),
                 );
             }
             PartKind::Invalid(s) => out.push(
-                Diagnostic::new(Code::UnexpectedChar, p.span, format!("unexpected character {:?}", s))
-                    .with_label("not valid in a configuration file")
-                    .with_help("remove it; it is probably a stray control character"),
+                Diagnostic::new(
+                    Code::UnexpectedChar,
+                    p.span,
+                    format!("unexpected character {:?}", s),
+                )
+                .with_label("not valid in a configuration file")
+                .with_help("remove it; it is probably a stray control character"),
             ),
             _ => {}
         }
@@ -91,9 +104,13 @@ fn word_problems(text: &str, w: &Word, in_shell: bool, out: &mut Vec<Diagnostic>
 fn stmt_problems(stmt: &Stmt, out: &mut Vec<Diagnostic>) {
     for r in &stmt.redirects {
         out.push(
-            Diagnostic::new(Code::ShellConstruct, *r, "redirections cannot be evaluated statically")
-                .with_label("redirection")
-                .with_secondary(stmt.span, "in this statement"),
+            Diagnostic::new(
+                Code::ShellConstruct,
+                *r,
+                "redirections cannot be evaluated statically",
+            )
+            .with_label("redirection")
+            .with_secondary(stmt.span, "in this statement"),
         );
     }
     match &stmt.kind {
@@ -133,7 +150,10 @@ fn shell_problems(stmt: &Stmt, sh: &ShellStmt, out: &mut Vec<Diagnostic>) {
         ShellStmt::FunctionDef { name } => Diagnostic::new(
             Code::ShellConstruct,
             stmt.span,
-            format!("fhc cannot evaluate the shell function `{}`", name.literal().unwrap_or("?")),
+            format!(
+                "fhc cannot evaluate the shell function `{}`",
+                name.literal().unwrap_or("?")
+            ),
         )
         .with_label("function definition")
         .with_note("the commands inside are still checked, but calls to the function are not"),
@@ -145,18 +165,29 @@ fn shell_problems(stmt: &Stmt, sh: &ShellStmt, out: &mut Vec<Diagnostic>) {
                 Op::Pipe => "|",
                 _ => "&",
             };
-            Diagnostic::new(Code::ShellConstruct, span, format!("fhc cannot evaluate `{sym}` statically"))
-                .with_label("joins commands conditionally")
-                .with_secondary(stmt.span, "this statement is not analysed")
-                .with_help("write the command you want unconditionally on its own line")
+            Diagnostic::new(
+                Code::ShellConstruct,
+                span,
+                format!("fhc cannot evaluate `{sym}` statically"),
+            )
+            .with_label("joins commands conditionally")
+            .with_secondary(stmt.span, "this statement is not analysed")
+            .with_help("write the command you want unconditionally on its own line")
         }
-        ShellStmt::Subshell => Diagnostic::new(Code::ShellConstruct, stmt.span, "fhc cannot evaluate subshells")
-            .with_label("subshell"),
+        ShellStmt::Subshell => Diagnostic::new(
+            Code::ShellConstruct,
+            stmt.span,
+            "fhc cannot evaluate subshells",
+        )
+        .with_label("subshell"),
         ShellStmt::CasePattern => return,
         ShellStmt::Source { keyword, .. } => Diagnostic::new(
             Code::SourceFile,
             stmt.span,
-            format!("fhc cannot include other files with `{}`", keyword.literal().unwrap_or("source")),
+            format!(
+                "fhc cannot include other files with `{}`",
+                keyword.literal().unwrap_or("source")
+            ),
         )
         .with_label("include")
         .with_help("check the included file on its own, or merge it into this one"),
@@ -167,9 +198,13 @@ fn shell_problems(stmt: &Stmt, sh: &ShellStmt, out: &mut Vec<Diagnostic>) {
             } else {
                 "fhc reads the configuration; it does not run it"
             };
-            Diagnostic::new(Code::ShellCommand, name.span, format!("`{n}` is a shell command, not a FireHOL command"))
-                .with_label(label)
-                .with_secondary(stmt.span, "this statement is ignored")
+            Diagnostic::new(
+                Code::ShellCommand,
+                name.span,
+                format!("`{n}` is a shell command, not a FireHOL command"),
+            )
+            .with_label(label)
+            .with_secondary(stmt.span, "this statement is ignored")
         }
     };
     out.push(d);
@@ -179,25 +214,39 @@ fn unknown_command(u: &UnknownCommand, out: &mut Vec<Diagnostic>) {
     let name = u.name.literal().unwrap_or("");
     if keywords::Family::from_prefix(name).is_some() {
         let d = match u.args.first() {
-            None => Diagnostic::new(Code::FamilyPrefix, u.name.span, format!("`{name}` must be followed by a command"))
-                .with_label("nothing follows"),
+            None => Diagnostic::new(
+                Code::FamilyPrefix,
+                u.name.span,
+                format!("`{name}` must be followed by a command"),
+            )
+            .with_label("nothing follows"),
             Some(w) => Diagnostic::new(
                 Code::FamilyPrefix,
                 w.span,
-                format!("`{}` is not a FireHOL command", w.literal().unwrap_or("this word")),
+                format!(
+                    "`{}` is not a FireHOL command",
+                    w.literal().unwrap_or("this word")
+                ),
             )
             .with_label(format!("expected a command after `{name}`")),
         };
         out.push(d);
         return;
     }
-    let mut d = Diagnostic::new(Code::UnknownCommand, u.name.span, format!("unknown command `{name}`"))
-        .with_label("not a FireHOL command");
+    let mut d = Diagnostic::new(
+        Code::UnknownCommand,
+        u.name.span,
+        format!("unknown command `{name}`"),
+    )
+    .with_label("not a FireHOL command");
     let candidates = keywords::COMMANDS.iter().map(|c| c.0);
     if let Some(best) = suggest(name, candidates) {
         d = d.with_help(format!("did you mean `{best}`?")).with_fix(
             format!("replace with `{best}`"),
-            vec![TextEdit { span: u.name.span, new_text: best.to_string() }],
+            vec![TextEdit {
+                span: u.name.span,
+                new_text: best.to_string(),
+            }],
         );
     } else if u.name.literal().is_none() {
         d.message = "a command name cannot come from a variable".into();
@@ -213,31 +262,59 @@ fn cmd_name(c: &Command) -> &str {
 fn missing(c: &Command, what: &str, example: &str, out: &mut Vec<Diagnostic>) {
     let name = cmd_name(c);
     out.push(
-        Diagnostic::new(Code::MissingArgument, c.span, format!("`{name}` needs {what}"))
-            .with_label(format!("{what} missing"))
-            .with_help(format!("for example: {example}")),
+        Diagnostic::new(
+            Code::MissingArgument,
+            c.span,
+            format!("`{name}` needs {what}"),
+        )
+        .with_label(format!("{what} missing"))
+        .with_help(format!("for example: {example}")),
     );
 }
 
 fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
     if let Some(first) = c.extra.first() {
-        let span = first.span.cover(c.extra.last().map(|w| w.span).unwrap_or(first.span));
+        let span = first
+            .span
+            .cover(c.extra.last().map(|w| w.span).unwrap_or(first.span));
         out.push(
-            Diagnostic::new(Code::ExtraArgument, span, format!("`{}` does not take these arguments", cmd_name(c)))
-                .with_label("unexpected")
-                .with_fix("remove them", vec![TextEdit { span, new_text: String::new() }]),
+            Diagnostic::new(
+                Code::ExtraArgument,
+                span,
+                format!("`{}` does not take these arguments", cmd_name(c)),
+            )
+            .with_label("unexpected")
+            .with_fix(
+                "remove them",
+                vec![TextEdit {
+                    span,
+                    new_text: String::new(),
+                }],
+            ),
         );
     }
     match &c.kind {
         CommandKind::Version { number: None } => missing(c, "a version number", "version 6", out),
         CommandKind::Interface { ifaces, name, .. } => {
             if ifaces.is_none() {
-                missing(c, "the real interface(s) and a name", "interface eth0 lan", out)
+                missing(
+                    c,
+                    "the real interface(s) and a name",
+                    "interface eth0 lan",
+                    out,
+                )
             } else if name.is_none() {
-                missing(c, "a name after the real interface(s)", "interface eth0 lan", out)
+                missing(
+                    c,
+                    "a name after the real interface(s)",
+                    "interface eth0 lan",
+                    out,
+                )
             }
         }
-        CommandKind::Router { name: None, .. } => missing(c, "a name", "router lan2wan inface eth1 outface eth0", out),
+        CommandKind::Router { name: None, .. } => {
+            missing(c, "a name", "router lan2wan inface eth1 outface eth0", out)
+        }
         CommandKind::GroupBare => missing(c, "`with` or `end`", "group with src 10.0.0.0/8", out),
         CommandKind::Policy { action: None } => missing(c, "an action", "policy drop", out),
         CommandKind::Service(s) => {
@@ -247,18 +324,36 @@ fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
             } else if let Some(cu) = &s.custom
                 && (cu.name.is_none() || cu.server_ports.is_none() || cu.client_ports.is_none())
             {
-                missing(c, "a name, server ports and client ports after `custom`", &format!("{role} custom myapp tcp/8080 default accept"), out);
+                missing(
+                    c,
+                    "a name, server ports and client ports after `custom`",
+                    &format!("{role} custom myapp tcp/8080 default accept"),
+                    out,
+                );
             } else if s.action.is_none() {
-                missing(c, "an action after the service", &format!("{role} ssh accept"), out);
+                missing(
+                    c,
+                    "an action after the service",
+                    &format!("{role} ssh accept"),
+                    out,
+                );
             }
         }
         CommandKind::Synproxy(s) => {
             if s.types.is_none() {
-                missing(c, "a type (input or forward)", "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept", out);
+                missing(
+                    c,
+                    "a type (input or forward)",
+                    "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept",
+                    out,
+                );
             }
             if let Some(a) = &s.action
                 && a.target.is_none()
-                && matches!(a.verb, SynproxyVerb::Dnat | SynproxyVerb::Redirect | SynproxyVerb::Action)
+                && matches!(
+                    a.verb,
+                    SynproxyVerb::Dnat | SynproxyVerb::Redirect | SynproxyVerb::Action
+                )
             {
                 let what = match a.verb {
                     SynproxyVerb::Dnat => "dnat to IP[:PORT]",
@@ -266,14 +361,23 @@ fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
                     _ => "action NAME",
                 };
                 out.push(
-                    Diagnostic::new(Code::MissingArgument, a.span, format!("the synproxy action needs its target: `{what}`"))
-                        .with_label("target missing"),
+                    Diagnostic::new(
+                        Code::MissingArgument,
+                        a.span,
+                        format!("the synproxy action needs its target: `{what}`"),
+                    )
+                    .with_label("target missing"),
                 );
             }
         }
         CommandKind::Nat(n) => {
             if c.cmd == Cmd::Nat && n.mode.is_none() {
-                missing(c, "to-destination, to-source or redirect-to", "nat to-destination 10.0.0.1 dport 80", out);
+                missing(
+                    c,
+                    "to-destination, to-source or redirect-to",
+                    "nat to-destination 10.0.0.1 dport 80",
+                    out,
+                );
             } else if n.targets.is_none() {
                 let ex = match c.cmd {
                     Cmd::Snat => "snat to 198.51.100.1 outface eth0",
@@ -283,24 +387,45 @@ fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
                 missing(c, "a target", ex, out);
             }
         }
-        CommandKind::TransparentProxy { ports, redirect_port, .. } => {
-            if ports.is_none() || redirect_port.is_none() {
-                missing(c, "the ports to catch and the local port to redirect to", "transparent_proxy 80 3128 squid inface eth1", out);
-            }
+        CommandKind::TransparentProxy {
+            ports,
+            redirect_port,
+            ..
+        } if (ports.is_none() || redirect_port.is_none()) => {
+            missing(
+                c,
+                "the ports to catch and the local port to redirect to",
+                "transparent_proxy 80 3128 squid inface eth1",
+                out,
+            );
         }
-        CommandKind::TransparentSquid { redirect_port: None, .. } => {
-            missing(c, "the local squid port", "transparent_squid 3128 squid inface eth1", out)
-        }
-        CommandKind::Tproxy { ports, port, .. } => {
-            if ports.is_none() || port.is_none() {
-                missing(c, "the ports to catch and `port P`", "tproxy 80 port 3129 inface eth1", out);
-            }
+        CommandKind::TransparentSquid {
+            redirect_port: None,
+            ..
+        } => missing(
+            c,
+            "the local squid port",
+            "transparent_squid 3128 squid inface eth1",
+            out,
+        ),
+        CommandKind::Tproxy { ports, port, .. } if (ports.is_none() || port.is_none()) => {
+            missing(
+                c,
+                "the ports to catch and `port P`",
+                "tproxy 80 port 3129 inface eth1",
+                out,
+            );
         }
         CommandKind::Action(a) => {
             if a.name.is_none() {
                 missing(c, "a name", "action MYDROP chain drop", out);
             } else if a.steps.is_empty() {
-                missing(c, "a type and its arguments", "action MYDROP chain drop", out);
+                missing(
+                    c,
+                    "a type and its arguments",
+                    "action MYDROP chain drop",
+                    out,
+                );
             }
         }
         CommandKind::Mangle { args, .. } => {
@@ -313,12 +438,25 @@ fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
                 missing(c, "a value", "mark 1 out dport 25", out);
             }
         }
-        CommandKind::Tcpmss { mss: None, .. } => missing(c, "an MSS value or `auto`", "tcpmss auto eth0", out),
-        CommandKind::LogHelper { text: None, .. } => missing(c, "a log text", "log \"BAD\" src 10.0.0.1", out),
+        CommandKind::Tcpmss { mss: None, .. } => {
+            missing(c, "an MSS value or `auto`", "tcpmss auto eth0", out)
+        }
+        CommandKind::LogHelper { text: None, .. } => {
+            missing(c, "a log text", "log \"BAD\" src 10.0.0.1", out)
+        }
         CommandKind::Passthrough { .. } => out.push(
-            Diagnostic::new(Code::Passthrough, c.span, format!("`{}` commands cannot be translated to nftables", cmd_name(c)))
-                .with_label("raw iptables rule")
-                .with_help("express the rule with FireHOL statements, or keep it in a separate nftables file"),
+            Diagnostic::new(
+                Code::Passthrough,
+                c.span,
+                format!(
+                    "`{}` commands cannot be translated to nftables",
+                    cmd_name(c)
+                ),
+            )
+            .with_label("raw iptables rule")
+            .with_help(
+                "express the rule with FireHOL statements, or keep it in a separate nftables file",
+            ),
         ),
         _ => {}
     }
@@ -336,9 +474,13 @@ fn param_problems(c: &Command, p: &Param, out: &mut Vec<Diagnostic>) {
         let kw = p.keyword.literal().unwrap_or("");
         if kw.eq_ignore_ascii_case("not") || kw == "!" {
             out.push(
-                Diagnostic::new(Code::MisplacedNot, p.keyword.span, format!("`{kw}` must directly follow a parameter keyword"))
-                    .with_label("negates nothing here")
-                    .with_help("write the keyword first: `src not 10.0.0.0/8`"),
+                Diagnostic::new(
+                    Code::MisplacedNot,
+                    p.keyword.span,
+                    format!("`{kw}` must directly follow a parameter keyword"),
+                )
+                .with_label("negates nothing here")
+                .with_help("write the keyword first: `src not 10.0.0.0/8`"),
             );
             return;
         }
@@ -355,10 +497,16 @@ fn param_problems(c: &Command, p: &Param, out: &mut Vec<Diagnostic>) {
         } else {
             "fhc does not split a variable into several parameters"
         });
-        if let Some(best) = suggest(kw, keywords::PARAMS.iter().flat_map(|p| p.0.iter().copied())) {
+        if let Some(best) = suggest(
+            kw,
+            keywords::PARAMS.iter().flat_map(|p| p.0.iter().copied()),
+        ) {
             d = d.with_help(format!("did you mean `{best}`?")).with_fix(
                 format!("replace with `{best}`"),
-                vec![TextEdit { span: p.keyword.span, new_text: best.to_string() }],
+                vec![TextEdit {
+                    span: p.keyword.span,
+                    new_text: best.to_string(),
+                }],
             );
         } else {
             d = d.with_help("parameters are keywords such as src, dst, inface, outface, proto, sport, dport, uid, log");
@@ -372,27 +520,55 @@ fn param_problems(c: &Command, p: &Param, out: &mut Vec<Diagnostic>) {
         && kind.negatable()
     {
         out.push(
-            Diagnostic::new(Code::BrokenInFirehol, n, "FireHOL 3.1.7 cannot parse `!` as a negation (a bash test error)")
-                .with_label("fhc reads it as `not`")
-                .with_fix("write `not`", vec![TextEdit { span: n, new_text: "not".into() }]),
+            Diagnostic::new(
+                Code::BrokenInFirehol,
+                n,
+                "FireHOL 3.1.7 cannot parse `!` as a negation (a bash test error)",
+            )
+            .with_label("fhc reads it as `not`")
+            .with_fix(
+                "write `not`",
+                vec![TextEdit {
+                    span: n,
+                    new_text: "not".into(),
+                }],
+            ),
         );
     }
     if let Some(n) = p.not
         && !kind.negatable()
     {
         out.push(
-            Diagnostic::new(Code::MisplacedNot, n, format!("`{}` cannot be negated", kind.name()))
-                .with_label("not allowed here")
-                .with_fix("remove the negation", vec![TextEdit { span: n, new_text: String::new() }]),
+            Diagnostic::new(
+                Code::MisplacedNot,
+                n,
+                format!("`{}` cannot be negated", kind.name()),
+            )
+            .with_label("not allowed here")
+            .with_fix(
+                "remove the negation",
+                vec![TextEdit {
+                    span: n,
+                    new_text: String::new(),
+                }],
+            ),
         );
     }
     if p.missing > 0 {
-        let what = if p.missing == 1 { "a value".to_string() } else { format!("{} values", p.missing) };
+        let what = if p.missing == 1 {
+            "a value".to_string()
+        } else {
+            format!("{} values", p.missing)
+        };
         out.push(
-            Diagnostic::new(Code::MissingValue, p.keyword.span, format!("`{}` needs {what}", kind.name()))
-                .with_label("value missing")
-                .with_note(format!("`{}`: {}", kind.name(), kind.meaning()))
-                .with_help("a list of values must be one quoted word: src \"10.0.0.1 10.0.0.2\""),
+            Diagnostic::new(
+                Code::MissingValue,
+                p.keyword.span,
+                format!("`{}` needs {what}", kind.name()),
+            )
+            .with_label("value missing")
+            .with_note(format!("`{}`: {}", kind.name(), kind.meaning()))
+            .with_help("a list of values must be one quoted word: src \"10.0.0.1 10.0.0.2\""),
         );
     }
 }
@@ -417,7 +593,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -64,7 +64,11 @@ pub struct Word {
 impl Word {
     pub fn new(span: Span, parts: Vec<WordPart>) -> Self {
         let lit = literal_of(&parts).map(std::sync::Arc::from);
-        Word { span, parts: parts.into(), lit }
+        Word {
+            span,
+            parts: parts.into(),
+            lit,
+        }
     }
 
     /// The value of a word without expansions.
@@ -79,20 +83,30 @@ impl Word {
 
     /// True when the word's value equals `s` ignoring ASCII case.
     pub fn is_ci(&self, s: &str) -> bool {
-        self.lit.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(s))
+        self.lit
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(s))
     }
 
     /// True when any part is quoted (a quoted word is never a keyword for the rule parser).
     pub fn is_quoted(&self) -> bool {
         self.parts.iter().any(|p| {
-            matches!(p.kind, PartKind::SingleQuoted(_) | PartKind::DoubleQuoted(_) | PartKind::Unterminated(_))
+            matches!(
+                p.kind,
+                PartKind::SingleQuoted(_) | PartKind::DoubleQuoted(_) | PartKind::Unterminated(_)
+            )
         })
     }
 
     /// A bare (unquoted, unexpanded) word's text: what bash would recognise as a reserved word.
     pub fn bare(&self) -> Option<&str> {
         match &self.parts[..] {
-            [WordPart { kind: PartKind::Literal(s), .. }] => Some(s),
+            [
+                WordPart {
+                    kind: PartKind::Literal(s),
+                    ..
+                },
+            ] => Some(s),
             _ => None,
         }
     }
@@ -121,12 +135,10 @@ impl Word {
         for p in self.parts.iter() {
             match &p.kind {
                 PartKind::Opaque(o) => out.push((*o, p.span)),
-                PartKind::DoubleQuoted(dq) => {
-                    out.extend(dq.iter().filter_map(|d| match d {
-                        DqPart::Opaque(o, s) => Some((*o, *s)),
-                        _ => None,
-                    }))
-                }
+                PartKind::DoubleQuoted(dq) => out.extend(dq.iter().filter_map(|d| match d {
+                    DqPart::Opaque(o, s) => Some((*o, *s)),
+                    _ => None,
+                })),
                 _ => {}
             }
         }
@@ -138,9 +150,10 @@ fn literal_of(parts: &[WordPart]) -> Option<String> {
     let mut out = String::new();
     for p in parts {
         match &p.kind {
-            PartKind::Literal(s) | PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
-                out.push_str(s)
-            }
+            PartKind::Literal(s)
+            | PartKind::SingleQuoted(s)
+            | PartKind::Unterminated(s)
+            | PartKind::Invalid(s) => out.push_str(s),
             PartKind::DoubleQuoted(dq) => {
                 for d in dq {
                     match d {
@@ -199,7 +212,10 @@ pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
     for &(tok, span) in tokens {
         let s = &text[span.range()];
         if tok.is_word_part() {
-            parts.push(WordPart { span, kind: part_kind(tok, s, span) });
+            parts.push(WordPart {
+                span,
+                kind: part_kind(tok, s, span),
+            });
             continue;
         }
         flush(&mut parts, &mut out);
@@ -224,11 +240,17 @@ pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
 
 fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
     match tok {
-        RawTok::Bare | RawTok::Hash(HashKind::Literal) | RawTok::Dollar => PartKind::Literal(s.to_string()),
+        RawTok::Bare | RawTok::Hash(HashKind::Literal) | RawTok::Dollar => {
+            PartKind::Literal(s.to_string())
+        }
         RawTok::Escape => PartKind::Literal(s[1..].to_string()),
         RawTok::SingleQuoted => PartKind::SingleQuoted(s[1..s.len() - 1].to_string()),
-        RawTok::UnterminatedSingle | RawTok::UnterminatedDouble => PartKind::Unterminated(s[1..].to_string()),
-        RawTok::DoubleQuoted => PartKind::DoubleQuoted(double_quoted(&s[1..s.len() - 1], span.start + 1)),
+        RawTok::UnterminatedSingle | RawTok::UnterminatedDouble => {
+            PartKind::Unterminated(s[1..].to_string())
+        }
+        RawTok::DoubleQuoted => {
+            PartKind::DoubleQuoted(double_quoted(&s[1..s.len() - 1], span.start + 1))
+        }
         RawTok::Var => PartKind::Var(s[1..].to_string()),
         RawTok::BracedVar => braced(&s[2..s.len() - 1]),
         RawTok::SpecialVar => PartKind::Opaque(Opaque::SpecialParameter),
@@ -239,7 +261,9 @@ fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
 
 fn is_name(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `${...}` contents.
@@ -265,7 +289,10 @@ fn double_quoted(inner: &str, base: usize) -> Vec<DqPart> {
     let mut i = 0;
     let flush_text = |text: &mut String, start: usize, end: usize, out: &mut Vec<DqPart>| {
         if !text.is_empty() || start < end {
-            out.push(DqPart::Text(std::mem::take(text), Span::new(base + start, base + end)));
+            out.push(DqPart::Text(
+                std::mem::take(text),
+                Span::new(base + start, base + end),
+            ));
         }
     };
     while i < bytes.len() {
@@ -342,10 +369,14 @@ fn dq_expansion(s: &str) -> (usize, Option<Result<String, Opaque>>) {
             (end, Some(Err(Opaque::CommandSubstitution)))
         }
         Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
-            let len = 1 + s[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len() - 1);
+            let len = 1 + s[1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(s.len() - 1);
             (len, Some(Ok(s[1..len].to_string())))
         }
-        Some(c) if c.is_ascii_digit() || b"@#?*!$-".contains(c) => (2, Some(Err(Opaque::SpecialParameter))),
+        Some(c) if c.is_ascii_digit() || b"@#?*!$-".contains(c) => {
+            (2, Some(Err(Opaque::SpecialParameter)))
+        }
         _ => (1, None),
     }
 }
@@ -374,11 +405,19 @@ mod tests {
     #[test]
     fn double_quote_expansions_keep_spans() {
         let text = r#""a $B ${C} \$d $(e) ${f[@]} $1""#;
-        let Piece::Word(w) = &words(text)[0] else { panic!() };
-        let PartKind::DoubleQuoted(dq) = &w.parts[0].kind else { panic!() };
+        let Piece::Word(w) = &words(text)[0] else {
+            panic!()
+        };
+        let PartKind::DoubleQuoted(dq) = &w.parts[0].kind else {
+            panic!()
+        };
         let vars: Vec<_> = w.vars().map(|(n, s)| (n, &text[s.range()])).collect();
         assert_eq!(vars, vec![("B", "$B"), ("C", "${C}")]);
-        let opaque: Vec<_> = w.opaque_parts().into_iter().map(|(o, s)| (o, &text[s.range()])).collect();
+        let opaque: Vec<_> = w
+            .opaque_parts()
+            .into_iter()
+            .map(|(o, s)| (o, &text[s.range()]))
+            .collect();
         assert_eq!(
             opaque,
             vec![
@@ -387,12 +426,17 @@ mod tests {
                 (Opaque::SpecialParameter, "$1")
             ]
         );
-        assert!(dq.iter().any(|d| matches!(d, DqPart::Text(t, _) if t == " $d ")));
+        assert!(
+            dq.iter()
+                .any(|d| matches!(d, DqPart::Text(t, _) if t == " $d "))
+        );
     }
 
     #[test]
     fn literal_removes_quotes_and_escapes() {
-        let Piece::Word(w) = &words(r#"a\ b"c d"'e'"#)[0] else { panic!() };
+        let Piece::Word(w) = &words(r#"a\ b"c d"'e'"#)[0] else {
+            panic!()
+        };
         assert_eq!(w.literal(), Some("a bc de"));
         assert!(w.is_quoted());
     }

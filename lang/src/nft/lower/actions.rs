@@ -11,7 +11,7 @@ use crate::nft::json::{Expr, Op, Set, Stmt};
 fn window_rate(valid: u64, window: u64) -> (u64, &'static str) {
     let valid = valid.max(1);
     for (secs, unit) in [(86400, "day"), (3600, "hour"), (60, "minute")] {
-        if window >= secs && window % secs == 0 {
+        if window >= secs && window.is_multiple_of(secs) {
             return (valid.div_ceil(window / secs), unit);
         }
     }
@@ -32,11 +32,21 @@ impl Lowerer<'_> {
     fn step_matches(&mut self, a: &ActionDef, m: &Match) -> Vec<(Option<Af>, Vec<Stmt>)> {
         let mut out = Vec::new();
         for af in rule_families_for(a.families, m, &[m.src.as_ref(), m.dst.as_ref()]) {
-            let Some(mut st) = self.match_stmts(m, af, Dir::Request, a.span) else { return vec![] };
-            let proto = m.proto.as_ref().filter(|c| !c.negated && c.values.len() == 1).map(|c| c.values[0].clone());
+            let Some(mut st) = self.match_stmts(m, af, Dir::Request, a.span) else {
+                return vec![];
+            };
+            let proto = m
+                .proto
+                .as_ref()
+                .filter(|c| !c.negated && c.values.len() == 1)
+                .map(|c| c.values[0].clone());
             let sport = m.sport.as_ref().map(|c| (port_expr(&c.values), c.negated));
             let dport = m.dport.as_ref().map(|c| (port_expr(&c.values), c.negated));
-            st.extend(self.l4(proto.as_ref(), sport.as_ref().map(|(e, n)| (e, *n)), dport.as_ref().map(|(e, n)| (e, *n))));
+            st.extend(self.l4(
+                proto.as_ref(),
+                sport.as_ref().map(|(e, n)| (e, *n)),
+                dport.as_ref().map(|(e, n)| (e, *n)),
+            ));
             out.push((af, st));
         }
         out
@@ -48,14 +58,22 @@ impl Lowerer<'_> {
         for step in &a.steps {
             match step {
                 ActionStep::Final(act) => {
-                    let Some(vs) = self.verdict(act, None) else { return };
+                    let Some(vs) = self.verdict(act, None) else {
+                        return;
+                    };
                     for v in vs {
                         self.push(&chain, v, Some(act.span));
                     }
                 }
-                ActionStep::Rule { matches, verdict, span } => {
+                ActionStep::Rule {
+                    matches,
+                    verdict,
+                    span,
+                } => {
                     let verdicts = match verdict {
-                        Some(v) => match self.verdict(v, matches.proto.as_ref().and_then(|c| c.values.first())) {
+                        Some(v) => match self
+                            .verdict(v, matches.proto.as_ref().and_then(|c| c.values.first()))
+                        {
                             Some(v) => v,
                             None => return,
                         },
@@ -63,23 +81,58 @@ impl Lowerer<'_> {
                     };
                     for (_, st) in self.step_matches(a, matches) {
                         for v in &verdicts {
-                            self.push_logged(&chain, st.clone(), matches.log.as_ref(), v.clone(), Some(*span));
+                            self.push_logged(
+                                &chain,
+                                st.clone(),
+                                matches.log.as_ref(),
+                                v.clone(),
+                                Some(*span),
+                            );
                         }
                     }
                 }
-                ActionStep::Trap { kind, args, matches, span } => {
+                ActionStep::Trap {
+                    kind,
+                    args,
+                    matches,
+                    span,
+                } => {
                     let secs = |i: usize| args.get(i).and_then(|x| x.parse::<u64>().ok());
                     match kind.as_str() {
                         "iptrap" | "ipuntrap" => {
                             let (Some(set), Some(dir)) = (args.first(), args.get(1)) else {
-                                self.error(*span, format!("{kind} needs a set name and src or dst"));
+                                self.error(
+                                    *span,
+                                    format!("{kind} needs a set name and src or dst"),
+                                );
                                 return;
                             };
-                            let field = if dir.starts_with("dst") { "daddr" } else { "saddr" };
+                            let field = if dir.starts_with("dst") {
+                                "daddr"
+                            } else {
+                                "saddr"
+                            };
                             let timeout = if kind == "iptrap" { secs(2) } else { None };
                             for &af in &fams {
-                                let name = format!("{set}{}", if fams.len() > 1 { if af == Af::V4 { "4" } else { "6" } } else { "" });
-                                self.add_set(Set { name: name.clone(), kind: vec![if af == Af::V4 { "ipv4_addr" } else { "ipv6_addr" }], flags: vec!["timeout"], timeout, size: Some(65535) });
+                                let name = format!(
+                                    "{set}{}",
+                                    if fams.len() > 1 {
+                                        if af == Af::V4 { "4" } else { "6" }
+                                    } else {
+                                        ""
+                                    }
+                                );
+                                self.add_set(Set {
+                                    name: name.clone(),
+                                    kind: vec![if af == Af::V4 {
+                                        "ipv4_addr"
+                                    } else {
+                                        "ipv6_addr"
+                                    }],
+                                    flags: vec!["timeout"],
+                                    timeout,
+                                    size: Some(65535),
+                                });
                                 for (maf, st) in self.step_matches(a, matches) {
                                     if maf.is_some_and(|x| x != af) {
                                         continue;
@@ -88,8 +141,16 @@ impl Lowerer<'_> {
                                     if maf.is_none() {
                                         r.insert(0, nfproto(af));
                                     }
-                                    let elem = Expr::Payload(if af == Af::V4 { "ip" } else { "ip6" }, field);
-                                    r.push(Stmt::SetUpdate { op: if kind == "iptrap" { "update" } else { "delete" }, elem, timeout: None, set: name.clone() });
+                                    let elem = Expr::Payload(
+                                        if af == Af::V4 { "ip" } else { "ip6" },
+                                        field,
+                                    );
+                                    r.push(Stmt::SetUpdate {
+                                        op: if kind == "iptrap" { "update" } else { "delete" },
+                                        elem,
+                                        timeout: None,
+                                        set: name.clone(),
+                                    });
                                     self.push(&chain, r, Some(*span));
                                 }
                             }
@@ -106,20 +167,48 @@ impl Lowerer<'_> {
     /// this action within SUSPECTS_TIMEOUT seconds goes to the `NAME_trap` set for TRAP_TIMEOUT.
     /// FireHOL keeps three ipsets (sockets, suspects, trap); fhc keeps the sockets and the trap as
     /// dynamic sets and counts a source's new sockets with a per-source limit in the suspects set.
-    fn sockets_suspects_trap(&mut self, a: &ActionDef, chain: &str, fams: &[Af], args: &[String], matches: &Match, span: crate::span::Span) {
+    fn sockets_suspects_trap(
+        &mut self,
+        a: &ActionDef,
+        chain: &str,
+        fams: &[Af],
+        args: &[String],
+        matches: &Match,
+        span: crate::span::Span,
+    ) {
         let nums: Vec<u64> = args.iter().take(3).filter_map(|x| x.parse().ok()).collect();
         let [suspects, trap, valid] = nums[..] else {
             self.error(span, "sockets_suspects_trap needs three numbers: suspects timeout, trap timeout, valid connections".into());
             return;
         };
         for &af in fams {
-            let sfx = if fams.len() > 1 { if af == Af::V4 { "4" } else { "6" } } else { "" };
-            let (addr, ip) = if af == Af::V4 { ("ipv4_addr", "ip") } else { ("ipv6_addr", "ip6") };
+            let sfx = if fams.len() > 1 {
+                if af == Af::V4 { "4" } else { "6" }
+            } else {
+                ""
+            };
+            let (addr, ip) = if af == Af::V4 {
+                ("ipv4_addr", "ip")
+            } else {
+                ("ipv6_addr", "ip6")
+            };
             let sockets = format!("{}_sockets{sfx}", a.name);
             let suspects_set = format!("{}_suspects{sfx}", a.name);
             let trap_set = format!("{}_trap{sfx}", a.name);
-            self.add_set(Set { name: sockets.clone(), kind: vec![addr, addr, "inet_service"], flags: vec!["timeout"], timeout: Some(suspects), size: Some(65535) });
-            self.add_set(Set { name: trap_set.clone(), kind: vec![addr], flags: vec!["timeout"], timeout: Some(trap), size: Some(65535) });
+            self.add_set(Set {
+                name: sockets.clone(),
+                kind: vec![addr, addr, "inet_service"],
+                flags: vec!["timeout"],
+                timeout: Some(suspects),
+                size: Some(65535),
+            });
+            self.add_set(Set {
+                name: trap_set.clone(),
+                kind: vec![addr],
+                flags: vec!["timeout"],
+                timeout: Some(trap),
+                size: Some(65535),
+            });
             for (maf, st) in self.step_matches(a, matches) {
                 if maf.is_some_and(|x| x != af) {
                     continue;
@@ -127,21 +216,53 @@ impl Lowerer<'_> {
                 let mut base = vec![nfproto(af)];
                 base.extend(st);
                 base.push(Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("new")));
-                base.push(Stmt::matches(Expr::Meta("l4proto"), Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")])));
-                let socket = Expr::Concat(vec![Expr::Payload(ip, "saddr"), Expr::Payload(ip, "daddr"), Expr::Payload("th", "dport")]);
+                base.push(Stmt::matches(
+                    Expr::Meta("l4proto"),
+                    Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")]),
+                ));
+                let socket = Expr::Concat(vec![
+                    Expr::Payload(ip, "saddr"),
+                    Expr::Payload(ip, "daddr"),
+                    Expr::Payload("th", "dport"),
+                ]);
                 // A socket not seen within the window: remember it, and count it for its source.
                 let (rate, unit) = window_rate(valid, suspects);
                 let mut r = base.clone();
-                r.push(Stmt::Match(Op::Ne, socket.clone(), Expr::SetRef(sockets.clone())));
-                r.push(Stmt::SetUpdate { op: "add", elem: socket, timeout: None, set: sockets.clone() });
-                r.push(Stmt::Log { prefix: format!("{} NEW SOCKET: ", a.name), level: Some("warn".into()) });
+                r.push(Stmt::Match(
+                    Op::Ne,
+                    socket.clone(),
+                    Expr::SetRef(sockets.clone()),
+                ));
+                r.push(Stmt::SetUpdate {
+                    op: "add",
+                    elem: socket,
+                    timeout: None,
+                    set: sockets.clone(),
+                });
+                r.push(Stmt::Log {
+                    prefix: format!("{} NEW SOCKET: ", a.name),
+                    level: Some("warn".into()),
+                });
                 r.push(Stmt::Meter {
                     set: suspects_set.clone(),
                     key: Expr::Payload(ip, "saddr"),
-                    limit: Box::new(Stmt::Limit { rate, per: unit.into(), burst: Some(valid.max(1)), over: true }),
+                    limit: Box::new(Stmt::Limit {
+                        rate,
+                        per: unit.into(),
+                        burst: Some(valid.max(1)),
+                        over: true,
+                    }),
                 });
-                r.push(Stmt::SetUpdate { op: "add", elem: Expr::Payload(ip, "saddr"), timeout: None, set: trap_set.clone() });
-                r.push(Stmt::Log { prefix: format!("{} TRAPPED: ", a.name), level: Some("warn".into()) });
+                r.push(Stmt::SetUpdate {
+                    op: "add",
+                    elem: Expr::Payload(ip, "saddr"),
+                    timeout: None,
+                    set: trap_set.clone(),
+                });
+                r.push(Stmt::Log {
+                    prefix: format!("{} TRAPPED: ", a.name),
+                    level: Some("warn".into()),
+                });
                 self.push(chain, r, Some(span));
             }
         }

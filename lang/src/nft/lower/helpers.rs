@@ -31,7 +31,15 @@ fn and(l: Expr, mask: u64) -> Expr {
 }
 
 fn ct_state(states: &[&str]) -> Stmt {
-    Stmt::Match(Op::In, Expr::Ct("state", None), if states.len() == 1 { Expr::s(states[0]) } else { Expr::flags(states) })
+    Stmt::Match(
+        Op::In,
+        Expr::Ct("state", None),
+        if states.len() == 1 {
+            Expr::s(states[0])
+        } else {
+            Expr::flags(states)
+        },
+    )
 }
 
 /// Removes the helper options FireHOL reads itself (`table`, `action`, `nolog`, accounting) from
@@ -40,7 +48,10 @@ fn take_options(m: &mut Match, keys: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     m.other.retain(|r| {
         if keys.contains(&r.keyword.as_str()) {
-            out.push((r.keyword.clone(), r.values.first().cloned().unwrap_or_default()));
+            out.push((
+                r.keyword.clone(),
+                r.values.first().cloned().unwrap_or_default(),
+            ));
             false
         } else {
             true
@@ -71,22 +82,44 @@ impl Lowerer<'_> {
                     self.iptrap(h, traps);
                 }
                 "cthelper" => self.cthelper(h),
-                other => self.error(h.span, format!("`{other}` cannot be compiled to nftables yet")),
+                other => self.error(
+                    h.span,
+                    format!("`{other}` cannot be compiled to nftables yet"),
+                ),
             }
         }
     }
 
     /// The match statements (with protocol and ports) of `m`, per family.
-    fn helper_rules(&mut self, fams: Families, m: &Match, dir: Dir, span: Span) -> Option<Vec<(Option<Af>, Vec<Stmt>)>> {
+    fn helper_rules(
+        &mut self,
+        fams: Families,
+        m: &Match,
+        dir: Dir,
+        span: Span,
+    ) -> Option<Vec<(Option<Af>, Vec<Stmt>)>> {
         let mut out = Vec::new();
-        let conds = [m.src.as_ref(), m.dst.as_ref(), m.src4.as_ref(), m.src6.as_ref(), m.dst4.as_ref(), m.dst6.as_ref()];
+        let conds = [
+            m.src.as_ref(),
+            m.dst.as_ref(),
+            m.src4.as_ref(),
+            m.src6.as_ref(),
+            m.dst4.as_ref(),
+            m.dst6.as_ref(),
+        ];
         for af in rule_families_for(fams, m, &conds) {
             let mut st = self.match_stmts(m, af, dir, span)?;
-            let proto = m.proto.as_ref().filter(|c| !c.negated && c.values.len() == 1).map(|c| c.values[0].clone());
-            if let Some(c) = m.proto.as_ref().filter(|c| c.negated || c.values.len() != 1) {
-                let v: Vec<Expr> = c.values.iter().map(|p| Expr::s(super::matches::proto_name(p))).collect();
-                let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
-                st.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Meta("l4proto"), e));
+            let proto = m
+                .proto
+                .as_ref()
+                .filter(|c| !c.negated && c.values.len() == 1)
+                .map(|c| c.values[0].clone());
+            if let Some(c) = m
+                .proto
+                .as_ref()
+                .filter(|c| c.negated || c.values.len() != 1)
+            {
+                st.push(super::matches::proto_match(c));
             }
             let (sp, dp) = match dir {
                 Dir::Request => (&m.sport, &m.dport),
@@ -94,10 +127,16 @@ impl Lowerer<'_> {
             };
             let sport = sp.as_ref().map(|c| (port_expr(&c.values), c.negated));
             let dport = dp.as_ref().map(|c| (port_expr(&c.values), c.negated));
-            st.extend(self.l4(proto.as_ref(), sport.as_ref().map(|(e, n)| (e, *n)), dport.as_ref().map(|(e, n)| (e, *n))));
+            st.extend(self.l4(
+                proto.as_ref(),
+                sport.as_ref().map(|(e, n)| (e, *n)),
+                dport.as_ref().map(|(e, n)| (e, *n)),
+            ));
             let fam = af.or(fams.single());
             if let Some(a) = fam
-                && !st.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
+                && !st
+                    .iter()
+                    .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
             {
                 st.insert(0, nfproto(a));
             }
@@ -120,7 +159,12 @@ impl Lowerer<'_> {
                     }
                 }
                 None => {
-                    self.error(*span, format!("`{w}` is not a mangle chain fhc can compile (pre, in, out, pass, post)"));
+                    self.error(
+                        *span,
+                        format!(
+                            "`{w}` is not a mangle chain fhc can compile (pre, in, out, pass, post)"
+                        ),
+                    );
                     return None;
                 }
             }
@@ -129,7 +173,13 @@ impl Lowerer<'_> {
     }
 
     /// Pushes `tail` after the helper's matches in every chain of its `where` list.
-    fn mangle_rules(&mut self, h: &Helper, default: &[&'static str], pre: Vec<Stmt>, tail: impl Fn(Option<Af>) -> Vec<Vec<Stmt>>) {
+    fn mangle_rules(
+        &mut self,
+        h: &Helper,
+        default: &[&'static str],
+        pre: Vec<Stmt>,
+        tail: impl Fn(Option<Af>) -> Vec<Vec<Stmt>>,
+    ) {
         let Some(chains) = self.where_chains(h, default) else {
             return;
         };
@@ -174,21 +224,43 @@ impl Lowerer<'_> {
             return; // FireHOL: backward compatibility, nothing to do
         }
         let Some(def) = self.model.marks.iter().find(|d| d.name == group).cloned() else {
-            self.error(h.span, format!("there is no mark group `{group}` (define it with `markdef {group} VALUES`)"));
+            self.error(
+                h.span,
+                format!(
+                    "there is no mark group `{group}` (define it with `markdef {group} VALUES`)"
+                ),
+            );
             return;
         };
         let Some(v) = super::matches::parse_num(value).filter(|v| *v <= def.max as u64) else {
-            self.error(*vspan, format!("`{value}` is not a value of mark group `{group}` (0 to {})", def.max));
+            self.error(
+                *vspan,
+                format!(
+                    "`{value}` is not a value of mark group `{group}` (0 to {})",
+                    def.max
+                ),
+            );
             return;
         };
         self.marks_used = true;
         let mask = def.mask() as u64;
         let set = Stmt::Mangle(
             Expr::Meta("mark"),
-            Expr::Or(Box::new(and(Expr::Meta("mark"), !mask & 0xffff_ffff)), Box::new(Expr::Num(v << def.shift))),
+            Expr::Or(
+                Box::new(and(Expr::Meta("mark"), !mask & 0xffff_ffff)),
+                Box::new(Expr::Num(v << def.shift)),
+            ),
         );
-        let pre = if def.stateful { vec![ct_state(&["new"])] } else { vec![] };
-        let default: &[&str] = if h.command == "connmark" { &["mangle_output", "mangle_postrouting"] } else { &["mangle_output"] };
+        let pre = if def.stateful {
+            vec![ct_state(&["new"])]
+        } else {
+            vec![]
+        };
+        let default: &[&str] = if h.command == "connmark" {
+            &["mangle_output", "mangle_postrouting"]
+        } else {
+            &["mangle_output"]
+        };
         self.mangle_rules(h, default, pre, |_| vec![vec![set.clone()]]);
     }
 
@@ -199,7 +271,8 @@ impl Lowerer<'_> {
             return;
         };
         let ok = class.split_once(':').is_some_and(|(a, b)| {
-            let hex = |s: &str| s.is_empty() || u32::from_str_radix(s, 16).is_ok_and(|v| v <= 0xffff);
+            let hex =
+                |s: &str| s.is_empty() || u32::from_str_radix(s, 16).is_ok_and(|v| v <= 0xffff);
             hex(a) && hex(b)
         });
         if !ok {
@@ -207,7 +280,9 @@ impl Lowerer<'_> {
             return;
         }
         let set = Stmt::Mangle(Expr::Meta("priority"), Expr::s(class.clone()));
-        self.mangle_rules(h, &["mangle_postrouting"], vec![], |_| vec![vec![set.clone()]]);
+        self.mangle_rules(h, &["mangle_postrouting"], vec![], |_| {
+            vec![vec![set.clone()]]
+        });
     }
 
     /// Statements that set the TOS byte / traffic class like `TOS --set-tos V[/M]`: the bits in
@@ -216,7 +291,10 @@ impl Lowerer<'_> {
     fn set_tos(af: Af, value: u64, mask: u64) -> Vec<Vec<Stmt>> {
         let ip = ipp(af);
         let set = |tos: u64| {
-            vec![Stmt::Mangle(Expr::Payload(ip, "dscp"), Expr::Num(tos >> 2)), Stmt::Mangle(Expr::Payload(ip, "ecn"), Expr::Num(tos & 3))]
+            vec![
+                Stmt::Mangle(Expr::Payload(ip, "dscp"), Expr::Num(tos >> 2)),
+                Stmt::Mangle(Expr::Payload(ip, "ecn"), Expr::Num(tos & 3)),
+            ]
         };
         if mask == 0xff {
             return vec![set(value)];
@@ -227,7 +305,10 @@ impl Lowerer<'_> {
             if top & !kept != 0 {
                 continue;
             }
-            let mut r = vec![Stmt::matches(and(Expr::Payload(ip, "dscp"), kept >> 2), Expr::Num(top >> 2))];
+            let mut r = vec![Stmt::matches(
+                and(Expr::Payload(ip, "dscp"), kept >> 2),
+                Expr::Num(top >> 2),
+            )];
             r.extend(set(top | (value & mask)));
             out.push(r);
         }
@@ -241,7 +322,10 @@ impl Lowerer<'_> {
             return;
         };
         let Some((v, m)) = tos_value(text) else {
-            self.error(*span, format!("`{text}` is not a TOS value (a number, VALUE/MASK or a TOS name)"));
+            self.error(
+                *span,
+                format!("`{text}` is not a TOS value (a number, VALUE/MASK or a TOS name)"),
+            );
             return;
         };
         let fams = h.families;
@@ -265,20 +349,44 @@ impl Lowerer<'_> {
 
     /// `dscp V|class C [where] [params]` (default OUTPUT).
     fn dscp_helper(&mut self, h: &Helper) {
-        let class = h.args.first().is_some_and(|a| a.0.eq_ignore_ascii_case("class"));
+        let class = h
+            .args
+            .first()
+            .is_some_and(|a| a.0.eq_ignore_ascii_case("class"));
         let Some((text, span)) = h.args.get(usize::from(class)) else {
             self.error(h.span, "dscp needs a value or `class NAME`".into());
             return;
         };
-        let v = if class { super::matches::dscp_class(text) } else { super::matches::parse_num(text).filter(|n| *n < 64) };
+        let v = if class {
+            super::matches::dscp_class(text)
+        } else {
+            super::matches::parse_num(text).filter(|n| *n < 64)
+        };
         let Some(v) = v else {
-            self.error(*span, format!("`{text}` is not a DSCP {}", if class { "class" } else { "value (0-63)" }));
+            self.error(
+                *span,
+                format!(
+                    "`{text}` is not a DSCP {}",
+                    if class { "class" } else { "value (0-63)" }
+                ),
+            );
             return;
         };
         let fams = h.families;
         self.mangle_rules(h, &["mangle_output"], vec![], |af| match af {
-            Some(a) => vec![vec![Stmt::Mangle(Expr::Payload(ipp(a), "dscp"), Expr::Num(v))]],
-            None => fams.iter().map(|a| vec![nfproto(a), Stmt::Mangle(Expr::Payload(ipp(a), "dscp"), Expr::Num(v))]).collect(),
+            Some(a) => vec![vec![Stmt::Mangle(
+                Expr::Payload(ipp(a), "dscp"),
+                Expr::Num(v),
+            )]],
+            None => fams
+                .iter()
+                .map(|a| {
+                    vec![
+                        nfproto(a),
+                        Stmt::Mangle(Expr::Payload(ipp(a), "dscp"), Expr::Num(v)),
+                    ]
+                })
+                .collect(),
         });
     }
 
@@ -293,10 +401,17 @@ impl Lowerer<'_> {
             let md = 0x10;
             let mt = 0x08;
             for &af in &fams {
-                let ver = Stmt::matches(Expr::Payload(ipp(af), "version"), Expr::Num(if af == Af::V4 { 4 } else { 6 }));
+                let ver = Stmt::matches(
+                    Expr::Payload(ipp(af), "version"),
+                    Expr::Num(if af == Af::V4 { 4 } else { 6 }),
+                );
                 self.push(
                     "ackfix",
-                    vec![ver.clone(), Stmt::Match(Op::Ne, and(tos_field(af), 0x3f), Expr::Num(0)), Stmt::Return],
+                    vec![
+                        ver.clone(),
+                        Stmt::Match(Op::Ne, and(tos_field(af), 0x3f), Expr::Num(0)),
+                        Stmt::Return,
+                    ],
                     Some(h.span),
                 );
                 for (range, tos) in [((0, 128), md), ((128, 65535), mt)] {
@@ -304,7 +419,13 @@ impl Lowerer<'_> {
                         let mut st = vec![
                             nfproto(af),
                             Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
-                            Stmt::matches(Expr::Meta("length"), Expr::Range(Box::new(Expr::Num(range.0)), Box::new(Expr::Num(range.1)))),
+                            Stmt::matches(
+                                Expr::Meta("length"),
+                                Expr::Range(
+                                    Box::new(Expr::Num(range.0)),
+                                    Box::new(Expr::Num(range.1)),
+                                ),
+                            ),
                         ];
                         st.extend(r);
                         self.push("ackfix", st, Some(h.span));
@@ -316,14 +437,25 @@ impl Lowerer<'_> {
                 "tosfix",
                 vec![
                     Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
-                    Stmt::matches(Expr::Meta("length"), Expr::Range(Box::new(Expr::Num(0)), Box::new(Expr::Num(512)))),
+                    Stmt::matches(
+                        Expr::Meta("length"),
+                        Expr::Range(Box::new(Expr::Num(0)), Box::new(Expr::Num(512))),
+                    ),
                     Stmt::Return,
                 ],
                 Some(h.span),
             );
             self.push(
                 "tosfix",
-                vec![Stmt::Limit { rate: 2, per: "second".into(), burst: Some(10), over: false }, Stmt::Return],
+                vec![
+                    Stmt::Limit {
+                        rate: 2,
+                        per: "second".into(),
+                        burst: Some(10),
+                        over: false,
+                    },
+                    Stmt::Return,
+                ],
                 Some(h.span),
             );
             for &af in &fams {
@@ -336,10 +468,14 @@ impl Lowerer<'_> {
             self.push("tosfix", vec![Stmt::Return], Some(h.span));
         }
         let ack = Stmt::matches(
-            Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(&["syn", "rst", "ack"]))),
+            Expr::And(
+                Box::new(Expr::Payload("tcp", "flags")),
+                Box::new(Expr::flags(&["syn", "rst", "ack"])),
+            ),
             Expr::s("ack"),
         );
-        let Some(chains) = self.where_chains(h, &["mangle_prerouting", "mangle_postrouting"]) else {
+        let Some(chains) = self.where_chains(h, &["mangle_prerouting", "mangle_postrouting"])
+        else {
             return;
         };
         let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request, h.span) else {
@@ -394,9 +530,12 @@ impl Lowerer<'_> {
             (None, Some(i)) => {
                 let s = &self.model.sections[i];
                 let out = match s.kind {
-                    SectionKind::Router => {
-                        s.matches.outface.as_ref().filter(|c| !c.negated).map(|c| c.values.iter().map(|f| f.name.clone()).collect())
-                    }
+                    SectionKind::Router => s
+                        .matches
+                        .outface
+                        .as_ref()
+                        .filter(|c| !c.negated)
+                        .map(|c| c.values.iter().map(|f| f.name.clone()).collect()),
                     SectionKind::Interface => None,
                 };
                 if out.is_none() {
@@ -411,7 +550,13 @@ impl Lowerer<'_> {
             (None, None) => None,
         };
         self.ensure_base("mangle_postrouting");
-        let syn = Stmt::matches(Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(&["syn", "rst"]))), Expr::s("syn"));
+        let syn = Stmt::matches(
+            Expr::And(
+                Box::new(Expr::Payload("tcp", "flags")),
+                Box::new(Expr::flags(&["syn", "rst"])),
+            ),
+            Expr::s("syn"),
+        );
         let set = Stmt::Mangle(Expr::TcpOption("maxseg", "size"), to);
         let fam = h.families.single().map(nfproto);
         let ifs: Vec<Option<String>> = match ifaces {
@@ -449,12 +594,19 @@ impl Lowerer<'_> {
             return;
         };
         let Some(af) = addr.family().filter(|a| h.families.has(*a)) else {
-            self.error(*ispan, format!("`{ip}` is not an address of the statement's family"));
+            self.error(
+                *ispan,
+                format!("`{ip}` is not an address of the statement's family"),
+            );
             return;
         };
         if !self.has_chain("WRONGMAC") {
             self.chain("WRONGMAC", None);
-            self.push("WRONGMAC", log_limited("BLOCKED MAC MISSMATCH:"), Some(h.span));
+            self.push(
+                "WRONGMAC",
+                log_limited("BLOCKED MAC MISSMATCH:"),
+                Some(h.span),
+            );
             self.push("WRONGMAC", vec![Stmt::Drop], Some(h.span));
         }
         let Ok(Some(e)) = super::matches::addr_expr(std::slice::from_ref(&addr), af) else {
@@ -463,7 +615,11 @@ impl Lowerer<'_> {
         for chain in ["input", "forward"] {
             let r = vec![
                 Stmt::matches(Expr::Payload(ipp(af), "saddr"), e.clone()),
-                Stmt::Match(Op::Ne, Expr::Payload("ether", "saddr"), Expr::s(mac.clone())),
+                Stmt::Match(
+                    Op::Ne,
+                    Expr::Payload("ether", "saddr"),
+                    Expr::s(mac.clone()),
+                ),
                 Stmt::Jump("WRONGMAC".into()),
             ];
             self.push(chain, r, Some(h.span));
@@ -520,8 +676,16 @@ impl Lowerer<'_> {
         let nolog = opts.iter().any(|o| o.0 == "nolog");
         let acct = opts.iter().find(|o| o.0 == "acct").map(|o| o.1.clone());
         let extra: Vec<&str> = m.other.iter().map(|r| r.keyword.as_str()).collect();
-        if !extra.is_empty() || m.src.is_some() || m.dst.is_some() || m.proto.is_some() || m.outface.is_some() {
-            self.error(h.span, "blacklist takes only `inface`, log options and `accounting` before its IPs".into());
+        if !extra.is_empty()
+            || m.src.is_some()
+            || m.dst.is_some()
+            || m.proto.is_some()
+            || m.outface.is_some()
+        {
+            self.error(
+                h.span,
+                "blacklist takes only `inface`, log options and `accounting` before its IPs".into(),
+            );
             return;
         }
         if words.is_empty() {
@@ -531,7 +695,13 @@ impl Lowerer<'_> {
         let log = if nolog {
             None
         } else {
-            Some(m.log.clone().unwrap_or(LogSpec { text: "BLACKLIST".into(), limited: false, level: None, new_only: false, span: h.span }))
+            Some(m.log.clone().unwrap_or(LogSpec {
+                text: "BLACKLIST".into(),
+                limited: false,
+                level: None,
+                new_only: false,
+                span: h.span,
+            }))
         };
         let state = mode != "bi";
         let both = mode != "uni";
@@ -556,7 +726,10 @@ impl Lowerer<'_> {
                 self.add_counter(a);
                 self.push(chain, vec![Stmt::CounterNamed(a.clone())], Some(h.span));
             }
-            let l = log.as_ref().map(|l| LogSpec { text: format!("{}-{side}", l.text), ..l.clone() });
+            let l = log.as_ref().map(|l| LogSpec {
+                text: format!("{}-{side}", l.text),
+                ..l.clone()
+            });
             if dir == Dir::Request {
                 let mut r = l.as_ref().map(log_stmts).unwrap_or_default();
                 if !r.is_empty() {
@@ -570,11 +743,22 @@ impl Lowerer<'_> {
                     r.extend(log_stmts(l));
                     self.push(chain, r, Some(h.span));
                 }
-                self.push(chain, vec![tcp, Stmt::Reject(Some(("tcp reset", None)))], Some(h.span));
+                self.push(
+                    chain,
+                    vec![tcp, Stmt::Reject(Some(("tcp reset", None)))],
+                    Some(h.span),
+                );
                 if let Some(l) = &l {
                     self.push(chain, log_stmts(l), Some(h.span));
                 }
-                self.push(chain, vec![Stmt::Reject(Some(("icmpx", Some("host-unreachable".into()))))], Some(h.span));
+                self.push(
+                    chain,
+                    vec![Stmt::Reject(Some((
+                        "icmpx",
+                        Some("host-unreachable".into()),
+                    )))],
+                    Some(h.span),
+                );
             }
         }
         // The jumps.
@@ -583,16 +767,25 @@ impl Lowerer<'_> {
                 return;
             };
             let Some(ips) = ips else { continue };
-            for (dir, field, hooks, chain) in
-                [(Dir::Request, "saddr", ["input", "forward"], &cin), (Dir::Reply, "daddr", ["forward", "output"], &cout)]
-            {
+            for (dir, field, hooks, chain) in [
+                (Dir::Request, "saddr", ["input", "forward"], &cin),
+                (Dir::Reply, "daddr", ["forward", "output"], &cout),
+            ] {
                 if dir == Dir::Reply && !both {
                     continue;
                 }
                 let mut st = Vec::new();
                 if let Some(c) = &m.inface {
-                    let key = if dir == Dir::Request { "iifname" } else { "oifname" };
-                    st.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Meta(key), super::matches::iface_expr(&c.values)));
+                    let key = if dir == Dir::Request {
+                        "iifname"
+                    } else {
+                        "oifname"
+                    };
+                    st.push(Stmt::Match(
+                        if c.negated { Op::Ne } else { Op::Eq },
+                        Expr::Meta(key),
+                        super::matches::iface_expr(&c.values),
+                    ));
                 }
                 st.push(Stmt::matches(Expr::Payload(ipp(af), field), ips.clone()));
                 if state {
@@ -615,11 +808,20 @@ impl Lowerer<'_> {
     fn iptrap(&mut self, h: &Helper, n: usize) {
         let undo = h.command == "ipuntrap";
         let Some(af) = h.families.single() else {
-            self.error(h.span, format!("{} needs a single family: use {0}4 or {0}6 (FireHOL refuses both)", h.command));
+            self.error(
+                h.span,
+                format!(
+                    "{} needs a single family: use {0}4 or {0}6 (FireHOL refuses both)",
+                    h.command
+                ),
+            );
             return;
         };
         let (Some((set, _)), Some((types, tspan))) = (h.args.first(), h.args.get(1)) else {
-            self.error(h.span, format!("{} needs a set name and src/dst", h.command));
+            self.error(
+                h.span,
+                format!("{} needs a set name and src/dst", h.command),
+            );
             return;
         };
         let mut rest = h.args.iter().skip(2).peekable();
@@ -630,7 +832,10 @@ impl Lowerer<'_> {
                 Some((t, span)) => match t.parse::<u64>() {
                     Ok(v) => timeout = Some(v),
                     Err(_) => {
-                        self.error(*span, format!("`{t}` is not a timeout in seconds or `default`"));
+                        self.error(
+                            *span,
+                            format!("`{t}` is not a timeout in seconds or `default`"),
+                        );
                         return;
                     }
                 },
@@ -647,7 +852,13 @@ impl Lowerer<'_> {
                     rest.next();
                 }
                 "at" | "chain" => match rest.next() {
-                    Some((c, _)) => link = c.split([',', ' ']).filter(|x| !x.is_empty()).map(str::to_ascii_lowercase).collect(),
+                    Some((c, _)) => {
+                        link = c
+                            .split([',', ' '])
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_ascii_lowercase)
+                            .collect()
+                    }
                     None => {
                         self.error(*span, "`at` needs chains".into());
                         return;
@@ -664,10 +875,20 @@ impl Lowerer<'_> {
         if let Some((_, t)) = opts.iter().find(|o| o.0 == "table")
             && !t.eq_ignore_ascii_case("filter")
         {
-            self.error(h.span, format!("{} in table `{t}`: fhc compiles traps in the filter hooks only", h.command));
+            self.error(
+                h.span,
+                format!(
+                    "{} in table `{t}`: fhc compiles traps in the filter hooks only",
+                    h.command
+                ),
+            );
             return;
         }
-        let verdict = match opts.iter().find(|o| o.0 == "action").map(|o| o.1.to_ascii_lowercase()) {
+        let verdict = match opts
+            .iter()
+            .find(|o| o.0 == "action")
+            .map(|o| o.1.to_ascii_lowercase())
+        {
             None => Stmt::Return,
             Some(a) => match a.as_str() {
                 "return" => Stmt::Return,
@@ -675,12 +896,26 @@ impl Lowerer<'_> {
                 "accept" => Stmt::Accept,
                 "reject" => Stmt::Reject(Some(("icmpx", Some("port-unreachable".into())))),
                 other => {
-                    if !self.model.actions.iter().any(|x| x.name.eq_ignore_ascii_case(other)) {
-                        self.error(h.span, format!("{} `action {other}`: not an action fhc knows", h.command));
+                    if !self
+                        .model
+                        .actions
+                        .iter()
+                        .any(|x| x.name.eq_ignore_ascii_case(other))
+                    {
+                        self.error(
+                            h.span,
+                            format!("{} `action {other}`: not an action fhc knows", h.command),
+                        );
                         return;
                     }
                     Stmt::Jump(super::action_chain(
-                        &self.model.actions.iter().find(|x| x.name.eq_ignore_ascii_case(other)).map(|x| x.name.clone()).unwrap_or_default(),
+                        &self
+                            .model
+                            .actions
+                            .iter()
+                            .find(|x| x.name.eq_ignore_ascii_case(other))
+                            .map(|x| x.name.clone())
+                            .unwrap_or_default(),
                     ))
                 }
             },
@@ -697,16 +932,33 @@ impl Lowerer<'_> {
                     return;
                 }
             }
-            kinds.push(if af == Af::V4 { "ipv4_addr" } else { "ipv6_addr" });
+            kinds.push(if af == Af::V4 {
+                "ipv4_addr"
+            } else {
+                "ipv6_addr"
+            });
         }
         if let Some(k) = self.set_kind(set)
             && k != kinds
         {
-            self.error(*tspan, format!("set `{set}` is already used with another type"));
+            self.error(
+                *tspan,
+                format!("set `{set}` is already used with another type"),
+            );
             return;
         }
-        self.add_set(Set { name: set.clone(), kind: kinds, flags: vec!["timeout"], timeout: Some(3600), size: Some(65535) });
-        let key = if key.len() == 1 { key.pop().unwrap_or(Expr::Num(0)) } else { Expr::Concat(key) };
+        self.add_set(Set {
+            name: set.clone(),
+            kind: kinds,
+            flags: vec!["timeout"],
+            timeout: Some(3600),
+            size: Some(65535),
+        });
+        let key = if key.len() == 1 {
+            key.pop().unwrap_or(Expr::Num(0))
+        } else {
+            Expr::Concat(key)
+        };
         let chain = format!("IPTRAP.{n}");
         self.chain(&chain, None);
         for e in &h.excepts {
@@ -719,12 +971,37 @@ impl Lowerer<'_> {
             }
         }
         if undo {
-            self.push(&chain, vec![Stmt::SetUpdate { op: "delete", elem: key, timeout: None, set: set.clone() }], Some(h.span));
+            self.push(
+                &chain,
+                vec![Stmt::SetUpdate {
+                    op: "delete",
+                    elem: key,
+                    timeout: None,
+                    set: set.clone(),
+                }],
+                Some(h.span),
+            );
         } else {
             if counters {
-                self.push(&chain, vec![Stmt::matches(key.clone(), Expr::SetRef(set.clone())), Stmt::Return], Some(h.span));
+                self.push(
+                    &chain,
+                    vec![
+                        Stmt::matches(key.clone(), Expr::SetRef(set.clone())),
+                        Stmt::Return,
+                    ],
+                    Some(h.span),
+                );
             }
-            self.push(&chain, vec![Stmt::SetUpdate { op: "update", elem: key, timeout, set: set.clone() }], Some(h.span));
+            self.push(
+                &chain,
+                vec![Stmt::SetUpdate {
+                    op: "update",
+                    elem: key,
+                    timeout,
+                    set: set.clone(),
+                }],
+                Some(h.span),
+            );
         }
         let log = m.log.take().unwrap_or(LogSpec {
             text: if undo { "UNTRAP" } else { "TRAP" }.into(),
@@ -745,7 +1022,13 @@ impl Lowerer<'_> {
                 "forward" => "forward",
                 "output" => "output",
                 other => {
-                    self.error(h.span, format!("{} `at {other}`: fhc links traps to INPUT, FORWARD or OUTPUT only", h.command));
+                    self.error(
+                        h.span,
+                        format!(
+                            "{} `at {other}`: fhc links traps to INPUT, FORWARD or OUTPUT only",
+                            h.command
+                        ),
+                    );
                     return;
                 }
             };
@@ -763,9 +1046,16 @@ impl Lowerer<'_> {
     fn cthelper(&mut self, h: &Helper) {
         // `in` and `out` are also (internal) rule parameters, so the parser hands them over as such.
         let mut m = h.matches.clone();
-        let side = take_options(&mut m, &["in", "out"]).first().map(|o| (o.0.clone(), h.span));
-        let (Some((helper, hspan)), Some((wh, wspan))) = (h.args.first(), h.args.get(1).cloned().or(side)) else {
-            self.error(h.span, "cthelper needs a helper and in, out, both or a chain".into());
+        let side = take_options(&mut m, &["in", "out"])
+            .first()
+            .map(|o| (o.0.clone(), h.span));
+        let (Some((helper, hspan)), Some((wh, wspan))) =
+            (h.args.first(), h.args.get(1).cloned().or(side))
+        else {
+            self.error(
+                h.span,
+                "cthelper needs a helper and in, out, both or a chain".into(),
+            );
             return;
         };
         let wspan = &wspan;
@@ -775,10 +1065,18 @@ impl Lowerer<'_> {
             return;
         }
         if matches!(helper.as_str(), "irc" | "pptp") && h.families.v6 {
-            self.error(*hspan, format!("helper `{helper}` does not support IPv6 (use cthelper4)"));
+            self.error(
+                *hspan,
+                format!("helper `{helper}` does not support IPv6 (use cthelper4)"),
+            );
             return;
         }
-        let proto = match m.proto.as_ref().filter(|c| !c.negated && c.values.len() == 1).map(|c| &c.values[0]) {
+        let proto = match m
+            .proto
+            .as_ref()
+            .filter(|c| !c.negated && c.values.len() == 1)
+            .map(|c| &c.values[0])
+        {
             Some(Proto::Tcp) => "tcp",
             Some(Proto::Udp) => "udp",
             _ => {
@@ -789,14 +1087,26 @@ impl Lowerer<'_> {
         let sides: Vec<(&'static str, Dir)> = match wh.to_ascii_lowercase().as_str() {
             "in" | "input" | "pre" | "prerouting" => vec![("mangle_prerouting", Dir::Request)],
             "out" | "output" => vec![("mangle_output", Dir::Request)],
-            "both" | "bidirectional" | "inout" => vec![("mangle_prerouting", Dir::Request), ("mangle_output", Dir::Reply)],
+            "both" | "bidirectional" | "inout" => vec![
+                ("mangle_prerouting", Dir::Request),
+                ("mangle_output", Dir::Reply),
+            ],
             other => {
-                self.error(*wspan, format!("cthelper `{other}`: fhc assigns helpers in PREROUTING and OUTPUT only"));
+                self.error(
+                    *wspan,
+                    format!(
+                        "cthelper `{other}`: fhc assigns helpers in PREROUTING and OUTPUT only"
+                    ),
+                );
                 return;
             }
         };
         let name = format!("{helper}-{proto}");
-        self.add_ct_helper(CtHelper { name: name.clone(), kind: helper.clone(), protocol: proto });
+        self.add_ct_helper(CtHelper {
+            name: name.clone(),
+            kind: helper.clone(),
+            protocol: proto,
+        });
         for (chain, dir) in sides {
             self.ensure_base(chain);
             let Some(rules) = self.helper_rules(h.families, &m, dir, h.span) else {
@@ -822,10 +1132,27 @@ impl Lowerer<'_> {
         if !self.marks_used {
             return;
         }
-        let perm: Vec<_> = self.model.marks.iter().filter(|d| d.saverestore).cloned().collect();
-        let stateful: u64 = perm.iter().filter(|d| d.stateful).map(|d| d.mask() as u64).fold(0, |a, b| a | b);
-        let stateless: u64 = perm.iter().filter(|d| !d.stateful).map(|d| d.mask() as u64).fold(0, |a, b| a | b);
-        for (mask, states, sfx) in [(stateful, Some(["established", "related"]), ""), (stateless, None, "_all")] {
+        let perm: Vec<_> = self
+            .model
+            .marks
+            .iter()
+            .filter(|d| d.saverestore)
+            .cloned()
+            .collect();
+        let stateful: u64 = perm
+            .iter()
+            .filter(|d| d.stateful)
+            .map(|d| d.mask() as u64)
+            .fold(0, |a, b| a | b);
+        let stateless: u64 = perm
+            .iter()
+            .filter(|d| !d.stateful)
+            .map(|d| d.mask() as u64)
+            .fold(0, |a, b| a | b);
+        for (mask, states, sfx) in [
+            (stateful, Some(["established", "related"]), ""),
+            (stateless, None, "_all"),
+        ] {
             if mask == 0 {
                 continue;
             }
@@ -869,7 +1196,14 @@ impl Lowerer<'_> {
                 slow.push(Stmt::Jump(restore.clone()));
                 let list = self.rules.entry(chain.to_string()).or_default();
                 for (i, st) in [fast, slow].into_iter().enumerate() {
-                    list.insert(i, crate::nft::json::Rule { chain: chain.to_string(), stmts: st, comment: None });
+                    list.insert(
+                        i,
+                        crate::nft::json::Rule {
+                            chain: chain.to_string(),
+                            stmts: st,
+                            comment: None,
+                        },
+                    );
                 }
             }
             for chain in ["mangle_input", "mangle_postrouting"] {

@@ -16,10 +16,16 @@ pub enum Dir {
 /// Like [`rule_families`], but also splits per family when the match has a parameter whose nft
 /// expression depends on the family (TOS/DSCP fields, hashlimit keys on addresses, fhc's own
 /// per-family trap sets): one nft rule cannot read `ip` and `ip6` fields at once.
-pub fn rule_families_for(fams: Families, m: &Match, conds: &[Option<&Cond<Addr>>]) -> Vec<Option<Af>> {
+pub fn rule_families_for(
+    fams: Families,
+    m: &Match,
+    conds: &[Option<&Cond<Addr>>],
+) -> Vec<Option<Af>> {
     // Per family, only that family's conditions count: `src4` must not veto IPv6 rules.
     let _ = conds;
-    let any_addr = [&m.src, &m.dst, &m.src4, &m.src6, &m.dst4, &m.dst6].iter().any(|c| c.as_ref().is_some_and(|c| !c.values.is_empty()));
+    let any_addr = [&m.src, &m.dst, &m.src4, &m.src6, &m.dst4, &m.dst6]
+        .iter()
+        .any(|c| c.as_ref().is_some_and(|c| !c.values.is_empty()));
     let per: Vec<Option<Af>> = if !any_addr && fams.v4 && fams.v6 {
         vec![None]
     } else {
@@ -28,12 +34,20 @@ pub fn rule_families_for(fams: Families, m: &Match, conds: &[Option<&Cond<Addr>>
                 [m.src_for(af), m.dst_for(af)]
                     .into_iter()
                     .flatten()
-                    .all(|c| c.values.is_empty() || c.negated || c.values.iter().any(|a| addr_in_family(a, af)))
+                    .all(|c| {
+                        c.values.is_empty()
+                            || c.negated
+                            || c.values.iter().any(|a| addr_in_family(a, af))
+                    })
             })
             .map(Some)
             .collect()
     };
-    if per == [None] && needs_family(m) { fams.iter().map(Some).collect() } else { per }
+    if per == [None] && needs_family(m) {
+        fams.iter().map(Some).collect()
+    } else {
+        per
+    }
 }
 
 /// Whether a match needs a rule per family (see [`rule_families_for`]).
@@ -47,8 +61,12 @@ pub fn needs_family(m: &Match) -> bool {
 
 /// The `mode` of a hashlimit (FireHOL's default: `srcip,dstport`).
 fn hashlimit_mode(values: &[String]) -> Vec<String> {
-    let mode = values.iter().position(|v| v == "mode").and_then(|i| values.get(i + 1));
-    mode.map(|m| m.split(',').map(str::to_string).collect()).unwrap_or_else(|| vec!["srcip".into(), "dstport".into()])
+    let mode = values
+        .iter()
+        .position(|v| v == "mode")
+        .and_then(|i| values.get(i + 1));
+    mode.map(|m| m.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|| vec!["srcip".into(), "dstport".into()])
 }
 
 fn addr_in_family(a: &Addr, af: Af) -> bool {
@@ -75,11 +93,18 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
                     continue;
                 }
                 let full = if af == Af::V4 { 32 } else { 128 };
-                out.push(if *len == full { Expr::s(ip.to_string()) } else { Expr::Prefix(network(ip, *len), *len) });
+                out.push(if *len == full {
+                    Expr::s(ip.to_string())
+                } else {
+                    Expr::Prefix(network(ip, *len), *len)
+                });
             }
             Addr::Range(x, y) => {
                 if crate::model::values::af_of(x) == af {
-                    out.push(Expr::Range(Box::new(Expr::s(x.to_string())), Box::new(Expr::s(y.to_string()))));
+                    out.push(Expr::Range(
+                        Box::new(Expr::s(x.to_string())),
+                        Box::new(Expr::s(y.to_string())),
+                    ));
                 }
             }
             Addr::List(l) => {
@@ -95,7 +120,9 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
                 ));
             }
             Addr::Host(h) => {
-                return Err(format!("`{h}` is a host name; fhc compiles statically and does not resolve names (write its address)"));
+                return Err(format!(
+                    "`{h}` is a host name; fhc compiles statically and does not resolve names (write its address)"
+                ));
             }
         }
     }
@@ -114,11 +141,19 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
 fn network(ip: &std::net::IpAddr, len: u8) -> String {
     match ip {
         std::net::IpAddr::V4(v) => {
-            let m = if len == 0 { 0 } else { u32::MAX << (32 - len as u32) };
+            let m = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - len as u32)
+            };
             std::net::Ipv4Addr::from(u32::from(*v) & m).to_string()
         }
         std::net::IpAddr::V6(v) => {
-            let m = if len == 0 { 0 } else { u128::MAX << (128 - len as u32) };
+            let m = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len as u32)
+            };
             std::net::Ipv6Addr::from(u128::from(*v) & m).to_string()
         }
     }
@@ -127,9 +162,19 @@ fn network(ip: &std::net::IpAddr, len: u8) -> String {
 pub fn iface_expr(values: &[crate::model::values::Iface]) -> Expr {
     let mut v: Vec<Expr> = values
         .iter()
-        .map(|i| Expr::s(if let Some(base) = i.name.strip_suffix('+') { format!("{base}*") } else { i.name.clone() }))
+        .map(|i| {
+            Expr::s(if let Some(base) = i.name.strip_suffix('+') {
+                format!("{base}*")
+            } else {
+                i.name.clone()
+            })
+        })
         .collect();
-    if v.len() == 1 { v.pop().unwrap_or(Expr::s("")) } else { Expr::Set(v) }
+    if v.len() == 1 {
+        v.pop().unwrap_or(Expr::s(""))
+    } else {
+        Expr::Set(v)
+    }
 }
 
 pub fn port_expr(values: &[Port]) -> Expr {
@@ -137,7 +182,10 @@ pub fn port_expr(values: &[Port]) -> Expr {
         .iter()
         .map(|p| match p {
             Port::Num(n) => Expr::Num(*n as u64),
-            Port::Range(a, b) => Expr::Range(Box::new(Expr::Num(*a as u64)), Box::new(Expr::Num(*b as u64))),
+            Port::Range(a, b) => Expr::Range(
+                Box::new(Expr::Num(*a as u64)),
+                Box::new(Expr::Num(*b as u64)),
+            ),
             Port::Name(n) => Expr::s(n.clone()),
         })
         .collect();
@@ -157,6 +205,17 @@ pub fn proto_name(p: &Proto) -> String {
     }
 }
 
+/// `meta l4proto [!=] P` or `meta l4proto [!=] { P, Q }` for a protocol condition.
+pub fn proto_match(c: &Cond<Proto>) -> Stmt {
+    let mut v: Vec<Expr> = c.values.iter().map(|p| Expr::s(proto_name(p))).collect();
+    let e = if v.len() == 1 {
+        v.remove(0)
+    } else {
+        Expr::Set(v)
+    };
+    Stmt::Match(op(c.negated), Expr::Meta("l4proto"), e)
+}
+
 fn op(negated: bool) -> Op {
     if negated { Op::Ne } else { Op::Eq }
 }
@@ -165,17 +224,31 @@ impl Lowerer<'_> {
     /// Match statements for `m` seen in direction `dir`, for family `af` (`None`: no address
     /// match is present and the rule serves both families). The protocol is NOT emitted here:
     /// services and ports decide it (see [`Lowerer::l4`]).
-    pub(super) fn match_stmts(&mut self, m: &Match, af: Option<Af>, dir: Dir, span: crate::span::Span) -> Option<Vec<Stmt>> {
+    pub(super) fn match_stmts(
+        &mut self,
+        m: &Match,
+        af: Option<Af>,
+        dir: Dir,
+        span: crate::span::Span,
+    ) -> Option<Vec<Stmt>> {
         let mut out = Vec::new();
         let (src, dst, inf, outf) = match dir {
             Dir::Request => ("saddr", "daddr", "iifname", "oifname"),
             Dir::Reply => ("daddr", "saddr", "oifname", "iifname"),
         };
         if let Some(c) = &m.inface {
-            out.push(Stmt::Match(op(c.negated), Expr::Meta(inf), iface_expr(&c.values)));
+            out.push(Stmt::Match(
+                op(c.negated),
+                Expr::Meta(inf),
+                iface_expr(&c.values),
+            ));
         }
         if let Some(c) = &m.outface {
-            out.push(Stmt::Match(op(c.negated), Expr::Meta(outf), iface_expr(&c.values)));
+            out.push(Stmt::Match(
+                op(c.negated),
+                Expr::Meta(outf),
+                iface_expr(&c.values),
+            ));
         }
         if let Some(af) = af {
             for (cond, field) in [(m.src_for(af), src), (m.dst_for(af), dst)] {
@@ -184,11 +257,19 @@ impl Lowerer<'_> {
                 if let [Addr::Ipset(name)] = &c.values[..]
                     && let Some((set, ip)) = self.own_set(name, Some(af))
                 {
-                    out.push(Stmt::Match(op(c.negated), Expr::Payload(ip, field), Expr::SetRef(set)));
+                    out.push(Stmt::Match(
+                        op(c.negated),
+                        Expr::Payload(ip, field),
+                        Expr::SetRef(set),
+                    ));
                     continue;
                 }
                 match addr_expr(&c.values, af) {
-                    Ok(Some(e)) => out.push(Stmt::Match(op(c.negated), Expr::Payload(ip_proto(af), field), e)),
+                    Ok(Some(e)) => out.push(Stmt::Match(
+                        op(c.negated),
+                        Expr::Payload(ip_proto(af), field),
+                        e,
+                    )),
                     Ok(None) => {}
                     Err(msg) => {
                         self.error(c.span, msg);
@@ -201,14 +282,33 @@ impl Lowerer<'_> {
             && dir == Dir::Request
         {
             let v: Vec<Expr> = c.values.iter().map(|s| Expr::s(s.clone())).collect();
-            let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
-            out.push(Stmt::Match(op(c.negated), Expr::Payload("ether", "saddr"), e));
+            let e = if v.len() == 1 {
+                v[0].clone()
+            } else {
+                Expr::Set(v)
+            };
+            out.push(Stmt::Match(
+                op(c.negated),
+                Expr::Payload("ether", "saddr"),
+                e,
+            ));
         }
         for (cond, key) in [(&m.uid, "skuid"), (&m.gid, "skgid")] {
             if let Some(c) = cond {
-                let v: Vec<Expr> =
-                    c.values.iter().map(|s| s.parse::<u64>().map(Expr::Num).unwrap_or_else(|_| Expr::s(s.clone()))).collect();
-                let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
+                let v: Vec<Expr> = c
+                    .values
+                    .iter()
+                    .map(|s| {
+                        s.parse::<u64>()
+                            .map(Expr::Num)
+                            .unwrap_or_else(|_| Expr::s(s.clone()))
+                    })
+                    .collect();
+                let e = if v.len() == 1 {
+                    v[0].clone()
+                } else {
+                    Expr::Set(v)
+                };
                 out.push(Stmt::Match(op(c.negated), Expr::Meta(key), e));
             }
         }
@@ -222,12 +322,19 @@ impl Lowerer<'_> {
         }
         if let Some(c) = &m.state {
             let e = Expr::flags(&c.values.iter().map(String::as_str).collect::<Vec<_>>());
-            out.push(Stmt::Match(if c.negated { Op::Ne } else { Op::In }, Expr::Ct("state", None), e));
+            out.push(Stmt::Match(
+                if c.negated { Op::Ne } else { Op::In },
+                Expr::Ct("state", None),
+                e,
+            ));
         }
         if let Some((vals, sp)) = &m.connlimit {
             let above = vals.first().is_some_and(|v| v == "above");
             match vals.get(1).and_then(|v| v.parse::<u64>().ok()) {
-                Some(n) => out.push(Stmt::CtCount { val: n, over: above }),
+                Some(n) => out.push(Stmt::CtCount {
+                    val: n,
+                    over: above,
+                }),
                 None => {
                     self.error(*sp, "connlimit needs `upto N` or `above N`".into());
                     return None;
@@ -243,9 +350,20 @@ impl Lowerer<'_> {
     }
 
     /// `meta mark & MASK == VALUE << SHIFT` for values of a mark group.
-    fn mark_match(&mut self, group: &str, values: &[String], negated: bool, span: crate::span::Span) -> Option<Stmt> {
+    fn mark_match(
+        &mut self,
+        group: &str,
+        values: &[String],
+        negated: bool,
+        span: crate::span::Span,
+    ) -> Option<Stmt> {
         let Some(def) = self.model.marks.iter().find(|d| d.name == group).cloned() else {
-            self.error(span, format!("there is no mark group `{group}` (define it with `markdef {group} VALUES`)"));
+            self.error(
+                span,
+                format!(
+                    "there is no mark group `{group}` (define it with `markdef {group} VALUES`)"
+                ),
+            );
             return None;
         };
         let mut v = Vec::new();
@@ -253,31 +371,69 @@ impl Lowerer<'_> {
             match parse_num(s) {
                 Some(n) if n <= def.max as u64 => v.push(Expr::Num(n << def.shift)),
                 _ => {
-                    self.error(span, format!("`{s}` is not a value of mark group `{group}` (0 to {})", def.max));
+                    self.error(
+                        span,
+                        format!(
+                            "`{s}` is not a value of mark group `{group}` (0 to {})",
+                            def.max
+                        ),
+                    );
                     return None;
                 }
             }
         }
         v.sort();
         v.dedup();
-        let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
+        let e = if v.len() == 1 {
+            v[0].clone()
+        } else {
+            Expr::Set(v)
+        };
         self.marks_used = true;
-        Some(Stmt::Match(op(negated), Expr::And(Box::new(Expr::Meta("mark")), Box::new(Expr::Num(def.mask() as u64))), e))
+        Some(Stmt::Match(
+            op(negated),
+            Expr::And(
+                Box::new(Expr::Meta("mark")),
+                Box::new(Expr::Num(def.mask() as u64)),
+            ),
+            e,
+        ))
     }
 
     /// The rule parameters kept as written in the model.
-    fn raw_param(&mut self, raw: &RawParam, af: Option<Af>, dir: Dir, proto: &Option<Cond<Proto>>) -> Option<Vec<Stmt>> {
+    fn raw_param(
+        &mut self,
+        raw: &RawParam,
+        af: Option<Af>,
+        dir: Dir,
+        proto: &Option<Cond<Proto>>,
+    ) -> Option<Vec<Stmt>> {
         let sp = raw.span;
         let neg = raw.negated;
-        let vals: Vec<&str> = raw.values.iter().flat_map(|v| v.split([' ', ','])).filter(|v| !v.is_empty()).collect();
+        let vals: Vec<&str> = raw
+            .values
+            .iter()
+            .flat_map(|v| v.split([' ', ',']))
+            .filter(|v| !v.is_empty())
+            .collect();
         let one = |v: Vec<Expr>| {
-            if v.len() == 1 { v[0].clone() } else { Expr::Set(v) }
+            if v.len() == 1 {
+                v[0].clone()
+            } else {
+                Expr::Set(v)
+            }
         };
         Some(match raw.keyword.as_str() {
             "custommark" => {
                 let group = raw.values.first().cloned().unwrap_or_default();
-                let values: Vec<String> =
-                    raw.values.iter().skip(1).flat_map(|v| v.split([' ', ','])).filter(|v| !v.is_empty()).map(String::from).collect();
+                let values: Vec<String> = raw
+                    .values
+                    .iter()
+                    .skip(1)
+                    .flat_map(|v| v.split([' ', ',']))
+                    .filter(|v| !v.is_empty())
+                    .map(String::from)
+                    .collect();
                 vec![self.mark_match(&group, &values, neg, sp)?]
             }
             "rawmark" => {
@@ -312,7 +468,10 @@ impl Lowerer<'_> {
                         return None;
                     };
                     if mask.is_some_and(|x| x != m) {
-                        self.error(sp, "TOS values with different masks cannot be matched together".into());
+                        self.error(
+                            sp,
+                            "TOS values with different masks cannot be matched together".into(),
+                        );
                         return None;
                     }
                     mask = Some(m);
@@ -320,7 +479,11 @@ impl Lowerer<'_> {
                 }
                 let mask = mask.unwrap_or(0xff);
                 let field = tos_field(af);
-                let left = if mask == 0xff { field } else { Expr::And(Box::new(field), Box::new(Expr::Num(mask))) };
+                let left = if mask == 0xff {
+                    field
+                } else {
+                    Expr::And(Box::new(field), Box::new(Expr::Num(mask)))
+                };
                 vec![ip_version(af), Stmt::Match(op(neg), left, one(v))]
             }
             "dscp" => {
@@ -328,25 +491,45 @@ impl Lowerer<'_> {
                     self.error(sp, "`dscp` in a rule for both families (internal: the rule was not split per family)".into());
                     return None;
                 };
-                let class = vals.first().is_some_and(|v| v.eq_ignore_ascii_case("class"));
+                let class = vals
+                    .first()
+                    .is_some_and(|v| v.eq_ignore_ascii_case("class"));
                 let mut v = Vec::new();
                 for t in vals.iter().skip(usize::from(class)) {
-                    let n = if class { dscp_class(t) } else { parse_num(t).filter(|n| *n < 64) };
+                    let n = if class {
+                        dscp_class(t)
+                    } else {
+                        parse_num(t).filter(|n| *n < 64)
+                    };
                     match n {
                         Some(n) => v.push(Expr::Num(n)),
                         None => {
                             self.error(
                                 sp,
-                                format!("`{t}` is not a DSCP {}", if class { "class (CS0-CS7, AF11-AF43, EF)" } else { "value (0-63)" }),
+                                format!(
+                                    "`{t}` is not a DSCP {}",
+                                    if class {
+                                        "class (CS0-CS7, AF11-AF43, EF)"
+                                    } else {
+                                        "value (0-63)"
+                                    }
+                                ),
                             );
                             return None;
                         }
                     }
                 }
-                vec![Stmt::Match(op(neg), Expr::Payload(ip_proto(af), "dscp"), one(v))]
+                vec![Stmt::Match(
+                    op(neg),
+                    Expr::Payload(ip_proto(af), "dscp"),
+                    one(v),
+                )]
             }
             "helper" => {
-                let v = vals.iter().map(|h| Expr::s(h.to_ascii_lowercase())).collect();
+                let v = vals
+                    .iter()
+                    .map(|h| Expr::s(h.to_ascii_lowercase()))
+                    .collect();
                 vec![Stmt::Match(op(neg), Expr::Ct("helper", None), one(v))]
             }
             "srctype" | "dsttype" => {
@@ -364,7 +547,11 @@ impl Lowerer<'_> {
                 }
                 v.sort();
                 v.dedup();
-                vec![Stmt::Match(op(neg), Expr::Fib("type", vec![if src { "saddr" } else { "daddr" }]), one(v))]
+                vec![Stmt::Match(
+                    op(neg),
+                    Expr::Fib("type", vec![if src { "saddr" } else { "daddr" }]),
+                    one(v),
+                )]
             }
             "hashlimit" => self.hashlimit(raw, af, proto.clone())?,
             "physin" | "physout" => {
@@ -383,8 +570,16 @@ impl Lowerer<'_> {
                 let rest: Vec<&String> = raw.values.iter().skip(2).collect();
                 match (self.own_set(&name, af), flags.as_str(), rest.is_empty()) {
                     (Some((set, ip)), "src" | "dst", true) => {
-                        let field = if (flags == "src") == (dir == Dir::Request) { "saddr" } else { "daddr" };
-                        vec![Stmt::Match(op(neg), Expr::Payload(ip, field), Expr::SetRef(set))]
+                        let field = if (flags == "src") == (dir == Dir::Request) {
+                            "saddr"
+                        } else {
+                            "daddr"
+                        };
+                        vec![Stmt::Match(
+                            op(neg),
+                            Expr::Payload(ip, field),
+                            Expr::SetRef(set),
+                        )]
                     }
                     _ => {
                         self.error(sp, format!("`ipset {name}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"));
@@ -398,13 +593,21 @@ impl Lowerer<'_> {
                 vec![Stmt::CounterNamed(name)]
             }
             kw @ ("custom" | "custom-in" | "custom-out") => {
-                self.error(sp, format!("`{kw}` passes raw iptables options, which cannot be translated to nftables"));
+                self.error(
+                    sp,
+                    format!(
+                        "`{kw}` passes raw iptables options, which cannot be translated to nftables"
+                    ),
+                );
                 return None;
             }
             // Modifiers FireHOL uses internally; their meaning is already part of the model.
             "nolog" | "softwarnings" | "nosoftwarnings" | "optimal" | "accurate" => vec![],
             kw => {
-                self.error(sp, format!("`{kw}` is an internal FireHOL parameter that fhc cannot translate"));
+                self.error(
+                    sp,
+                    format!("`{kw}` is an internal FireHOL parameter that fhc cannot translate"),
+                );
                 return None;
             }
         })
@@ -414,7 +617,11 @@ impl Lowerer<'_> {
     /// `NAME`, or `NAME4`/`NAME6` when the trap was defined for both families.
     fn own_set(&self, name: &str, af: Option<Af>) -> Option<(String, &'static str)> {
         let af = af?;
-        let want = if af == Af::V4 { "ipv4_addr" } else { "ipv6_addr" };
+        let want = if af == Af::V4 {
+            "ipv4_addr"
+        } else {
+            "ipv6_addr"
+        };
         let sfx = if af == Af::V4 { "4" } else { "6" };
         [name.to_string(), format!("{name}{sfx}")]
             .into_iter()
@@ -428,7 +635,12 @@ impl Lowerer<'_> {
     /// once it is over. The `htable-*` options size and expire the kernel's hash table: nft sets
     /// grow to their size and the element of an idle key keeps its refilled bucket, so they do
     /// not change which packets match (they are not translated).
-    fn hashlimit(&mut self, raw: &RawParam, af: Option<Af>, m_proto: Option<Cond<Proto>>) -> Option<Vec<Stmt>> {
+    fn hashlimit(
+        &mut self,
+        raw: &RawParam,
+        af: Option<Af>,
+        m_proto: Option<Cond<Proto>>,
+    ) -> Option<Vec<Stmt>> {
         let v = &raw.values;
         let sp = raw.span;
         let name = v.first().cloned().unwrap_or_default();
@@ -436,15 +648,28 @@ impl Lowerer<'_> {
             Some("upto") => false,
             Some("above") => true,
             _ => {
-                self.error(sp, "hashlimit needs `upto RATE` or `above RATE` after its name".into());
+                self.error(
+                    sp,
+                    "hashlimit needs `upto RATE` or `above RATE` after its name".into(),
+                );
                 return None;
             }
         };
         let Some((rate, per)) = v.get(2).and_then(|r| parse_rate(r)) else {
-            self.error(sp, format!("`{}` is not a rate such as 10/sec", v.get(2).cloned().unwrap_or_default()));
+            self.error(
+                sp,
+                format!(
+                    "`{}` is not a rate such as 10/sec",
+                    v.get(2).cloned().unwrap_or_default()
+                ),
+            );
             return None;
         };
-        let opt = |k: &str| v.iter().position(|x| x.eq_ignore_ascii_case(k)).and_then(|i| v.get(i + 1));
+        let opt = |k: &str| {
+            v.iter()
+                .position(|x| x.eq_ignore_ascii_case(k))
+                .and_then(|i| v.get(i + 1))
+        };
         let burst = match opt("burst") {
             Some(b) => match b.parse::<u64>() {
                 Ok(b) => b,
@@ -477,7 +702,9 @@ impl Lowerer<'_> {
                     let field = if m == "srcip" { "saddr" } else { "daddr" };
                     let e = Expr::Payload(ip_proto(af), field);
                     let e = match mask(if m == "srcip" { "srcmask" } else { "dstmask" }, full) {
-                        Ok(Some(len)) => Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len)))),
+                        Ok(Some(len)) => {
+                            Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len))))
+                        }
                         Ok(None) => e,
                         Err(msg) => {
                             self.error(sp, msg);
@@ -485,14 +712,26 @@ impl Lowerer<'_> {
                         }
                     };
                     key.push(e);
-                    kinds.push(if af == Af::V4 { "ipv4_addr" } else { "ipv6_addr" });
+                    kinds.push(if af == Af::V4 {
+                        "ipv4_addr"
+                    } else {
+                        "ipv6_addr"
+                    });
                 }
                 "srcport" | "dstport" => {
-                    key.push(Expr::Payload("th", if m == "srcport" { "sport" } else { "dport" }));
+                    key.push(Expr::Payload(
+                        "th",
+                        if m == "srcport" { "sport" } else { "dport" },
+                    ));
                     kinds.push("inet_service");
                 }
                 other => {
-                    self.error(sp, format!("`{other}` is not a hashlimit mode (srcip, srcport, dstip, dstport)"));
+                    self.error(
+                        sp,
+                        format!(
+                            "`{other}` is not a hashlimit mode (srcip, srcport, dstip, dstport)"
+                        ),
+                    );
                     return None;
                 }
             }
@@ -502,7 +741,10 @@ impl Lowerer<'_> {
         // header bytes (the ICMP type and checksum), so a port mode needs a port protocol.
         if kinds.contains(&"inet_service")
             && let Some(c) = &m_proto
-            && (c.negated || c.values.iter().any(|p| !matches!(p, Proto::Tcp | Proto::Udp)))
+            && (c.negated
+                || c.values
+                    .iter()
+                    .any(|p| !matches!(p, Proto::Tcp | Proto::Udp)))
         {
             self.error(
                 sp,
@@ -525,14 +767,38 @@ impl Lowerer<'_> {
         }
         // nft makes the set dynamic itself when a rule updates it (nft 1.0.6 JSON has no
         // `dynamic` flag).
-        self.add_set(Set { name: set.clone(), kind: kinds, flags: vec![], timeout: None, size: None });
-        let key = if key.len() == 1 { key.pop().unwrap_or(Expr::Num(0)) } else { Expr::Concat(key) };
-        stmts.push(Stmt::SetLimit { set, key, limit: Box::new(Stmt::Limit { rate, per: per.into(), burst: Some(burst), over }) });
+        self.add_set(Set {
+            name: set.clone(),
+            kind: kinds,
+            flags: vec![],
+            timeout: None,
+            size: None,
+        });
+        let key = if key.len() == 1 {
+            key.pop().unwrap_or(Expr::Num(0))
+        } else {
+            Expr::Concat(key)
+        };
+        stmts.push(Stmt::SetLimit {
+            set,
+            key,
+            limit: Box::new(Stmt::Limit {
+                rate,
+                per: per.into(),
+                burst: Some(burst),
+                over,
+            }),
+        });
         Some(stmts)
     }
 
     /// Protocol and port matches. `proto` None means "any protocol".
-    pub(super) fn l4(&self, proto: Option<&Proto>, sport: Option<(&Expr, bool)>, dport: Option<(&Expr, bool)>) -> Vec<Stmt> {
+    pub(super) fn l4(
+        &self,
+        proto: Option<&Proto>,
+        sport: Option<(&Expr, bool)>,
+        dport: Option<(&Expr, bool)>,
+    ) -> Vec<Stmt> {
         let mut out = Vec::new();
         let payload = match proto {
             Some(Proto::Tcp) => "tcp",
@@ -544,13 +810,24 @@ impl Lowerer<'_> {
                 out.push(Stmt::matches(Expr::Meta("l4proto"), Expr::s(proto_name(p))));
             }
         } else if sport.is_some() || dport.is_some() {
-            out.push(Stmt::matches(Expr::Meta("l4proto"), Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")])));
+            out.push(Stmt::matches(
+                Expr::Meta("l4proto"),
+                Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")]),
+            ));
         }
         if let Some((e, neg)) = sport {
-            out.push(Stmt::Match(op(neg), Expr::Payload(payload, "sport"), e.clone()));
+            out.push(Stmt::Match(
+                op(neg),
+                Expr::Payload(payload, "sport"),
+                e.clone(),
+            ));
         }
         if let Some((e, neg)) = dport {
-            out.push(Stmt::Match(op(neg), Expr::Payload(payload, "dport"), e.clone()));
+            out.push(Stmt::Match(
+                op(neg),
+                Expr::Payload(payload, "dport"),
+                e.clone(),
+            ));
         }
         out
     }
@@ -558,12 +835,19 @@ impl Lowerer<'_> {
 
 /// `ip version 4` / `ip6 version 6`: the family dependency of a raw payload match.
 fn ip_version(af: Af) -> Stmt {
-    Stmt::matches(Expr::Payload(ip_proto(af), "version"), Expr::Num(if af == Af::V4 { 4 } else { 6 }))
+    Stmt::matches(
+        Expr::Payload(ip_proto(af), "version"),
+        Expr::Num(if af == Af::V4 { 4 } else { 6 }),
+    )
 }
 
 /// The TOS byte (IPv4) or traffic class (IPv6).
 pub fn tos_field(af: Af) -> Expr {
-    if af == Af::V4 { Expr::Raw("nh", 8, 8) } else { Expr::Raw("nh", 4, 8) }
+    if af == Af::V4 {
+        Expr::Raw("nh", 8, 8)
+    } else {
+        Expr::Raw("nh", 4, 8)
+    }
 }
 
 /// A TOS value as (value, mask): numbers (and VALUE/MASK) with mask 0xff, names with 0x3f.
@@ -628,8 +912,18 @@ fn addr_type(s: &str) -> Option<&'static str> {
 /// The netmask of a prefix length, as an address.
 fn prefix_mask(af: Af, len: u8) -> String {
     match af {
-        Af::V4 => std::net::Ipv4Addr::from(if len == 0 { 0 } else { u32::MAX << (32 - len as u32) }).to_string(),
-        Af::V6 => std::net::Ipv6Addr::from(if len == 0 { 0 } else { u128::MAX << (128 - len as u32) }).to_string(),
+        Af::V4 => std::net::Ipv4Addr::from(if len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - len as u32)
+        })
+        .to_string(),
+        Af::V6 => std::net::Ipv6Addr::from(if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len as u32)
+        })
+        .to_string(),
     }
 }
 

@@ -33,7 +33,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { family: "inet".into(), table: "firehol".into() }
+        Options {
+            family: "inet".into(),
+            table: "firehol".into(),
+        }
     }
 }
 
@@ -114,11 +117,16 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn error(&mut self, span: Span, msg: String) {
-        if self.errors.iter().any(|e| e.span == span && e.message == msg) {
+        if self
+            .errors
+            .iter()
+            .any(|e| e.span == span && e.message == msg)
+        {
             return;
         }
         self.errors.push(
-            Diagnostic::new(Code::Untranslatable, span, msg).with_label("fhc cannot compile this to nftables"),
+            Diagnostic::new(Code::Untranslatable, span, msg)
+                .with_label("fhc cannot compile this to nftables"),
         );
     }
 
@@ -130,24 +138,82 @@ impl<'a> Lowerer<'a> {
     pub(crate) fn chain(&mut self, name: &str, hook: Option<Hook>) {
         if !self.has_chain(name) {
             self.chain_names.insert(name.to_string());
-            self.chains.push(Chain { name: name.to_string(), hook });
+            self.chains.push(Chain {
+                name: name.to_string(),
+                hook,
+            });
         }
     }
 
     pub(crate) fn ensure_base(&mut self, name: &str) {
         let hook = match name {
-            "raw_prerouting" => Hook { kind: "filter", hook: "prerouting", prio: -300, policy: "accept" },
-            "nat_prerouting" => Hook { kind: "nat", hook: "prerouting", prio: -100, policy: "accept" },
-            "nat_output" => Hook { kind: "nat", hook: "output", prio: -100, policy: "accept" },
-            "nat_input" => Hook { kind: "nat", hook: "input", prio: 100, policy: "accept" },
-            "nat_postrouting" => Hook { kind: "nat", hook: "postrouting", prio: 100, policy: "accept" },
+            "raw_prerouting" => Hook {
+                kind: "filter",
+                hook: "prerouting",
+                prio: -300,
+                policy: "accept",
+            },
+            "nat_prerouting" => Hook {
+                kind: "nat",
+                hook: "prerouting",
+                prio: -100,
+                policy: "accept",
+            },
+            "nat_output" => Hook {
+                kind: "nat",
+                hook: "output",
+                prio: -100,
+                policy: "accept",
+            },
+            "nat_input" => Hook {
+                kind: "nat",
+                hook: "input",
+                prio: 100,
+                policy: "accept",
+            },
+            "nat_postrouting" => Hook {
+                kind: "nat",
+                hook: "postrouting",
+                prio: 100,
+                policy: "accept",
+            },
             // iptables' mangle table: marks, TOS/DSCP, classify, tcpmss.
-            "mangle_prerouting" => Hook { kind: "filter", hook: "prerouting", prio: -150, policy: "accept" },
-            "mangle_input" => Hook { kind: "filter", hook: "input", prio: -150, policy: "accept" },
-            "mangle_forward" => Hook { kind: "filter", hook: "forward", prio: -150, policy: "accept" },
-            "mangle_output" => Hook { kind: "route", hook: "output", prio: -150, policy: "accept" },
-            "mangle_postrouting" => Hook { kind: "filter", hook: "postrouting", prio: -150, policy: "accept" },
-            "raw_output" => Hook { kind: "filter", hook: "output", prio: -300, policy: "accept" },
+            "mangle_prerouting" => Hook {
+                kind: "filter",
+                hook: "prerouting",
+                prio: -150,
+                policy: "accept",
+            },
+            "mangle_input" => Hook {
+                kind: "filter",
+                hook: "input",
+                prio: -150,
+                policy: "accept",
+            },
+            "mangle_forward" => Hook {
+                kind: "filter",
+                hook: "forward",
+                prio: -150,
+                policy: "accept",
+            },
+            "mangle_output" => Hook {
+                kind: "route",
+                hook: "output",
+                prio: -150,
+                policy: "accept",
+            },
+            "mangle_postrouting" => Hook {
+                kind: "filter",
+                hook: "postrouting",
+                prio: -150,
+                policy: "accept",
+            },
+            "raw_output" => Hook {
+                kind: "filter",
+                hook: "output",
+                prio: -300,
+                policy: "accept",
+            },
             other => unreachable!("not a base chain: {other}"),
         };
         self.chain(name, Some(hook));
@@ -167,7 +233,10 @@ impl<'a> Lowerer<'a> {
 
     /// The key type of a set the ruleset declares.
     pub(crate) fn set_kind(&self, name: &str) -> Option<Vec<&'static str>> {
-        self.sets.iter().find(|s| s.name == name).map(|s| s.kind.clone())
+        self.sets
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.kind.clone())
     }
 
     pub(crate) fn add_set(&mut self, set: Set) {
@@ -198,11 +267,22 @@ impl<'a> Lowerer<'a> {
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
         stateful_last(&mut stmts);
         let comment = span.map(|s| self.comment(s));
-        self.rules.entry(chain.to_string()).or_default().push(Rule { chain: chain.to_string(), stmts, comment });
+        self.rules.entry(chain.to_string()).or_default().push(Rule {
+            chain: chain.to_string(),
+            stmts,
+            comment,
+        });
     }
 
     /// Pushes a rule preceded, when asked, by a rate-limited log rule with the same matches.
-    pub(crate) fn push_logged(&mut self, chain: &str, matches: Vec<Stmt>, log: Option<&LogSpec>, tail: Vec<Stmt>, span: Option<Span>) {
+    pub(crate) fn push_logged(
+        &mut self,
+        chain: &str,
+        matches: Vec<Stmt>,
+        log: Option<&LogSpec>,
+        tail: Vec<Stmt>,
+        span: Option<Span>,
+    ) {
         if let Some(l) = log {
             let mut m = matches.clone();
             m.extend(log_stmts(l));
@@ -221,12 +301,23 @@ impl<'a> Lowerer<'a> {
             && !matches!(a.verdict, Verdict::Reject(_))
             && (kind != "limit" || limit_of(a).is_none())
         {
-            self.error(a.span, format!("`with {kind}` cannot be compiled to nftables yet"));
+            self.error(
+                a.span,
+                format!("`with {kind}` cannot be compiled to nftables yet"),
+            );
             return None;
         }
         // `accept with limit R B overflow A`: what exceeds the limit gets A right away.
-        if let (Some(limit), Some("overflow"), Some(over)) = (limit_of(a), a.with.get(3).map(String::as_str), a.with.get(4)) {
-            let over = Action { verdict: crate::model::build_verdict(over), with: vec![], span: a.span };
+        if let (Some(limit), Some("overflow"), Some(over)) = (
+            limit_of(a),
+            a.with.get(3).map(String::as_str),
+            a.with.get(4),
+        ) {
+            let over = Action {
+                verdict: crate::model::build_verdict(over),
+                with: vec![],
+                span: a.span,
+            };
             let mut alts = vec![vec![limit, Stmt::Accept]];
             alts.extend(self.verdict(&over, proto)?);
             return Some(alts);
@@ -239,23 +330,38 @@ impl<'a> Lowerer<'a> {
             Verdict::Reject(with) => match with.as_deref().map(reject_type) {
                 Some(Some(r)) => vec![vec![Stmt::Reject(Some(r))]],
                 Some(None) => {
-                    self.error(a.span, format!("`reject with {}` has no nftables equivalent", with.clone().unwrap_or_default()));
+                    self.error(
+                        a.span,
+                        format!(
+                            "`reject with {}` has no nftables equivalent",
+                            with.clone().unwrap_or_default()
+                        ),
+                    );
                     return None;
                 }
                 None => match proto {
                     Some(Proto::Tcp) => vec![vec![Stmt::Reject(Some(("tcp reset", None)))]],
-                    Some(_) => vec![vec![Stmt::Reject(Some(("icmpx", Some("port-unreachable".into()))))]],
+                    Some(_) => vec![vec![Stmt::Reject(Some((
+                        "icmpx",
+                        Some("port-unreachable".into()),
+                    )))]],
                     None => vec![
                         vec![
                             Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
                             Stmt::Reject(Some(("tcp reset", None))),
                         ],
-                        vec![Stmt::Reject(Some(("icmpx", Some("port-unreachable".into()))))],
+                        vec![Stmt::Reject(Some((
+                            "icmpx",
+                            Some("port-unreachable".into()),
+                        )))],
                     ],
                 },
             },
             Verdict::Tarpit | Verdict::Mirror => {
-                self.error(a.span, "tarpit and mirror have no nftables equivalent".into());
+                self.error(
+                    a.span,
+                    "tarpit and mirror have no nftables equivalent".into(),
+                );
                 return None;
             }
             Verdict::Custom(name) => {
@@ -269,8 +375,20 @@ impl<'a> Lowerer<'a> {
     }
 
     fn base_chains(&mut self) {
-        for (name, hook) in [("input", "input"), ("forward", "forward"), ("output", "output")] {
-            self.chain(name, Some(Hook { kind: "filter", hook, prio: 0, policy: "drop" }));
+        for (name, hook) in [
+            ("input", "input"),
+            ("forward", "forward"),
+            ("output", "output"),
+        ] {
+            self.chain(
+                name,
+                Some(Hook {
+                    kind: "filter",
+                    hook,
+                    prio: 0,
+                    policy: "drop",
+                }),
+            );
         }
     }
 
@@ -278,7 +396,12 @@ impl<'a> Lowerer<'a> {
     fn others(&mut self) {
         for o in &self.model.others {
             match o.command.trim_end_matches(['4', '6']) {
-                "version" | "ipset" | "markdef" | "marksreset" | "require_kernel_module" | "ecn_shame" => {}
+                "version"
+                | "ipset"
+                | "markdef"
+                | "marksreset"
+                | "require_kernel_module"
+                | "ecn_shame" => {}
                 "iptables" | "ip6tables" => {} // already an error in check (E0015)
                 cmd => {
                     let msg = format!("`{cmd}` cannot be compiled to nftables yet");
@@ -290,28 +413,54 @@ impl<'a> Lowerer<'a> {
 
     fn settings_sysctls(&mut self) {
         let st = &self.model.settings;
-        let mut add = |k: &str, v: &str, why: &str| self.sysctls.push(Sysctl { key: k.into(), value: v.into(), reason: why.into() });
+        let mut add = |k: &str, v: &str, why: &str| {
+            self.sysctls.push(Sysctl {
+                key: k.into(),
+                value: v.into(),
+                reason: why.into(),
+            })
+        };
         if st.routing {
             // Forwarding per family: only the families that routers and NAT actually use.
             use crate::model::ir::{NatKind, SectionKind};
-            let routes = |f: fn(crate::model::ir::Families) -> bool| {
-                self.model.sections.iter().any(|s| s.kind == SectionKind::Router && f(s.families))
-                    || self.model.nats.iter().any(|n| matches!(n.kind, NatKind::Dnat | NatKind::Snat) && f(n.families))
-            };
+            let routes =
+                |f: fn(crate::model::ir::Families) -> bool| {
+                    self.model
+                        .sections
+                        .iter()
+                        .any(|s| s.kind == SectionKind::Router && f(s.families))
+                        || self.model.nats.iter().any(|n| {
+                            matches!(n.kind, NatKind::Dnat | NatKind::Snat) && f(n.families)
+                        })
+                };
             let (v4, v6) = (routes(|f| f.v4), routes(|f| f.v6));
-            let enabled = self.model.families.unwrap_or(crate::model::ir::Families::BOTH);
+            let enabled = self
+                .model
+                .families
+                .unwrap_or(crate::model::ir::Families::BOTH);
             if v4 && enabled.v4 {
-                add("net.ipv4.ip_forward", "1", "routers and NAT forward traffic");
+                add(
+                    "net.ipv4.ip_forward",
+                    "1",
+                    "routers and NAT forward traffic",
+                );
             }
             if v6 && enabled.v6 {
-                add("net.ipv6.conf.all.forwarding", "1", "IPv6 routers forward traffic");
+                add(
+                    "net.ipv6.conf.all.forwarding",
+                    "1",
+                    "IPv6 routers forward traffic",
+                );
             }
         }
         // Settings the user wrote explicitly are applied as written. The ones FireHOL forces for
         // synproxy (tcp_loose=0, syncookies=1, timestamps=1) are not needed by fhc's rulesets: the
         // synproxy rule also matches `ct state new`, and SYNPROXY uses its own cookies (e2e notes).
         for (var, key) in [
-            ("FIREHOL_CONNTRACK_LOOSE_MATCHING", "net.netfilter.nf_conntrack_tcp_loose"),
+            (
+                "FIREHOL_CONNTRACK_LOOSE_MATCHING",
+                "net.netfilter.nf_conntrack_tcp_loose",
+            ),
             ("FIREHOL_TCP_SYN_COOKIES", "net.ipv4.tcp_syncookies"),
             ("FIREHOL_TCP_TIMESTAMPS", "net.ipv4.tcp_timestamps"),
             ("FIREHOL_CONNTRACK_MAX", "net.netfilter.nf_conntrack_max"),
@@ -328,12 +477,22 @@ impl<'a> Lowerer<'a> {
 /// hashlimit and connlimit after the protocol and ports. Matches are appended by several layers
 /// (parameters, then services and ports), so the order is fixed here, once, for every rule.
 fn stateful_last(stmts: &mut Vec<Stmt>) {
-    let head = stmts.iter().position(|s| !matches!(s, Stmt::Match(..) | Stmt::SetLimit { .. } | Stmt::CtCount { .. })).unwrap_or(stmts.len());
+    let head = stmts
+        .iter()
+        .position(|s| {
+            !matches!(
+                s,
+                Stmt::Match(..) | Stmt::SetLimit { .. } | Stmt::CtCount { .. }
+            )
+        })
+        .unwrap_or(stmts.len());
     if !stmts[..head].iter().any(|s| !matches!(s, Stmt::Match(..))) {
         return;
     }
     let rest = stmts.split_off(head);
-    let (mut plain, counted): (Vec<Stmt>, Vec<Stmt>) = std::mem::take(stmts).into_iter().partition(|s| matches!(s, Stmt::Match(..)));
+    let (mut plain, counted): (Vec<Stmt>, Vec<Stmt>) = std::mem::take(stmts)
+        .into_iter()
+        .partition(|s| matches!(s, Stmt::Match(..)));
     plain.extend(counted);
     plain.extend(rest);
     *stmts = plain;
@@ -350,7 +509,12 @@ fn limit_of(a: &Action) -> Option<Stmt> {
     }
     let (rate, per) = matches::parse_rate(a.with.get(1)?)?;
     let burst = a.with.get(2).and_then(|b| b.parse().ok());
-    Some(Stmt::Limit { rate, per: per.into(), burst, over: false })
+    Some(Stmt::Limit {
+        rate,
+        per: per.into(),
+        burst,
+        over: false,
+    })
 }
 
 fn reject_type(with: &str) -> Option<(&'static str, Option<String>)> {
@@ -359,9 +523,13 @@ fn reject_type(with: &str) -> Option<(&'static str, Option<String>)> {
     Some(match w {
         "tcp-reset" | "tcp-rst" => ("tcp reset", None),
         "port-unreachable" | "port-unreach" => ("icmpx", Some("port-unreachable".into())),
-        "host-unreachable" | "host-unreach" | "addr-unreach" | "address-unreachable" => ("icmpx", Some("host-unreachable".into())),
+        "host-unreachable" | "host-unreach" | "addr-unreach" | "address-unreachable" => {
+            ("icmpx", Some("host-unreachable".into()))
+        }
         "net-unreachable" | "net-unreach" | "no-route" => ("icmpx", Some("no-route".into())),
-        "admin-prohibited" | "adm-prohibited" | "host-prohibited" | "net-prohibited" => ("icmpx", Some("admin-prohibited".into())),
+        "admin-prohibited" | "adm-prohibited" | "host-prohibited" | "net-prohibited" => {
+            ("icmpx", Some("admin-prohibited".into()))
+        }
         _ => return None,
     })
 }
@@ -370,24 +538,47 @@ fn reject_type(with: &str) -> Option<(&'static str, Option<String>)> {
 pub(crate) fn log_stmts(l: &LogSpec) -> Vec<Stmt> {
     let mut out = Vec::new();
     if l.new_only {
-        out.push(Stmt::Match(super::json::Op::In, Expr::Ct("state", None), Expr::s("new")));
+        out.push(Stmt::Match(
+            super::json::Op::In,
+            Expr::Ct("state", None),
+            Expr::s("new"),
+        ));
     }
     if l.limited {
-        out.push(Stmt::Limit { rate: 1, per: "second".into(), burst: Some(5), over: false });
+        out.push(Stmt::Limit {
+            rate: 1,
+            per: "second".into(),
+            burst: Some(5),
+            over: false,
+        });
     }
-    out.push(Stmt::Log { prefix: format!("{}:", l.text), level: Some(l.level.clone().unwrap_or_else(|| "warn".into())) });
+    out.push(Stmt::Log {
+        prefix: format!("{}:", l.text),
+        level: Some(l.level.clone().unwrap_or_else(|| "warn".into())),
+    });
     out
 }
 
 /// A rate-limited log statement pair with a fixed prefix (FireHOL's skeleton logs).
 pub(crate) fn log_limited(prefix: &str) -> Vec<Stmt> {
     vec![
-        Stmt::Limit { rate: 1, per: "second".into(), burst: Some(5), over: false },
-        Stmt::Log { prefix: prefix.into(), level: Some("warn".into()) },
+        Stmt::Limit {
+            rate: 1,
+            per: "second".into(),
+            burst: Some(5),
+            over: false,
+        },
+        Stmt::Log {
+            prefix: prefix.into(),
+            level: Some("warn".into()),
+        },
     ]
 }
 
 /// `meta nfproto ipv4|ipv6` for a family-specific rule that has no address match.
 pub(crate) fn nfproto(af: Af) -> Stmt {
-    Stmt::matches(Expr::Meta("nfproto"), Expr::s(if af == Af::V4 { "ipv4" } else { "ipv6" }))
+    Stmt::matches(
+        Expr::Meta("nfproto"),
+        Expr::s(if af == Af::V4 { "ipv4" } else { "ipv6" }),
+    )
 }

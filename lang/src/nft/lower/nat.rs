@@ -12,10 +12,13 @@ fn ipp(af: Af) -> &'static str {
 
 fn target_addr(t: &NatTarget, af: Af) -> Option<Expr> {
     match &t.addr {
-        Some(Addr::Net(ip, _)) if crate::model::values::af_of(ip) == af => Some(Expr::s(ip.to_string())),
-        Some(Addr::Range(a, b)) if crate::model::values::af_of(a) == af => {
-            Some(Expr::Range(Box::new(Expr::s(a.to_string())), Box::new(Expr::s(b.to_string()))))
+        Some(Addr::Net(ip, _)) if crate::model::values::af_of(ip) == af => {
+            Some(Expr::s(ip.to_string()))
         }
+        Some(Addr::Range(a, b)) if crate::model::values::af_of(a) == af => Some(Expr::Range(
+            Box::new(Expr::s(a.to_string())),
+            Box::new(Expr::s(b.to_string())),
+        )),
         _ => None,
     }
 }
@@ -31,12 +34,20 @@ impl Lowerer<'_> {
     /// `pre/in/out/post` or the chain names), else the kind's default.
     fn nat(&mut self, n: &Nat) {
         if n.kind == NatKind::Tproxy {
-            self.error(n.span, "tproxy needs policy routing (ip rule/ip route) that fhc does not set up".into());
+            self.error(
+                n.span,
+                "tproxy needs policy routing (ip rule/ip route) that fhc does not set up".into(),
+            );
             return;
         }
         let words: Vec<String> =
             n.at.iter()
-                .flat_map(|a| a.split([',', ' ']).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect::<Vec<_>>())
+                .flat_map(|a| {
+                    a.split([',', ' '])
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_ascii_lowercase)
+                        .collect::<Vec<_>>()
+                })
                 .collect();
         let mut chains = Vec::new();
         for w in &words {
@@ -53,11 +64,23 @@ impl Lowerer<'_> {
                     return;
                 }
             };
-            let dest = matches!(n.kind, NatKind::Dnat | NatKind::Redirect | NatKind::TransparentProxy);
-            if dest && matches!(chain, "nat_input" | "nat_postrouting") || !dest && matches!(chain, "nat_prerouting" | "nat_output") {
+            let dest = matches!(
+                n.kind,
+                NatKind::Dnat | NatKind::Redirect | NatKind::TransparentProxy
+            );
+            if dest && matches!(chain, "nat_input" | "nat_postrouting")
+                || !dest && matches!(chain, "nat_prerouting" | "nat_output")
+            {
                 self.error(
                     n.span,
-                    format!("NAT `at {w}`: {} cannot be done in that hook", if dest { "destination NAT" } else { "source NAT" }),
+                    format!(
+                        "NAT `at {w}`: {} cannot be done in that hook",
+                        if dest {
+                            "destination NAT"
+                        } else {
+                            "source NAT"
+                        }
+                    ),
                 );
                 return;
             }
@@ -86,7 +109,11 @@ impl Lowerer<'_> {
         {
             let s = &self.model.sections[i];
             let ifaces = match s.kind {
-                SectionKind::Interface => Some(crate::model::ir::Cond { negated: false, values: s.ifaces.clone(), span: s.span }),
+                SectionKind::Interface => Some(crate::model::ir::Cond {
+                    negated: false,
+                    values: s.ifaces.clone(),
+                    span: s.span,
+                }),
                 SectionKind::Router => {
                     if n.reverse {
                         s.matches.inface.clone()
@@ -96,12 +123,19 @@ impl Lowerer<'_> {
                 }
             };
             if ifaces.is_none() {
-                self.error(n.span, "masquerade in this section needs the router's outface".into());
+                self.error(
+                    n.span,
+                    "masquerade in this section needs the router's outface".into(),
+                );
                 return;
             }
             m.outface = ifaces;
         }
-        let target_fams: Vec<Af> = n.targets.iter().filter_map(|t| t.addr.as_ref().and_then(Addr::family)).collect();
+        let target_fams: Vec<Af> = n
+            .targets
+            .iter()
+            .filter_map(|t| t.addr.as_ref().and_then(Addr::family))
+            .collect();
         let mut fams = n.families;
         if !target_fams.is_empty() {
             fams.v4 &= target_fams.contains(&Af::V4);
@@ -111,7 +145,11 @@ impl Lowerer<'_> {
             let Some(mut stmts) = self.match_stmts(&m, af, Dir::Request, n.span) else {
                 return;
             };
-            let proto = m.proto.as_ref().filter(|c| !c.negated && c.values.len() == 1).map(|c| c.values[0].clone());
+            let proto = m
+                .proto
+                .as_ref()
+                .filter(|c| !c.negated && c.values.len() == 1)
+                .map(|c| c.values[0].clone());
             let mut proto = proto;
             let mut dport = m.dport.as_ref().map(|c| (port_expr(&c.values), c.negated));
             if matches!(n.kind, NatKind::TransparentProxy) {
@@ -119,10 +157,16 @@ impl Lowerer<'_> {
                 dport = Some((port_expr(&n.ports), false));
             }
             let sport = m.sport.as_ref().map(|c| (port_expr(&c.values), c.negated));
-            stmts.extend(self.l4(proto.as_ref(), sport.as_ref().map(|(e, n)| (e, *n)), dport.as_ref().map(|(e, n)| (e, *n))));
+            stmts.extend(self.l4(
+                proto.as_ref(),
+                sport.as_ref().map(|(e, n)| (e, *n)),
+                dport.as_ref().map(|(e, n)| (e, *n)),
+            ));
             let fam = af.or(fams.single());
             if let Some(a) = fam
-                && !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
+                && !stmts
+                    .iter()
+                    .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
             {
                 stmts.insert(0, nfproto(a));
             }
@@ -133,7 +177,8 @@ impl Lowerer<'_> {
             if n.random {
                 flags.push("random");
             }
-            let port_of = |t: &NatTarget| t.port.as_ref().map(|p| port_expr(std::slice::from_ref(p)));
+            let port_of =
+                |t: &NatTarget| t.port.as_ref().map(|p| port_expr(std::slice::from_ref(p)));
             let stmt = match n.kind {
                 NatKind::Dnat | NatKind::Snat => {
                     let Some(af) = fam else {
@@ -143,26 +188,53 @@ impl Lowerer<'_> {
                     let t = &n.targets;
                     let addr = if t.len() == 1 {
                         target_addr(&t[0], af)
-                    } else if t.iter().all(|x| x.port == t[0].port && target_addr(x, af).is_some()) {
-                        let e = t.iter().enumerate().filter_map(|(i, x)| Some((Expr::Num(i as u64), target_addr(x, af)?))).collect();
+                    } else if t
+                        .iter()
+                        .all(|x| x.port == t[0].port && target_addr(x, af).is_some())
+                    {
+                        let e = t
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, x)| Some((Expr::Num(i as u64), target_addr(x, af)?)))
+                            .collect();
                         Some(Expr::Map(Box::new(Expr::Numgen(t.len() as u32)), e))
                     } else {
-                        self.error(n.span, "several NAT targets must all give an address and the same port".into());
+                        self.error(
+                            n.span,
+                            "several NAT targets must all give an address and the same port".into(),
+                        );
                         return;
                     };
                     let port = t.first().and_then(port_of);
                     if addr.is_none() && port.is_none() {
-                        self.error(n.span, "the NAT target gives no address for this family".into());
+                        self.error(
+                            n.span,
+                            "the NAT target gives no address for this family".into(),
+                        );
                         return;
                     }
                     if n.kind == NatKind::Dnat {
-                        Stmt::Dnat { family: ipp(af), addr, port, flags }
+                        Stmt::Dnat {
+                            family: ipp(af),
+                            addr,
+                            port,
+                            flags,
+                        }
                     } else {
-                        Stmt::Snat { family: ipp(af), addr, port, flags }
+                        Stmt::Snat {
+                            family: ipp(af),
+                            addr,
+                            port,
+                            flags,
+                        }
                     }
                 }
-                NatKind::Redirect => Stmt::Redirect { port: n.ports.first().map(|p| port_expr(std::slice::from_ref(p))) },
-                NatKind::TransparentProxy => Stmt::Redirect { port: n.targets.first().and_then(port_of) },
+                NatKind::Redirect => Stmt::Redirect {
+                    port: n.ports.first().map(|p| port_expr(std::slice::from_ref(p))),
+                },
+                NatKind::TransparentProxy => Stmt::Redirect {
+                    port: n.targets.first().and_then(port_of),
+                },
                 NatKind::Masquerade => Stmt::Masquerade { flags },
                 NatKind::Tproxy => unreachable!(),
             };
@@ -174,18 +246,32 @@ impl Lowerer<'_> {
                 let mut out = vec![Stmt::Match(
                     Op::Ne,
                     Expr::Meta("skuid"),
-                    user.parse::<u64>().map(Expr::Num).unwrap_or_else(|_| Expr::s(user.clone())),
+                    user.parse::<u64>()
+                        .map(Expr::Num)
+                        .unwrap_or_else(|_| Expr::s(user.clone())),
                 )];
                 let v4 = fam.is_none_or(|a| a == Af::V4);
                 let v6 = fam.is_none_or(|a| a == Af::V6);
                 if v4 && !v6 {
-                    out.push(Stmt::Match(Op::Ne, Expr::Payload("ip", "daddr"), Expr::s("127.0.0.1")));
+                    out.push(Stmt::Match(
+                        Op::Ne,
+                        Expr::Payload("ip", "daddr"),
+                        Expr::s("127.0.0.1"),
+                    ));
                 } else if v6 && !v4 {
-                    out.push(Stmt::Match(Op::Ne, Expr::Payload("ip6", "daddr"), Expr::s("::1")));
+                    out.push(Stmt::Match(
+                        Op::Ne,
+                        Expr::Payload("ip6", "daddr"),
+                        Expr::s("::1"),
+                    ));
                 } else {
                     out.push(Stmt::Match(Op::Ne, Expr::Meta("oifname"), Expr::s("lo")));
                 }
-                out.extend(self.l4(Some(&Proto::Tcp), None, dport.as_ref().map(|(e, n)| (e, *n))));
+                out.extend(self.l4(
+                    Some(&Proto::Tcp),
+                    None,
+                    dport.as_ref().map(|(e, n)| (e, *n)),
+                ));
                 out.push(stmt.clone());
                 self.push("nat_output", out, span);
             }

@@ -3,8 +3,13 @@
 use super::matches::{Dir, port_expr, rule_families_for};
 use super::skeleton::{related_icmp, related_tcp_ack_rst};
 use super::{Lowerer, log_limited, nfproto};
-use crate::model::ir::{Action, Families, Match, Protection, Rule, Section, SectionKind, ServiceDef, Verdict};
-use crate::model::services::{ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec, Proto as SProto, protocol_groups};
+use crate::model::ir::{
+    Action, Families, Match, Protection, Rule, Section, SectionKind, ServiceDef, Verdict,
+};
+use crate::model::services::{
+    ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec, Proto as SProto,
+    protocol_groups,
+};
 use crate::model::values::{Af, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 use crate::syntax::ast::Role;
@@ -89,16 +94,36 @@ impl Lowerer<'_> {
         // Jumps: the interface's real interfaces and the section's parameters.
         let mut m = s.matches.clone();
         if s.kind == SectionKind::Interface {
-            m.inface = Some(crate::model::ir::Cond { negated: false, values: s.ifaces.clone(), span: s.span });
+            m.inface = Some(crate::model::ir::Cond {
+                negated: false,
+                values: s.ifaces.clone(),
+                span: s.span,
+            });
         }
-        for af in rule_families_for(s.families, &m, &[m.src.as_ref(), m.dst.as_ref(), m.src4.as_ref(), m.src6.as_ref(), m.dst4.as_ref(), m.dst6.as_ref()]) {
-            for (dir, hook, chain) in [(Dir::Request, hook_in, &cin), (Dir::Reply, hook_out, &cout)] {
-                let Some(mut stmts) = self.match_stmts(&m, af, dir, s.span) else { return };
+        for af in rule_families_for(
+            s.families,
+            &m,
+            &[
+                m.src.as_ref(),
+                m.dst.as_ref(),
+                m.src4.as_ref(),
+                m.src6.as_ref(),
+                m.dst4.as_ref(),
+                m.dst6.as_ref(),
+            ],
+        ) {
+            for (dir, hook, chain) in [(Dir::Request, hook_in, &cin), (Dir::Reply, hook_out, &cout)]
+            {
+                let Some(mut stmts) = self.match_stmts(&m, af, dir, s.span) else {
+                    return;
+                };
                 stmts.extend(scope_l4(&m, dir));
-                if let (Some(af), true) = (af, s.families.single().is_some()) {
-                    if !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _))) {
-                        stmts.insert(0, nfproto(af));
-                    }
+                if let (Some(af), true) = (af, s.families.single().is_some())
+                    && !stmts
+                        .iter()
+                        .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
+                {
+                    stmts.insert(0, nfproto(af));
                 }
                 stmts.push(Stmt::Jump(chain.clone()));
                 self.push(hook, stmts, Some(s.span));
@@ -128,7 +153,11 @@ impl Lowerer<'_> {
         let action = match &s.policy {
             Some(a) => a.clone(),
             None if s.kind == SectionKind::Router => return, // RETURN: fall back to the caller
-            None => Action { verdict: Verdict::Drop, with: vec![], span: s.span },
+            None => Action {
+                verdict: Verdict::Drop,
+                with: vec![],
+                span: s.span,
+            },
         };
         let word = match &action.verdict {
             Verdict::Drop => "DROP",
@@ -139,9 +168,15 @@ impl Lowerer<'_> {
             _ => "POLICY",
         };
         if !matches!(action.verdict, Verdict::Accept | Verdict::Custom(_)) {
-            self.push(chain, log_limited(&format!("{word} UNMATCHED {side}-{}: ", s.name)), Some(action.span));
+            self.push(
+                chain,
+                log_limited(&format!("{word} UNMATCHED {side}-{}: ", s.name)),
+                Some(action.span),
+            );
         }
-        let Some(alternatives) = self.verdict(&action, None) else { return };
+        let Some(alternatives) = self.verdict(&action, None) else {
+            return;
+        };
         for v in alternatives {
             self.push(chain, v, Some(action.span));
         }
@@ -150,8 +185,16 @@ impl Lowerer<'_> {
     /// A `server`/`client`/`route` statement: request and reply rules for each service.
     fn rule(&mut self, s: &Section, r: &Rule, cin: &str, cout: &str) {
         // The request travels in_ for servers (and routes), out_ for clients.
-        let (req_chain, rep_chain) = if r.role == Role::Client { (cout, cin) } else { (cin, cout) };
-        let default_ports = if r.role == Role::Client && s.kind == SectionKind::Interface { LOCAL_CLIENT_PORTS } else { DEFAULT_CLIENT_PORTS };
+        let (req_chain, rep_chain) = if r.role == Role::Client {
+            (cout, cin)
+        } else {
+            (cin, cout)
+        };
+        let default_ports = if r.role == Role::Client && s.kind == SectionKind::Interface {
+            LOCAL_CLIENT_PORTS
+        } else {
+            DEFAULT_CLIENT_PORTS
+        };
         let mut flows = Vec::new();
         for svc in &r.services {
             match &svc.def {
@@ -159,17 +202,36 @@ impl Lowerer<'_> {
                     for (proto, ports) in protocol_groups(server) {
                         let proto = sproto(proto);
                         let sp: Vec<Port> = ports.iter().filter_map(spec_port).collect();
-                        let server_ports = if sp.len() == ports.len() && !sp.is_empty() { Some(port_expr(&sp)) } else { None };
-                        let cports = if proto.as_ref().is_some_and(|p| matches!(p, Proto::Tcp | Proto::Udp)) {
+                        let server_ports = if sp.len() == ports.len() && !sp.is_empty() {
+                            Some(port_expr(&sp))
+                        } else {
+                            None
+                        };
+                        let cports = if proto
+                            .as_ref()
+                            .is_some_and(|p| matches!(p, Proto::Tcp | Proto::Udp))
+                        {
                             client_ports(client, default_ports)
                         } else {
                             None
                         };
                         let base = |request: bool| Flowspec {
                             proto: proto.clone(),
-                            sport: if request { cports.clone() } else { server_ports.clone() },
-                            dport: if request { server_ports.clone() } else { cports.clone() },
-                            states: Some(if request { &["new", "established"] } else { &["established"] }),
+                            sport: if request {
+                                cports.clone()
+                            } else {
+                                server_ports.clone()
+                            },
+                            dport: if request {
+                                server_ports.clone()
+                            } else {
+                                cports.clone()
+                            },
+                            states: Some(if request {
+                                &["new", "established"]
+                            } else {
+                                &["established"]
+                            }),
                             icmp: None,
                             dir: if request { Dir::Request } else { Dir::Reply },
                             request,
@@ -193,11 +255,21 @@ impl Lowerer<'_> {
         }
     }
 
-    fn complex_flows(&mut self, c: ComplexService, s: &Section, r: &Rule, default_ports: (u16, u16), flows: &mut Vec<Flowspec>) {
+    fn complex_flows(
+        &mut self,
+        c: ComplexService,
+        s: &Section,
+        r: &Rule,
+        default_ports: (u16, u16),
+        flows: &mut Vec<Flowspec>,
+    ) {
         let rules = match c.rules() {
             ComplexRules::Fixed(rules) => rules,
             _ => {
-                self.error(r.span, format!("service `{}` cannot be compiled statically", c.name()));
+                self.error(
+                    r.span,
+                    format!("service `{}` cannot be compiled statically", c.name()),
+                );
                 return;
             }
         };
@@ -230,7 +302,11 @@ impl Lowerer<'_> {
                 dport: client_ports(cr.dport, default_ports),
                 states,
                 icmp: cr.icmp.map(|t| t.nft),
-                dir: if cr.reversed { Dir::Reply } else { Dir::Request },
+                dir: if cr.reversed {
+                    Dir::Reply
+                } else {
+                    Dir::Request
+                },
                 request: cr.flow == Flow::ToServer,
                 family,
                 to_multicast: cr.to_multicast,
@@ -249,30 +325,53 @@ impl Lowerer<'_> {
         for g in &r.groups {
             merge(&mut groups, g);
         }
-        let group_dir = if chain_is_in { Dir::Request } else { Dir::Reply };
+        let group_dir = if chain_is_in {
+            Dir::Request
+        } else {
+            Dir::Reply
+        };
         // Everything that decides the families (addresses of both scopes).
         let mut all = r.matches.clone();
         merge(&mut all, &groups);
         let fams = match f.family {
-            Some(af) => r.families.intersect(if af == Af::V4 { Families::V4 } else { Families::V6 }),
+            Some(af) => r.families.intersect(if af == Af::V4 {
+                Families::V4
+            } else {
+                Families::V6
+            }),
             None => r.families,
         };
         for af in rule_families_for(fams, &all, &[]) {
-            let Some(mut stmts) = self.match_stmts(&groups, af, group_dir, r.span) else { return };
+            let Some(mut stmts) = self.match_stmts(&groups, af, group_dir, r.span) else {
+                return;
+            };
             stmts.extend(scope_l4(&groups, group_dir));
-            let Some(own) = self.match_stmts(&r.matches, af, f.dir, r.span) else { return };
+            let Some(own) = self.match_stmts(&r.matches, af, f.dir, r.span) else {
+                return;
+            };
             stmts.extend(own);
             let fam = af.or(f.family).or(r.families.single());
             if let Some(a) = fam
-                && !stmts.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
-                && f.proto.as_ref().is_none_or(|p| !matches!(p, Proto::Icmp | Proto::Icmpv6))
+                && !stmts
+                    .iter()
+                    .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
+                && f.proto
+                    .as_ref()
+                    .is_none_or(|p| !matches!(p, Proto::Icmp | Proto::Icmpv6))
             {
                 stmts.insert(0, nfproto(a));
             }
             if f.to_multicast {
                 let a = fam.unwrap_or(Af::V4);
-                let (p, net, len) = if a == Af::V4 { ("ip", "224.0.0.0", 4) } else { ("ip6", "ff00::", 16) };
-                stmts.push(Stmt::matches(Expr::Payload(p, "daddr"), Expr::Prefix(net.into(), len)));
+                let (p, net, len) = if a == Af::V4 {
+                    ("ip", "224.0.0.0", 4)
+                } else {
+                    ("ip6", "ff00::", 16)
+                };
+                stmts.push(Stmt::matches(
+                    Expr::Payload(p, "daddr"),
+                    Expr::Prefix(net.into(), len),
+                ));
             }
             if f.proto.is_none() && f.sport.is_none() && f.dport.is_none() {
                 // A service of any protocol (`anystateless`, `any`, `all`): the statement's own
@@ -280,10 +379,18 @@ impl Lowerer<'_> {
                 // ignores them for any/all, a bug fhc does not reproduce; reference §9.6).
                 stmts.extend(scope_l4(&r.matches, f.dir));
             } else {
-                stmts.extend(self.l4(f.proto.as_ref(), f.sport.as_ref().map(|e| (e, false)), f.dport.as_ref().map(|e| (e, false))));
+                stmts.extend(self.l4(
+                    f.proto.as_ref(),
+                    f.sport.as_ref().map(|e| (e, false)),
+                    f.dport.as_ref().map(|e| (e, false)),
+                ));
             }
             if let Some(t) = f.icmp {
-                let payload = if matches!(f.proto, Some(Proto::Icmpv6)) { "icmpv6" } else { "icmp" };
+                let payload = if matches!(f.proto, Some(Proto::Icmpv6)) {
+                    "icmpv6"
+                } else {
+                    "icmp"
+                };
                 stmts.push(Stmt::matches(Expr::Payload(payload, "type"), Expr::s(t)));
             }
             if let Some(st) = f.states {
@@ -295,9 +402,16 @@ impl Lowerer<'_> {
                 if let Some((rate, burst, _)) = limit
                     && let Some((n, per)) = super::matches::parse_rate(rate)
                 {
-                    stmts.push(Stmt::Limit { rate: n, per: per.into(), burst: burst.parse().ok(), over: false });
+                    stmts.push(Stmt::Limit {
+                        rate: n,
+                        per: per.into(),
+                        burst: burst.parse().ok(),
+                        over: false,
+                    });
                 }
-                let Some(verdicts) = self.verdict(&r.action, f.proto.as_ref()) else { return };
+                let Some(verdicts) = self.verdict(&r.action, f.proto.as_ref()) else {
+                    return;
+                };
                 for v in verdicts {
                     self.push_logged(chain, stmts.clone(), log, v, Some(r.span));
                 }
@@ -310,17 +424,42 @@ impl Lowerer<'_> {
 
     fn protection(&mut self, s: &Section, p: &Protection, cin: &str, cout: &str) {
         let chain = if p.reverse { cout } else { cin };
-        let rate = p.args.first().and_then(|r| super::matches::parse_rate(r)).unwrap_or((100, "second"));
+        let rate = p
+            .args
+            .first()
+            .and_then(|r| super::matches::parse_rate(r))
+            .unwrap_or((100, "second"));
         let burst: u64 = p.args.get(1).and_then(|b| b.parse().ok()).unwrap_or(50);
-        let over = || Stmt::Limit { rate: rate.0, per: rate.1.into(), burst: Some(burst), over: true };
-        let tcpf = |mask: &[&str], want: Expr| Stmt::matches(Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(mask))), want);
+        let over = || Stmt::Limit {
+            rate: rate.0,
+            per: rate.1.into(),
+            burst: Some(burst),
+            over: true,
+        };
+        let tcpf = |mask: &[&str], want: Expr| {
+            Stmt::matches(
+                Expr::And(
+                    Box::new(Expr::Payload("tcp", "flags")),
+                    Box::new(Expr::flags(mask)),
+                ),
+                want,
+            )
+        };
         let all6 = ["fin", "syn", "rst", "psh", "ack", "urg"];
         let mut kinds: Vec<&str> = Vec::new();
         for k in &p.kinds {
             match k.to_ascii_lowercase().as_str() {
                 "none" => {}
                 "strong" | "full" | "all" | "bad-packets" => {
-                    kinds.extend(["invalid", "new-tcp-w/o-syn", "icmp-floods", "syn-floods", "malformed-xmas", "malformed-null", "malformed-bad"]);
+                    kinds.extend([
+                        "invalid",
+                        "new-tcp-w/o-syn",
+                        "icmp-floods",
+                        "syn-floods",
+                        "malformed-xmas",
+                        "malformed-null",
+                        "malformed-bad",
+                    ]);
                     break;
                 }
                 "invalid" => kinds.push("invalid"),
@@ -333,16 +472,29 @@ impl Lowerer<'_> {
                 "malformed-null" => kinds.push("malformed-null"),
                 "malformed-bad" => kinds.push("malformed-bad"),
                 other => {
-                    self.error(p.span, format!("protection `{other}` cannot be compiled to nftables"));
+                    self.error(
+                        p.span,
+                        format!("protection `{other}` cannot be compiled to nftables"),
+                    );
                     return;
                 }
             }
         }
         for k in kinds {
             let rules: Vec<Vec<Stmt>> = match k {
-                "invalid" => vec![vec![Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")), Stmt::Drop]],
+                "invalid" => vec![vec![
+                    Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")),
+                    Stmt::Drop,
+                ]],
                 "new-tcp-w/o-syn" => vec![vec![
-                    Stmt::Match(Op::Ne, Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(&["fin", "syn", "rst", "ack"]))), Expr::s("syn")),
+                    Stmt::Match(
+                        Op::Ne,
+                        Expr::And(
+                            Box::new(Expr::Payload("tcp", "flags")),
+                            Box::new(Expr::flags(&["fin", "syn", "rst", "ack"])),
+                        ),
+                        Expr::s("syn"),
+                    ),
                     state(&["new"]),
                     Stmt::Drop,
                 ]],
@@ -351,15 +503,28 @@ impl Lowerer<'_> {
                     over(),
                     Stmt::Drop,
                 ]],
-                "syn-floods" => vec![vec![tcpf(&["fin", "syn", "rst", "ack"], Expr::s("syn")), over(), Stmt::Drop]],
+                "syn-floods" => vec![vec![
+                    tcpf(&["fin", "syn", "rst", "ack"], Expr::s("syn")),
+                    over(),
+                    Stmt::Drop,
+                ]],
                 "all-floods" => vec![vec![state(&["new"]), over(), Stmt::Drop]],
                 "malformed-xmas" => vec![vec![tcpf(&all6, Expr::flags(&all6)), Stmt::Drop]],
                 "malformed-null" => vec![vec![tcpf(&all6, Expr::Num(0)), Stmt::Drop]],
                 _ => vec![
-                    vec![tcpf(&["syn", "fin"], Expr::flags(&["syn", "fin"])), Stmt::Drop],
-                    vec![tcpf(&["syn", "rst"], Expr::flags(&["syn", "rst"])), Stmt::Drop],
+                    vec![
+                        tcpf(&["syn", "fin"], Expr::flags(&["syn", "fin"])),
+                        Stmt::Drop,
+                    ],
+                    vec![
+                        tcpf(&["syn", "rst"], Expr::flags(&["syn", "rst"])),
+                        Stmt::Drop,
+                    ],
                     vec![tcpf(&all6, Expr::flags(&["fin", "psh", "urg"])), Stmt::Drop],
-                    vec![tcpf(&all6, Expr::flags(&["fin", "syn", "rst", "ack", "urg"])), Stmt::Drop],
+                    vec![
+                        tcpf(&all6, Expr::flags(&["fin", "syn", "rst", "ack", "urg"])),
+                        Stmt::Drop,
+                    ],
                 ],
             };
             for r in rules {
@@ -377,20 +542,37 @@ fn scope_l4(m: &Match, dir: Dir) -> Vec<Stmt> {
     let single_tcp_udp = m
         .proto
         .as_ref()
-        .filter(|c| !c.negated && c.values.len() == 1 && matches!(c.values[0], Proto::Tcp | Proto::Udp))
-        .map(|c| if c.values[0] == Proto::Tcp { "tcp" } else { "udp" });
+        .filter(|c| {
+            !c.negated && c.values.len() == 1 && matches!(c.values[0], Proto::Tcp | Proto::Udp)
+        })
+        .map(|c| {
+            if c.values[0] == Proto::Tcp {
+                "tcp"
+            } else {
+                "udp"
+            }
+        });
     if let Some(c) = &m.proto {
-        let v: Vec<Expr> = c.values.iter().map(|p| Expr::s(super::matches::proto_name(p))).collect();
-        let e = if v.len() == 1 { v[0].clone() } else { Expr::Set(v) };
-        out.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Meta("l4proto"), e));
+        out.push(super::matches::proto_match(c));
     } else if m.sport.is_some() || m.dport.is_some() {
-        out.push(Stmt::matches(Expr::Meta("l4proto"), Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")])));
+        out.push(Stmt::matches(
+            Expr::Meta("l4proto"),
+            Expr::Set(vec![Expr::s("tcp"), Expr::s("udp")]),
+        ));
     }
     let payload = single_tcp_udp.unwrap_or("th");
-    let (sp, dp) = if dir == Dir::Request { ("sport", "dport") } else { ("dport", "sport") };
+    let (sp, dp) = if dir == Dir::Request {
+        ("sport", "dport")
+    } else {
+        ("dport", "sport")
+    };
     for (c, field) in [(&m.sport, sp), (&m.dport, dp)] {
         if let Some(c) = c {
-            out.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Payload(payload, field), port_expr(&c.values)));
+            out.push(Stmt::Match(
+                if c.negated { Op::Ne } else { Op::Eq },
+                Expr::Payload(payload, field),
+                port_expr(&c.values),
+            ));
         }
     }
     out
@@ -401,6 +583,9 @@ fn merge(into: &mut Match, g: &Match) {
     macro_rules! take {
         ($($f:ident),*) => { $( if into.$f.is_none() { into.$f = g.$f.clone(); } )* };
     }
-    take!(src, dst, src4, src6, dst4, dst6, inface, outface, proto, sport, dport, uid, gid, mac, mark, connmark, state, log, limit, connlimit);
+    take!(
+        src, dst, src4, src6, dst4, dst6, inface, outface, proto, sport, dport, uid, gid, mac,
+        mark, connmark, state, log, limit, connlimit
+    );
     into.other.extend(g.other.iter().cloned());
 }

@@ -7,17 +7,30 @@ use crate::nft::json::{Expr, Hook, Op, Stmt};
 pub(crate) const ORPHANS: &str = "drop_invalid";
 
 fn flags(mask: &[&str], want: Expr) -> Stmt {
-    Stmt::matches(Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(mask))), want)
+    Stmt::matches(
+        Expr::And(
+            Box::new(Expr::Payload("tcp", "flags")),
+            Box::new(Expr::flags(mask)),
+        ),
+        want,
+    )
 }
 
 fn new_or_invalid() -> Stmt {
-    Stmt::Match(Op::In, Expr::Ct("state", None), Expr::flags(&["new", "invalid"]))
+    Stmt::Match(
+        Op::In,
+        Expr::Ct("state", None),
+        Expr::flags(&["new", "invalid"]),
+    )
 }
 
 pub(crate) fn related_icmp() -> Vec<Stmt> {
     vec![
         Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("related")),
-        Stmt::matches(Expr::Meta("l4proto"), Expr::Set(vec![Expr::s("icmp"), Expr::s("ipv6-icmp")])),
+        Stmt::matches(
+            Expr::Meta("l4proto"),
+            Expr::Set(vec![Expr::s("icmp"), Expr::s("ipv6-icmp")]),
+        ),
         Stmt::Accept,
     ]
 }
@@ -25,7 +38,10 @@ pub(crate) fn related_icmp() -> Vec<Stmt> {
 pub(crate) fn related_tcp_ack_rst() -> Vec<Stmt> {
     vec![
         Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("related")),
-        flags(&["fin", "syn", "rst", "psh", "ack", "urg"], Expr::flags(&["ack", "rst"])),
+        flags(
+            &["fin", "syn", "rst", "psh", "ack", "urg"],
+            Expr::flags(&["ack", "rst"]),
+        ),
         Stmt::Accept,
     ]
 }
@@ -39,17 +55,54 @@ impl Lowerer<'_> {
         }
         self.chain(ORPHANS, None);
         let mut rules = vec![
-            vec![flags(&["ack", "fin"], Expr::flags(&["ack", "fin"])), new_or_invalid(), Stmt::Drop],
-            vec![flags(&["ack", "rst"], Expr::flags(&["ack", "rst"])), new_or_invalid(), Stmt::Drop],
-            vec![flags(&["ack"], Expr::s("ack")), new_or_invalid(), Stmt::Drop],
-            vec![flags(&["rst"], Expr::s("rst")), new_or_invalid(), Stmt::Drop],
-            vec![Stmt::matches(Expr::Payload("icmp", "type"), Expr::s("destination-unreachable")), new_or_invalid(), Stmt::Drop],
-            vec![Stmt::matches(Expr::Payload("icmpv6", "type"), Expr::s("destination-unreachable")), new_or_invalid(), Stmt::Drop],
+            vec![
+                flags(&["ack", "fin"], Expr::flags(&["ack", "fin"])),
+                new_or_invalid(),
+                Stmt::Drop,
+            ],
+            vec![
+                flags(&["ack", "rst"], Expr::flags(&["ack", "rst"])),
+                new_or_invalid(),
+                Stmt::Drop,
+            ],
+            vec![
+                flags(&["ack"], Expr::s("ack")),
+                new_or_invalid(),
+                Stmt::Drop,
+            ],
+            vec![
+                flags(&["rst"], Expr::s("rst")),
+                new_or_invalid(),
+                Stmt::Drop,
+            ],
+            vec![
+                Stmt::matches(
+                    Expr::Payload("icmp", "type"),
+                    Expr::s("destination-unreachable"),
+                ),
+                new_or_invalid(),
+                Stmt::Drop,
+            ],
+            vec![
+                Stmt::matches(
+                    Expr::Payload("icmpv6", "type"),
+                    Expr::s("destination-unreachable"),
+                ),
+                new_or_invalid(),
+                Stmt::Drop,
+            ],
         ];
-        let mut log = vec![Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid"))];
+        let mut log = vec![Stmt::Match(
+            Op::In,
+            Expr::Ct("state", None),
+            Expr::s("invalid"),
+        )];
         log.extend(log_limited("DROP INVALID: "));
         rules.push(log);
-        rules.push(vec![Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")), Stmt::Drop]);
+        rules.push(vec![
+            Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")),
+            Stmt::Drop,
+        ]);
         for r in rules {
             self.push(ORPHANS, r, None);
         }
@@ -67,14 +120,35 @@ impl Lowerer<'_> {
             for (on, name) in [(f.v4, "ipv4"), (f.v6, "ipv6")] {
                 if !on {
                     for c in ["input", "forward", "output"] {
-                        self.push(c, vec![Stmt::matches(Expr::Meta("nfproto"), Expr::s(name)), Stmt::Accept], None);
+                        self.push(
+                            c,
+                            vec![
+                                Stmt::matches(Expr::Meta("nfproto"), Expr::s(name)),
+                                Stmt::Accept,
+                            ],
+                            None,
+                        );
                     }
                 }
             }
         }
         if self.model.settings.trust_loopback {
-            self.push("input", vec![Stmt::matches(Expr::Meta("iifname"), Expr::s("lo")), Stmt::Accept], None);
-            self.push("output", vec![Stmt::matches(Expr::Meta("oifname"), Expr::s("lo")), Stmt::Accept], None);
+            self.push(
+                "input",
+                vec![
+                    Stmt::matches(Expr::Meta("iifname"), Expr::s("lo")),
+                    Stmt::Accept,
+                ],
+                None,
+            );
+            self.push(
+                "output",
+                vec![
+                    Stmt::matches(Expr::Meta("oifname"), Expr::s("lo")),
+                    Stmt::Accept,
+                ],
+                None,
+            );
         }
         self.jump_orphans("forward");
     }
@@ -93,6 +167,11 @@ impl Lowerer<'_> {
             self.push(c, std::mem::take(&mut r), None);
             self.push(c, vec![Stmt::Drop], None);
         }
-        let _ = Hook { kind: "", hook: "", prio: 0, policy: "" };
+        let _ = Hook {
+            kind: "",
+            hook: "",
+            prio: 0,
+            policy: "",
+        };
     }
 }

@@ -16,12 +16,20 @@
 
 use super::matches::{Dir, addr_expr, port_expr};
 use super::{Lowerer, log_limited, nfproto};
-use crate::model::ir::{Cond, Match, NatTarget, Synproxy, SynproxyAction, SynproxyType, Sysctl, Verdict};
+use crate::model::ir::{
+    Cond, Match, NatTarget, Synproxy, SynproxyAction, SynproxyType, Sysctl, Verdict,
+};
 use crate::model::values::{Addr, Af, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 
 fn tcp_flags(mask: &[&str], want: Expr) -> Stmt {
-    Stmt::matches(Expr::And(Box::new(Expr::Payload("tcp", "flags")), Box::new(Expr::flags(mask))), want)
+    Stmt::matches(
+        Expr::And(
+            Box::new(Expr::Payload("tcp", "flags")),
+            Box::new(Expr::flags(mask)),
+        ),
+        want,
+    )
 }
 
 fn syn() -> Stmt {
@@ -71,25 +79,44 @@ impl Lowerer<'_> {
             r.push(Stmt::Drop);
             r
         };
-        self.push("input", orphan(true, "BLOCKED ORPHAN SYNPROXY->SERVER IN: "), None);
-        self.push("output", orphan(false, "BLOCKED ORPHAN SYNPROXY->SERVER OUT: "), None);
+        self.push(
+            "input",
+            orphan(true, "BLOCKED ORPHAN SYNPROXY->SERVER IN: "),
+            None,
+        );
+        self.push(
+            "output",
+            orphan(false, "BLOCKED ORPHAN SYNPROXY->SERVER OUT: "),
+            None,
+        );
     }
 
     /// The statement's match on the client's request, without the protocol.
     fn client_side(&mut self, s: &Synproxy, m: &Match, dir: Dir) -> Option<Vec<Stmt>> {
         let mut st = self.match_stmts(m, Some(s.family), dir, s.span)?;
-        if !st.iter().any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _))) {
+        if !st
+            .iter()
+            .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
+        {
             st.insert(0, nfproto(s.family));
         }
         Some(st)
     }
 
     fn ports(m: &Match, dir: Dir) -> Vec<Stmt> {
-        let (sp, dp) = if dir == Dir::Request { ("sport", "dport") } else { ("dport", "sport") };
+        let (sp, dp) = if dir == Dir::Request {
+            ("sport", "dport")
+        } else {
+            ("dport", "sport")
+        };
         let mut out = Vec::new();
         for (c, field) in [(&m.sport, sp), (&m.dport, dp)] {
             if let Some(c) = c {
-                out.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Payload("tcp", field), port_expr(&c.values)));
+                out.push(Stmt::Match(
+                    if c.negated { Op::Ne } else { Op::Eq },
+                    Expr::Payload("tcp", field),
+                    port_expr(&c.values),
+                ));
             }
         }
         if out.is_empty() {
@@ -114,51 +141,88 @@ impl Lowerer<'_> {
         client.proto = None;
         let mut server = client.clone();
         server.inface = None;
-        let Some(req) = self.client_side(s, &client, Dir::Request) else { return };
+        let Some(req) = self.client_side(s, &client, Dir::Request) else {
+            return;
+        };
         let ports = Self::ports(&client, Dir::Request);
 
         // 1. raw: untrack the client's SYN.
         self.ensure_base("raw_prerouting");
-        let mut r: Vec<Stmt> = req.iter().cloned().chain(ports.iter().cloned()).chain([syn()]).collect();
-        self.log_rule(s, "raw_prerouting", r.clone(), "CLIENT->SYNPROXY SYN NOTRACK");
+        let mut r: Vec<Stmt> = req
+            .iter()
+            .cloned()
+            .chain(ports.iter().cloned())
+            .chain([syn()])
+            .collect();
+        self.log_rule(
+            s,
+            "raw_prerouting",
+            r.clone(),
+            "CLIENT->SYNPROXY SYN NOTRACK",
+        );
         r.push(Stmt::Notrack);
         self.push("raw_prerouting", r, span);
 
         // 2. SYNPROXY itself, in input or forward.
-        let hook = if t == SynproxyType::Input { "input" } else { "forward" };
+        let hook = if t == SynproxyType::Input {
+            "input"
+        } else {
+            "forward"
+        };
         let mut r: Vec<Stmt> = req.iter().cloned().chain(ports.iter().cloned()).collect();
         r.push(ct(&["invalid", "untracked", "new"]));
         self.log_rule(s, hook, r.clone(), "CLIENT->SYNPROXY SYN or ACK");
         r.push(Stmt::Synproxy {
             mss: s.options.mss,
             wscale: s.options.wscale,
-            flags: [(s.options.timestamp, "timestamp"), (s.options.sack_perm, "sack-perm")].into_iter().filter(|x| x.0).map(|x| x.1).collect(),
+            flags: [
+                (s.options.timestamp, "timestamp"),
+                (s.options.sack_perm, "sack-perm"),
+            ]
+            .into_iter()
+            .filter(|x| x.0)
+            .map(|x| x.1)
+            .collect(),
         });
         self.push(hook, r, span);
 
         // 3. SYNPROXY's SYN/ACK to the client.
-        let Some(rep) = self.client_side(s, &client, Dir::Reply) else { return };
+        let Some(rep) = self.client_side(s, &client, Dir::Reply) else {
+            return;
+        };
         let rports = Self::ports(&client, Dir::Reply);
         let mut r: Vec<Stmt> = rep.iter().cloned().chain(rports.iter().cloned()).collect();
-        r.push(tcp_flags(&["syn", "rst", "ack"], Expr::flags(&["syn", "ack"])));
+        r.push(tcp_flags(
+            &["syn", "rst", "ack"],
+            Expr::flags(&["syn", "ack"]),
+        ));
         r.push(ct(&["invalid", "untracked"]));
         self.log_rule(s, "output", r.clone(), "SYNPROXY->CLIENT SYN,ACK");
         r.push(Stmt::Accept);
         self.push("output", r, span);
 
         // 4. SYNPROXY's SYN (and ACK) to the server, and the statement's action.
-        let Some(srv) = self.client_side(s, &server, Dir::Request) else { return };
-        let lo = |iif: bool| Stmt::matches(Expr::Meta(if iif { "iifname" } else { "oifname" }), Expr::s("lo"));
+        let Some(srv) = self.client_side(s, &server, Dir::Request) else {
+            return;
+        };
+        let lo = |iif: bool| {
+            Stmt::matches(
+                Expr::Meta(if iif { "iifname" } else { "oifname" }),
+                Expr::s("lo"),
+            )
+        };
         let new_syn = || vec![syn(), ct(&["new"]), not_local_source(), not_dnatted()];
         let action_log = s.action_matches.log.clone();
         match &s.action {
-            SynproxyAction::Dnat { targets, persistent, random } => {
+            SynproxyAction::Dnat {
+                targets,
+                persistent,
+                random,
+            } => {
                 self.synproxy_dnat(s, &srv, &ports, &server, targets, *persistent, *random);
-                return;
             }
             SynproxyAction::Redirect { port } => {
                 self.synproxy_redirect(s, &srv, &ports, &server, port.clone());
-                return;
             }
             action => {
                 let verdict = match action {
@@ -168,24 +232,56 @@ impl Lowerer<'_> {
                     SynproxyAction::Action(n) => Verdict::Custom(n.clone()),
                     _ => unreachable!(),
                 };
-                let act = crate::model::ir::Action { verdict: verdict.clone(), with: vec![], span: s.action_span };
-                let Some(verdicts) = self.verdict(&act, Some(&Proto::Tcp)) else { return };
+                let act = crate::model::ir::Action {
+                    verdict: verdict.clone(),
+                    with: vec![],
+                    span: s.action_span,
+                };
+                let Some(verdicts) = self.verdict(&act, Some(&Proto::Tcp)) else {
+                    return;
+                };
                 let mut extra = Vec::new();
-                if let Some(st) = self.match_stmts(&Match { log: None, ..s.action_matches.clone() }, Some(af), Dir::Request, s.span) {
+                if let Some(st) = self.match_stmts(
+                    &Match {
+                        log: None,
+                        ..s.action_matches.clone()
+                    },
+                    Some(af),
+                    Dir::Request,
+                    s.span,
+                ) {
                     extra = st;
                 }
-                let body: Vec<Stmt> = srv.iter().cloned().chain(ports.iter().cloned()).chain(new_syn()).chain(extra).collect();
+                let body: Vec<Stmt> = srv
+                    .iter()
+                    .cloned()
+                    .chain(ports.iter().cloned())
+                    .chain(new_syn())
+                    .chain(extra)
+                    .collect();
                 if t == SynproxyType::Input {
                     // Local server: the SYN loops through lo; the action happens on the way in.
-                    let out: Vec<Stmt> = [lo(false)].into_iter().chain(srv.iter().cloned()).chain(ports.iter().cloned()).chain(new_syn()).chain([Stmt::Accept]).collect();
+                    let out: Vec<Stmt> = [lo(false)]
+                        .into_iter()
+                        .chain(srv.iter().cloned())
+                        .chain(ports.iter().cloned())
+                        .chain(new_syn())
+                        .chain([Stmt::Accept])
+                        .collect();
                     self.push("output", out, span);
                     for v in verdicts {
-                        let m: Vec<Stmt> = [lo(true)].into_iter().chain(body.iter().cloned()).collect();
+                        let m: Vec<Stmt> =
+                            [lo(true)].into_iter().chain(body.iter().cloned()).collect();
                         self.push_logged("input", m, action_log.as_ref(), v, span);
                     }
                     if verdict == Verdict::Accept {
                         for (chain, iif) in [("output", false), ("input", true)] {
-                            let m: Vec<Stmt> = [lo(iif)].into_iter().chain(srv.iter().cloned()).chain(ports.iter().cloned()).chain([ct(&["established"]), Stmt::Accept]).collect();
+                            let m: Vec<Stmt> = [lo(iif)]
+                                .into_iter()
+                                .chain(srv.iter().cloned())
+                                .chain(ports.iter().cloned())
+                                .chain([ct(&["established"]), Stmt::Accept])
+                                .collect();
                             self.push(chain, m, span);
                         }
                     }
@@ -195,7 +291,12 @@ impl Lowerer<'_> {
                         self.push_logged("output", body.clone(), action_log.as_ref(), v, span);
                     }
                     if verdict == Verdict::Accept {
-                        let m: Vec<Stmt> = srv.iter().cloned().chain(ports.iter().cloned()).chain([ct(&["established"]), not_local_source(), Stmt::Accept]).collect();
+                        let m: Vec<Stmt> = srv
+                            .iter()
+                            .cloned()
+                            .chain(ports.iter().cloned())
+                            .chain([ct(&["established"]), not_local_source(), Stmt::Accept])
+                            .collect();
                         self.push("output", m, span);
                     }
                     self.invalid_ack_drop(s, "forward", &rep, &rports);
@@ -214,13 +315,24 @@ impl Lowerer<'_> {
     }
 
     /// Accept rules for SYNPROXY's SYN and ACK after nat output rewrote them to `dst:port`.
-    fn after_dnat(&mut self, s: &Synproxy, iif_lo: bool, dst: Option<Expr>, port: Option<Expr>, server: &Match) {
+    fn after_dnat(
+        &mut self,
+        s: &Synproxy,
+        iif_lo: bool,
+        dst: Option<Expr>,
+        port: Option<Expr>,
+        server: &Match,
+    ) {
         let af = s.family;
         let mut base = vec![nfproto(af)];
         if let Some(c) = server.src_for(af)
             && let Ok(Some(e)) = addr_expr(&c.values, af)
         {
-            base.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Payload(ipp(af), "saddr"), e));
+            base.push(Stmt::Match(
+                if c.negated { Op::Ne } else { Op::Eq },
+                Expr::Payload(ipp(af), "saddr"),
+                e,
+            ));
         }
         if let Some(d) = dst {
             base.push(Stmt::matches(Expr::Payload(ipp(af), "daddr"), d));
@@ -229,19 +341,40 @@ impl Lowerer<'_> {
             Some(p) => base.push(Stmt::matches(Expr::Payload("tcp", "dport"), p)),
             None => base.push(Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp"))),
         }
-        let mut extra = self.match_stmts(&Match { log: None, ..s.action_matches.clone() }, Some(af), Dir::Request, s.span).unwrap_or_default();
+        let mut extra = self
+            .match_stmts(
+                &Match {
+                    log: None,
+                    ..s.action_matches.clone()
+                },
+                Some(af),
+                Dir::Request,
+                s.span,
+            )
+            .unwrap_or_default();
         extra.retain(|x| !matches!(x, Stmt::Match(_, Expr::Meta("nfproto"), _)));
-        let chains: &[(&str, bool)] = if iif_lo { &[("output", false), ("input", true)] } else { &[("output", false)] };
+        let chains: &[(&str, bool)] = if iif_lo {
+            &[("output", false), ("input", true)]
+        } else {
+            &[("output", false)]
+        };
         for &(chain, iif) in chains {
             let mut syn_rule = Vec::new();
             if iif_lo {
-                syn_rule.push(Stmt::matches(Expr::Meta(if iif { "iifname" } else { "oifname" }), Expr::s("lo")));
+                syn_rule.push(Stmt::matches(
+                    Expr::Meta(if iif { "iifname" } else { "oifname" }),
+                    Expr::s("lo"),
+                ));
             }
             syn_rule.extend(base.iter().cloned());
             let mut est = syn_rule.clone();
             syn_rule.extend([syn(), ct(&["new"]), dnatted()]);
             syn_rule.extend(extra.iter().cloned());
-            let log = if chain == "output" || iif_lo { s.action_matches.log.as_ref() } else { None };
+            let log = if chain == "output" || iif_lo {
+                s.action_matches.log.as_ref()
+            } else {
+                None
+            };
             self.push_logged(chain, syn_rule, log, vec![Stmt::Accept], Some(s.span));
             est.extend([ct(&["established"]), dnatted(), Stmt::Accept]);
             self.push(chain, est, Some(s.span));
@@ -249,7 +382,16 @@ impl Lowerer<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn synproxy_dnat(&mut self, s: &Synproxy, srv: &[Stmt], ports: &[Stmt], server: &Match, targets: &[NatTarget], persistent: bool, random: bool) {
+    fn synproxy_dnat(
+        &mut self,
+        s: &Synproxy,
+        srv: &[Stmt],
+        ports: &[Stmt],
+        server: &Match,
+        targets: &[NatTarget],
+        persistent: bool,
+        random: bool,
+    ) {
         let af = s.family;
         if targets.is_empty() {
             return;
@@ -264,35 +406,73 @@ impl Lowerer<'_> {
         let addr_of = |t: &NatTarget| -> Option<Expr> {
             match &t.addr {
                 Some(Addr::Net(ip, _)) => Some(Expr::s(ip.to_string())),
-                Some(Addr::Range(a, b)) => Some(Expr::Range(Box::new(Expr::s(a.to_string())), Box::new(Expr::s(b.to_string())))),
+                Some(Addr::Range(a, b)) => Some(Expr::Range(
+                    Box::new(Expr::s(a.to_string())),
+                    Box::new(Expr::s(b.to_string())),
+                )),
                 _ => None,
             }
         };
         let port_of = |t: &NatTarget| t.port.as_ref().map(|p| port_expr(std::slice::from_ref(p)));
         // `dnat to :PORT` keeps the address the client targeted.
-        let orig_dst = server.dst_for(af).and_then(|c| addr_expr(&c.values, af).ok().flatten());
+        let orig_dst = server
+            .dst_for(af)
+            .and_then(|c| addr_expr(&c.values, af).ok().flatten());
         let dnat = if targets.len() == 1 {
             let t = &targets[0];
-            Stmt::Dnat { family: ipp(af), addr: addr_of(t).or_else(|| orig_dst.clone()), port: port_of(t), flags: flags.clone() }
+            Stmt::Dnat {
+                family: ipp(af),
+                addr: addr_of(t).or_else(|| orig_dst.clone()),
+                port: port_of(t),
+                flags: flags.clone(),
+            }
         } else {
-            if targets.iter().any(|t| t.addr.is_none() || t.port != targets[0].port) {
-                self.error(s.action_span, "several dnat targets must all give an address and the same port".into());
+            if targets
+                .iter()
+                .any(|t| t.addr.is_none() || t.port != targets[0].port)
+            {
+                self.error(
+                    s.action_span,
+                    "several dnat targets must all give an address and the same port".into(),
+                );
                 return;
             }
-            let entries = targets.iter().enumerate().map(|(i, t)| (Expr::Num(i as u64), addr_of(t).unwrap_or(Expr::s("")))).collect();
-            Stmt::Dnat { family: ipp(af), addr: Some(Expr::Map(Box::new(Expr::Numgen(targets.len() as u32)), entries)), port: port_of(&targets[0]), flags }
+            let entries = targets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (Expr::Num(i as u64), addr_of(t).unwrap_or(Expr::s(""))))
+                .collect();
+            Stmt::Dnat {
+                family: ipp(af),
+                addr: Some(Expr::Map(
+                    Box::new(Expr::Numgen(targets.len() as u32)),
+                    entries,
+                )),
+                port: port_of(&targets[0]),
+                flags,
+            }
         };
         if matches!(dnat, Stmt::Dnat { addr: None, .. }) {
-            self.error(s.action_span, "`dnat to :PORT` needs the synproxy's `dst` to be one address".into());
+            self.error(
+                s.action_span,
+                "`dnat to :PORT` needs the synproxy's `dst` to be one address".into(),
+            );
             return;
         }
         self.ensure_base("nat_output");
-        let mut r: Vec<Stmt> = srv.iter().cloned().chain(ports.iter().cloned()).chain([syn(), not_local_source()]).collect();
+        let mut r: Vec<Stmt> = srv
+            .iter()
+            .cloned()
+            .chain(ports.iter().cloned())
+            .chain([syn(), not_local_source()])
+            .collect();
         self.log_rule(s, "nat_output", r.clone(), "SYNPROXY->SERVER DNAT");
         r.push(dnat);
         self.push("nat_output", r, Some(s.span));
         let local = targets.iter().all(|t| t.addr.is_none());
-        let dport = |t: &NatTarget| port_of(t).or_else(|| server.dport.as_ref().map(|c| port_expr(&c.values)));
+        let dport = |t: &NatTarget| {
+            port_of(t).or_else(|| server.dport.as_ref().map(|c| port_expr(&c.values)))
+        };
         for t in targets {
             let dst = addr_of(t).or_else(|| orig_dst.clone());
             self.after_dnat(s, local, dst, dport(t), server);
@@ -302,7 +482,11 @@ impl Lowerer<'_> {
         for t in targets {
             let mut r = vec![nfproto(af)];
             if let Some(c) = &client_iface {
-                r.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Meta("oifname"), super::matches::iface_expr(&c.values)));
+                r.push(Stmt::Match(
+                    if c.negated { Op::Ne } else { Op::Eq },
+                    Expr::Meta("oifname"),
+                    super::matches::iface_expr(&c.values),
+                ));
             }
             if let Some(a) = addr_of(t).or_else(|| orig_dst.clone()) {
                 r.push(Stmt::matches(Expr::Payload(ipp(af), "saddr"), a));
@@ -310,12 +494,20 @@ impl Lowerer<'_> {
             if let Some(p) = dport(t) {
                 r.push(Stmt::matches(Expr::Payload("tcp", "sport"), p));
             }
-            r.extend([ct(&["invalid"]), tcp_flags(&["rst", "ack"], Expr::s("ack")), Stmt::Drop]);
+            r.extend([
+                ct(&["invalid"]),
+                tcp_flags(&["rst", "ack"], Expr::s("ack")),
+                Stmt::Drop,
+            ]);
             self.push(if local { "output" } else { "forward" }, r, Some(s.span));
         }
         if !local {
             self.sysctls.push(Sysctl {
-                key: if af == Af::V4 { "net.ipv4.ip_forward".into() } else { "net.ipv6.conf.all.forwarding".into() },
+                key: if af == Af::V4 {
+                    "net.ipv4.ip_forward".into()
+                } else {
+                    "net.ipv6.conf.all.forwarding".into()
+                },
                 value: "1".into(),
                 reason: "synproxy dnat forwards the connection to another host".into(),
             });
@@ -325,23 +517,47 @@ impl Lowerer<'_> {
     /// `redirect to PORT`: compiled as `dnat to DST:PORT` when the synproxy names one address (no
     /// sysctl needed), as nft `redirect` otherwise (which needs route_localnet on the inbound
     /// interfaces, as FireHOL sets).
-    fn synproxy_redirect(&mut self, s: &Synproxy, srv: &[Stmt], ports: &[Stmt], server: &Match, port: Port) {
+    fn synproxy_redirect(
+        &mut self,
+        s: &Synproxy,
+        srv: &[Stmt],
+        ports: &[Stmt],
+        server: &Match,
+        port: Port,
+    ) {
         let af = s.family;
-        let single = server.dst_for(af).filter(|c| !c.negated && c.values.len() == 1).and_then(|c| match &c.values[0] {
-            Addr::Net(ip, len) if *len == if af == Af::V4 { 32 } else { 128 } => Some(ip.to_string()),
-            _ => None,
-        });
+        let single = server
+            .dst_for(af)
+            .filter(|c| !c.negated && c.values.len() == 1)
+            .and_then(|c| match &c.values[0] {
+                Addr::Net(ip, len) if *len == if af == Af::V4 { 32 } else { 128 } => {
+                    Some(ip.to_string())
+                }
+                _ => None,
+            });
         let pexpr = port_expr(std::slice::from_ref(&port));
         self.ensure_base("nat_output");
-        let mut r: Vec<Stmt> = srv.iter().cloned().chain(ports.iter().cloned()).chain([syn(), not_local_source()]).collect();
+        let mut r: Vec<Stmt> = srv
+            .iter()
+            .cloned()
+            .chain(ports.iter().cloned())
+            .chain([syn(), not_local_source()])
+            .collect();
         self.log_rule(s, "nat_output", r.clone(), "SYNPROXY->SERVER REDIRECT");
         let dst = match &single {
             Some(ip) => {
-                r.push(Stmt::Dnat { family: ipp(af), addr: Some(Expr::s(ip.clone())), port: Some(pexpr.clone()), flags: vec![] });
+                r.push(Stmt::Dnat {
+                    family: ipp(af),
+                    addr: Some(Expr::s(ip.clone())),
+                    port: Some(pexpr.clone()),
+                    flags: vec![],
+                });
                 Some(Expr::s(ip.clone()))
             }
             None => {
-                r.push(Stmt::Redirect { port: Some(pexpr.clone()) });
+                r.push(Stmt::Redirect {
+                    port: Some(pexpr.clone()),
+                });
                 if let Some(c) = &s.matches.inface {
                     for i in &c.values {
                         self.sysctls.push(Sysctl {
@@ -351,20 +567,37 @@ impl Lowerer<'_> {
                         });
                     }
                 }
-                Some(if af == Af::V4 { Expr::Prefix("127.0.0.0".into(), 8) } else { Expr::s("::1") })
+                Some(if af == Af::V4 {
+                    Expr::Prefix("127.0.0.0".into(), 8)
+                } else {
+                    Expr::s("::1")
+                })
             }
         };
         self.push("nat_output", r, Some(s.span));
         self.after_dnat(s, true, dst.clone(), Some(pexpr.clone()), server);
         let mut r = vec![nfproto(af)];
         if let Some(c) = &s.matches.inface {
-            r.push(Stmt::Match(if c.negated { Op::Ne } else { Op::Eq }, Expr::Meta("oifname"), super::matches::iface_expr(&c.values)));
+            r.push(Stmt::Match(
+                if c.negated { Op::Ne } else { Op::Eq },
+                Expr::Meta("oifname"),
+                super::matches::iface_expr(&c.values),
+            ));
         }
         if let Some(ip) = single {
             r.push(Stmt::matches(Expr::Payload(ipp(af), "saddr"), Expr::s(ip)));
         }
-        r.extend([Stmt::matches(Expr::Payload("tcp", "sport"), pexpr), ct(&["invalid"]), tcp_flags(&["rst", "ack"], Expr::s("ack")), Stmt::Drop]);
+        r.extend([
+            Stmt::matches(Expr::Payload("tcp", "sport"), pexpr),
+            ct(&["invalid"]),
+            tcp_flags(&["rst", "ack"], Expr::s("ack")),
+            Stmt::Drop,
+        ]);
         self.push("output", r, Some(s.span));
-        let _ = Cond::<Addr> { negated: false, values: vec![], span: s.span };
+        let _ = Cond::<Addr> {
+            negated: false,
+            values: vec![],
+            span: s.span,
+        };
     }
 }

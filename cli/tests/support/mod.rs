@@ -1,0 +1,51 @@
+//! What the process-level tests share: the repository root and the rule for tests that need root
+//! (network namespaces): they run as root, fail in CI when they cannot, and otherwise skip loudly.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn is_root() -> bool {
+    if let Ok(out) = Command::new("id").arg("-u").output()
+        && out.status.success()
+    {
+        return String::from_utf8_lossy(&out.stdout).trim() == "0";
+    }
+    // No `id`: the effective uid from /proc.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Prints a skip banner nobody can miss.
+pub fn skip(what: &str, reason: &str, locally: &str) {
+    eprintln!();
+    eprintln!("==================================================================");
+    eprintln!("SKIPPED: {what}: {reason}");
+    eprintln!("  It did NOT run. It runs (and never skips) when CI is set;");
+    eprintln!("  locally: {locally}");
+    eprintln!("==================================================================");
+    eprintln!();
+}
+
+/// True when a root-only test may run; false (after a loud skip) outside CI; panics in CI.
+pub fn root_or_skip(what: &str, locally: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} needs root, and CI is set: refusing to skip");
+    }
+    skip(what, "needs root (network namespaces)", locally);
+    false
+}

@@ -1,0 +1,36 @@
+//! Arbitrary bytes (lossily decoded) through `fhc_lang::check` (lexing, parsing, syntax and model
+//! checks, and the nftables lowering when the text has no error), fixes, rendering and the
+//! formatter: nothing may panic, and every diagnostic must point into the text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    let toks = fhc_lang::syntax::lexer::lex(text);
+    let mut at = 0;
+    for (_, span) in &toks {
+        assert_eq!(span.start, at);
+        at = span.end;
+    }
+    assert_eq!(at, text.len());
+
+    let a = fhc_lang::check(text);
+    let ok = |s: fhc_lang::Span| {
+        s.start <= s.end && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
+    };
+    for d in &a.diagnostics {
+        assert!(ok(d.span), "{d:?}");
+        assert!(d.labels.iter().all(|l| ok(l.span)), "{d:?}");
+        assert!(
+            d.fixes.iter().flat_map(|f| &f.edits).all(|e| ok(e.span)),
+            "{d:?}"
+        );
+        for f in &d.fixes {
+            let _ = fhc_lang::check(&f.apply(text));
+        }
+    }
+    let _ = fhc_lang::render::render(&a.diagnostics, "fuzz.fw", text, false);
+    let _ = fhc_lang::format(text);
+});
