@@ -627,12 +627,9 @@ fn interface_name_ending_in_multibyte_char() {
     }
 }
 
-/// Known issue (reported, not yet fixed in the lexer): on a CRLF line, an unterminated quote, `$(`
-/// or backtick runs to the `\n` and so swallows the `\r`. The "close the quote" fix then inserts
-/// the quote after the `\r` (leaving a CR inside the string), and the next token starts between
-/// `\r` and `\n`. Un-ignore once the lexer stops these tokens before a CRLF's `\r`.
+/// On a CRLF line, an unterminated quote, `$(` or backtick stops before the `\r`: the "close the
+/// quote" fix inserts the quote before the line end, and no token starts between `\r` and `\n`.
 #[test]
-#[ignore = "known issue: unterminated tokens swallow the \\r of CRLF"]
 fn crlf_spans() {
     for text in [
         "server 'abc\r\nx\r\n",

@@ -32,11 +32,11 @@ pub enum RawTok {
 
     #[regex(r"'[^']*'")]
     SingleQuoted,
-    #[regex(r"'[^'\n]*")]
+    #[regex(r"'[^'\r\n]*")]
     UnterminatedSingle,
     #[regex(r#""([^"\\]|\\[\x00-\x{10FFFF}])*""#)]
     DoubleQuoted,
-    #[regex(r#""([^"\\\n]|\\[^\n])*"#)]
+    #[regex(r#""([^"\\\r\n]|\\[^\r\n])*"#)]
     UnterminatedDouble,
 
     /// `$NAME`
@@ -126,7 +126,7 @@ fn command_substitution(lex: &mut logos::Lexer<RawTok>) {
     let mut depth = 1usize;
     let mut quote: Option<char> = None;
     let mut chars = rest.char_indices();
-    let mut end = rest.find('\n').unwrap_or(rest.len());
+    let mut end = line_end(rest);
     while let Some((i, c)) = chars.next() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
@@ -153,10 +153,20 @@ fn command_substitution(lex: &mut logos::Lexer<RawTok>) {
     lex.bump(end);
 }
 
+/// Where the current line ends in `rest`: before its `\n`, or before the `\r` of a CRLF.
+fn line_end(rest: &str) -> usize {
+    let n = rest.find('\n').unwrap_or(rest.len());
+    if n > 0 && rest.as_bytes()[n - 1] == b'\r' {
+        n - 1
+    } else {
+        n
+    }
+}
+
 fn backtick(lex: &mut logos::Lexer<RawTok>) {
     let rest = lex.remainder();
     let mut chars = rest.char_indices();
-    let mut end = rest.find('\n').unwrap_or(rest.len());
+    let mut end = line_end(rest);
     while let Some((i, c)) = chars.next() {
         match c {
             '\\' => {

@@ -30,10 +30,35 @@ pub struct WordClass {
     pub assign: bool,
 }
 
-fn command_table() -> &'static HashMap<&'static str, (Cmd, Option<Family>)> {
-    static T: OnceLock<HashMap<&'static str, (Cmd, Option<Family>)>> = OnceLock::new();
+/// FNV-1a: the keyword tables are looked up for every word; SipHash's DoS resistance buys
+/// nothing for a fixed set of keys.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Table<V> = HashMap<&'static str, V, std::hash::BuildHasherDefault<Fnv>>;
+
+fn command_table() -> &'static Table<(Cmd, Option<Family>)> {
+    static T: OnceLock<Table<(Cmd, Option<Family>)>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut m = HashMap::new();
+        let mut m = Table::default();
         for &(name, cmd, suffixes, _) in keywords::COMMANDS {
             m.insert(name, (cmd, None));
             if suffixes {
@@ -53,10 +78,10 @@ fn command_table() -> &'static HashMap<&'static str, (Cmd, Option<Family>)> {
     })
 }
 
-fn param_table() -> &'static HashMap<&'static str, (ParamKind, Arity)> {
-    static T: OnceLock<HashMap<&'static str, (ParamKind, Arity)>> = OnceLock::new();
+fn param_table() -> &'static Table<(ParamKind, Arity)> {
+    static T: OnceLock<Table<(ParamKind, Arity)>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut m = HashMap::new();
+        let mut m = Table::default();
         for &(names, kind, arity, _, _) in keywords::PARAMS {
             for n in names {
                 m.insert(*n, (kind, arity));
@@ -74,9 +99,15 @@ fn classify(w: &Word) -> WordClass {
             ..WordClass::default()
         };
     };
+    // Parameter names are matched case-insensitively; lower-case on the stack, not the heap.
     let param = if text.len() <= 24 {
-        let lower = text.to_ascii_lowercase();
-        param_table().get(lower.as_str()).copied()
+        let mut buf = [0u8; 24];
+        let lower = &mut buf[..text.len()];
+        lower.copy_from_slice(text.as_bytes());
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower)
+            .ok()
+            .and_then(|l| param_table().get(l).copied())
     } else {
         None
     };
@@ -982,8 +1013,10 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
         .map(|(name, args)| StmtKind::Unknown(UnknownCommand { name, args }));
     let redirect = op(Op::Redirect).then_ignore(word().or_not());
 
+    // FireHOL commands first: they are most statements, and each alternative that fails costs.
     lead.then(
         choice((
+            command(),
             shell_opener,
             source,
             builtin,
@@ -993,7 +1026,6 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
             function_def,
             case_pattern,
             subshell,
-            command(),
             unknown,
             empty().to(StmtKind::Empty),
         ))
@@ -1053,18 +1085,32 @@ pub struct Parse {
 
 /// Cuts the token stream into statements at `\n`, `;` and `;;` (but not inside an array literal).
 fn statement_ranges(toks: &[(Tok<'_>, SimpleSpan)]) -> Vec<std::ops::Range<usize>> {
+    split_statements(toks, 0, true)
+}
+
+/// The splitting itself. An array that is never closed would swallow the rest of the file, so in
+/// that case the text after its `(` is split again line by line (recovery stays local, as for an
+/// unterminated quote).
+fn split_statements(
+    toks: &[(Tok<'_>, SimpleSpan)],
+    from: usize,
+    arrays: bool,
+) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
-    let mut start = 0;
+    let mut start = from;
     let mut array_depth = 0usize;
-    for (i, (t, sp)) in toks.iter().enumerate() {
+    let mut array_open = 0;
+    for (i, (t, sp)) in toks.iter().enumerate().skip(from) {
         match t {
             Tok::Op(Op::LParen) if array_depth > 0 => array_depth += 1,
             Tok::Op(Op::LParen) => {
-                let after_assign = i > 0
+                let after_assign = arrays
+                    && i > 0
                     && matches!(toks[i - 1].0, Tok::Word(w, WordClass { assign: true, .. }) if w.literal().is_some_and(|l| l.ends_with('=')))
                     && toks[i - 1].1.end == sp.start;
                 if after_assign {
                     array_depth = 1;
+                    array_open = i;
                 }
             }
             Tok::Op(Op::RParen) if array_depth > 0 => array_depth -= 1,
@@ -1076,6 +1122,21 @@ fn statement_ranges(toks: &[(Tok<'_>, SimpleSpan)]) -> Vec<std::ops::Range<usize
             }
             _ => {}
         }
+    }
+    if array_depth > 0 {
+        // Unclosed: the assignment line up to its end is one statement, the rest is re-split.
+        let line_end = toks[array_open..]
+            .iter()
+            .position(|(t, _)| matches!(t, Tok::Op(Op::Newline)))
+            .map(|p| array_open + p)
+            .unwrap_or(toks.len());
+        out.push(start..line_end);
+        out.extend(split_statements(
+            toks,
+            (line_end + 1).min(toks.len()),
+            false,
+        ));
+        return out;
     }
     if start < toks.len() {
         out.push(start..toks.len());
@@ -1311,6 +1372,13 @@ mod tests {
             panic!()
         };
         assert!(a[0].array.is_some());
+    }
+
+    #[test]
+    fn unclosed_array_does_not_swallow_the_file() {
+        let p = parse("F=(\ninterface eth0 lan\nbogus x\n");
+        assert_eq!(p.file.stmts.len(), 3, "{:#?}", p.file.stmts);
+        assert!(matches!(p.file.stmts[2].kind, StmtKind::Unknown(_)));
     }
 
     #[test]

@@ -201,7 +201,8 @@ impl Piece {
 
 /// Glues tokens into words and operators.
 pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
-    let mut out = Vec::new();
+    // About one piece per two tokens (a blank between words); one allocation up front.
+    let mut out = Vec::with_capacity(tokens.len() / 2 + 1);
     let mut parts: Vec<WordPart> = Vec::new();
     let flush = |parts: &mut Vec<WordPart>, out: &mut Vec<Piece>| {
         if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
