@@ -136,6 +136,8 @@ codes! {
         "interface eth0 lan\n    server nfs accept\n";
     Untranslatable = "E0201", Error, "a statement fhc cannot compile to nftables (yet), reported instead of being dropped",
         "interface eth0 lan\n    server ssh tarpit\n";
+    SynproxyProto = "W0132", Warning, "a synproxy statement names a protocol other than tcp (SYNPROXY is TCP only; FireHOL overrides it)",
+        "ipv4 synproxy input inface eth0 dst 1.2.3.4 proto udp dport 80 accept\ninterface eth0 wan\n    server http accept\n";
     BrokenInFirehol = "W0131", Warning, "a construct that is broken in FireHOL 3.1.7; fhc does what it was meant to do",
         "log46 \"x\" src 10.0.0.1\n";
 }

@@ -142,6 +142,23 @@ fn invalid_corpus_snapshots() {
     });
 }
 
+/// The same diagnostics as `fhc check --format json` prints them (one JSON document per file).
+#[test]
+fn invalid_corpus_json_snapshots() {
+    insta::glob!("../../tests/corpus/invalid", "*.conf", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let a = analyze(&text);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let index = LineIndex::new(&text);
+        let json: Vec<_> = a
+            .diagnostics
+            .iter()
+            .map(|d| d.to_json(&name, &index, &text))
+            .collect();
+        insta::assert_json_snapshot!(json);
+    });
+}
+
 /// Valid corpus configs are real FireHOL (see tests/firehol-oracle.sh): the language layers must
 /// not reject them. (E0201 is the backend saying a FireHOL feature is not compiled yet; which
 /// ones is pinned by the compile snapshots in tests/compile.rs.)

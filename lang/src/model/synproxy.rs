@@ -168,6 +168,30 @@ impl Builder<'_> {
         }
         let ps: Vec<&Param> = s.params.iter().collect();
         let matches = self.build_match(&ps, fam);
+        if let Some(p) = &matches.proto
+            && (p.negated || p.values.iter().any(|x| *x != Proto::Tcp))
+        {
+            let at = ps
+                .iter()
+                .find(|p| p.kind == Some(crate::syntax::ast::ParamKind::Proto))
+                .map(|p| p.span)
+                .unwrap_or(p.span);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::SynproxyProto,
+                    at,
+                    "SYNPROXY only protects TCP; this `proto` is replaced by tcp",
+                )
+                .with_label("ignored: the statement is about tcp")
+                .with_fix(
+                    "remove it",
+                    vec![TextEdit {
+                        span: at,
+                        new_text: String::new(),
+                    }],
+                ),
+            );
+        }
         let options_text = self.env.value("FIREHOL_SYNPROXY_OPTIONS").map(String::from);
         let options = match &options_text {
             None => SynproxyOptions::default(),
