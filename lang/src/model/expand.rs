@@ -104,10 +104,10 @@ impl Env {
         };
         for p in w.parts.iter() {
             match &p.kind {
-                PartKind::Literal(s)
-                | PartKind::SingleQuoted(s)
-                | PartKind::Unterminated(s)
-                | PartKind::Invalid(s) => out.text.push_str(s),
+                PartKind::Literal(s) => out.text.push_str(s),
+                PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
+                    out.text.push_str(s)
+                }
                 PartKind::Var(n) => var(n, p.span, &mut out),
                 PartKind::Opaque(_) => out.opaque = true,
                 PartKind::DoubleQuoted(dq) => {

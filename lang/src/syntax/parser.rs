@@ -919,7 +919,7 @@ fn split_assignment(w: &Word) -> Assignment {
     if eq + 1 < text.len() {
         parts.push(WordPart {
             span: Span::new(first.span.start + eq + 1, first.span.end),
-            kind: PartKind::Literal(text[eq + 1..].to_string()),
+            kind: PartKind::Literal(text[eq + 1..].into()),
         });
     }
     parts.extend(w.parts[1..].iter().cloned());

@@ -30,8 +30,8 @@ pub enum DqPart {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PartKind {
-    /// Unquoted text (escapes already resolved).
-    Literal(String),
+    /// Unquoted text (escapes already resolved). Shared with the word's cached literal.
+    Literal(std::sync::Arc<str>),
     SingleQuoted(String),
     DoubleQuoted(Vec<DqPart>),
     /// `$NAME` or `${NAME}`.
@@ -63,7 +63,21 @@ pub struct Word {
 
 impl Word {
     pub fn new(span: Span, parts: Vec<WordPart>) -> Self {
-        let lit = literal_of(&parts).map(std::sync::Arc::from);
+        Word::from_parts(span, &parts)
+    }
+
+    /// Builds a word from a parts buffer the caller reuses: one allocation for the parts, none
+    /// for the literal of a plain word (it shares the part's text).
+    pub fn from_parts(span: Span, parts: &[WordPart]) -> Self {
+        let lit = match parts {
+            [
+                WordPart {
+                    kind: PartKind::Literal(s),
+                    ..
+                },
+            ] => Some(s.clone()),
+            _ => literal_of(parts).map(std::sync::Arc::from),
+        };
         Word {
             span,
             parts: parts.into(),
@@ -150,10 +164,10 @@ fn literal_of(parts: &[WordPart]) -> Option<String> {
     let mut out = String::new();
     for p in parts {
         match &p.kind {
-            PartKind::Literal(s)
-            | PartKind::SingleQuoted(s)
-            | PartKind::Unterminated(s)
-            | PartKind::Invalid(s) => out.push_str(s),
+            PartKind::Literal(s) => out.push_str(s),
+            PartKind::SingleQuoted(s) | PartKind::Unterminated(s) | PartKind::Invalid(s) => {
+                out.push_str(s)
+            }
             PartKind::DoubleQuoted(dq) => {
                 for d in dq {
                     match d {
@@ -207,7 +221,8 @@ pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
     let flush = |parts: &mut Vec<WordPart>, out: &mut Vec<Piece>| {
         if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
             let span = Span::new(first.span.start, last.span.end);
-            out.push(Piece::Word(Word::new(span, std::mem::take(parts))));
+            out.push(Piece::Word(Word::from_parts(span, parts)));
+            parts.clear();
         }
     };
     for &(tok, span) in tokens {
@@ -242,9 +257,9 @@ pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
 fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
     match tok {
         RawTok::Bare | RawTok::Hash(HashKind::Literal) | RawTok::Dollar => {
-            PartKind::Literal(s.to_string())
+            PartKind::Literal(s.into())
         }
-        RawTok::Escape => PartKind::Literal(s[1..].to_string()),
+        RawTok::Escape => PartKind::Literal(s[1..].into()),
         RawTok::SingleQuoted => PartKind::SingleQuoted(s[1..s.len() - 1].to_string()),
         RawTok::UnterminatedSingle | RawTok::UnterminatedDouble => {
             PartKind::Unterminated(s[1..].to_string())
