@@ -658,8 +658,9 @@ impl<'a> Builder<'a> {
             .with_label("ignored by FireHOL")
             .with_secondary(svc_word.span, "this service defines its protocol and ports");
             if services.iter().any(|s| s.name == "any" || s.name == "all") {
-                d = d.with_note("`server any accept proto X` accepts every protocol in FireHOL 3.1.7")
-                    .with_help("to allow one protocol, define it: server custom myproto \"47/any\" any accept");
+                d = d
+                    .with_note("FireHOL 3.1.7 ignores this and accepts every protocol; fhc allows only the protocol given")
+                    .with_help("for a configuration both tools read the same way: server custom myproto \"47/any\" any accept");
             } else {
                 d = d.with_help(
                     "use `server custom NAME PROTO/PORTS CLIENT_PORTS ACTION` for other ports",
