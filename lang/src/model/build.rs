@@ -588,21 +588,13 @@ impl<'a> Builder<'a> {
         let action = self.action(action);
         let mut services = Vec::new();
         if let Some(custom) = &s.custom {
-            let name = custom
-                .name
-                .as_ref()
-                .and_then(|w| self.expand(w))
-                .unwrap_or_default();
-            let sp = custom
-                .server_ports
-                .as_ref()
-                .and_then(|w| self.expand(w))
-                .unwrap_or_default();
-            let cp = custom
-                .client_ports
-                .as_ref()
-                .and_then(|w| self.expand(w))
-                .unwrap_or_default();
+            let mut text =
+                |w: &Option<Word>| w.as_ref().and_then(|w| self.expand(w)).unwrap_or_default();
+            let (name, sp, cp) = (
+                text(&custom.name),
+                text(&custom.server_ports),
+                text(&custom.client_ports),
+            );
             let span = custom
                 .server_ports
                 .as_ref()

@@ -651,21 +651,28 @@ fn port_range(p: &Port) -> Option<(u16, u16)> {
     }
 }
 
-/// Whether two port conditions can match the same port (unknown or negated: assume yes).
-fn port_overlap(a: Option<&Cond<Port>>, b: Option<&Cond<Port>>) -> bool {
+/// Whether two conditions can match a common value, given how two values overlap (a missing or
+/// negated condition: assume they can).
+fn cond_overlap<T>(
+    a: Option<&Cond<T>>,
+    b: Option<&Cond<T>>,
+    overlaps: impl Fn(&T, &T) -> bool,
+) -> bool {
     let (Some(a), Some(b)) = (a, b) else {
         return true;
     };
     if a.negated || b.negated {
         return true;
     }
-    a.values.iter().any(|x| {
-        b.values
-            .iter()
-            .any(|y| match (port_range(x), port_range(y)) {
-                (Some((a1, a2)), Some((b1, b2))) => a1 <= b2 && b1 <= a2,
-                _ => true,
-            })
+    a.values
+        .iter()
+        .any(|x| b.values.iter().any(|y| overlaps(x, y)))
+}
+
+fn port_overlap(a: Option<&Cond<Port>>, b: Option<&Cond<Port>>) -> bool {
+    cond_overlap(a, b, |x, y| match (port_range(x), port_range(y)) {
+        (Some((a1, a2)), Some((b1, b2))) => a1 <= b2 && b1 <= a2,
+        _ => true,
     })
 }
 
@@ -691,23 +698,12 @@ fn addr_bounds(a: &Addr) -> Option<(u128, u128, Af)> {
     }
 }
 
-/// Whether two address conditions can match a common address (unknown or negated: assume yes).
 fn addr_overlap(a: Option<&Cond<Addr>>, b: Option<&Cond<Addr>>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else {
-        return true;
-    };
-    if a.negated || b.negated {
-        return true;
-    }
-    a.values.iter().any(|x| {
-        b.values
-            .iter()
-            .any(|y| match (addr_bounds(x), addr_bounds(y)) {
-                (Some((a1, a2, f1)), Some((b1, b2, f2))) => f1 == f2 && a1 <= b2 && b1 <= a2,
-                // Names (hosts, ipsets, lists): only the same name is known to overlap.
-                (None, None) => x == y,
-                _ => true,
-            })
+    cond_overlap(a, b, |x, y| match (addr_bounds(x), addr_bounds(y)) {
+        (Some((a1, a2, f1)), Some((b1, b2, f2))) => f1 == f2 && a1 <= b2 && b1 <= a2,
+        // Names (hosts, ipsets, lists): only the same name is known to overlap.
+        (None, None) => x == y,
+        _ => true,
     })
 }
 
