@@ -322,6 +322,7 @@ impl<'a> Builder<'a> {
                         reverse: reverse.is_some(),
                         kinds,
                         args: rest,
+                        families: fams,
                         span: c.span,
                     });
                 }

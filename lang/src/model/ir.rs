@@ -200,6 +200,8 @@ pub struct Protection {
     pub reverse: bool,
     pub kinds: Vec<String>,
     pub args: Vec<String>,
+    /// `ipv4 protection ...` in a dual-stack section protects IPv4 only.
+    pub families: Families,
     pub span: Span,
 }
 

@@ -527,11 +527,23 @@ impl Lowerer<'_> {
                     ],
                 ],
             };
+            // One rule per family, as FireHOL's separate iptables/ip6tables chains: a rate limit
+            // then counts each family on its own, and `ipv4 protection` leaves IPv6 alone.
+            let fams = p.families.intersect(s.families);
             for r in rules {
-                self.push(chain, r, Some(p.span));
+                for af in fams.iter() {
+                    let mut rule = vec![nfproto(af)];
+                    rule.extend(r.iter().map(|st| match st {
+                        // ICMP floods are ICMPv6 echo requests on IPv6.
+                        Stmt::Match(o, Expr::Payload("icmp", "type"), v) if af == Af::V6 => {
+                            Stmt::Match(*o, Expr::Payload("icmpv6", "type"), v.clone())
+                        }
+                        other => other.clone(),
+                    }));
+                    self.push(chain, rule, Some(p.span));
+                }
             }
         }
-        let _ = s;
     }
 }
 
