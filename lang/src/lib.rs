@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod diag;
 pub mod fmt;
+pub mod hash;
 pub mod model;
 pub mod nft;
 pub mod render;

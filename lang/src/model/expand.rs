@@ -1,9 +1,9 @@
 //! Variables and their expansion: bash's `$NAME` / `${NAME}`, evaluated in source order.
 
 use super::values::IpList;
+use crate::hash::FastMap;
 use crate::span::Span;
 use crate::syntax::words::{DqPart, PartKind, Word};
-use std::collections::HashMap;
 
 /// Where a variable's current value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct Var {
 /// The variables in force at one point of the file.
 #[derive(Clone, Debug)]
 pub struct Env {
-    vars: HashMap<String, Var>,
+    vars: FastMap<String, Var>,
 }
 
 /// The result of expanding one word.
@@ -41,7 +41,7 @@ impl Env {
     /// FireHOL's predefined variables. The `*_IPS` lists expand to markers that become the IPv4 or
     /// the IPv6 list depending on the rule's family, exactly like FireHOL's own placeholders.
     pub fn new() -> Self {
-        let mut vars = HashMap::new();
+        let mut vars = FastMap::default();
         let mut put = |k: &str, v: String| {
             vars.insert(
                 k.to_string(),

@@ -14,7 +14,6 @@ use super::words::{Op, Piece, Word};
 use crate::span::Span;
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// What the parser needs to know about a word, computed once per word (tables are hashed), so the
@@ -30,30 +29,8 @@ pub struct WordClass {
     pub assign: bool,
 }
 
-/// FNV-1a: the keyword tables are looked up for every word; SipHash's DoS resistance buys
-/// nothing for a fixed set of keys.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type Table<V> = HashMap<&'static str, V, std::hash::BuildHasherDefault<Fnv>>;
+/// The keyword tables are looked up for every word; see [`crate::hash`].
+type Table<V> = crate::hash::FastMap<&'static str, V>;
 
 fn command_table() -> &'static Table<(Cmd, Option<Family>)> {
     static T: OnceLock<Table<(Cmd, Option<Family>)>> = OnceLock::new();
