@@ -1,6 +1,6 @@
 //! `action` definitions: one regular chain per action; traps fill dynamic sets.
 
-use super::matches::{Dir, port_expr, rule_families_for};
+use super::matches::{Dir, port_expr, rule_families};
 use super::{Lowerer, nfproto};
 use crate::model::ir::{ActionDef, ActionStep, Match};
 use crate::model::values::{Af, Proto};
@@ -31,7 +31,7 @@ impl Lowerer<'_> {
     /// Rule matches of a step, per family.
     fn step_matches(&mut self, a: &ActionDef, m: &Match) -> Vec<(Option<Af>, Vec<Stmt>)> {
         let mut out = Vec::new();
-        for af in rule_families_for(a.families, m, &[m.src.as_ref(), m.dst.as_ref()]) {
+        for af in rule_families(a.families, m) {
             let Some(mut st) = self.match_stmts(m, af, Dir::Request, a.span) else {
                 return vec![];
             };

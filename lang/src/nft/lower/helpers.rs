@@ -3,7 +3,7 @@
 //! and `cthelper`; plus the mark save/restore rules FireHOL adds for its permanent marks.
 //! Each translation was checked against `firehol debug` (FireHOL 3.1.7).
 
-use super::matches::{Dir, port_expr, rule_families_for, tos_field, tos_value};
+use super::matches::{Dir, port_expr, rule_families, tos_field, tos_value};
 use super::{Lowerer, log_limited, log_stmts, nfproto};
 use crate::model::ir::{Families, Helper, LogSpec, Match, SectionKind};
 use crate::model::values::{self, Addr, Af, Proto, split_list};
@@ -99,15 +99,7 @@ impl Lowerer<'_> {
         span: Span,
     ) -> Option<Vec<(Option<Af>, Vec<Stmt>)>> {
         let mut out = Vec::new();
-        let conds = [
-            m.src.as_ref(),
-            m.dst.as_ref(),
-            m.src4.as_ref(),
-            m.src6.as_ref(),
-            m.dst4.as_ref(),
-            m.dst6.as_ref(),
-        ];
-        for af in rule_families_for(fams, m, &conds) {
+        for af in rule_families(fams, m) {
             let mut st = self.match_stmts(m, af, dir, span)?;
             let proto = m
                 .proto

@@ -16,13 +16,8 @@ pub enum Dir {
 /// Like [`rule_families`], but also splits per family when the match has a parameter whose nft
 /// expression depends on the family (TOS/DSCP fields, hashlimit keys on addresses, fhc's own
 /// per-family trap sets): one nft rule cannot read `ip` and `ip6` fields at once.
-pub fn rule_families_for(
-    fams: Families,
-    m: &Match,
-    conds: &[Option<&Cond<Addr>>],
-) -> Vec<Option<Af>> {
+pub fn rule_families(fams: Families, m: &Match) -> Vec<Option<Af>> {
     // Per family, only that family's conditions count: `src4` must not veto IPv6 rules.
-    let _ = conds;
     let any_addr = [&m.src, &m.dst, &m.src4, &m.src6, &m.dst4, &m.dst6]
         .iter()
         .any(|c| c.as_ref().is_some_and(|c| !c.values.is_empty()));
@@ -50,7 +45,7 @@ pub fn rule_families_for(
     }
 }
 
-/// Whether a match needs a rule per family (see [`rule_families_for`]).
+/// Whether a match needs a rule per family (see [`rule_families`]).
 pub fn needs_family(m: &Match) -> bool {
     m.other.iter().any(|r| match r.keyword.as_str() {
         "tos" | "dscp" | "ipset" => true,

@@ -1,6 +1,6 @@
 //! dnat / snat / redirect / masquerade / transparent proxies.
 
-use super::matches::{Dir, addr_expr, iface_expr, port_expr, rule_families_for};
+use super::matches::{Dir, addr_expr, iface_expr, port_expr, rule_families};
 use super::{Lowerer, nfproto};
 use crate::model::ir::{Nat, NatKind, NatTarget, SectionKind};
 use crate::model::values::{Addr, Af, Proto};
@@ -141,7 +141,7 @@ impl Lowerer<'_> {
             fams.v4 &= target_fams.contains(&Af::V4);
             fams.v6 &= target_fams.contains(&Af::V6);
         }
-        for af in rule_families_for(fams, &m, &[m.src.as_ref(), m.dst.as_ref()]) {
+        for af in rule_families(fams, &m) {
             let Some(mut stmts) = self.match_stmts(&m, af, Dir::Request, n.span) else {
                 return;
             };

@@ -1,6 +1,6 @@
 //! `interface` and `router` sections: their chains, jumps, services, protections and policies.
 
-use super::matches::{Dir, port_expr, rule_families_for};
+use super::matches::{Dir, port_expr, rule_families};
 use super::skeleton::{related_icmp, related_tcp_ack_rst};
 use super::{Lowerer, log_limited, nfproto};
 use crate::model::ir::{
@@ -100,18 +100,7 @@ impl Lowerer<'_> {
                 span: s.span,
             });
         }
-        for af in rule_families_for(
-            s.families,
-            &m,
-            &[
-                m.src.as_ref(),
-                m.dst.as_ref(),
-                m.src4.as_ref(),
-                m.src6.as_ref(),
-                m.dst4.as_ref(),
-                m.dst6.as_ref(),
-            ],
-        ) {
+        for af in rule_families(s.families, &m) {
             for (dir, hook, chain) in [(Dir::Request, hook_in, &cin), (Dir::Reply, hook_out, &cout)]
             {
                 let Some(mut stmts) = self.match_stmts(&m, af, dir, s.span) else {
@@ -341,7 +330,7 @@ impl Lowerer<'_> {
             }),
             None => r.families,
         };
-        for af in rule_families_for(fams, &all, &[]) {
+        for af in rule_families(fams, &all) {
             let Some(mut stmts) = self.match_stmts(&groups, af, group_dir, r.span) else {
                 return;
             };
