@@ -16,9 +16,7 @@
 
 use super::matches::{Dir, addr_expr, port_expr};
 use super::{Lowerer, log_limited, nfproto};
-use crate::model::ir::{
-    Cond, Match, NatTarget, Synproxy, SynproxyAction, SynproxyType, Sysctl, Verdict,
-};
+use crate::model::ir::{Match, NatTarget, Synproxy, SynproxyAction, SynproxyType, Sysctl, Verdict};
 use crate::model::values::{Addr, Af, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 
@@ -314,6 +312,59 @@ impl Lowerer<'_> {
         self.push(chain, r, Some(s.span));
     }
 
+    /// SYNPROXY's SYN to the server, rewritten in nat output (the only hook that ever sees it).
+    fn nat_output_syn(
+        &mut self,
+        s: &Synproxy,
+        srv: &[Stmt],
+        ports: &[Stmt],
+        log_prefix: &str,
+        nat: Stmt,
+    ) {
+        self.ensure_base("nat_output");
+        let mut r: Vec<Stmt> = srv
+            .iter()
+            .chain(ports)
+            .cloned()
+            .chain([syn(), not_local_source()])
+            .collect();
+        self.log_rule(s, "nat_output", r.clone(), log_prefix);
+        r.push(nat);
+        self.push("nat_output", r, Some(s.span));
+    }
+
+    /// After a NAT: the server's INVALID ACK towards the client (seen with its rewritten source),
+    /// dropped as FireHOL does.
+    fn nat_invalid_ack_drop(
+        &mut self,
+        s: &Synproxy,
+        chain: &str,
+        saddr: Option<Expr>,
+        sport: Option<Expr>,
+    ) {
+        let af = s.family;
+        let mut r = vec![nfproto(af)];
+        if let Some(c) = &s.matches.inface {
+            r.push(Stmt::Match(
+                if c.negated { Op::Ne } else { Op::Eq },
+                Expr::Meta("oifname"),
+                super::matches::iface_expr(&c.values),
+            ));
+        }
+        if let Some(a) = saddr {
+            r.push(Stmt::matches(Expr::Payload(ipp(af), "saddr"), a));
+        }
+        if let Some(p) = sport {
+            r.push(Stmt::matches(Expr::Payload("tcp", "sport"), p));
+        }
+        r.extend([
+            ct(&["invalid"]),
+            tcp_flags(&["rst", "ack"], Expr::s("ack")),
+            Stmt::Drop,
+        ]);
+        self.push(chain, r, Some(s.span));
+    }
+
     /// Accept rules for SYNPROXY's SYN and ACK after nat output rewrote them to `dst:port`.
     fn after_dnat(
         &mut self,
@@ -459,16 +510,7 @@ impl Lowerer<'_> {
             );
             return;
         }
-        self.ensure_base("nat_output");
-        let mut r: Vec<Stmt> = srv
-            .iter()
-            .cloned()
-            .chain(ports.iter().cloned())
-            .chain([syn(), not_local_source()])
-            .collect();
-        self.log_rule(s, "nat_output", r.clone(), "SYNPROXY->SERVER DNAT");
-        r.push(dnat);
-        self.push("nat_output", r, Some(s.span));
+        self.nat_output_syn(s, srv, ports, "SYNPROXY->SERVER DNAT", dnat);
         let local = targets.iter().all(|t| t.addr.is_none());
         let dport = |t: &NatTarget| {
             port_of(t).or_else(|| server.dport.as_ref().map(|c| port_expr(&c.values)))
@@ -478,28 +520,9 @@ impl Lowerer<'_> {
             self.after_dnat(s, local, dst, dport(t), server);
         }
         // The server's INVALID ACK to the client (forwarded, or local for `:PORT`).
-        let client_iface = s.matches.inface.clone();
+        let chain = if local { "output" } else { "forward" };
         for t in targets {
-            let mut r = vec![nfproto(af)];
-            if let Some(c) = &client_iface {
-                r.push(Stmt::Match(
-                    if c.negated { Op::Ne } else { Op::Eq },
-                    Expr::Meta("oifname"),
-                    super::matches::iface_expr(&c.values),
-                ));
-            }
-            if let Some(a) = addr_of(t).or_else(|| orig_dst.clone()) {
-                r.push(Stmt::matches(Expr::Payload(ipp(af), "saddr"), a));
-            }
-            if let Some(p) = dport(t) {
-                r.push(Stmt::matches(Expr::Payload("tcp", "sport"), p));
-            }
-            r.extend([
-                ct(&["invalid"]),
-                tcp_flags(&["rst", "ack"], Expr::s("ack")),
-                Stmt::Drop,
-            ]);
-            self.push(if local { "output" } else { "forward" }, r, Some(s.span));
+            self.nat_invalid_ack_drop(s, chain, addr_of(t).or_else(|| orig_dst.clone()), dport(t));
         }
         if !local {
             self.sysctls.push(Sysctl {
@@ -536,28 +559,17 @@ impl Lowerer<'_> {
                 _ => None,
             });
         let pexpr = port_expr(std::slice::from_ref(&port));
-        self.ensure_base("nat_output");
-        let mut r: Vec<Stmt> = srv
-            .iter()
-            .cloned()
-            .chain(ports.iter().cloned())
-            .chain([syn(), not_local_source()])
-            .collect();
-        self.log_rule(s, "nat_output", r.clone(), "SYNPROXY->SERVER REDIRECT");
-        let dst = match &single {
+        let (nat, dst) = match &single {
             Some(ip) => {
-                r.push(Stmt::Dnat {
+                let dnat = Stmt::Dnat {
                     family: ipp(af),
                     addr: Some(Expr::s(ip.clone())),
                     port: Some(pexpr.clone()),
                     flags: vec![],
-                });
-                Some(Expr::s(ip.clone()))
+                };
+                (dnat, Expr::s(ip.clone()))
             }
             None => {
-                r.push(Stmt::Redirect {
-                    port: Some(pexpr.clone()),
-                });
                 if let Some(c) = &s.matches.inface {
                     for i in &c.values {
                         self.sysctls.push(Sysctl {
@@ -567,37 +579,21 @@ impl Lowerer<'_> {
                         });
                     }
                 }
-                Some(if af == Af::V4 {
+                let lo = if af == Af::V4 {
                     Expr::Prefix("127.0.0.0".into(), 8)
                 } else {
                     Expr::s("::1")
-                })
+                };
+                (
+                    Stmt::Redirect {
+                        port: Some(pexpr.clone()),
+                    },
+                    lo,
+                )
             }
         };
-        self.push("nat_output", r, Some(s.span));
-        self.after_dnat(s, true, dst.clone(), Some(pexpr.clone()), server);
-        let mut r = vec![nfproto(af)];
-        if let Some(c) = &s.matches.inface {
-            r.push(Stmt::Match(
-                if c.negated { Op::Ne } else { Op::Eq },
-                Expr::Meta("oifname"),
-                super::matches::iface_expr(&c.values),
-            ));
-        }
-        if let Some(ip) = single {
-            r.push(Stmt::matches(Expr::Payload(ipp(af), "saddr"), Expr::s(ip)));
-        }
-        r.extend([
-            Stmt::matches(Expr::Payload("tcp", "sport"), pexpr),
-            ct(&["invalid"]),
-            tcp_flags(&["rst", "ack"], Expr::s("ack")),
-            Stmt::Drop,
-        ]);
-        self.push("output", r, Some(s.span));
-        let _ = Cond::<Addr> {
-            negated: false,
-            values: vec![],
-            span: s.span,
-        };
+        self.nat_output_syn(s, srv, ports, "SYNPROXY->SERVER REDIRECT", nat);
+        self.after_dnat(s, true, Some(dst), Some(pexpr.clone()), server);
+        self.nat_invalid_ack_drop(s, "output", single.map(Expr::s), Some(pexpr));
     }
 }
