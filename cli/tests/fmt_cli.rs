@@ -1,9 +1,10 @@
 //! `fhc fmt` end to end: in-place rewrite, no write when already formatted, stdin to stdout,
 //! `--check` (diff and exit 1, or exit 0), syntax and I/O errors (exit 2, file untouched).
 
-use std::io::Write;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const MESSY: &str =
     "interface  eth0\tlan\nserver ssh    accept   # ssh\n\n\n  client all \\\n  accept\n";
@@ -24,21 +25,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn fhc(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fhc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fhc runs");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        input
-            .write_all(stdin.unwrap_or("").as_bytes())
-            .expect("write stdin");
-    }
-    child.wait_with_output().expect("fhc finishes")
+    support::run_fhc(args, stdin)
 }
 
 fn text(b: &[u8]) -> String {
