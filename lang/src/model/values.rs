@@ -43,20 +43,10 @@ impl IpList {
     }
 
     /// The concrete networks for one family (values of FireHOL 3.1.7's `*_IPV4` / `*_IPV6`).
-    pub fn networks(self, af: Af) -> &'static [&'static str] {
+    /// Unroutable is, as in FireHOL, the reserved networks followed by the private ones.
+    pub fn networks(self, af: Af) -> Vec<&'static str> {
         const RESERVED4: &[&str] = &["0.0.0.0/8", "127.0.0.0/8", "240.0.0.0/4"];
         const PRIVATE4: &[&str] = &[
-            "10.0.0.0/8",
-            "169.254.0.0/16",
-            "172.16.0.0/12",
-            "192.0.2.0/24",
-            "192.88.99.0/24",
-            "192.168.0.0/16",
-        ];
-        const UNROUTABLE4: &[&str] = &[
-            "0.0.0.0/8",
-            "127.0.0.0/8",
-            "240.0.0.0/4",
             "10.0.0.0/8",
             "169.254.0.0/16",
             "172.16.0.0/12",
@@ -83,35 +73,16 @@ impl IpList {
             "fec0::/10",
         ];
         const PRIVATE6: &[&str] = &["fc00::/7", "fe80::/10"];
-        const UNROUTABLE6: &[&str] = &[
-            "::/8",
-            "0100::/8",
-            "0200::/7",
-            "0400::/6",
-            "0800::/5",
-            "1000::/4",
-            "4000::/3",
-            "6000::/3",
-            "8000::/3",
-            "a000::/3",
-            "c000::/3",
-            "e000::/4",
-            "f000::/5",
-            "f800::/6",
-            "fe00::/9",
-            "fec0::/10",
-            "fc00::/7",
-            "fe80::/10",
-        ];
+        let (reserved, private) = match af {
+            Af::V4 => (RESERVED4, PRIVATE4),
+            Af::V6 => (RESERVED6, PRIVATE6),
+        };
         match (self, af) {
-            (IpList::Reserved, Af::V4) => RESERVED4,
-            (IpList::Private, Af::V4) => PRIVATE4,
-            (IpList::Unroutable, Af::V4) => UNROUTABLE4,
-            (IpList::Multicast, Af::V4) => &["224.0.0.0/4"],
-            (IpList::Reserved, Af::V6) => RESERVED6,
-            (IpList::Private, Af::V6) => PRIVATE6,
-            (IpList::Unroutable, Af::V6) => UNROUTABLE6,
-            (IpList::Multicast, Af::V6) => &["ff00::/16"],
+            (IpList::Reserved, _) => reserved.to_vec(),
+            (IpList::Private, _) => private.to_vec(),
+            (IpList::Unroutable, _) => [reserved, private].concat(),
+            (IpList::Multicast, Af::V4) => vec!["224.0.0.0/4"],
+            (IpList::Multicast, Af::V6) => vec!["ff00::/16"],
         }
     }
 }
