@@ -674,30 +674,31 @@ impl<'a> Builder<'a> {
         });
     }
 
+    /// The parsed port list, or `None` after reporting why it is invalid.
+    fn ports_or_report<T>(
+        &mut self,
+        parsed: Result<T, super::services::PortError>,
+        span: Span,
+        what: &str,
+    ) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::new(Code::InvalidValue, span, e.to_string()).with_label(what),
+                );
+                None
+            }
+        }
+    }
+
     /// A service from `server_X_ports`-style text (user definitions and `server custom`).
     fn simple_def(&mut self, server: &str, client: &str, span: Span) -> Option<ServiceDef> {
         use super::services::{parse_client_ports, parse_server_ports};
-        let bad = |e: super::services::PortError| e.to_string();
-        let server = match parse_server_ports(server) {
-            Ok(s) => s,
-            Err(e) => {
-                self.diags.push(
-                    Diagnostic::new(Code::InvalidValue, span, bad(e))
-                        .with_label("service server ports"),
-                );
-                return None;
-            }
-        };
-        let client = match parse_client_ports(client) {
-            Ok(c) => c,
-            Err(e) => {
-                self.diags.push(
-                    Diagnostic::new(Code::InvalidValue, span, bad(e))
-                        .with_label("service client ports"),
-                );
-                return None;
-            }
-        };
+        let server =
+            self.ports_or_report(parse_server_ports(server), span, "service server ports")?;
+        let client =
+            self.ports_or_report(parse_client_ports(client), span, "service client ports")?;
         Some(ServiceDef::Simple {
             server,
             client,
