@@ -5,8 +5,6 @@
 mod support;
 
 use fhc_lang::nft::Options;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn compile(text: &str) -> Result<String, String> {
     match fhc_lang::compile(text, &Options::default()) {
@@ -26,26 +24,8 @@ fn listing(conf: &str) -> Option<String> {
     if !support::kernel_available() {
         return None;
     }
-    let mut child = Command::new("unshare")
-        .args(["-n", "sh", "-c", "nft -j -f - && nft list ruleset"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(json.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "nft refused the ruleset: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text =
+        support::load_in_netns(&json).unwrap_or_else(|e| panic!("nft refused the ruleset: {e}"));
     let lines: Vec<String> = text
         .lines()
         .map(|l| {

@@ -131,7 +131,6 @@ impl Lowerer<'_> {
     }
 
     fn synproxy(&mut self, s: &Synproxy, t: SynproxyType) {
-        let af = s.family;
         let span = Some(s.span);
         // The client's request: every parameter; the server side loses the incoming interface.
         let mut client = s.matches.clone();
@@ -238,18 +237,7 @@ impl Lowerer<'_> {
                 let Some(verdicts) = self.verdict(&act, Some(&Proto::Tcp)) else {
                     return;
                 };
-                let mut extra = Vec::new();
-                if let Some(st) = self.match_stmts(
-                    &Match {
-                        log: None,
-                        ..s.action_matches.clone()
-                    },
-                    Some(af),
-                    Dir::Request,
-                    s.span,
-                ) {
-                    extra = st;
-                }
+                let extra = self.action_option_matches(s);
                 let body: Vec<Stmt> = srv
                     .iter()
                     .cloned()
@@ -310,6 +298,20 @@ impl Lowerer<'_> {
         r.push(tcp_flags(&["rst", "ack"], Expr::s("ack")));
         r.push(Stmt::Drop);
         self.push(chain, r, Some(s.span));
+    }
+
+    /// The matches of the parameters written after the action (`accept connlimit ...`); they apply
+    /// to the final SYNPROXY->server rule. Their log is emitted as its own rule by the caller.
+    fn action_option_matches(&mut self, s: &Synproxy) -> Vec<Stmt> {
+        let options = Match {
+            log: None,
+            ..s.action_matches.clone()
+        };
+        let mut st = self
+            .match_stmts(&options, Some(s.family), Dir::Request, s.span)
+            .unwrap_or_default();
+        st.retain(|x| !matches!(x, Stmt::Match(_, Expr::Meta("nfproto"), _)));
+        st
     }
 
     /// SYNPROXY's SYN to the server, rewritten in nat output (the only hook that ever sees it).
@@ -392,18 +394,7 @@ impl Lowerer<'_> {
             Some(p) => base.push(Stmt::matches(Expr::Payload("tcp", "dport"), p)),
             None => base.push(Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp"))),
         }
-        let mut extra = self
-            .match_stmts(
-                &Match {
-                    log: None,
-                    ..s.action_matches.clone()
-                },
-                Some(af),
-                Dir::Request,
-                s.span,
-            )
-            .unwrap_or_default();
-        extra.retain(|x| !matches!(x, Stmt::Match(_, Expr::Meta("nfproto"), _)));
+        let extra = self.action_option_matches(s);
         let chains: &[(&str, bool)] = if iif_lo {
             &[("output", false), ("input", true)]
         } else {
