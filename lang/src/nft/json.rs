@@ -341,6 +341,10 @@ pub struct Rule {
     pub chain: String,
     pub stmts: Vec<Stmt>,
     pub comment: Option<String>,
+    /// The configuration statements this rule comes from (empty for skeleton rules). Not part of
+    /// the JSON: `fhc explain` and the LSP use it to go from a line to its rules, and the
+    /// optimizer keeps the union when it merges rules of several statements into one.
+    pub origins: Vec<crate::span::Span>,
 }
 
 /// A named set (dynamic sets for traps).

@@ -1194,6 +1194,7 @@ impl Lowerer<'_> {
                             chain: chain.to_string(),
                             stmts: st,
                             comment: None,
+                            origins: Vec::new(),
                         },
                     );
                 }

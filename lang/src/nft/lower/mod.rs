@@ -271,6 +271,7 @@ impl<'a> Lowerer<'a> {
             chain: chain.to_string(),
             stmts,
             comment,
+            origins: span.into_iter().collect(),
         });
     }
 
