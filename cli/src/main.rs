@@ -36,6 +36,10 @@ struct TableArgs {
     /// Table family (inet covers IPv4 and IPv6 in one table).
     #[arg(long, default_value = "inet", value_parser = ["inet"])]
     family: String,
+    /// Emit one rule per statement and direction instead of merging rules into sets and verdict
+    /// maps (same verdicts; for debugging and comparing with FireHOL).
+    #[arg(long)]
+    no_optimize: bool,
 }
 
 impl TableArgs {
@@ -43,6 +47,7 @@ impl TableArgs {
         fhc_lang::nft::Options {
             family: self.family.clone(),
             table: self.table.clone(),
+            optimize: !self.no_optimize,
         }
     }
 }

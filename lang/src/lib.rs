@@ -53,12 +53,20 @@ pub fn analyze(text: &str) -> Analysis {
 pub fn check(text: &str) -> Analysis {
     let mut analysis = analyze(text);
     if !analysis.has_errors()
-        && let Err(errors) = nft::lower(&analysis.model, text, &nft::Options::default())
+        && let Err(errors) = nft::lower(&analysis.model, text, &untranslatable_only())
     {
         analysis.diagnostics.extend(errors);
         diag::sort(&mut analysis.diagnostics);
     }
     analysis
+}
+
+/// Lowering options when only the errors matter: the optimizer never adds or removes one.
+fn untranslatable_only() -> nft::Options {
+    nft::Options {
+        optimize: false,
+        ..nft::Options::default()
+    }
 }
 
 /// Compiles a configuration to an nftables ruleset (and the kernel settings it needs). Fails with

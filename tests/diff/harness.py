@@ -32,6 +32,9 @@ Differences listed in tests/diff/expected-differences.txt are reported but do no
 Summary line: "N configs, M probes, K differences (E expected, U unexpected)". Exit 1 when U > 0
 (or a config could not be tested), 2 when the harness cannot run.
 
+The ruleset under test is fhc's default (optimized) output; probe ports and interfaces are read from
+`fhc compile --no-optimize`, where each is a plain match.
+
 Environment: FHC (fhc binary; default target/debug/fhc), FHC_DIFF_TIMEOUT (probe timeout, 0.5),
 FHC_DIFF_MUTATE=accept-to-drop (break the fhc JSON on purpose: the first `server` rule's accept
 becomes drop; the harness must then report differences), FHC_DIFF_KEEP=DIR (keep logs),
@@ -506,7 +509,11 @@ def test_config(conf, fhc, exp):
         if "=" in line:
             k, v = line.split("=", 1)
             sysctls.append("%s=%s" % (k.strip(), v.strip()))
-    ifaces, ports = ruleset_facts(doc)
+    # The probe matrix comes from the one-rule-per-statement form, where every port and
+    # interface is a plain match; the optimized ruleset (sets, concatenations, verdict maps) is
+    # what gets tested.
+    plain = json.loads(run([fhc, "compile", "--no-optimize", conf], check=True).stdout)
+    ifaces, ports = ruleset_facts(plain)
     topo = load_topo(conf)
     for i, _ in topo["fw"] + topo["host"]:
         if i not in ifaces:

@@ -411,8 +411,32 @@ impl Builder<'_> {
     fn check_ambiguous(&mut self) {
         let sp = &self.model.synproxies;
         let mut out = Vec::new();
+        // Only statements whose ports can overlap are compared: the usual config has one port per
+        // statement, and comparing every pair would be quadratic in the number of synproxies.
+        let points: Vec<Option<Vec<u16>>> = sp
+            .iter()
+            .map(|s| single_ports(s.matches.dport.as_ref()))
+            .collect();
+        let mut by_port: crate::hash::FastMap<u16, Vec<usize>> = Default::default();
+        let mut wide: Vec<usize> = Vec::new();
         for (j, b) in sp.iter().enumerate() {
-            for a in &sp[..j] {
+            let mut earlier: Vec<usize> = match &points[j] {
+                Some(ports) => ports
+                    .iter()
+                    .flat_map(|p| by_port.get(p).into_iter().flatten().copied())
+                    .chain(wide.iter().copied())
+                    .collect(),
+                None => (0..j).collect(),
+            };
+            earlier.sort_unstable();
+            earlier.dedup();
+            match &points[j] {
+                Some(ports) => ports
+                    .iter()
+                    .for_each(|p| by_port.entry(*p).or_default().push(j)),
+                None => wide.push(j),
+            }
+            for a in earlier.into_iter().map(|i| &sp[i]) {
                 if a.family != b.family
                     || !a.types.iter().any(|t| b.types.contains(t))
                     || !addr_overlap(a.matches.dst_for(a.family), b.matches.dst_for(b.family))
@@ -641,6 +665,22 @@ fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
         }
         _ => None,
     }
+}
+
+/// The ports of a condition when it is a plain list of single ports (`None`: any port, a
+/// negation, a range or a name).
+fn single_ports(c: Option<&Cond<Port>>) -> Option<Vec<u16>> {
+    let c = c?;
+    if c.negated {
+        return None;
+    }
+    c.values
+        .iter()
+        .map(|p| match port_range(p) {
+            Some((a, b)) if a == b => Some(a),
+            _ => None,
+        })
+        .collect()
 }
 
 fn port_range(p: &Port) -> Option<(u16, u16)> {

@@ -182,6 +182,8 @@ pub enum Stmt {
     CtHelperSet(String),
     /// `counter name "NAME"` (a named counter object of the table).
     CounterNamed(String),
+    /// `KEY vmap { k : verdict, ... }`: one lookup instead of a rule per key (the optimizer's).
+    Vmap(Expr, Vec<(Expr, Stmt)>),
 }
 
 impl Stmt {
@@ -198,6 +200,7 @@ impl Stmt {
                 | Stmt::Jump(_)
                 | Stmt::Goto(_)
                 | Stmt::Reject(_)
+                | Stmt::Vmap(..)
         )
     }
 
@@ -317,6 +320,10 @@ impl Stmt {
             Stmt::Mangle(k, v) => json!({"mangle": {"key": k.to_json(), "value": v.to_json()}}),
             Stmt::CtHelperSet(n) => json!({"ct helper": n}),
             Stmt::CounterNamed(n) => json!({"counter": n}),
+            Stmt::Vmap(key, entries) => json!({"vmap": {
+                "key": key.to_json(),
+                "data": {"set": entries.iter().map(|(k, v)| json!([k.to_json(), v.to_json()])).collect::<Vec<_>>()}
+            }}),
         }
     }
 }

@@ -2,5 +2,6 @@
 
 pub mod json;
 pub mod lower;
+mod optimize;
 
 pub use lower::{Options, Output, lower};

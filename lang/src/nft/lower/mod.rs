@@ -29,6 +29,9 @@ pub struct Options {
     /// The table fhc owns (family, name). Default `inet firehol`.
     pub family: String,
     pub table: String,
+    /// Merge rules into sets, concatenations and verdict maps (see `nft::optimize`). Off gives
+    /// one rule per statement and direction, as FireHOL does: for debugging and comparisons.
+    pub optimize: bool,
 }
 
 impl Default for Options {
@@ -36,6 +39,7 @@ impl Default for Options {
         Options {
             family: "inet".into(),
             table: "firehol".into(),
+            optimize: true,
         }
     }
 }
@@ -58,6 +62,8 @@ pub(crate) struct Lowerer<'a> {
     sets: Vec<Set>,
     counters: Vec<String>,
     ct_helpers: Vec<CtHelper>,
+    /// `line N: ...` per statement: a statement gives many rules, and building it is not free.
+    comments: crate::hash::FastMap<Span, String>,
     /// Whether any rule sets or matches marks (the mark save/restore rules are then needed).
     pub(crate) marks_used: bool,
     pub(crate) errors: Vec<Diagnostic>,
@@ -75,6 +81,7 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         sets: Vec::new(),
         counters: Vec::new(),
         ct_helpers: Vec::new(),
+        comments: Default::default(),
         marks_used: false,
         errors: Vec::new(),
         sysctls: Vec::new(),
@@ -94,9 +101,16 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         crate::diag::sort(&mut l.errors);
         return Err(l.errors);
     }
+    let mut by_chain = std::mem::take(&mut l.rules);
+    if opts.optimize {
+        for c in &l.chains {
+            by_chain.entry(c.name.clone()).or_default();
+        }
+        super::optimize::optimize(&mut by_chain, &|origins| l.comment_of(origins));
+    }
     let mut rules = Vec::new();
     for c in &l.chains {
-        rules.extend(l.rules.remove(&c.name).unwrap_or_default());
+        rules.extend(by_chain.remove(&c.name).unwrap_or_default());
     }
     let mut sysctls = l.sysctls;
     sysctls.sort();
@@ -252,21 +266,60 @@ impl<'a> Lowerer<'a> {
         let raw = self.text.get(span.range()).unwrap_or("");
         let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
         let stmt = joined.split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut c = format!("line {}: {}", line + 1, stmt);
-        if c.len() > 120 {
-            let mut end = 117;
-            while !c.is_char_boundary(end) {
-                end -= 1;
-            }
-            c.truncate(end);
-            c.push_str("...");
+        let c = format!("line {}: {}", line + 1, stmt);
+        clip(c)
+    }
+
+    /// The comment of a rule serving several statements: their lines, then the first statement.
+    fn comment_of(&self, origins: &[Span]) -> Option<String> {
+        let (first, more) = origins.split_first()?;
+        if more.is_empty() {
+            return Some(self.comment(*first));
         }
-        c
+        let mut lines: Vec<usize> = origins
+            .iter()
+            .map(|o| self.index.line_of(o.start) + 1)
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        let mut runs: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let mut j = i;
+            while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+                j += 1;
+            }
+            runs.push(if i == j {
+                lines[i].to_string()
+            } else {
+                format!("{}-{}", lines[i], lines[j])
+            });
+            i = j + 1;
+        }
+        let mut list = runs.join(",");
+        if list.len() > 40 {
+            list = format!(
+                "{}-{} ({} statements)",
+                lines[0],
+                lines[lines.len() - 1],
+                origins.len()
+            );
+        }
+        let first = self.comment(*first);
+        let stmt = first.split_once(": ").map_or("", |(_, s)| s);
+        Some(clip(format!("lines {list}: {stmt}")))
     }
 
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
         stateful_last(&mut stmts);
-        let comment = span.map(|s| self.comment(s));
+        let comment = span.map(|s| {
+            if let Some(c) = self.comments.get(&s) {
+                return c.clone();
+            }
+            let c = self.comment(s);
+            self.comments.insert(s, c.clone());
+            c
+        });
         self.rules.entry(chain.to_string()).or_default().push(Rule {
             chain: chain.to_string(),
             stmts,
@@ -477,6 +530,19 @@ impl<'a> Lowerer<'a> {
 /// that reaches them, so they must follow all the rule's plain matches, as iptables evaluates
 /// hashlimit and connlimit after the protocol and ports. Matches are appended by several layers
 /// (parameters, then services and ports), so the order is fixed here, once, for every rule.
+/// Rule comments stay well under nft's 128-byte limit, cut at a character boundary.
+fn clip(mut c: String) -> String {
+    if c.len() > 120 {
+        let mut end = 117;
+        while !c.is_char_boundary(end) {
+            end -= 1;
+        }
+        c.truncate(end);
+        c.push_str("...");
+    }
+    c
+}
+
 fn stateful_last(stmts: &mut Vec<Stmt>) {
     let head = stmts
         .iter()
