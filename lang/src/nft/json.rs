@@ -439,7 +439,7 @@ impl Ruleset {
                 Value::Array(r.stmts.iter().map(Stmt::to_json).collect()),
             );
             if let Some(c) = &r.comment {
-                m.insert("comment".into(), json!(truncate_comment(c)));
+                m.insert("comment".into(), json!(comment_text(c)));
             }
             cmds.push(json!({"add": {"rule": Value::Object(m)}}));
         }
@@ -451,8 +451,8 @@ impl Ruleset {
     }
 }
 
-/// nft limits rule comments to 128 bytes.
-fn truncate_comment(c: &str) -> String {
+/// A rule comment as nft stores it: nft limits rule comments to 128 bytes.
+pub fn comment_text(c: &str) -> String {
     if c.len() <= 128 {
         return c.to_string();
     }

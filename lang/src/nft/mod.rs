@@ -2,5 +2,6 @@
 
 pub mod json;
 pub mod lower;
+pub mod text;
 
 pub use lower::{Options, Output, lower};

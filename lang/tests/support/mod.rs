@@ -46,3 +46,28 @@ pub fn load_in_netns(json: &str) -> Result<String, String> {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
+
+/// Loads `input` with `nft ARGS` (`-j -f -` for JSON, `-f -` for text) into a fresh network
+/// namespace and returns `nft -j list table inet firehol` there, or nft's error.
+pub fn load_and_list_json(args: &str, input: &str) -> Result<String, String> {
+    let script = format!("nft {args} && nft -j list table inet firehol");
+    let mut child = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
