@@ -44,9 +44,15 @@ pub struct Builder<'a> {
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
 pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
+    build_in(text, parse, Env::new())
+}
+
+/// [`build`], starting from `env` (FireHOL's predefined variables plus what the defaults and
+/// services files set).
+pub fn build_in(text: &str, parse: &Parse, env: Env) -> (Model, Vec<Diagnostic>) {
     let mut b = Builder {
         text,
-        env: Env::new(),
+        env,
         diags: Vec::new(),
         model: Model::default(),
         reported_unset: HashSet::new(),
@@ -712,7 +718,7 @@ impl<'a> Builder<'a> {
         let user_server = self
             .env
             .get(&format!("server_{name}_ports"))
-            .filter(|v| v.defined_at.is_some())
+            .filter(|v| v.user)
             .map(|v| v.value.clone());
         if let Some(sp) = user_server {
             let cp = self
@@ -1099,7 +1105,9 @@ impl<'a> Builder<'a> {
         let env = &self.env;
         let after = |name: &str, stmt: Option<usize>| -> Option<String> {
             let v = env.get(name)?;
-            v.defined_at?;
+            if !v.user {
+                return None;
+            }
             match stmt {
                 Some(s) if v.stmt < s => None,
                 _ => Some(v.value.clone()),
@@ -1139,11 +1147,7 @@ impl<'a> Builder<'a> {
             "FIREHOL_CONNTRACK_MAX",
             "FIREHOL_CONNTRACK_HASHSIZE",
         ] {
-            if let Some(v) = self
-                .env
-                .get(var)
-                .filter(|v| v.defined_at.is_some() && !v.value.is_empty())
-            {
+            if let Some(v) = self.env.get(var).filter(|v| v.user && !v.value.is_empty()) {
                 self.model
                     .user_settings
                     .insert(var.to_string(), v.value.clone());

@@ -9,8 +9,11 @@ use crate::syntax::words::{DqPart, PartKind, Word};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Var {
     pub value: String,
-    /// The assignment's name span; `None` for FireHOL's predefined variables.
+    /// The assignment's name span in this file; `None` for FireHOL's predefined variables and
+    /// for those set by the defaults and services files (see [`crate::prelude`]).
     pub defined_at: Option<Span>,
+    /// Set by the user (this file or the defaults/services files), not predefined by FireHOL.
+    pub user: bool,
     /// Index of the statement that assigned it (for FireHOL's "position matters" settings).
     pub stmt: usize,
 }
@@ -48,6 +51,7 @@ impl Env {
                 Var {
                     value: v,
                     defined_at: None,
+                    user: false,
                     stmt: 0,
                 },
             );
@@ -78,7 +82,22 @@ impl Env {
             Var {
                 value,
                 defined_at: Some(at),
+                user: true,
                 stmt,
+            },
+        );
+    }
+
+    /// A user setting from outside this file (firehol-defaults.conf, a services file): in force
+    /// from the start, as FireHOL sources those files before the configuration.
+    pub fn preset(&mut self, name: &str, value: String) {
+        self.vars.insert(
+            name.to_string(),
+            Var {
+                value,
+                defined_at: None,
+                user: true,
+                stmt: 0,
             },
         );
     }
