@@ -141,8 +141,27 @@ fn owners(statements: &[StatementRules], origins: &[Span]) -> Vec<usize> {
 }
 
 fn statement_reason(rule: &Rule, title: &str) -> String {
-    let facts = Facts::of(rule);
-    format!("{}: {} by `{title}`", facts.traffic(), facts.effect())
+    let f = Facts::of(rule);
+    let verdict = rule.stmts.iter().rev().find(|s| s.is_verdict());
+    let states: Vec<&str> = f.states.iter().map(String::as_str).collect();
+    let flags = f.tcp_flags.as_deref();
+    // The parts of FireHOL's synproxy recipe, which read alike without their purpose.
+    let effect = match (verdict, flags, states.as_slice()) {
+        (Some(Stmt::Accept), Some("syn"), ["new"]) if f.loopback() => {
+            "the SYN that SYNPROXY sends to the server on the client's behalf (through lo) is accepted".to_string()
+        }
+        (Some(Stmt::Accept), None, ["established"]) if f.loopback() => {
+            "the rest of the connection SYNPROXY opened to the server (through lo) is accepted".to_string()
+        }
+        (Some(Stmt::Accept), Some("syn,ack"), ["invalid", "untracked"]) => {
+            "SYNPROXY's SYN/ACK to the client (conntrack does not track it) is accepted".to_string()
+        }
+        (Some(Stmt::Drop), Some("ack"), ["invalid"]) => {
+            "an ACK of a connection conntrack does not know is dropped before it reaches the client".to_string()
+        }
+        _ => f.effect(),
+    };
+    format!("{}: {effect} by `{title}`", f.traffic())
 }
 
 fn skeleton_reason(rule: &Rule) -> String {
@@ -278,17 +297,12 @@ impl Facts {
         if let Some(fam) = &self.family {
             parts.push(fam.clone());
         }
-        match (&self.proto, &self.dport, &self.sport) {
-            (Some(p), Some(d), _) => parts.push(format!("{p}/{d}")),
-            (Some(p), None, Some(s)) => parts.push(format!("{p} from port {s}")),
-            (Some(p), None, None) => parts.push(p.clone()),
-            (None, Some(d), _) => parts.push(format!("port {d}")),
-            (None, None, _) => {}
-        }
-        if self.proto.is_some() && self.dport.is_some() {
-            if let Some(s) = &self.sport {
-                parts.push(format!("from port {s}"));
-            }
+        let proto = self.proto.as_deref().unwrap_or("port");
+        match (&self.dport, &self.sport) {
+            (Some(d), None) => parts.push(format!("{proto}/{d}")),
+            (Some(d), Some(s)) => parts.push(format!("{proto} {s} -> {d}")),
+            (None, Some(s)) => parts.push(format!("{proto} from port {s}")),
+            (None, None) => parts.extend(self.proto.clone()),
         }
         let from: Vec<&str> = [self.iif.as_deref(), self.saddr.as_deref()]
             .into_iter()
@@ -327,7 +341,7 @@ impl Facts {
         }
         Some(
             if has("new") && has("established") && self.states.len() == 2 {
-                "new connections and their packets".into()
+                "new and established connections".into()
             } else if has("new") && self.states.len() == 1 {
                 "new connections".into()
             } else if has("established") && self.states.len() == 1 {

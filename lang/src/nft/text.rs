@@ -3,8 +3,8 @@
 //! shape the backend emits has exactly one spelling.
 //!
 //! Exact means: `nft -f` of [`script`] loads the same table as `nft -j -f` of
-//! [`Ruleset::to_json`] (a kernel test checks it over the whole corpus). The one thing nft's text
-//! grammar cannot say is a `"` inside a quoted string (it has no escape), so comments spell it `'`.
+//! [`Ruleset::to_json`] (a kernel test checks it over the whole corpus). nft's text grammar cannot
+//! say a `"` inside a quoted string (it has no escape), so both spell it `'` in comments.
 
 use super::json::{Chain, Expr, Op, Rule, Ruleset, Set, Stmt};
 use std::fmt::Write;
