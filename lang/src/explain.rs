@@ -458,7 +458,8 @@ mod tests {
         assert!(
             http.rules
                 .iter()
-                .any(|r| r.reason.starts_with("tcp/80") && r.reason.contains("accepted")),
+                .any(|r| r.reason.starts_with("tcp 1024-65535 -> 80")
+                    && r.reason.contains("accepted")),
             "{:#?}",
             http.rules
         );
