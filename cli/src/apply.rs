@@ -180,28 +180,33 @@ fn remember(t: &Table, json: &str) {
     }
 }
 
-/// `fhc apply CONF`.
+/// Prints what changed: each setting with its previous value, then the rule count.
+pub fn report(compiled: &Compiled, t: &Table, a: &Applied) {
+    for p in &a.changed {
+        let new = compiled
+            .output
+            .sysctls
+            .iter()
+            .find(|s| s.key == p.key)
+            .map(|s| s.value.as_str())
+            .unwrap_or("?");
+        eprintln!(
+            "fhc: {} = {new} (was {})",
+            p.key,
+            p.value.as_deref().unwrap_or("unreadable")
+        );
+    }
+    eprintln!(
+        "fhc: {}: {} rules loaded into table {t}",
+        compiled.name, a.rules
+    );
+}
+
+/// `fhc apply CONF`: exit 0 applied, 1 nothing changed.
 pub fn run(compiled: &Compiled, t: &Table, retry: Duration) -> std::process::ExitCode {
     match apply(compiled, t, &mut live::ProcSys, retry) {
         Ok(a) => {
-            for p in &a.changed {
-                let new = compiled
-                    .output
-                    .sysctls
-                    .iter()
-                    .find(|s| s.key == p.key)
-                    .map(|s| s.value.as_str())
-                    .unwrap_or("?");
-                eprintln!(
-                    "fhc: {} = {new} (was {})",
-                    p.key,
-                    p.value.as_deref().unwrap_or("unreadable")
-                );
-            }
-            eprintln!(
-                "fhc: {}: {} rules loaded into table {t}",
-                compiled.name, a.rules
-            );
+            report(compiled, t, &a);
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

@@ -29,9 +29,10 @@ pub fn run(compiled: &Compiled, t: &Table) -> ExitCode {
 
 /// `None` when the live table is the compiled one, else a unified diff (compiled -> live).
 fn diff(compiled: &Compiled, t: &Table) -> Result<Option<String>, String> {
+    let live_json = live::list_json(t)?;
     let json = compiled.output.ruleset.to_json().to_string();
     let (want_json, want_text) = live::scratch_list(t, &Script::Json(json))?;
-    let Some(live_json) = live::list_json(t)? else {
+    let Some(live_json) = live_json else {
         eprintln!("fhc: there is no live table {t}: the ruleset is not loaded");
         return Ok(Some(unified(compiled, t, &scrub(&want_text), "")));
     };

@@ -168,12 +168,9 @@ pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -
             return ExitCode::from(1);
         }
     };
+    apply::report(compiled, t, &applied);
     eprintln!(
-        "fhc: {}: {} rules are active in table {t} on trial.",
-        compiled.name, applied.rules
-    );
-    eprintln!(
-        "fhc: type `commit` within {} s to keep them (or run `fhc commit` in another shell); anything else restores the previous ruleset.",
+        "fhc: on trial: type `commit` within {} s to keep them (or run `fhc commit` in another shell); anything else restores the previous ruleset.",
         timeout.as_secs_f64()
     );
     let outcome = wait(timeout, &signalled);

@@ -161,7 +161,13 @@ fn statement_reason(rule: &Rule, title: &str) -> String {
         }
         _ => f.effect(),
     };
-    format!("{}: {effect} by `{title}`", f.traffic())
+    let traffic = match f.traffic() {
+        t if t == "all traffic" => {
+            format!("anything the rules above in {} did not match", rule.chain)
+        }
+        t => t,
+    };
+    format!("{traffic}: {effect} by `{title}`")
 }
 
 fn skeleton_reason(rule: &Rule) -> String {
