@@ -27,6 +27,14 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
+/// `dir/services/` holding one file.
+fn services_dir(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let services = dir.join("services");
+    std::fs::create_dir_all(&services).unwrap();
+    write(&services, name, text);
+    services
+}
+
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -96,10 +104,8 @@ fn explain_refuses_a_broken_config() {
 #[test]
 fn a_service_from_the_services_dir_compiles() {
     let dir = scratch("services");
-    let services = dir.join("services");
-    std::fs::create_dir_all(&services).unwrap();
-    write(
-        &services,
+    let services = services_dir(
+        &dir,
         "torrent.conf",
         "#FHVER: 1:213\nserver_torrent_ports=\"tcp/6881:6889 udp/6881\"\nclient_torrent_ports=\"default\"\n",
     );
@@ -138,9 +144,7 @@ fn a_service_from_the_services_dir_compiles() {
 #[test]
 fn a_services_file_without_its_header_is_ignored_with_a_warning() {
     let dir = scratch("header");
-    let services = dir.join("services");
-    std::fs::create_dir_all(&services).unwrap();
-    write(&services, "x.conf", "server_torrent_ports=\"tcp/6881\"\n");
+    let services = services_dir(&dir, "x.conf", "server_torrent_ports=\"tcp/6881\"\n");
     let conf = write(
         &dir,
         "firehol.conf",

@@ -26,33 +26,22 @@ pub fn kernel_available() -> bool {
 
 /// Loads a JSON ruleset into a fresh network namespace; returns `nft list ruleset` or nft's error.
 pub fn load_in_netns(json: &str) -> Result<String, String> {
-    let mut child = Command::new("unshare")
-        .args(["-n", "sh", "-c", "nft -j -f - && nft list ruleset"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(json.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    in_netns("nft -j -f - && nft list ruleset", json)
 }
 
 /// Loads `input` with `nft ARGS` (`-j -f -` for JSON, `-f -` for text) into a fresh network
 /// namespace and returns `nft -j list table inet firehol` there, or nft's error.
 pub fn load_and_list_json(args: &str, input: &str) -> Result<String, String> {
-    let script = format!("nft {args} && nft -j list table inet firehol");
+    in_netns(
+        &format!("nft {args} && nft -j list table inet firehol"),
+        input,
+    )
+}
+
+/// Runs a shell script in a fresh network namespace with `input` on stdin: stdout, or stderr.
+fn in_netns(script: &str, input: &str) -> Result<String, String> {
     let mut child = Command::new("unshare")
-        .args(["-n", "sh", "-c", &script])
+        .args(["-n", "sh", "-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
