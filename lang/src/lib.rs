@@ -48,7 +48,7 @@ pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
-    let (model, semantic) = model::build_in(text, &parse, prelude.env());
+    let (model, semantic) = model::build_in(text, &parse, prelude.env(), prelude.marks());
     diagnostics.extend(semantic);
     diag::sort(&mut diagnostics);
     Analysis {

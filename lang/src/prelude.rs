@@ -3,13 +3,22 @@
 //!
 //! Pure: the caller reads the files and hands their texts in, in FireHOL's order (the defaults
 //! file, then the services files sorted by name). Each file goes through the same front end as a
-//! configuration; only variable assignments have a meaning there (bash beyond the static subset,
-//! or a FireHOL command, is an error reported in that file, under its name). The variables they
-//! set are in force from the first line of the configuration, as in FireHOL.
+//! configuration; only variable assignments and `markdef` have a meaning there (bash beyond the
+//! static subset, or another FireHOL command, is an error reported in that file, under its name).
+//! The variables they set are in force from the first line of the configuration, as in FireHOL.
+//!
+//! FireHOL's own firehol-defaults.conf writes `NAME="${NAME-default}"` so that the environment
+//! can override a setting. fhc does not read the environment (the same files always compile to
+//! the same ruleset), so there `${NAME-default}` and `${NAME:-default}` take the value set by an
+//! earlier prelude file, else the default.
 
 use crate::codes::Code;
 use crate::diag::{self, Diagnostic};
 use crate::model::expand::Env;
+use crate::model::ir::{self, MarkDef};
+use crate::span::Span;
+use crate::syntax::keywords::Cmd;
+use crate::syntax::words::Opaque;
 use crate::syntax::{self, ast::StmtKind};
 
 /// The services API version FireHOL 3.1.7 loads (`#FHVER: 1:<minor>`).
@@ -32,6 +41,8 @@ pub struct Prelude {
     pub files: Vec<FileDiagnostics>,
     /// Files ignored as FireHOL ignores them (a services file without a valid header), with why.
     pub ignored: Vec<(String, String)>,
+    /// Mark groups after the defaults file's `markdef`s (`None`: FireHOL's defaults).
+    marks: Option<Vec<MarkDef>>,
 }
 
 impl Prelude {
@@ -69,19 +80,30 @@ impl Prelude {
         env
     }
 
+    /// The mark groups in force at the configuration's first line.
+    pub fn marks(&self) -> Vec<MarkDef> {
+        self.marks.clone().unwrap_or_else(ir::default_marks)
+    }
+
     fn read(&mut self, name: &str, text: &str) {
         let parse = syntax::parse(text);
         let mut diags = parse.errors.clone();
         diags.extend(syntax::validate::validate(text, &parse));
         // Values may refer to variables set earlier (here or in a previous prelude file).
         let mut env = self.env();
+        let mut defaulted: Vec<Span> = Vec::new();
+        let mut markdefs = false;
         for stmt in &parse.file.stmts {
             match &stmt.kind {
                 StmtKind::Assignment(list) => {
                     for a in list.iter().filter(|a| a.array.is_none()) {
                         let value = match &a.value {
                             Some(w) => {
-                                let e = env.expand(w);
+                                let e = env.expand_with(w, |o, span| {
+                                    let v = with_default(&env, o, text.get(span.range())?)?;
+                                    defaulted.push(span);
+                                    Some(v)
+                                });
                                 if e.opaque {
                                     continue;
                                 }
@@ -93,6 +115,7 @@ impl Prelude {
                         self.vars.push((a.name.clone(), value));
                     }
                 }
+                StmtKind::Command(c) if c.cmd == Cmd::Markdef => markdefs = true,
                 StmtKind::Unset(words) => {
                     for w in words {
                         if let Some(n) = w.literal() {
@@ -103,7 +126,7 @@ impl Prelude {
                 }
                 StmtKind::Command(_) | StmtKind::Unknown(_) => diags.push(
                     Diagnostic::new(Code::SyntaxError, stmt.span, format!(
-                        "{name} is read for its variables only; this statement has no effect there"
+                        "{name} is read for its variables and `markdef`s only; this statement has no effect there"
                     ))
                     .with_label("not a variable assignment")
                     .with_help("move FireHOL commands into the configuration file"),
@@ -111,6 +134,13 @@ impl Prelude {
                 // Shell statements are already reported by the validation above.
                 _ => {}
             }
+        }
+        // `${NAME-default}` was evaluated: not the error validation reported for it.
+        diags.retain(|d| !(d.code == Code::UnsupportedExpansion && defaulted.contains(&d.span)));
+        if markdefs {
+            let (marks, errors) = crate::model::prelude_marks(text, &parse, env, self.marks());
+            self.marks = Some(marks);
+            diags.extend(errors);
         }
         if !diags.is_empty() {
             diag::sort(&mut diags);
@@ -121,6 +151,28 @@ impl Prelude {
                 diagnostics: diags,
             });
         }
+    }
+}
+
+/// `${NAME-default}` / `${NAME:-default}` (the source text of an opaque part): the variable's
+/// value when set (and not empty, for `:-`), else the default. Other forms stay opaque.
+fn with_default(env: &Env, o: Opaque, src: &str) -> Option<String> {
+    if o != Opaque::ComplexExpansion {
+        return None;
+    }
+    let inner = src.strip_prefix("${")?.strip_suffix('}')?;
+    let split = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let (var, rest) = inner.split_at(split);
+    let (colon, default) = match rest.strip_prefix(":-") {
+        Some(d) => (true, d),
+        None => (false, rest.strip_prefix('-')?),
+    };
+    if var.is_empty() || default.contains(['$', '`', '{', '}', '"', '\'']) {
+        return None;
+    }
+    match env.value(var) {
+        Some(v) if !(colon && v.is_empty()) => Some(v.to_string()),
+        _ => Some(default.to_string()),
     }
 }
 
@@ -190,6 +242,34 @@ mod tests {
             f.diagnostics
                 .iter()
                 .any(|d| d.code == Code::CommandSubstitution)
+        );
+    }
+
+    #[test]
+    fn firehol_s_own_defaults_file_reads() {
+        let mut p = Prelude::none();
+        p.add_defaults(
+            "firehol-defaults.conf",
+            "ENABLE_IPV4=\"${ENABLE_IPV4-1}\"\nSPIN=${SPIN:-0}\nFIREHOL_TCP_SYN_COOKIES=\n\
+             markdef clear\nmarkdef connmark 64\nmarkdef usermark 128\nmarkdef extra 4\n",
+        );
+        assert!(p.files.is_empty(), "{:#?}", p.files);
+        let env = p.env();
+        assert_eq!(env.value("ENABLE_IPV4"), Some("1"));
+        assert_eq!(env.value("SPIN"), Some("0"));
+        let marks = p.marks();
+        assert_eq!(
+            marks.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+            ["connmark", "usermark", "extra"]
+        );
+        // A value set by an earlier file wins over the default; other forms stay errors.
+        p.add_defaults("more.conf", "X=${ENABLE_IPV4-7}\nY=${ENABLE_IPV4//1/2}\n");
+        assert_eq!(p.env().value("X"), Some("1"));
+        assert!(
+            p.files[0]
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::UnsupportedExpansion)
         );
     }
 

@@ -44,13 +44,47 @@ pub struct Builder<'a> {
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
 pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
-    build_in(text, parse, Env::new())
+    build_in(text, parse, Env::new(), ir::default_marks())
 }
 
 /// [`build`], starting from `env` (FireHOL's predefined variables plus what the defaults and
-/// services files set).
-pub fn build_in(text: &str, parse: &Parse, env: Env) -> (Model, Vec<Diagnostic>) {
-    let mut b = Builder {
+/// services files set) and the mark groups the defaults file defined.
+pub fn build_in(
+    text: &str,
+    parse: &Parse,
+    env: Env,
+    marks: Vec<ir::MarkDef>,
+) -> (Model, Vec<Diagnostic>) {
+    let mut b = builder(text, parse, env);
+    b.model.marks = marks;
+    for (i, stmt) in parse.file.stmts.iter().enumerate() {
+        b.stmt_index = i + 1;
+        b.statement(stmt);
+    }
+    b.finish();
+    (b.model, b.diags)
+}
+
+/// Runs the `markdef` statements of a defaults file over `marks` (FireHOL's own
+/// firehol-defaults.conf lays its mark groups out that way); diagnostics are in that file.
+pub fn prelude_marks(
+    text: &str,
+    parse: &Parse,
+    env: Env,
+    marks: Vec<ir::MarkDef>,
+) -> (Vec<ir::MarkDef>, Vec<Diagnostic>) {
+    let mut b = builder(text, parse, env);
+    b.model.marks = marks;
+    for stmt in &parse.file.stmts {
+        if stmt.command().is_some_and(|c| c.cmd == Cmd::Markdef) {
+            b.statement(stmt);
+        }
+    }
+    (b.model.marks, b.diags)
+}
+
+fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
+    Builder {
         text,
         env,
         diags: Vec::new(),
@@ -78,14 +112,7 @@ pub fn build_in(text: &str, parse: &Parse, env: Env) -> (Model, Vec<Diagnostic>)
                     .and_then(|l| split_list(l).first().map(|x| x.to_string())),
                 _ => None,
             }),
-    };
-    b.model.marks = ir::default_marks();
-    for (i, stmt) in parse.file.stmts.iter().enumerate() {
-        b.stmt_index = i + 1;
-        b.statement(stmt);
     }
-    b.finish();
-    (b.model, b.diags)
 }
 
 fn top_only(cmd: Cmd) -> bool {
@@ -1105,7 +1132,8 @@ impl<'a> Builder<'a> {
         let env = &self.env;
         let after = |name: &str, stmt: Option<usize>| -> Option<String> {
             let v = env.get(name)?;
-            if !v.user {
+            // Empty is "leave the kernel alone", as FireHOL's own defaults file writes it.
+            if !v.user || v.value.is_empty() {
                 return None;
             }
             match stmt {

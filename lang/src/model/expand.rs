@@ -3,7 +3,7 @@
 use super::values::IpList;
 use crate::hash::FastMap;
 use crate::span::Span;
-use crate::syntax::words::{DqPart, PartKind, Word};
+use crate::syntax::words::{DqPart, Opaque, PartKind, Word};
 
 /// Where a variable's current value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,6 +116,16 @@ impl Env {
 
     /// Expands a word: quotes removed, variables replaced by their values.
     pub fn expand(&self, w: &Word) -> Expanded {
+        self.expand_with(w, |_, _| None)
+    }
+
+    /// [`Env::expand`], asking `opaque` for the value of the parts it cannot evaluate itself
+    /// (`None` leaves them opaque).
+    pub fn expand_with(
+        &self,
+        w: &Word,
+        mut opaque: impl FnMut(Opaque, Span) -> Option<String>,
+    ) -> Expanded {
         let mut out = Expanded::default();
         let var = |name: &str, span: Span, out: &mut Expanded| match self.vars.get(name) {
             Some(v) => out.text.push_str(&v.value),
@@ -128,13 +138,19 @@ impl Env {
                     out.text.push_str(s)
                 }
                 PartKind::Var(n) => var(n, p.span, &mut out),
-                PartKind::Opaque(_) => out.opaque = true,
+                PartKind::Opaque(o) => match opaque(*o, p.span) {
+                    Some(v) => out.text.push_str(&v),
+                    None => out.opaque = true,
+                },
                 PartKind::DoubleQuoted(dq) => {
                     for d in dq {
                         match d {
                             DqPart::Text(t, _) => out.text.push_str(t),
                             DqPart::Var(n, s) => var(n, *s, &mut out),
-                            DqPart::Opaque(..) => out.opaque = true,
+                            DqPart::Opaque(o, s) => match opaque(*o, *s) {
+                                Some(v) => out.text.push_str(&v),
+                                None => out.opaque = true,
+                            },
                         }
                     }
                 }
