@@ -262,7 +262,7 @@ fn bash_in_the_defaults_file_is_an_error_in_that_file() {
         "{err}"
     );
     assert!(
-        err.contains("firehol-defaults.conf:3") && err.contains("variables only"),
+        err.contains("firehol-defaults.conf:3") && err.contains("variables and `markdef`s only"),
         "{err}"
     );
     assert!(stdout(&o).is_empty());
