@@ -22,7 +22,7 @@ pub fn compile(file: Option<&str>, prelude: &PreludeArgs, opts: &Options) -> Exi
             eprintln!("    {} = {}    # {}", s.key, s.value, s.reason);
         }
         eprintln!(
-            "fhc: apply them with `fhc sysctl CONF > /etc/sysctl.d/90-firehol.conf && sysctl --system`"
+            "fhc: `fhc apply` sets them; to make them permanent: `fhc sysctl CONF > /etc/sysctl.d/90-firehol.conf`"
         );
     }
     ExitCode::SUCCESS

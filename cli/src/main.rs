@@ -102,6 +102,9 @@ enum Command {
         config: ConfigArgs,
     },
     /// Show the nftables rules each statement produces, with a one-line reason per rule.
+    ///
+    /// Rules no statement asked for (the firewall skeleton) are listed at the end. Exit 2 when
+    /// `--line` points at a line without a statement.
     Explain {
         #[command(flatten)]
         config: ConfigArgs,
@@ -109,16 +112,24 @@ enum Command {
         #[arg(long, value_name = "N")]
         line: Option<usize>,
     },
-    /// Check, compile and activate a configuration: kernel settings, then the ruleset in one
-    /// nft transaction. On any error nothing changes and the previous ruleset stays.
+    /// Activate a configuration: kernel settings, then the ruleset in one nft transaction.
+    ///
+    /// Checks and compiles first, and lets nft dry-run the ruleset. On any error nothing changes:
+    /// settings already written are put back and the previous ruleset stays. Exit 0 applied,
+    /// 1 nothing changed, 2 usage or unreadable files.
     Apply {
         #[command(flatten)]
         config: ConfigArgs,
         #[command(flatten)]
         retry: RetryArgs,
     },
-    /// Apply a configuration on probation: unless `commit` is typed (or `fhc commit` runs)
-    /// before the timeout, the previous ruleset and kernel settings are restored exactly.
+    /// Apply a configuration on probation, restoring the previous one unless committed.
+    ///
+    /// Saves the current table (or its absence) and the kernel settings the new ruleset changes,
+    /// applies, then waits. `commit` typed on standard input, or `fhc commit` from another shell,
+    /// keeps the new ruleset. The timeout, any other input, SIGINT, SIGTERM or SIGHUP restore
+    /// the table (in one nft transaction) and the settings exactly. Exit 0 committed, 1 restored
+    /// or not applied, 3 the restore failed.
     Try {
         #[command(flatten)]
         config: ConfigArgs,
@@ -130,8 +141,10 @@ enum Command {
     },
     /// Keep the ruleset of the `fhc try` running in another shell.
     Commit,
-    /// Compare the live table with what the configuration compiles to; print the differences
-    /// (exit 0 identical, 1 different or not loaded, 2 error).
+    /// Compare the live table with what the configuration compiles to (drift detection).
+    ///
+    /// Prints a unified diff of the two as nft lists them. Exit 0 identical, 1 different (or
+    /// not loaded), 2 error.
     Diff {
         #[command(flatten)]
         config: ConfigArgs,

@@ -274,6 +274,28 @@ mod tests {
     }
 
     #[test]
+    fn a_service_of_a_services_file_compiles() {
+        let mut p = Prelude::none();
+        p.add_services(
+            "/etc/firehol/services/torrent.conf",
+            "#FHVER: 1:213\nserver_torrent_ports=\"tcp/6881\"\nclient_torrent_ports=\"default\"\n",
+        );
+        let conf = "interface eth0 lan\n    server torrent accept\n";
+        assert!(crate::check(conf).has_errors(), "unknown without the file");
+        let (out, _) = crate::compile_with(conf, &p, &crate::nft::Options::default()).unwrap();
+        let rules: Vec<String> = out
+            .ruleset
+            .rules
+            .iter()
+            .map(crate::nft::text::rule)
+            .collect();
+        assert!(
+            rules.iter().any(|r| r.contains("tcp dport 6881")),
+            "{rules:#?}"
+        );
+    }
+
+    #[test]
     fn services_without_header_are_ignored() {
         let mut p = Prelude::none();
         p.add_services("x.conf", "server_x_ports=tcp/1\n");
