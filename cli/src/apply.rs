@@ -4,8 +4,9 @@
 //!
 //! Why the dry run comes first: besides catching what the kernel refuses, `nft -c` makes the
 //! kernel load the modules the ruleset uses (nf_conntrack among them), so the conntrack settings
-//! exist by the time they are written. At boot the module may still be initialising and refuse
-//! them for a while: `--sysctl-retry` keeps trying (the seed's "SYNPROXY at boot" note).
+//! exist by the time they are written; if they still do not, fhc loads nf_conntrack itself. At
+//! boot the module may still be initialising and refuse them for a while: `--sysctl-retry` keeps
+//! trying (the seed's "SYNPROXY at boot" note).
 
 use crate::config::Compiled;
 use crate::live::{self, Script, Sysctls, Table};
@@ -152,6 +153,12 @@ pub fn apply(
         .iter()
         .map(|s| (s.key.as_str(), s.value.as_str()))
         .collect();
+    if wanted
+        .iter()
+        .any(|(k, _)| k.starts_with("net.netfilter.nf_conntrack") && sys.read(k).is_err())
+    {
+        live::modprobe("nf_conntrack");
+    }
     let changed = write_settings(sys, &RealClock, &wanted, retry)
         .map_err(|e| format!("kernel settings not applied (nothing changed): {e}"))?;
     if let Err(e) = script.load() {

@@ -38,10 +38,10 @@ fn run(program: &str, args: &[&str], input: Option<&str>) -> Result<String, Stri
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!(
                 "cannot run `{program}`: not found in PATH (install the {} package)",
-                if program == "nft" {
-                    "nftables"
-                } else {
-                    "util-linux"
+                match program {
+                    "nft" => "nftables",
+                    "modprobe" => "kmod",
+                    _ => "util-linux",
                 }
             ),
             _ => format!("cannot run `{program}`: {e}"),
@@ -233,6 +233,12 @@ pub fn replace_with_listing(t: &Table, listing: Option<&Value>) -> Script {
 /// The same replacement from a text listing (`nft list table`).
 pub fn replace_with_text(t: &Table, text: &str) -> Script {
     Script::Text(format!("add table {t}\ndelete table {t}\n{text}", t = t))
+}
+
+/// Loads a kernel module (`modprobe -q`), best effort: the settings written next say whether
+/// it worked.
+pub fn modprobe(module: &str) {
+    let _ = run("modprobe", &["-q", module], None);
 }
 
 /// Kernel settings under `/proc/sys`. A trait so the retry logic is tested without a kernel.
