@@ -1,6 +1,7 @@
 //! `fhc check`: exit 0 without errors, 1 with errors, 2 on usage or I/O problems.
 
 use crate::OutputFormat;
+use crate::config::{PreludeArgs, load_prelude};
 use fhc_lang::LineIndex;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -23,11 +24,15 @@ pub fn read_input(arg: &str) -> Result<(String, String), String> {
 
 /// Invalid UTF-8 is replaced rather than refused: a firewall config with a Latin-1 comment must
 /// still be checked.
-fn decode(bytes: Vec<u8>) -> String {
+pub fn decode(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-pub fn run(files: &[String], format: OutputFormat) -> ExitCode {
+pub fn run(files: &[String], format: OutputFormat, prelude: &PreludeArgs) -> ExitCode {
+    let prelude = match load_prelude(prelude) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let files: Vec<String> = if files.is_empty() {
         vec![DEFAULT_CONFIG.to_string()]
     } else {
@@ -47,7 +52,7 @@ pub fn run(files: &[String], format: OutputFormat) -> ExitCode {
                 continue;
             }
         };
-        let analysis = fhc_lang::check(&text);
+        let analysis = fhc_lang::check_with(&text, &prelude);
         any_error |= analysis.has_errors();
         match format {
             OutputFormat::Human => {

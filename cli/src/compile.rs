@@ -1,38 +1,14 @@
 //! `fhc compile` and `fhc sysctl`: the ruleset as nftables JSON, and the kernel settings it needs.
 
-use crate::check::{DEFAULT_CONFIG, read_input};
-use fhc_lang::nft::{Options, Output};
-use std::io::{IsTerminal, Write};
+use crate::check::DEFAULT_CONFIG;
+use crate::config::{self, PreludeArgs};
+use fhc_lang::nft::Options;
+use std::io::Write;
 use std::process::ExitCode;
 
-/// Compiles, printing diagnostics on stderr. `None` when the configuration cannot be compiled.
-fn build(file: Option<&str>, opts: &Options) -> Result<Output, ExitCode> {
-    let arg = file.unwrap_or(DEFAULT_CONFIG);
-    let (name, text) = read_input(arg).map_err(|e| {
-        eprintln!("fhc: {e}");
-        ExitCode::from(2)
-    })?;
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    match fhc_lang::compile(&text, opts) {
-        Ok((out, warnings)) => {
-            let shown: Vec<_> = warnings
-                .into_iter()
-                .filter(|d| d.severity <= fhc_lang::Severity::Warning)
-                .collect();
-            eprint!("{}", fhc_lang::render::render(&shown, &name, &text, color));
-            Ok(out)
-        }
-        Err(diags) => {
-            eprint!("{}", fhc_lang::render::render(&diags, &name, &text, color));
-            eprintln!("fhc: {name}: not compiled (fix the errors above)");
-            Err(ExitCode::from(1))
-        }
-    }
-}
-
-pub fn compile(file: Option<&str>, opts: &Options) -> ExitCode {
-    let out = match build(file, opts) {
-        Ok(o) => o,
+pub fn compile(file: Option<&str>, prelude: &PreludeArgs, opts: &Options) -> ExitCode {
+    let out = match config::compile(file, prelude, opts) {
+        Ok(c) => c.output,
         Err(code) => return code,
     };
     let json = serde_json::to_string_pretty(&out.ruleset.to_json()).expect("json");
@@ -46,15 +22,15 @@ pub fn compile(file: Option<&str>, opts: &Options) -> ExitCode {
             eprintln!("    {} = {}    # {}", s.key, s.value, s.reason);
         }
         eprintln!(
-            "fhc: apply them with `fhc sysctl CONF > /etc/sysctl.d/90-firehol.conf && sysctl --system`"
+            "fhc: `fhc apply` sets them; to make them permanent: `fhc sysctl CONF > /etc/sysctl.d/90-firehol.conf`"
         );
     }
     ExitCode::SUCCESS
 }
 
-pub fn sysctl(file: Option<&str>, opts: &Options) -> ExitCode {
-    let out = match build(file, opts) {
-        Ok(o) => o,
+pub fn sysctl(file: Option<&str>, prelude: &PreludeArgs, opts: &Options) -> ExitCode {
+    let out = match config::compile(file, prelude, opts) {
+        Ok(c) => c.output,
         Err(code) => return code,
     };
     println!(

@@ -1,8 +1,14 @@
 //! The `fhc` binary: argument parsing and I/O only. All language work is in `fhc-lang`.
 
+mod apply;
 mod check;
 mod compile;
+mod config;
+mod diff;
+mod explain;
 mod fmt;
+mod live;
+mod trial;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -50,6 +56,33 @@ impl TableArgs {
             optimize: !self.no_optimize,
         }
     }
+
+    fn live(&self) -> live::Table {
+        live::Table {
+            family: self.family.clone(),
+            name: self.table.clone(),
+        }
+    }
+}
+
+/// The configuration and everything that decides what it compiles to.
+#[derive(clap::Args)]
+struct ConfigArgs {
+    /// The configuration (`-` reads standard input). Default: /etc/firehol/firehol.conf
+    file: Option<String>,
+    #[command(flatten)]
+    table: TableArgs,
+    #[command(flatten)]
+    prelude: config::PreludeArgs,
+}
+
+/// How long `fhc apply` keeps trying a kernel setting the kernel refuses.
+#[derive(clap::Args)]
+struct RetryArgs {
+    /// Keep retrying a kernel setting the kernel refuses for up to SECONDS (at boot the
+    /// conntrack module refuses its settings while it initialises; the systemd unit uses 60).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    sysctl_retry: u64,
 }
 
 #[derive(Subcommand)]
@@ -60,17 +93,73 @@ enum Command {
         files: Vec<String>,
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        #[command(flatten)]
+        prelude: config::PreludeArgs,
     },
     /// Compile a configuration to an nftables JSON ruleset (`fhc compile firehol.conf | nft -j -f -`).
     Compile {
-        /// The configuration (`-` reads standard input). Default: /etc/firehol/firehol.conf
-        file: Option<String>,
         #[command(flatten)]
-        table: TableArgs,
+        config: ConfigArgs,
     },
     /// Print the kernel settings the compiled ruleset needs, in sysctl.d format.
     Sysctl {
-        file: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Show the nftables rules each statement produces, with a one-line reason per rule.
+    ///
+    /// Rules no statement asked for (the firewall skeleton) are listed at the end. Exit 2 when
+    /// `--line` points at a line without a statement.
+    Explain {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Only the statement on this line (any line of a `\`-continued statement).
+        #[arg(long, value_name = "N")]
+        line: Option<usize>,
+    },
+    /// Activate a configuration: kernel settings, then the ruleset in one nft transaction.
+    ///
+    /// Checks and compiles first, and lets nft dry-run the ruleset. On any error nothing changes:
+    /// settings already written are put back and the previous ruleset stays. Exit 0 applied,
+    /// 1 nothing changed, 2 usage or unreadable files.
+    Apply {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        retry: RetryArgs,
+    },
+    /// Apply a configuration on probation, restoring the previous one unless committed.
+    ///
+    /// Saves the current table (or its absence) and the kernel settings the new ruleset changes,
+    /// applies, then waits. `commit` typed on standard input, or `fhc commit` from another shell,
+    /// keeps the new ruleset. The timeout, any other input, SIGINT, SIGTERM or SIGHUP restore
+    /// the table (in one nft transaction) and the settings exactly. Exit 0 committed, 1 restored
+    /// or not applied, 3 the restore failed.
+    Try {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Seconds to wait for `commit`.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+        timeout: f64,
+        #[command(flatten)]
+        retry: RetryArgs,
+    },
+    /// Keep the ruleset of the `fhc try` running in another shell.
+    Commit,
+    /// Compare the live table with what the configuration compiles to (drift detection).
+    ///
+    /// Prints a unified diff of the two as nft lists them. Exit 0 identical, 1 different (or
+    /// not loaded), 2 error.
+    Diff {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Internal: load standard input into the current (throwaway) network namespace and print
+    /// the table's listings (used by `diff` and `try` inside `unshare --net`).
+    #[command(hide = true)]
+    ScratchList {
+        #[arg(long, value_parser = ["json", "text"])]
+        format: String,
         #[command(flatten)]
         table: TableArgs,
     },
@@ -106,7 +195,11 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check { files, format } => check::run(&files, format),
+        Command::Check {
+            files,
+            format,
+            prelude,
+        } => check::run(&files, format, &prelude),
         Command::Fmt {
             files,
             check,
@@ -114,8 +207,61 @@ fn main() -> ExitCode {
         } => fmt::run(&files, check, &stdin_filename),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
         Command::Lsp => fhc_lsp::run_stdio(),
-        Command::Compile { file, table } => compile::compile(file.as_deref(), &table.options()),
-        Command::Sysctl { file, table } => compile::sysctl(file.as_deref(), &table.options()),
+        Command::Compile { config: c } => {
+            compile::compile(c.file.as_deref(), &c.prelude, &c.table.options())
+        }
+        Command::Sysctl { config: c } => {
+            compile::sysctl(c.file.as_deref(), &c.prelude, &c.table.options())
+        }
+        Command::Explain { config: c, line } => {
+            explain::run(c.file.as_deref(), line, &c.prelude, &c.table.options())
+        }
+        Command::Apply { config: c, retry } => with_compiled(&c, |compiled| {
+            apply::run(compiled, &c.table.live(), retry.duration())
+        }),
+        Command::Try {
+            config: c,
+            timeout,
+            retry,
+        } => {
+            let Some(timeout) = std::time::Duration::try_from_secs_f64(timeout).ok() else {
+                eprintln!("fhc: --timeout must be a number of seconds >= 0");
+                return ExitCode::from(2);
+            };
+            with_compiled(&c, |compiled| {
+                trial::run(compiled, &c.table.live(), timeout, retry.duration())
+            })
+        }
+        Command::Commit => trial::commit(),
+        Command::Diff { config: c } => {
+            with_compiled(&c, |compiled| diff::run(compiled, &c.table.live()))
+        }
+        Command::ScratchList { format, table } => {
+            match live::scratch_list_here(&table.live(), format == "json") {
+                Ok(out) => {
+                    println!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+impl RetryArgs {
+    fn duration(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.sysctl_retry)
+    }
+}
+
+/// Compiles the configuration, then runs `f` on it (exit 1/2 when it does not compile).
+fn with_compiled(c: &ConfigArgs, f: impl FnOnce(&config::Compiled) -> ExitCode) -> ExitCode {
+    match config::compile(c.file.as_deref(), &c.prelude, &c.table.options()) {
+        Ok(compiled) => f(&compiled),
+        Err(code) => code,
     }
 }
 

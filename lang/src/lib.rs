@@ -1,20 +1,25 @@
 //! fhc-lang: the FireHOL configuration language as a pure library.
 //!
-//! Front doors: [`analyze`] (text to tree and diagnostics). Everything else (CLI, LSP) is a thin
-//! consumer of these.
+//! Front doors: [`analyze`] (text to tree and diagnostics), [`check`], [`compile`], [`explain`],
+//! [`format`]. The `_with` variants take a [`Prelude`] (firehol-defaults.conf and the services
+//! directory, read by the caller). Everything else (CLI, LSP) is a thin consumer of these.
 
 pub mod codes;
 pub mod diag;
+pub mod explain;
 pub mod fmt;
 pub mod hash;
 pub mod model;
 pub mod nft;
+pub mod prelude;
 pub mod render;
 pub mod span;
 pub mod syntax;
 
 pub use codes::Code;
 pub use diag::{Diagnostic, Fix, Label, Severity, TextEdit};
+pub use explain::Explanation;
+pub use prelude::Prelude;
 pub use span::{LineIndex, Span};
 
 /// Everything fhc knows about one file.
@@ -35,10 +40,15 @@ impl Analysis {
 /// the same text always gives the same analysis. This is what runs on every keystroke in the LSP,
 /// so it stops before the nftables lowering; [`check`] adds it.
 pub fn analyze(text: &str) -> Analysis {
+    analyze_with(text, &Prelude::none())
+}
+
+/// [`analyze`] with the variables and services of the defaults and services files in force.
+pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
-    let (model, semantic) = model::build(text, &parse);
+    let (model, semantic) = model::build_in(text, &parse, prelude.env(), prelude.marks());
     diagnostics.extend(semantic);
     diag::sort(&mut diagnostics);
     Analysis {
@@ -51,7 +61,12 @@ pub fn analyze(text: &str) -> Analysis {
 /// [`analyze`], plus what the nftables backend cannot translate (E0201) when the configuration is
 /// otherwise error-free: a clean `fhc check` means `fhc compile` succeeds.
 pub fn check(text: &str) -> Analysis {
-    let mut analysis = analyze(text);
+    check_with(text, &Prelude::none())
+}
+
+/// [`check`] with a [`Prelude`] (its own problems are in [`Prelude::files`]).
+pub fn check_with(text: &str, prelude: &Prelude) -> Analysis {
+    let mut analysis = analyze_with(text, prelude);
     if !analysis.has_errors()
         && let Err(errors) = nft::lower(&analysis.model, text, &untranslatable_only())
     {
@@ -75,18 +90,48 @@ pub fn compile(
     text: &str,
     opts: &nft::Options,
 ) -> Result<(nft::Output, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let analysis = analyze(text);
+    compile_with(text, &Prelude::none(), opts)
+}
+
+/// [`compile`] with a [`Prelude`]. A prelude with errors does not stop it: the caller shows
+/// [`Prelude::files`] and decides (the CLI refuses to compile).
+pub fn compile_with(
+    text: &str,
+    prelude: &Prelude,
+    opts: &nft::Options,
+) -> Result<(nft::Output, Vec<Diagnostic>), Vec<Diagnostic>> {
+    lowered(text, prelude, opts).map(|(analysis, out)| (out, analysis.diagnostics))
+}
+
+/// Analysis and lowering: the analysis (warnings and tree) with the output, or every diagnostic.
+fn lowered(
+    text: &str,
+    prelude: &Prelude,
+    opts: &nft::Options,
+) -> Result<(Analysis, nft::Output), Vec<Diagnostic>> {
+    let analysis = analyze_with(text, prelude);
     if analysis.has_errors() {
         return Err(analysis.diagnostics);
     }
     match nft::lower(&analysis.model, text, opts) {
-        Ok(out) => Ok((out, analysis.diagnostics)),
+        Ok(out) => Ok((analysis, out)),
         Err(mut errors) => {
             errors.extend(analysis.diagnostics);
             diag::sort(&mut errors);
             Err(errors)
         }
     }
+}
+
+/// What each statement compiles to, with a one-line reason per nftables rule (`fhc explain`).
+/// Fails like [`compile_with`].
+pub fn explain(
+    text: &str,
+    prelude: &Prelude,
+    opts: &nft::Options,
+) -> Result<Explanation, Vec<Diagnostic>> {
+    lowered(text, prelude, opts)
+        .map(|(analysis, out)| explain::explain(text, &analysis.parse, &out))
 }
 
 /// Formats a whole configuration in the canonical style (see `docs/fmt.md`). Fails with the

@@ -140,13 +140,7 @@ pub fn section_at(parse: &Parse, offset: usize) -> Option<BlockKind> {
 
 /// A statement's words as written, joined by single spaces (for outlines and titles).
 pub fn stmt_title(text: &str, stmt: &Stmt, max: usize) -> String {
-    let raw = text.get(stmt.span.range()).unwrap_or("");
-    let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
-    let mut s = joined.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > max {
-        s = s.chars().take(max.saturating_sub(3)).collect::<String>() + "...";
-    }
-    s
+    fhc_lang::explain::statement_text(text, stmt.span, max)
 }
 
 /// Placement facts come from the language's vocabulary (one definition for check and editor).

@@ -5,8 +5,10 @@
 //! - a variable: its value where it is used (the last assignment before it);
 //! - an action name: its definition;
 //! - any statement (a synproxy line in particular): the nftables rules it compiles to. The whole
-//!   document is compiled once per version and rules are mapped back by their `line N:` comments;
-//!   when the file does not compile, the hover says why.
+//!   document is compiled once per version and rules are mapped back through their origins (a
+//!   rule the optimizer merged shows under every statement it serves); when the file does not
+//!   compile, the hover says why. The nft text comes from `fhc_lang::nft::text`. The defaults
+//!   and services files (firehol-defaults.conf, FIREHOL_SERVICES_DIR) are not read here yet.
 
 use crate::cursor;
 use crate::names::{self, Sym};
@@ -15,9 +17,9 @@ use fhc_lang::Span;
 use fhc_lang::model::expand::Env;
 use fhc_lang::model::services;
 use fhc_lang::nft::json::Rule;
+use fhc_lang::nft::text;
 use fhc_lang::syntax::ast::{Command, CommandKind, Stmt, StmtKind};
 use fhc_lang::syntax::keywords::{self, ACTIONS, COMMANDS};
-use serde_json::Value;
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 /// At most this many rules are listed in a hover.
@@ -253,10 +255,9 @@ pub fn rules_of(doc: &Doc, stmt: &Stmt) -> String {
         Err(why) => return format!("nftables: not compiled ({why})"),
     };
     let line = doc.index.line_of(stmt.span.start) + 1;
-    let prefix = format!("line {line}:");
     let mine: Vec<&Rule> = rules
         .iter()
-        .filter(|r| r.comment.as_deref().is_some_and(|c| c.starts_with(&prefix)))
+        .filter(|r| r.origins.iter().any(|o| stmt.span.contains(o.start)))
         .collect();
     if mine.is_empty() {
         return format!("nftables: line {line} compiles to no rule of its own");
@@ -266,147 +267,13 @@ pub fn rules_of(doc: &Doc, stmt: &Stmt) -> String {
         mine.len()
     );
     for r in mine.iter().take(MAX_RULES) {
-        md.push_str(&format!("{}: {}\n", r.chain, rule_text(r)));
+        md.push_str(&format!("{}: {}\n", r.chain, text::rule(r)));
     }
     if mine.len() > MAX_RULES {
         md.push_str(&format!("# ... {} more\n", mine.len() - MAX_RULES));
     }
     md.push_str("```");
     md
-}
-
-/// A rule in nft's list syntax (without its comment), rendered from its JSON so that every
-/// statement the backend emits has a readable form.
-pub fn rule_text(r: &Rule) -> String {
-    r.stmts
-        .iter()
-        .map(|s| stmt_text(&s.to_json()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn join(v: &[Value], sep: &str) -> String {
-    v.iter().map(expr_text).collect::<Vec<_>>().join(sep)
-}
-
-/// An nft expression from its JSON form.
-fn expr_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if s.contains(' ') || s.is_empty() => format!("\"{s}\""),
-        Value::String(s) => s.clone(),
-        Value::Array(a) => join(a, ","),
-        Value::Object(m) if m.len() == 1 => {
-            let (k, inner) = m
-                .iter()
-                .next()
-                .map(|(k, v)| (k.as_str(), v))
-                .unwrap_or(("", &Value::Null));
-            let f = |key: &str| inner.get(key).map(expr_text).unwrap_or_default();
-            match (k, inner) {
-                ("payload", _) => format!("{} {}", f("protocol"), f("field")),
-                ("meta", _) => format!("meta {}", f("key")),
-                ("ct", _) if inner.get("dir").is_some() => format!("ct {} {}", f("dir"), f("key")),
-                ("ct", _) => format!("ct {}", f("key")),
-                ("fib", _) => format!("fib {} {}", f("flags"), f("result")),
-                ("prefix", _) => format!("{}/{}", f("addr"), f("len")),
-                ("range", Value::Array(a)) => join(a, "-"),
-                ("set", Value::Array(a)) => format!("{{ {} }}", join(a, ", ")),
-                ("concat", Value::Array(a)) => join(a, " . "),
-                ("&" | "|" | "^", Value::Array(a)) => join(a, &format!(" {k} ")),
-                ("elem", _) if inner.get("timeout").is_some() => {
-                    format!("{} timeout {}s", f("val"), f("timeout"))
-                }
-                ("elem", _) => f("val"),
-                ("map", _) => format!("{} map {}", f("key"), f("data")),
-                _ => generic(k, inner),
-            }
-        }
-        Value::Object(_) => v.to_string(),
-    }
-}
-
-/// `{"kw": {"a": 1, "b": [..]}}` as `kw a 1 b ..` (the shape of most nft statements).
-fn generic(k: &str, inner: &Value) -> String {
-    match inner {
-        Value::Null => k.to_string(),
-        Value::Object(m) => {
-            let mut s = k.to_string();
-            for (key, val) in m {
-                s.push_str(&format!(" {key} {}", expr_text(val)));
-            }
-            s
-        }
-        other => format!("{k} {}", expr_text(other)),
-    }
-}
-
-/// An nft statement from its JSON form.
-fn stmt_text(v: &Value) -> String {
-    let Some((k, inner)) = v
-        .as_object()
-        .filter(|m| m.len() == 1)
-        .and_then(|m| m.iter().next())
-    else {
-        return v.to_string();
-    };
-    let f = |key: &str| inner.get(key).map(expr_text).unwrap_or_default();
-    match k.as_str() {
-        "match" => {
-            let op = match inner.get("op").and_then(Value::as_str).unwrap_or("==") {
-                "==" | "in" => String::new(),
-                other => format!("{other} "),
-            };
-            format!("{} {op}{}", f("left"), f("right"))
-        }
-        "jump" | "goto" => format!("{k} {}", f("target")),
-        "log" if inner.get("level").is_some() => format!(
-            "log prefix \"{}\" level {}",
-            f("prefix").trim_matches('"'),
-            f("level")
-        ),
-        "log" => format!("log prefix \"{}\"", f("prefix").trim_matches('"')),
-        "limit" => {
-            let over = if inner.get("inv").and_then(Value::as_bool) == Some(true) {
-                "over "
-            } else {
-                ""
-            };
-            let burst = inner
-                .get("burst")
-                .map(|b| format!(" burst {} packets", expr_text(b)))
-                .unwrap_or_default();
-            format!("limit rate {over}{}/{}{burst}", f("rate"), f("per"))
-        }
-        "dnat" | "snat" => {
-            let mut s = format!("{k} {} to {}", f("family"), f("addr"));
-            if inner.get("port").is_some() {
-                s.push_str(&format!(":{}", f("port")));
-            }
-            if inner.get("flags").is_some() {
-                s.push_str(&format!(" {}", f("flags")));
-            }
-            s
-        }
-        "redirect" if inner.get("port").is_some() => format!("redirect to :{}", f("port")),
-        "mangle" => format!("{} set {}", f("key"), f("value")),
-        "synproxy" => {
-            let mut s = "synproxy".to_string();
-            for key in ["mss", "wscale"] {
-                if inner.get(key).is_some() {
-                    s.push_str(&format!(" {key} {}", f(key)));
-                }
-            }
-            if let Some(Value::Array(flags)) = inner.get("flags") {
-                s.push_str(&format!(" {}", join(flags, " ")));
-            }
-            s
-        }
-        "set" => format!("{} {} {{ {} }}", f("op"), f("set"), f("elem")),
-        _ => generic(k, inner),
-    }
 }
 
 /// The one-line meaning of a parameter keyword (for completion too).

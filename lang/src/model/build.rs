@@ -44,9 +44,49 @@ pub struct Builder<'a> {
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
 pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
-    let mut b = Builder {
+    build_in(text, parse, Env::new(), ir::default_marks())
+}
+
+/// [`build`], starting from `env` (FireHOL's predefined variables plus what the defaults and
+/// services files set) and the mark groups the defaults file defined.
+pub fn build_in(
+    text: &str,
+    parse: &Parse,
+    env: Env,
+    marks: Vec<ir::MarkDef>,
+) -> (Model, Vec<Diagnostic>) {
+    let mut b = builder(text, parse, env);
+    b.model.marks = marks;
+    for (i, stmt) in parse.file.stmts.iter().enumerate() {
+        b.stmt_index = i + 1;
+        b.statement(stmt);
+    }
+    b.finish();
+    (b.model, b.diags)
+}
+
+/// Runs the `markdef` statements of a defaults file over `marks` (FireHOL's own
+/// firehol-defaults.conf lays its mark groups out that way); diagnostics are in that file.
+pub fn prelude_marks(
+    text: &str,
+    parse: &Parse,
+    env: Env,
+    marks: Vec<ir::MarkDef>,
+) -> (Vec<ir::MarkDef>, Vec<Diagnostic>) {
+    let mut b = builder(text, parse, env);
+    b.model.marks = marks;
+    for stmt in &parse.file.stmts {
+        if stmt.command().is_some_and(|c| c.cmd == Cmd::Markdef) {
+            b.statement(stmt);
+        }
+    }
+    (b.model.marks, b.diags)
+}
+
+fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
+    Builder {
         text,
-        env: Env::new(),
+        env,
         diags: Vec::new(),
         model: Model::default(),
         reported_unset: HashSet::new(),
@@ -72,14 +112,7 @@ pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
                     .and_then(|l| split_list(l).first().map(|x| x.to_string())),
                 _ => None,
             }),
-    };
-    b.model.marks = ir::default_marks();
-    for (i, stmt) in parse.file.stmts.iter().enumerate() {
-        b.stmt_index = i + 1;
-        b.statement(stmt);
     }
-    b.finish();
-    (b.model, b.diags)
 }
 
 fn top_only(cmd: Cmd) -> bool {
@@ -712,7 +745,7 @@ impl<'a> Builder<'a> {
         let user_server = self
             .env
             .get(&format!("server_{name}_ports"))
-            .filter(|v| v.defined_at.is_some())
+            .filter(|v| v.user)
             .map(|v| v.value.clone());
         if let Some(sp) = user_server {
             let cp = self
@@ -1099,7 +1132,10 @@ impl<'a> Builder<'a> {
         let env = &self.env;
         let after = |name: &str, stmt: Option<usize>| -> Option<String> {
             let v = env.get(name)?;
-            v.defined_at?;
+            // Empty is "leave the kernel alone", as FireHOL's own defaults file writes it.
+            if !v.user || v.value.is_empty() {
+                return None;
+            }
             match stmt {
                 Some(s) if v.stmt < s => None,
                 _ => Some(v.value.clone()),
@@ -1139,11 +1175,7 @@ impl<'a> Builder<'a> {
             "FIREHOL_CONNTRACK_MAX",
             "FIREHOL_CONNTRACK_HASHSIZE",
         ] {
-            if let Some(v) = self
-                .env
-                .get(var)
-                .filter(|v| v.defined_at.is_some() && !v.value.is_empty())
-            {
+            if let Some(v) = self.env.get(var).filter(|v| v.user && !v.value.is_empty()) {
                 self.model
                     .user_settings
                     .insert(var.to_string(), v.value.clone());

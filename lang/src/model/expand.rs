@@ -3,14 +3,17 @@
 use super::values::IpList;
 use crate::hash::FastMap;
 use crate::span::Span;
-use crate::syntax::words::{DqPart, PartKind, Word};
+use crate::syntax::words::{DqPart, Opaque, PartKind, Word};
 
 /// Where a variable's current value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Var {
     pub value: String,
-    /// The assignment's name span; `None` for FireHOL's predefined variables.
+    /// The assignment's name span in this file; `None` for FireHOL's predefined variables and
+    /// for those set by the defaults and services files (see [`crate::prelude`]).
     pub defined_at: Option<Span>,
+    /// Set by the user (this file or the defaults/services files), not predefined by FireHOL.
+    pub user: bool,
     /// Index of the statement that assigned it (for FireHOL's "position matters" settings).
     pub stmt: usize,
 }
@@ -48,6 +51,7 @@ impl Env {
                 Var {
                     value: v,
                     defined_at: None,
+                    user: false,
                     stmt: 0,
                 },
             );
@@ -78,7 +82,22 @@ impl Env {
             Var {
                 value,
                 defined_at: Some(at),
+                user: true,
                 stmt,
+            },
+        );
+    }
+
+    /// A user setting from outside this file (firehol-defaults.conf, a services file): in force
+    /// from the start, as FireHOL sources those files before the configuration.
+    pub fn preset(&mut self, name: &str, value: String) {
+        self.vars.insert(
+            name.to_string(),
+            Var {
+                value,
+                defined_at: None,
+                user: true,
+                stmt: 0,
             },
         );
     }
@@ -97,6 +116,16 @@ impl Env {
 
     /// Expands a word: quotes removed, variables replaced by their values.
     pub fn expand(&self, w: &Word) -> Expanded {
+        self.expand_with(w, |_, _| None)
+    }
+
+    /// [`Env::expand`], asking `opaque` for the value of the parts it cannot evaluate itself
+    /// (`None` leaves them opaque).
+    pub fn expand_with(
+        &self,
+        w: &Word,
+        mut opaque: impl FnMut(Opaque, Span) -> Option<String>,
+    ) -> Expanded {
         let mut out = Expanded::default();
         let var = |name: &str, span: Span, out: &mut Expanded| match self.vars.get(name) {
             Some(v) => out.text.push_str(&v.value),
@@ -109,13 +138,19 @@ impl Env {
                     out.text.push_str(s)
                 }
                 PartKind::Var(n) => var(n, p.span, &mut out),
-                PartKind::Opaque(_) => out.opaque = true,
+                PartKind::Opaque(o) => match opaque(*o, p.span) {
+                    Some(v) => out.text.push_str(&v),
+                    None => out.opaque = true,
+                },
                 PartKind::DoubleQuoted(dq) => {
                     for d in dq {
                         match d {
                             DqPart::Text(t, _) => out.text.push_str(t),
                             DqPart::Var(n, s) => var(n, *s, &mut out),
-                            DqPart::Opaque(..) => out.opaque = true,
+                            DqPart::Opaque(o, s) => match opaque(*o, *s) {
+                                Some(v) => out.text.push_str(&v),
+                                None => out.opaque = true,
+                            },
                         }
                     }
                 }

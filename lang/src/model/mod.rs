@@ -11,7 +11,7 @@ pub mod services;
 pub mod synproxy;
 pub mod values;
 
-pub use build::{build, parse_nat_target};
+pub use build::{build, build_in, parse_nat_target, prelude_marks};
 
 /// A verdict word as the model reads it (built-ins are case-insensitive; anything else is an action).
 pub fn build_verdict(word: &str) -> ir::Verdict {

@@ -446,7 +446,7 @@ impl Ruleset {
                 Value::Array(r.stmts.iter().map(Stmt::to_json).collect()),
             );
             if let Some(c) = &r.comment {
-                m.insert("comment".into(), json!(truncate_comment(c)));
+                m.insert("comment".into(), json!(comment_text(c)));
             }
             cmds.push(json!({"add": {"rule": Value::Object(m)}}));
         }
@@ -458,10 +458,14 @@ impl Ruleset {
     }
 }
 
-/// nft limits rule comments to 128 bytes.
-fn truncate_comment(c: &str) -> String {
+/// A rule comment as nft stores it: at most 128 bytes, and `"` spelled `'`. nft's text grammar
+/// has no escape for a quote inside a quoted string, so a comment holding one would make
+/// `nft list ruleset` output that `nft -f` cannot load back (a backup that does not restore, and
+/// `fhc try` restores from that listing).
+pub fn comment_text(c: &str) -> String {
+    let c = c.replace('"', "'");
     if c.len() <= 128 {
-        return c.to_string();
+        return c;
     }
     let mut end = 125;
     while !c.is_char_boundary(end) {

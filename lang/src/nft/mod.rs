@@ -3,5 +3,6 @@
 pub mod json;
 pub mod lower;
 mod optimize;
+pub mod text;
 
 pub use lower::{Options, Output, lower};

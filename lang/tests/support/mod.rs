@@ -26,8 +26,22 @@ pub fn kernel_available() -> bool {
 
 /// Loads a JSON ruleset into a fresh network namespace; returns `nft list ruleset` or nft's error.
 pub fn load_in_netns(json: &str) -> Result<String, String> {
+    in_netns("nft -j -f - && nft list ruleset", json)
+}
+
+/// Loads `input` with `nft ARGS` (`-j -f -` for JSON, `-f -` for text) into a fresh network
+/// namespace and returns `nft -j list table inet firehol` there, or nft's error.
+pub fn load_and_list_json(args: &str, input: &str) -> Result<String, String> {
+    in_netns(
+        &format!("nft {args} && nft -j list table inet firehol"),
+        input,
+    )
+}
+
+/// Runs a shell script in a fresh network namespace with `input` on stdin: stdout, or stderr.
+fn in_netns(script: &str, input: &str) -> Result<String, String> {
     let mut child = Command::new("unshare")
-        .args(["-n", "sh", "-c", "nft -j -f - && nft list ruleset"])
+        .args(["-n", "sh", "-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -37,7 +51,7 @@ pub fn load_in_netns(json: &str) -> Result<String, String> {
         .stdin
         .take()
         .unwrap()
-        .write_all(json.as_bytes())
+        .write_all(input.as_bytes())
         .map_err(|e| e.to_string())?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if out.status.success() {

@@ -1,0 +1,92 @@
+//! `fhc explain CONF [--line N]`: prints what `fhc_lang::explain` finds, statement by statement.
+
+use crate::config::{self, PreludeArgs};
+use fhc_lang::explain::{RuleReason, StatementRules};
+use fhc_lang::nft::Options;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(
+    file: Option<&str>,
+    line: Option<usize>,
+    prelude: &PreludeArgs,
+    opts: &Options,
+) -> ExitCode {
+    let prelude = match config::load_prelude(prelude) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (name, text) = match config::read(file) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let e = match fhc_lang::explain(&text, &prelude, opts) {
+        Ok(e) => e,
+        Err(diags) => {
+            eprint!(
+                "{}",
+                fhc_lang::render::render(&diags, &name, &text, config::color())
+            );
+            eprintln!("fhc: {name}: not compiled (fix the errors above)");
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = String::new();
+    match line {
+        Some(n) => match e.at_line(n) {
+            Some(s) => statement(&mut out, s),
+            None => {
+                eprintln!(
+                    "fhc: {name}:{n}: no statement on this line (blank, comment or past the end)"
+                );
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            for s in e.statements.iter().filter(|s| s.command) {
+                statement(&mut out, s);
+                out.push('\n');
+            }
+            out.push_str("firewall skeleton (rules no statement asked for):\n");
+            for r in &e.skeleton {
+                rule(&mut out, r);
+            }
+        }
+    }
+    // A closed pipe (`| head`) is not worth an error.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn statement(out: &mut String, s: &StatementRules) {
+    let lines = if s.end_line > s.line {
+        format!("lines {}-{}", s.line, s.end_line)
+    } else {
+        format!("line {}", s.line)
+    };
+    out.push_str(&format!("{lines}: {}\n", s.text));
+    if s.rules.is_empty() {
+        let what = if s.command {
+            "no nftables rule of its own (it shapes the rules of other statements, or sets something up)"
+        } else {
+            "no nftables rule (it sets a variable)"
+        };
+        out.push_str(&format!("    {what}\n"));
+    }
+    for r in &s.rules {
+        rule(out, r);
+    }
+}
+
+fn rule(out: &mut String, r: &RuleReason) {
+    out.push_str(&format!("    [{}] {}\n", r.chain, r.nft));
+    out.push_str(&format!("        # {}\n", r.reason));
+    if !r.shared_with.is_empty() {
+        let lines: Vec<String> = r.shared_with.iter().map(|l| l.to_string()).collect();
+        out.push_str(&format!(
+            "        # one rule shared with line{} {}\n",
+            if lines.len() > 1 { "s" } else { "" },
+            lines.join(", ")
+        ));
+    }
+}
