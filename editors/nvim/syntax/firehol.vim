@@ -64,11 +64,11 @@ exe 'syn match fireholCommand /' . s:start . '\zs\%(\%('
       \\|require_kernel_module\|postprocess\|ecn_shame'
       \ . '\)\%([ \t;]\|$\)\@=/'
 exe 'syn match fireholGroup /' . s:start . '\zs\%(group\%(4\|6\|46\)\=\s\+\%(with\|start\|begin\|end\|stop\|close\)\)\%([ \t;]\|$\)\@=/'
-exe 'syn match fireholSection /' . s:start . '\zs\%(interface\|router\)\%(4\|6\|46\)\=\%([ \t]\|$\)\@=/ nextgroup=fireholSectionArgs skipwhite'
-" The interfaces of `interface` are skipped; the section name is a label.
+" The section name is a label; the interfaces of `interface` come before it.
+exe 'syn match fireholSection /' . s:start . '\zs\%(interface\)\%(4\|6\|46\)\=\%([ \t]\|$\)\@=/ nextgroup=fireholSectionArgs skipwhite'
+exe 'syn match fireholSection /' . s:start . '\zs\%(router\)\%(4\|6\|46\)\=\%([ \t]\|$\)\@=/ nextgroup=fireholSectionName skipwhite'
 syn match fireholSectionArgs /\%("[^"]*"\|'[^']*'\|\S\+\)\s\+/ contained contains=fireholString,fireholRawString,fireholVariable nextgroup=fireholSectionName
 syn match fireholSectionName /[^ \t"'$\\]\+/ contained
-syn match fireholRouterName /\%(\<router\%(4\|6\|46\)\=\s\+\)\@<=[^ \t"'$\\]\+/
 
 hi def link fireholComment       Comment
 hi def link fireholTodo          Todo
@@ -84,7 +84,6 @@ hi def link fireholOperator      Operator
 hi def link fireholSection       Keyword
 hi def link fireholGroup         Keyword
 hi def link fireholSectionName   Label
-hi def link fireholRouterName    Label
 hi def link fireholFamily        Type
 hi def link fireholCommand       Special
 hi def link fireholParam         Identifier

@@ -121,20 +121,30 @@ function M.has_parser()
 end
 
 --- Highlights `bufnr` with the tree-sitter parser and queries/firehol/highlights.scm; false
---- (and the Vim syntax file stays) when the parser is not installed or cannot be loaded.
+--- (and the Vim syntax file stays) when the parser is not installed or cannot be loaded (e.g.
+--- a parser built for another Neovim's tree-sitter ABI).
 function M.start_treesitter(bufnr)
   if not M.has_parser() then
     return false
   end
-  local ok = pcall(function()
+  local ok, parser = pcall(vim.treesitter.get_parser, bufnr, 'firehol')
+  if not ok or not parser then
+    return false
+  end
+  -- Scheduled: the FileType autocommand of `:syntax on` runs after the ftplugin's and would
+  -- turn the Vim syntax back on; the highlighter must come last to turn it off.
+  vim.schedule(function()
+    if not vim.api.nvim_buf_is_valid(bufnr) then
+      return
+    end
     if vim.treesitter.start then
       vim.treesitter.start(bufnr, 'firehol')
     else
-      -- 0.7: no vim.treesitter.start; the highlighter turns the syntax off itself.
-      vim.treesitter.highlighter.new(vim.treesitter.get_parser(bufnr, 'firehol'))
+      -- 0.7: no vim.treesitter.start; the highlighter clears 'syntax' itself.
+      vim.treesitter.highlighter.new(parser)
     end
   end)
-  return ok
+  return true
 end
 
 return M
