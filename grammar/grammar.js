@@ -155,14 +155,14 @@ module.exports = grammar({
 
     group_start: ($) => prec.right(seq(
       optional(field('family', $.family)),
-      choice(...spellings('group')),
+      field('command', choice(...spellings('group'))),
       field('kind', choice('with', 'start', 'begin')),
       repeat($._argument),
     )),
 
     group_end: ($) => seq(
       optional(field('family', $.family)),
-      choice(...spellings('group')),
+      field('command', choice(...spellings('group'))),
       field('kind', choice('end', 'stop', 'close')),
     ),
 

@@ -111,6 +111,15 @@ fn run_ok(cmd: &mut Command, limit: Duration) -> Output {
     out
 }
 
+/// A JSON array of strings.
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
 fn grammar_dir() -> PathBuf {
     repo().join("grammar")
 }
@@ -182,6 +191,46 @@ fn grammar_js_keyword_tables_equal_lang_keywords() {
     assert_eq!(js_list(&js, "ACTIONS"), lang_actions());
 }
 
+/// The regex texts a grammar recognises each kind of keyword with.
+struct KeywordRegexes {
+    commands: String,
+    sections: String,
+    group: String,
+    params: String,
+    actions: String,
+}
+
+/// Every command, parameter and action of lang is an alternative of its regex.
+fn assert_knows_every_keyword(grammar: &str, r: KeywordRegexes) {
+    let (commands, sections, group) = (
+        alternatives(&r.commands),
+        alternatives(&r.sections),
+        alternatives(&r.group),
+    );
+    for c in lang_commands() {
+        let known = match c.as_str() {
+            "interface" | "router" => sections.contains(&c),
+            "group" => group.contains(&c),
+            _ => commands.contains(&c),
+        };
+        assert!(known, "{grammar} does not know the command {c}");
+    }
+    let params = alternatives(&r.params);
+    for p in lang_params() {
+        assert!(
+            params.contains(&p),
+            "{grammar} does not know the parameter {p}"
+        );
+    }
+    let actions = alternatives(&r.actions);
+    for a in lang_actions() {
+        assert!(
+            actions.contains(&a),
+            "{grammar} does not know the action {a}"
+        );
+    }
+}
+
 #[test]
 fn textmate_grammar_knows_every_keyword() {
     let tm: Value = serde_json::from_str(&read(
@@ -189,31 +238,17 @@ fn textmate_grammar_knows_every_keyword() {
     ))
     .unwrap();
     let repo = &tm["repository"];
-    let commands = alternatives(repo["command"]["match"].as_str().unwrap());
-    let sections = alternatives(&repo["section"].to_string());
-    let group = alternatives(repo["group"]["match"].as_str().unwrap());
-    for c in lang_commands() {
-        let known = match c.as_str() {
-            "interface" | "router" => sections.contains(&c),
-            "group" => group.contains(&c),
-            _ => commands.contains(&c),
-        };
-        assert!(known, "the TextMate grammar does not know the command {c}");
-    }
-    let params = alternatives(repo["parameter"]["match"].as_str().unwrap());
-    for p in lang_params() {
-        assert!(
-            params.contains(&p),
-            "the TextMate grammar does not know the parameter {p}"
-        );
-    }
-    let actions = alternatives(repo["action"]["match"].as_str().unwrap());
-    for a in lang_actions() {
-        assert!(
-            actions.contains(&a),
-            "the TextMate grammar does not know the action {a}"
-        );
-    }
+    let regex = |rule: &str| repo[rule]["match"].as_str().unwrap().to_string();
+    assert_knows_every_keyword(
+        "the TextMate grammar",
+        KeywordRegexes {
+            commands: regex("command"),
+            sections: repo["section"].to_string(),
+            group: regex("group"),
+            params: regex("parameter"),
+            actions: regex("action"),
+        },
+    );
 }
 
 /// The text of the `syn match NAME` statement (continuation lines joined) in the Vim syntax file,
@@ -239,31 +274,17 @@ fn vim_statement(vim: &str, name: &str) -> String {
 #[test]
 fn vim_syntax_knows_every_keyword() {
     let vim = read(&repo().join("editors/nvim/syntax/firehol.vim"));
-    let commands = alternatives(&vim_statement(&vim, "fireholCommand"));
-    let sections = alternatives(&vim_statement(&vim, "fireholSection"));
-    let group = alternatives(&vim_statement(&vim, "fireholGroup"));
-    for c in lang_commands() {
-        let known = match c.as_str() {
-            "interface" | "router" => sections.contains(&c),
-            "group" => group.contains(&c),
-            _ => commands.contains(&c),
-        };
-        assert!(known, "syntax/firehol.vim does not know the command {c}");
-    }
-    let params = alternatives(&vim_statement(&vim, "fireholParam"));
-    for p in lang_params() {
-        assert!(
-            params.contains(&p),
-            "syntax/firehol.vim does not know the parameter {p}"
-        );
-    }
-    let actions = alternatives(&vim_statement(&vim, "fireholAction"));
-    for a in lang_actions() {
-        assert!(
-            actions.contains(&a),
-            "syntax/firehol.vim does not know the action {a}"
-        );
-    }
+    let statement = |name: &str| vim_statement(&vim, name);
+    assert_knows_every_keyword(
+        "syntax/firehol.vim",
+        KeywordRegexes {
+            commands: statement("fireholCommand"),
+            sections: statement("fireholSection"),
+            group: statement("fireholGroup"),
+            params: statement("fireholParam"),
+            actions: statement("fireholAction"),
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -749,12 +770,7 @@ fn neovim_highlights_a_valid_config() {
     );
     for (i, (fragment, word, _, capture, group)) in probes.iter().enumerate() {
         let p = &ts["probes"][i];
-        let captures: Vec<&str> = p["captures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap())
-            .collect();
+        let captures = strings(&p["captures"]);
         assert!(
             captures.contains(capture),
             "`{word}` in `{fragment}`: {capture} not in {captures:?}"
@@ -816,12 +832,7 @@ fn vscode_extension_packages_into_a_vsix() {
         limit,
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v["names"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
+    let names = strings(&v["names"]);
     for needed in [
         "extension/package.json",
         "extension/out/extension.js",

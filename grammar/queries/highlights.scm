@@ -13,21 +13,11 @@
   name: (_) @label)
 
 (group_start
-  [
-    "group"
-    "group4"
-    "group6"
-    "group46"
-  ] @keyword
+  command: _ @keyword
   kind: _ @keyword)
 
 (group_end
-  [
-    "group"
-    "group4"
-    "group6"
-    "group46"
-  ] @keyword
+  command: _ @keyword
   kind: _ @keyword)
 
 (family) @type.builtin

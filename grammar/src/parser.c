@@ -21,7 +21,7 @@
 #define ALIAS_COUNT 1
 #define TOKEN_COUNT 347
 #define EXTERNAL_TOKEN_COUNT 4
-#define FIELD_COUNT 15
+#define FIELD_COUNT 16
 #define MAX_ALIAS_SEQUENCE_LENGTH 7
 #define MAX_RESERVED_WORD_SET_SIZE 0
 #define PRODUCTION_ID_COUNT 36
@@ -2994,25 +2994,27 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
 
 enum ts_field_identifiers {
   field_body = 1,
-  field_condition = 2,
-  field_destination = 3,
-  field_end = 4,
-  field_family = 5,
-  field_header = 6,
-  field_interfaces = 7,
-  field_kind = 8,
-  field_name = 9,
-  field_negation = 10,
-  field_operator = 11,
-  field_pattern = 12,
-  field_start = 13,
-  field_value = 14,
-  field_variable = 15,
+  field_command = 2,
+  field_condition = 3,
+  field_destination = 4,
+  field_end = 5,
+  field_family = 6,
+  field_header = 7,
+  field_interfaces = 8,
+  field_kind = 9,
+  field_name = 10,
+  field_negation = 11,
+  field_operator = 12,
+  field_pattern = 13,
+  field_start = 14,
+  field_value = 15,
+  field_variable = 16,
 };
 
 static const char * const ts_field_names[] = {
   [0] = NULL,
   [field_body] = "body",
+  [field_command] = "command",
   [field_condition] = "condition",
   [field_destination] = "destination",
   [field_end] = "end",
@@ -3036,35 +3038,35 @@ static const TSMapSlice ts_field_map_slices[PRODUCTION_ID_COUNT] = {
   [4] = {.index = 3, .length = 2},
   [5] = {.index = 5, .length = 2},
   [6] = {.index = 7, .length = 2},
-  [7] = {.index = 9, .length = 1},
-  [8] = {.index = 10, .length = 2},
-  [9] = {.index = 12, .length = 1},
-  [10] = {.index = 13, .length = 1},
-  [11] = {.index = 14, .length = 2},
-  [12] = {.index = 16, .length = 1},
-  [13] = {.index = 17, .length = 1},
-  [14] = {.index = 18, .length = 2},
-  [15] = {.index = 20, .length = 3},
-  [16] = {.index = 23, .length = 3},
-  [17] = {.index = 26, .length = 3},
-  [18] = {.index = 29, .length = 2},
-  [19] = {.index = 31, .length = 1},
-  [20] = {.index = 32, .length = 2},
-  [21] = {.index = 34, .length = 2},
-  [22] = {.index = 36, .length = 4},
-  [23] = {.index = 40, .length = 1},
-  [24] = {.index = 41, .length = 1},
-  [25] = {.index = 42, .length = 2},
-  [26] = {.index = 44, .length = 2},
-  [27] = {.index = 46, .length = 2},
-  [28] = {.index = 48, .length = 2},
-  [29] = {.index = 50, .length = 2},
-  [30] = {.index = 52, .length = 2},
-  [31] = {.index = 54, .length = 1},
-  [32] = {.index = 55, .length = 1},
-  [33] = {.index = 56, .length = 2},
-  [34] = {.index = 58, .length = 2},
-  [35] = {.index = 60, .length = 2},
+  [7] = {.index = 9, .length = 2},
+  [8] = {.index = 11, .length = 2},
+  [9] = {.index = 13, .length = 1},
+  [10] = {.index = 14, .length = 1},
+  [11] = {.index = 15, .length = 2},
+  [12] = {.index = 17, .length = 1},
+  [13] = {.index = 18, .length = 1},
+  [14] = {.index = 19, .length = 2},
+  [15] = {.index = 21, .length = 3},
+  [16] = {.index = 24, .length = 3},
+  [17] = {.index = 27, .length = 3},
+  [18] = {.index = 30, .length = 2},
+  [19] = {.index = 32, .length = 1},
+  [20] = {.index = 33, .length = 2},
+  [21] = {.index = 35, .length = 3},
+  [22] = {.index = 38, .length = 4},
+  [23] = {.index = 42, .length = 1},
+  [24] = {.index = 43, .length = 1},
+  [25] = {.index = 44, .length = 2},
+  [26] = {.index = 46, .length = 2},
+  [27] = {.index = 48, .length = 2},
+  [28] = {.index = 50, .length = 2},
+  [29] = {.index = 52, .length = 2},
+  [30] = {.index = 54, .length = 2},
+  [31] = {.index = 56, .length = 1},
+  [32] = {.index = 57, .length = 1},
+  [33] = {.index = 58, .length = 2},
+  [34] = {.index = 60, .length = 2},
+  [35] = {.index = 62, .length = 2},
 };
 
 static const TSFieldMapEntry ts_field_map_entries[] = {
@@ -3084,85 +3086,87 @@ static const TSFieldMapEntry ts_field_map_entries[] = {
     {field_kind, 0},
     {field_name, 1},
   [9] =
+    {field_command, 0},
     {field_kind, 1},
-  [10] =
+  [11] =
     {field_destination, 1},
     {field_operator, 0},
-  [12] =
-    {field_header, 0},
   [13] =
-    {field_start, 0},
+    {field_header, 0},
   [14] =
+    {field_start, 0},
+  [15] =
     {field_family, 0},
     {field_name, 1},
-  [16] =
-    {field_body, 0},
   [17] =
-    {field_name, 1},
+    {field_body, 0},
   [18] =
+    {field_name, 1},
+  [19] =
     {field_name, 0},
     {field_value, 2},
-  [20] =
+  [21] =
     {field_family, 0},
     {field_interfaces, 2},
     {field_kind, 1},
-  [23] =
+  [24] =
     {field_family, 0},
     {field_kind, 1},
     {field_name, 2},
-  [26] =
+  [27] =
     {field_interfaces, 1},
     {field_kind, 0},
     {field_name, 2},
-  [29] =
+  [30] =
     {field_name, 0},
     {field_negation, 1},
-  [31] =
-    {field_condition, 1},
   [32] =
+    {field_condition, 1},
+  [33] =
     {field_body, 2},
     {field_name, 1},
-  [34] =
+  [35] =
+    {field_command, 1},
     {field_family, 0},
     {field_kind, 2},
-  [36] =
+  [38] =
     {field_family, 0},
     {field_interfaces, 2},
     {field_kind, 1},
     {field_name, 3},
-  [40] =
-    {field_variable, 1},
-  [41] =
-    {field_value, 1},
   [42] =
-    {field_body, 3},
-    {field_name, 1},
+    {field_variable, 1},
+  [43] =
+    {field_value, 1},
   [44] =
     {field_body, 3},
-    {field_name, 0},
+    {field_name, 1},
   [46] =
+    {field_body, 3},
+    {field_name, 0},
+  [48] =
     {field_end, 2},
     {field_start, 0},
-  [48] =
-    {field_body, 4},
-    {field_name, 1},
   [50] =
     {field_body, 4},
-    {field_name, 0},
+    {field_name, 1},
   [52] =
+    {field_body, 4},
+    {field_name, 0},
+  [54] =
     {field_end, 3},
     {field_start, 0},
-  [54] =
-    {field_pattern, 0},
-  [55] =
-    {field_pattern, 1},
   [56] =
+    {field_pattern, 0},
+  [57] =
+    {field_pattern, 1},
+  [58] =
     {field_pattern, 0, .inherited = true},
     {field_pattern, 1, .inherited = true},
-  [58] =
+  [60] =
     {field_body, 5},
     {field_name, 1},
-  [60] =
+  [62] =
     {field_pattern, 0},
     {field_pattern, 1, .inherited = true},
 };

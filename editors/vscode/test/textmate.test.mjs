@@ -66,42 +66,45 @@ const SAMPLE = [
   '    server http accept mark 1 log "x"',
 ].join('\n');
 
-test('FireHOL structure', async () => {
-  const t = await tokenize(SAMPLE);
-  assert.equal(scopeOf(t, 0, 'version'), 'support.function.firehol');
-  assert.equal(scopeOf(t, 0, '6'), 'constant.numeric.firehol');
-  assert.equal(scopeOf(t, 0, ' the API'), 'comment.line.number-sign.firehol');
-  assert.equal(scopeOf(t, 2, 'ipv4'), 'storage.modifier.family.firehol');
-  assert.equal(scopeOf(t, 2, 'synproxy'), 'support.function.firehol');
-  assert.equal(scopeOf(t, 2, 'inface'), 'variable.parameter.firehol');
-  assert.equal(scopeOf(t, 2, 'accept'), 'constant.language.action.firehol');
-  assert.equal(scopeOf(t, 3, 'interface'), 'keyword.control.section.firehol');
-  assert.equal(scopeOf(t, 3, 'wan'), 'entity.name.section.firehol');
-  assert.equal(scopeOf(t, 3, 'src'), 'variable.parameter.firehol');
-  assert.equal(scopeOf(t, 3, 'not'), 'keyword.operator.negation.firehol');
-  assert.equal(scopeOf(t, 4, 'group'), 'keyword.control.group.firehol');
-  assert.equal(scopeOf(t, 4, 'with'), 'keyword.control.group.firehol');
-  assert.equal(scopeOf(t, 5, 'server'), 'support.function.firehol');
-  assert.equal(scopeOf(t, 5, 'ACCEPT'), 'constant.language.action.firehol');
-  assert.equal(scopeOf(t, 5, 'SRC4'), 'variable.parameter.firehol');
-  assert.equal(scopeOf(t, 7, 'router'), 'keyword.control.section.firehol');
-  assert.equal(scopeOf(t, 7, 'lan2wan'), 'entity.name.section.firehol');
-  // A command after `then`, parameters that are also command names.
-  assert.equal(scopeOf(t, 9, 'server6'), 'support.function.firehol');
-  assert.equal(scopeOf(t, 11, 'mark'), 'support.function.firehol');
-  assert.equal(scopeOf(t, 12, 'mark'), 'variable.parameter.firehol');
-  assert.equal(scopeOf(t, 12, 'log'), 'variable.parameter.firehol');
-});
+/** [line, token, innermost scope] */
+const EXPECTED = [
+  [0, 'version', 'support.function.firehol'],
+  [0, '6', 'constant.numeric.firehol'],
+  [0, ' the API', 'comment.line.number-sign.firehol'],
+  [1, 'WAN', 'variable.other.assignment.firehol'],
+  [1, 'eth0', 'string.quoted.double.firehol'],
+  [2, 'ipv4', 'storage.modifier.family.firehol'],
+  [2, 'synproxy', 'support.function.firehol'],
+  [2, 'inface', 'variable.parameter.firehol'],
+  [2, 'accept', 'constant.language.action.firehol'],
+  [3, 'interface', 'keyword.control.section.firehol'],
+  [3, 'WAN', 'variable.other.normal.firehol'],
+  [3, 'wan', 'entity.name.section.firehol'],
+  [3, 'src', 'variable.parameter.firehol'],
+  [3, 'not', 'keyword.operator.negation.firehol'],
+  [4, 'group', 'keyword.control.group.firehol'],
+  [4, 'with', 'keyword.control.group.firehol'],
+  [5, 'server', 'support.function.firehol'],
+  [5, 'ACCEPT', 'constant.language.action.firehol'],
+  [5, 'SRC4', 'variable.parameter.firehol'],
+  [7, 'router', 'keyword.control.section.firehol'],
+  [7, 'lan2wan', 'entity.name.section.firehol'],
+  // A command after `then`; parameters that are also command names.
+  [9, 'if', 'keyword.control.shell.firehol'],
+  [9, 'server6', 'support.function.firehol'],
+  [9, 'fi', 'keyword.control.shell.firehol'],
+  [10, 'in', 'keyword.control.shell.firehol'],
+  [10, '|', 'keyword.operator.firehol'],
+  [11, 'mark', 'support.function.firehol'],
+  [12, 'mark', 'variable.parameter.firehol'],
+  [12, 'log', 'variable.parameter.firehol'],
+];
 
-test('shell around it', async () => {
+test('FireHOL structure and the shell around it', async () => {
   const t = await tokenize(SAMPLE);
-  assert.equal(scopeOf(t, 1, 'WAN'), 'variable.other.assignment.firehol');
-  assert.equal(scopeOf(t, 1, 'eth0'), 'string.quoted.double.firehol');
-  assert.equal(scopeOf(t, 3, 'WAN'), 'variable.other.normal.firehol');
-  assert.equal(scopeOf(t, 9, 'if'), 'keyword.control.shell.firehol');
-  assert.equal(scopeOf(t, 9, 'fi'), 'keyword.control.shell.firehol');
-  assert.equal(scopeOf(t, 10, 'in'), 'keyword.control.shell.firehol');
-  assert.equal(scopeOf(t, 10, '|'), 'keyword.operator.firehol');
+  for (const [line, text, scope] of EXPECTED) {
+    assert.equal(scopeOf(t, line, text), scope, `line ${line}: ${text}`);
+  }
 });
 
 test('every keyword of the grammar is scoped', async () => {

@@ -7,21 +7,7 @@
 --                        tree-sitter highlighter.
 -- FHC_PROBES is a JSON file of [line, col] pairs (0-based); FHC_OUT receives the JSON result.
 
-local out = assert(os.getenv('FHC_OUT'), 'FHC_OUT not set')
-
-local function finish(result)
-  local f = assert(io.open(out, 'w'))
-  f:write(vim.fn.json_encode(result))
-  f:close()
-  vim.cmd('qall!')
-end
-
-local function read(path)
-  local f = assert(io.open(path, 'r'))
-  local s = f:read('*a')
-  f:close()
-  return s
-end
+local common = dofile(assert(os.getenv('FHC_REPO'), 'FHC_REPO not set') .. '/tests/editors/nvim/common.lua')
 
 --- The highlight group Neovim uses for a capture (0.7: the highlighter's hl_map; later: the
 --- `@capture` group itself, which links to a standard group).
@@ -43,21 +29,16 @@ local function get_query(lang, name)
   return q.get_query(lang, name)
 end
 
-local ok, err = pcall(function()
-  local repo = assert(os.getenv('FHC_REPO'), 'FHC_REPO not set')
-  local mode = assert(os.getenv('FHC_MODE'), 'FHC_MODE not set')
-  vim.opt.runtimepath:prepend(repo .. '/editors/nvim')
-  if mode == 'treesitter' then
-    vim.opt.runtimepath:append(assert(os.getenv('FHC_PARSER_RTP'), 'FHC_PARSER_RTP not set'))
-  else
-    vim.g.firehol_treesitter = false
-  end
-  vim.cmd('filetype plugin on')
-  vim.cmd('syntax on')
-  local file = assert(os.getenv('FHC_FILE'), 'FHC_FILE not set')
-  vim.cmd('edit ' .. vim.fn.fnameescape(file))
-  local buf = vim.api.nvim_get_current_buf()
-  local probes = vim.fn.json_decode(read(assert(os.getenv('FHC_PROBES'), 'FHC_PROBES not set')))
+common.run(function()
+  local mode = common.env('FHC_MODE')
+  local buf = common.open(function()
+    if mode == 'treesitter' then
+      vim.opt.runtimepath:append(common.env('FHC_PARSER_RTP'))
+    else
+      vim.g.firehol_treesitter = false
+    end
+  end)
+  local probes = vim.fn.json_decode(common.read(common.env('FHC_PROBES')))
 
   local result = { filetype = vim.bo[buf].filetype, probes = {} }
   if mode == 'syntax' then
@@ -94,8 +75,5 @@ local ok, err = pcall(function()
       table.insert(result.probes, { captures = captures, groups = groups })
     end
   end
-  finish(result)
+  return result
 end)
-if not ok then
-  finish({ error = tostring(err) })
-end
