@@ -120,8 +120,18 @@ module.exports = grammar({
     section: ($) => prec.right(seq(
       field('header', $.section_header),
       $._terminator,
-      repeat($._section_item),
+      optional($._section_body),
     )),
+
+    _section_body: ($) => repeat1($._section_item),
+
+    /** A section whose last statement ends with the `;;` of a `case` branch. */
+    _case_section: ($) => seq(
+      field('header', $.section_header),
+      $._terminator,
+      optional($._section_body),
+      $._statement,
+    ),
 
     /**
      * The family prefix of a header comes from the external scanner, which sees that an `ipv4`
@@ -314,7 +324,7 @@ module.exports = grammar({
       repeat(seq('|', field('pattern', $._word))),
       ')',
       repeat($._item),
-      optional($._statement),
+      optional(choice($._statement, alias($._case_section, $.section))),
       choice(';;', ';&', ';;&'),
       repeat($._blank),
     ),

@@ -383,8 +383,11 @@ fn every_corpus_config_parses_without_error_nodes() {
     if !tree_sitter_or_skip("tree-sitter parse of the corpus") {
         return;
     }
-    let valid = conf_files(&repo().join("tests/corpus/valid"));
+    // Valid FireHOL: the corpus and the configurations fhc rejects on purpose (shell it does not
+    // evaluate, such as sections inside `case` branches).
+    let mut valid = conf_files(&repo().join("tests/corpus/valid"));
     assert!(valid.len() >= 30, "{valid:?}");
+    valid.extend(conf_files(&repo().join("tests/corpus/fhc-errors")));
     let upstream = conf_files(&repo().join("../shared/corpus/firehol-upstream"));
     if upstream.is_empty() {
         if std::env::var_os("CI").is_some() {
