@@ -2,15 +2,18 @@
 
 mod check;
 mod compile;
+mod completions;
 mod fmt;
+mod man;
+mod version;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "fhc",
-    version,
+    version = version::text(),
     about = "Check, format and compile FireHOL configurations to nftables"
 )]
 struct Cli {
@@ -89,6 +92,16 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Print the completion script for a shell (the Debian package installs them already).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (fhc.1 and one fhc-SUBCOMMAND.1 each) into DIR.
+    Man {
+        /// Created if missing, e.g. ~/.local/share/man/man1
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -111,6 +124,8 @@ fn main() -> ExitCode {
         Command::Lsp => fhc_lsp::run_stdio(),
         Command::Compile { file, table } => compile::compile(file.as_deref(), &table.options()),
         Command::Sysctl { file, table } => compile::sysctl(file.as_deref(), &table.options()),
+        Command::Completions { shell } => completions::print(shell, Cli::command()),
+        Command::Man { dir } => man::write(&dir, Cli::command()),
     }
 }
 
