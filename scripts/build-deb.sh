@@ -41,7 +41,7 @@ changelog_version=$(sed -n '1s/^fhc (\([^)]*\)).*/\1/p' dist/debian/changelog)
 say "generating $assets/"
 rm -rf "$assets"
 mkdir -p "$assets/completions"
-"$fhc" man "$assets/man" 2>/dev/null
+"$fhc" man "$assets/man"
 "$fhc" completions bash >"$assets/completions/fhc.bash"
 "$fhc" completions zsh >"$assets/completions/_fhc"
 "$fhc" completions fish >"$assets/completions/fhc.fish"
@@ -57,7 +57,7 @@ sed -e "/^ @CRATES@\$/{r $assets/crates" -e 'd}' dist/debian/copyright >"$assets
 rm "$assets/crates"
 
 say "packaging"
-out=$(cargo deb --locked -p fhc --no-build --strip 2>&1) || {
+out=$(cargo deb -p fhc --no-build --strip 2>&1) || {
     echo "$out" >&2
     die "cargo deb failed"
 }

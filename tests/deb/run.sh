@@ -84,8 +84,8 @@ trap cleanup EXIT
 
 # dpkg, waiting for the lock while another package manager runs (CI machines run apt too).
 dpkg_() {
-    local out i
-    for i in $(seq 1 90); do
+    local out _
+    for _ in $(seq 1 90); do
         if out=$(dpkg "$@" </dev/null 2>&1); then
             printf '%s\n' "$out" | sed 's/^/    /'
             return 0
@@ -207,7 +207,7 @@ replies=$(bash --norc --noprofile -c '
     "$func" fhc co fhc
     printf "%s\n" "${COMPREPLY[@]}"')
 grep -qx compile <<<"$replies" || fail "bash completion of 'fhc co' gives: $replies"
-ok "bash completion: fhc co -> $(echo $replies)"
+ok "bash completion: fhc co -> $(tr '\n' ' ' <<<"$replies")"
 for sh in zsh fish; do
     file=$([ $sh = zsh ] && echo /usr/share/zsh/vendor-completions/_fhc || echo /usr/share/fish/vendor_completions.d/fhc.fish)
     if command -v $sh >/dev/null 2>&1; then
