@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in nftables iptables firehol iproute2 procps conntrack hping3 curl jq python3 neovim; do
+for p in nftables iptables firehol iproute2 procps conntrack hping3 curl jq python3 neovim \
+    lintian man-db dpkg-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
@@ -39,3 +40,7 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --all-targets
+
+# The Debian package: built (release + cargo-deb, installed if missing), linted, installed,
+# removed and purged on this machine (as root; see the script's header).
+tests/deb/run.sh

@@ -3,20 +3,23 @@
 mod apply;
 mod check;
 mod compile;
+mod completions;
 mod config;
 mod diff;
 mod explain;
 mod fmt;
 mod live;
+mod man;
 mod trial;
+mod version;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "fhc",
-    version,
+    version = version::text(),
     about = "Check, format and compile FireHOL configurations to nftables"
 )]
 struct Cli {
@@ -183,6 +186,16 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Print the completion script for a shell (the Debian package installs them already).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (fhc.1 and one fhc-SUBCOMMAND.1 each) into DIR.
+    Man {
+        /// Created if missing, e.g. ~/.local/share/man/man1
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -236,6 +249,8 @@ fn main() -> ExitCode {
         Command::Diff { config: c } => {
             with_compiled(&c, |compiled| diff::run(compiled, &c.table.live()))
         }
+        Command::Completions { shell } => completions::print(shell, Cli::command()),
+        Command::Man { dir } => man::write(&dir, Cli::command()),
         Command::ScratchList { format, table } => {
             match live::scratch_list_here(&table.live(), format == "json") {
                 Ok(out) => {

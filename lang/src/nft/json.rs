@@ -8,6 +8,14 @@
 
 use serde_json::{Value, json};
 
+/// The libnftables JSON schema version every document declares in its `metainfo` object; nft
+/// refuses documents of a schema it does not know, so this is the contract with the loader.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// The oldest nft known to load what fhc emits (Debian 12's): the shapes in this module were
+/// verified against it, and newer releases keep accepting schema 1.
+pub const MIN_NFT_VERSION: &str = "1.0.6";
+
 /// An expression (the right or left side of a match, or an argument of a statement).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Expr {
@@ -392,7 +400,7 @@ impl Ruleset {
     pub fn to_json(&self) -> Value {
         let (fam, tab) = (&self.family, &self.table);
         let mut cmds = vec![
-            json!({"metainfo": {"json_schema_version": 1}}),
+            json!({"metainfo": {"json_schema_version": JSON_SCHEMA_VERSION}}),
             json!({"add": {"table": {"family": fam, "name": tab}}}),
             json!({"delete": {"table": {"family": fam, "name": tab}}}),
             json!({"add": {"table": {"family": fam, "name": tab}}}),
