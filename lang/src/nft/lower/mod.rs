@@ -62,8 +62,6 @@ pub(crate) struct Lowerer<'a> {
     sets: Vec<Set>,
     counters: Vec<String>,
     ct_helpers: Vec<CtHelper>,
-    /// `line N: ...` per statement: a statement gives many rules, and building it is not free.
-    comments: crate::hash::FastMap<Span, String>,
     /// Whether any rule sets or matches marks (the mark save/restore rules are then needed).
     pub(crate) marks_used: bool,
     pub(crate) errors: Vec<Diagnostic>,
@@ -81,7 +79,6 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         sets: Vec::new(),
         counters: Vec::new(),
         ct_helpers: Vec::new(),
-        comments: Default::default(),
         marks_used: false,
         errors: Vec::new(),
         sysctls: Vec::new(),
@@ -106,7 +103,13 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         for c in &l.chains {
             by_chain.entry(c.name.clone()).or_default();
         }
-        super::optimize::optimize(&mut by_chain, &|origins| l.comment_of(origins));
+        super::optimize::optimize(&mut by_chain);
+    }
+    // Comments last, from the origins: once per final rule, merged or not.
+    for r in by_chain.values_mut().flatten() {
+        if r.comment.is_none() {
+            r.comment = l.comment_of(&r.origins);
+        }
     }
     let mut rules = Vec::new();
     for c in &l.chains {
@@ -312,18 +315,11 @@ impl<'a> Lowerer<'a> {
 
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
         stateful_last(&mut stmts);
-        let comment = span.map(|s| {
-            if let Some(c) = self.comments.get(&s) {
-                return c.clone();
-            }
-            let c = self.comment(s);
-            self.comments.insert(s, c.clone());
-            c
-        });
         self.rules.entry(chain.to_string()).or_default().push(Rule {
             chain: chain.to_string(),
             stmts,
-            comment,
+            // Filled in by `lower` from the origins, after the optimizer.
+            comment: None,
             origins: span.into_iter().collect(),
         });
     }

@@ -64,7 +64,7 @@ pub(super) struct ValueSet {
 const INDEXED: usize = 16;
 
 impl ValueSet {
-    fn from_atoms(atoms: Vec<Atom>) -> ValueSet {
+    fn from_atoms(atoms: impl IntoIterator<Item = Atom>) -> ValueSet {
         let mut v = ValueSet::default();
         for a in atoms {
             v.add(a);
@@ -154,14 +154,44 @@ pub(super) struct Field {
     pub(super) values: ValueSet,
 }
 
-/// State a rule reads or writes, coarsely: the packet, one meta key, conntrack, one named set.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Root {
-    Payload,
-    Meta(&'static str),
-    Ct,
-    Set(String),
-    Other,
+/// State a rule reads or writes, coarsely: the packet, one meta key, conntrack, one named set,
+/// anything else. A bit mask, so that the analysis of a rule allocates nothing for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Roots(u64);
+
+impl Roots {
+    const PAYLOAD: Roots = Roots(1);
+    const CT: Roots = Roots(1 << 1);
+    /// State this module does not model (fib, routing, numgen): touches everything.
+    const OTHER: Roots = Roots(1 << 2);
+
+    /// One meta key. Keys share bits (16 of them): a shared bit only adds conflicts.
+    fn meta(key: &str) -> Roots {
+        Roots(1 << (8 + (fold(key) % 16)))
+    }
+
+    /// One named set (as `meta`, 32 bits).
+    fn set(name: &str) -> Roots {
+        Roots(1 << (32 + (fold(name) % 32)))
+    }
+
+    fn add(&mut self, r: Roots) {
+        self.0 |= r.0;
+    }
+
+    pub(super) fn union(self, r: Roots) -> Roots {
+        Roots(self.0 | r.0)
+    }
+
+    pub(super) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+fn fold(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// The analysis of one rule.
@@ -169,10 +199,10 @@ pub(super) enum Root {
 pub(super) struct Facts {
     /// Constraints every matching packet satisfies (explicit matches and implied protocols).
     pub(super) fields: Vec<Field>,
-    pub(super) reads: Vec<Root>,
+    pub(super) reads: Roots,
     /// What the rule changes and later rules of the chain could see (empty when the rule ends
     /// the chain for every packet it matches).
-    pub(super) writes: Vec<Root>,
+    pub(super) writes: Roots,
 }
 
 impl Facts {
@@ -189,8 +219,8 @@ impl Facts {
     /// The two rules can trade places: no packet matches both, and neither changes what the other
     /// looks at. Then every packet meets the same rules in either order, with the same effects.
     pub(super) fn commutes(&self, other: &Facts) -> bool {
-        !touches(&self.writes, &other.reads)
-            && !touches(&other.writes, &self.reads)
+        !touches(self.writes, other.reads)
+            && !touches(other.writes, self.reads)
             && self.disjoint(other)
     }
 
@@ -200,23 +230,14 @@ impl Facts {
         for (f, g) in self.fields.iter_mut().zip(&other.fields) {
             f.values.extend(&g.values);
         }
-        for w in &other.writes {
-            if !self.writes.contains(w) {
-                self.writes.push(w.clone());
-            }
-        }
-        for r in &other.reads {
-            if !self.reads.contains(r) {
-                self.reads.push(r.clone());
-            }
-        }
+        self.writes.add(other.writes);
+        self.reads.add(other.reads);
     }
 }
 
-pub(super) fn touches(writes: &[Root], reads: &[Root]) -> bool {
-    writes
-        .iter()
-        .any(|w| *w == Root::Other || reads.contains(w) || reads.contains(&Root::Other))
+/// Whether writing `writes` can change what a rule reading `reads` sees.
+pub(super) fn touches(writes: Roots, reads: Roots) -> bool {
+    !writes.is_empty() && (writes.0 & reads.0 != 0 || (writes.0 | reads.0) & Roots::OTHER.0 != 0)
 }
 
 /// The atoms of `right` as a value of `left`, or `None` when they are not exact enough to reason
@@ -298,7 +319,7 @@ fn prefix(addr: &str, len: u8) -> Option<Atom> {
 fn implied(e: &Expr, out: &mut Vec<Field>) {
     let fact = |key: &'static str, v: &str| Field {
         left: Expr::Meta(key),
-        values: ValueSet::from_atoms(vec![sym([v])]),
+        values: ValueSet::from_atoms([sym([v])]),
     };
     match e {
         Expr::Payload(proto, _) => {
@@ -313,8 +334,19 @@ fn implied(e: &Expr, out: &mut Vec<Field>) {
                 "dccp" => (None, Some("dccp")),
                 _ => (None, None),
             };
-            out.extend(family.map(|f| fact("nfproto", f)));
-            out.extend(l4.map(|p| fact("l4proto", p)));
+            // `ip saddr` and `ip daddr` imply the same thing once.
+            for f in family
+                .map(|f| fact("nfproto", f))
+                .into_iter()
+                .chain(l4.map(|p| fact("l4proto", p)))
+            {
+                if !out
+                    .iter()
+                    .any(|g| g.left == f.left && g.values.points == f.values.points)
+                {
+                    out.push(f);
+                }
+            }
         }
         Expr::And(a, b) | Expr::Or(a, b) => {
             implied(a, out);
@@ -325,12 +357,12 @@ fn implied(e: &Expr, out: &mut Vec<Field>) {
     }
 }
 
-fn roots(e: &Expr, out: &mut Vec<Root>) {
+fn roots(e: &Expr, out: &mut Roots) {
     let r = match e {
-        Expr::Payload(..) | Expr::Raw(..) | Expr::TcpOption(..) => Root::Payload,
-        Expr::Meta(k) => Root::Meta(k),
-        Expr::Ct(..) => Root::Ct,
-        Expr::SetRef(n) => Root::Set(n.clone()),
+        Expr::Payload(..) | Expr::Raw(..) | Expr::TcpOption(..) => Roots::PAYLOAD,
+        Expr::Meta(k) => Roots::meta(k),
+        Expr::Ct(..) => Roots::CT,
+        Expr::SetRef(n) => Roots::set(n),
         Expr::And(a, b) | Expr::Or(a, b) | Expr::Range(a, b) => {
             roots(a, out);
             roots(b, out);
@@ -348,11 +380,9 @@ fn roots(e: &Expr, out: &mut Vec<Root>) {
             });
         }
         Expr::Str(_) | Expr::Num(_) | Expr::Prefix(..) => return,
-        Expr::Fib(..) | Expr::Numgen(_) | Expr::Rt(_) => Root::Other,
+        Expr::Fib(..) | Expr::Numgen(_) | Expr::Rt(_) => Roots::OTHER,
     };
-    if !out.contains(&r) {
-        out.push(r);
-    }
+    out.add(r);
 }
 
 /// Whether a packet this rule matches goes no further in the chain (nat statements end the nat
@@ -373,13 +403,8 @@ pub(super) fn is_terminal(s: &Stmt) -> bool {
 }
 
 /// What executing the statements can change, with what a `jump` target chain may change.
-pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Vec<Root> {
-    let mut out = Vec::new();
-    let mut add = |r: Root| {
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    };
+pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Roots {
+    let mut out = Roots::default();
     for s in stmts {
         match s {
             Stmt::Match(..)
@@ -393,32 +418,25 @@ pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Vec
             | Stmt::CounterNamed(_)
             | Stmt::CtCount { .. }
             | Stmt::Synproxy { .. } => {}
-            Stmt::Jump(t) | Stmt::Goto(t) => match chains.get(t) {
-                Some(w) => w.iter().cloned().for_each(&mut add),
-                None => add(Root::Other),
-            },
-            Stmt::Notrack | Stmt::CtHelperSet(_) => add(Root::Ct),
-            Stmt::MetaMarkSet(_) => add(Root::Meta("mark")),
-            Stmt::Mangle(k, _) => {
-                let mut r = Vec::new();
-                roots(k, &mut r);
-                r.into_iter().for_each(&mut add);
+            Stmt::Jump(t) | Stmt::Goto(t) => {
+                out.add(chains.get(t).copied().unwrap_or(Roots::OTHER));
             }
+            Stmt::Notrack | Stmt::CtHelperSet(_) => out.add(Roots::CT),
+            Stmt::MetaMarkSet(_) => out.add(Roots::meta("mark")),
+            Stmt::Mangle(k, _) => roots(k, &mut out),
             Stmt::SetUpdate { set, .. } | Stmt::SetLimit { set, .. } | Stmt::Meter { set, .. } => {
-                add(Root::Set(set.clone()))
+                out.add(Roots::set(set))
             }
             Stmt::Dnat { .. }
             | Stmt::Snat { .. }
             | Stmt::Masquerade { .. }
             | Stmt::Redirect { .. } => {
-                add(Root::Payload);
-                add(Root::Ct);
+                out.add(Roots::PAYLOAD);
+                out.add(Roots::CT);
             }
             Stmt::Vmap(_, entries) => {
                 for (_, v) in entries {
-                    for r in writes(std::slice::from_ref(v), chains) {
-                        add(r);
-                    }
+                    out.add(writes(std::slice::from_ref(v), chains));
                 }
             }
         }
@@ -427,9 +445,9 @@ pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Vec
 }
 
 /// The analysis of a rule's statements (`chains`: what each chain may write, for jumps).
-pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Facts {
+pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Facts {
     let mut fields = Vec::new();
-    let mut reads = Vec::new();
+    let mut reads = Roots::default();
     for s in stmts {
         match s {
             Stmt::Match(op, left, right) => {
@@ -438,11 +456,14 @@ pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Fa
                 implied(left, &mut fields);
                 // A connection is in exactly one state, so `ct state in {..}` is a membership test.
                 let exact = *op == Op::Eq || (*op == Op::In && *left == Expr::Ct("state", None));
-                let right = match (op, right) {
-                    (Op::In, Expr::List(items)) => Expr::Set(items.clone()),
-                    _ => right.clone(),
+                let found = match (op, right) {
+                    (Op::In, Expr::List(items)) => items
+                        .iter()
+                        .map(|i| atoms(left, i).and_then(|a| a.into_iter().next()))
+                        .collect(),
+                    _ => atoms(left, right),
                 };
-                if exact && let Some(a) = atoms(left, &right) {
+                if exact && let Some(a) = found {
                     fields.push(Field {
                         left: left.clone(),
                         values: ValueSet::from_atoms(a),
@@ -452,9 +473,9 @@ pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Fa
             Stmt::Vmap(key, _) => roots(key, &mut reads),
             Stmt::SetLimit { set, key, .. } | Stmt::Meter { set, key, .. } => {
                 roots(key, &mut reads);
-                reads.push(Root::Set(set.clone()));
+                reads.add(Roots::set(set));
             }
-            Stmt::CtCount { .. } => reads.push(Root::Ct),
+            Stmt::CtCount { .. } => reads.add(Roots::CT),
             _ => {}
         }
     }
@@ -463,7 +484,7 @@ pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Vec<Root>>) -> Fa
         fields,
         reads,
         writes: if terminal {
-            Vec::new()
+            Roots::default()
         } else {
             writes(stmts, chains)
         },
@@ -583,7 +604,7 @@ mod tests {
         assert!(set_and_accept.commutes(&read_mark));
         // A jump carries the writes of its target.
         let mut chains = FastMap::default();
-        chains.insert("marker".to_string(), vec![Root::Meta("mark")]);
+        chains.insert("marker".to_string(), Roots::meta("mark"));
         let jump = analyze(
             &[
                 m(Expr::Meta("iifname"), Expr::s("eth0")),

@@ -6,7 +6,7 @@
 //! `iifname . ip daddr . tcp dport { .. }` when several do, and a verdict map when the verdicts
 //! differ too.
 
-use super::facts::{self, Facts, Root};
+use super::facts::{self, Facts};
 use crate::hash::FastMap;
 use crate::nft::json::{Expr, Op, Rule, Stmt};
 use crate::span::Span;
@@ -14,27 +14,25 @@ use crate::span::Span;
 /// Beyond this many members a group is not searched member by member (its union must do).
 const MEMBER_SCAN: usize = 256;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// What each statement of a rule is to its shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot {
     /// An exact match whose value may differ between the rules of a group.
-    Key(Expr),
-    Fixed(Stmt),
+    Key,
+    Fixed,
     /// The verdict of a rule that is only matches and a verdict (a verdict map can vary it).
     Verdict,
 }
 
 struct Member {
     rule: Rule,
-    /// The values of the key slots, in slot order.
-    keys: Vec<Expr>,
-    verdict: Option<Stmt>,
     /// Kept while the group is small enough to be checked member by member.
     facts: Option<Facts>,
 }
 
 /// Consecutive rules (after reordering) that become one rule.
 pub(super) struct Group {
-    shape: Vec<Slot>,
+    slots: Vec<Slot>,
     /// Whether rules may join: a shape with a stateful statement (a limit, a counter) must stay
     /// one rule per statement, since merging would share the state.
     mergeable: bool,
@@ -43,17 +41,15 @@ pub(super) struct Group {
     facts: Facts,
 }
 
-/// A rule split into its shape and its key values.
+/// A rule with its shape worked out.
 pub(super) struct Candidate {
-    shape: Vec<Slot>,
+    slots: Vec<Slot>,
     mergeable: bool,
-    keys: Vec<Expr>,
-    verdict: Option<Stmt>,
     pub(super) facts: Facts,
     rule: Rule,
 }
 
-pub(super) fn candidate(rule: Rule, chains: &FastMap<String, Vec<Root>>) -> Candidate {
+pub(super) fn candidate(rule: Rule, chains: &FastMap<String, facts::Roots>) -> Candidate {
     let facts = facts::analyze(&rule.stmts, chains);
     let only_matches = rule.stmts.split_last().is_some_and(|(last, rest)| {
         matches!(
@@ -61,21 +57,14 @@ pub(super) fn candidate(rule: Rule, chains: &FastMap<String, Vec<Root>>) -> Cand
             Stmt::Accept | Stmt::Drop | Stmt::Return | Stmt::Jump(_) | Stmt::Goto(_)
         ) && rest.iter().all(|s| matches!(s, Stmt::Match(..)))
     });
-    let mut shape = Vec::with_capacity(rule.stmts.len());
-    let mut keys = Vec::new();
-    let mut verdict = None;
+    let mut slots = Vec::with_capacity(rule.stmts.len());
     for (i, s) in rule.stmts.iter().enumerate() {
-        match s {
-            Stmt::Match(Op::Eq, left, right) if keyable(left, right) => {
-                shape.push(Slot::Key(left.clone()));
-                keys.push(right.clone());
-            }
-            v if only_matches && i + 1 == rule.stmts.len() => {
-                shape.push(Slot::Verdict);
-                verdict = Some(v.clone());
-            }
-            other => shape.push(Slot::Fixed(other.clone())),
-        }
+        let slot = match s {
+            Stmt::Match(Op::Eq, left, right) if keyable(left, right) => Slot::Key,
+            _ if only_matches && i + 1 == rule.stmts.len() => Slot::Verdict,
+            _ => Slot::Fixed,
+        };
+        slots.push(slot);
     }
     let stateful = rule.stmts.iter().any(|s| {
         matches!(
@@ -90,14 +79,21 @@ pub(super) fn candidate(rule: Rule, chains: &FastMap<String, Vec<Root>>) -> Cand
                 | Stmt::Vmap(..)
         )
     });
-    let mergeable = !keys.is_empty() && !stateful && !facts::touches(&facts.writes, &facts.reads);
+    let mergeable =
+        slots.contains(&Slot::Key) && !stateful && !facts::touches(facts.writes, facts.reads);
     Candidate {
-        shape,
+        slots,
         mergeable,
-        keys,
-        verdict,
         facts,
         rule,
+    }
+}
+
+/// The value of a key match.
+fn key_value(s: &Stmt) -> &Expr {
+    match s {
+        Stmt::Match(_, _, right) => right,
+        _ => unreachable!("a key slot is a match"),
     }
 }
 
@@ -131,23 +127,39 @@ fn keyable(left: &Expr, right: &Expr) -> bool {
 impl Group {
     pub(super) fn new(c: Candidate) -> Group {
         Group {
-            shape: c.shape,
+            slots: c.slots,
             mergeable: c.mergeable,
             facts: c.facts.clone(),
             members: vec![Member {
                 rule: c.rule,
-                keys: c.keys,
-                verdict: c.verdict,
                 facts: Some(c.facts),
             }],
         }
+    }
+
+    /// `c` has the group's shape: the same statements but for key values and verdict.
+    fn same_shape(&self, c: &Candidate) -> bool {
+        let first = &self.members[0].rule.stmts;
+        self.slots == c.slots
+            && first
+                .iter()
+                .zip(&c.rule.stmts)
+                .zip(&self.slots)
+                .all(|((a, b), slot)| match slot {
+                    Slot::Key => match (a, b) {
+                        (Stmt::Match(_, l1, _), Stmt::Match(_, l2, _)) => l1 == l2,
+                        _ => false,
+                    },
+                    Slot::Fixed => a == b,
+                    Slot::Verdict => true,
+                })
     }
 
     /// `c` can join: same shape, and no packet matches both `c` and a member.
     pub(super) fn accepts(&self, c: &Candidate) -> bool {
         self.mergeable
             && c.mergeable
-            && self.shape == c.shape
+            && self.same_shape(c)
             && self.all(|m| c.facts.disjoint(m), |g| c.facts.disjoint(g))
     }
 
@@ -175,71 +187,73 @@ impl Group {
         }
         self.members.push(Member {
             rule: c.rule,
-            keys: c.keys,
-            verdict: c.verdict,
             facts: small.then_some(c.facts),
         });
     }
 
-    /// The group as one rule (a group of one is the rule itself). `comment` names the
-    /// statements a merged rule comes from.
-    pub(super) fn into_rules(self, comment: &dyn Fn(&[Span]) -> Option<String>) -> Vec<Rule> {
+    /// The group as one rule (a group of one is the rule itself); the merged rule's comment is
+    /// left for the lowering to write from its origins.
+    pub(super) fn into_rules(self) -> Vec<Rule> {
         let members = self.members;
-        let first = &members[0];
-        let varying: Vec<usize> = (0..first.keys.len())
-            .filter(|&k| members.iter().any(|m| m.keys[k] != first.keys[k]))
+        let first = &members[0].rule.stmts;
+        let keys: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| self.slots[i] == Slot::Key)
+            .collect();
+        let varying: Vec<usize> = keys
+            .iter()
+            .copied()
+            .filter(|&i| {
+                members
+                    .iter()
+                    .any(|m| key_value(&m.rule.stmts[i]) != key_value(&first[i]))
+            })
             .collect();
         // Members are pairwise disjoint, so they differ somewhere; a group of one stays as it is.
         if members.len() == 1 || varying.is_empty() {
             return members.into_iter().map(|m| m.rule).collect();
         }
-        let same_verdict = members.iter().all(|m| m.verdict == first.verdict);
-        let mut lefts = Vec::new();
-        let mut key_slot = 0;
-        for slot in &self.shape {
-            if let Slot::Key(left) = slot {
-                if varying.contains(&key_slot) {
-                    lefts.push(left.clone());
-                }
-                key_slot += 1;
-            }
-        }
+        let verdict_at = self.slots.iter().position(|s| *s == Slot::Verdict);
+        let same_verdict =
+            verdict_at.is_none_or(|v| members.iter().all(|m| m.rule.stmts[v] == first[v]));
+        let mut lefts: Vec<Expr> = varying
+            .iter()
+            .map(|&i| match &first[i] {
+                Stmt::Match(_, left, _) => left.clone(),
+                _ => unreachable!("a key slot is a match"),
+            })
+            .collect();
         let key = if lefts.len() == 1 {
             lefts.pop().expect("one key")
         } else {
             Expr::Concat(lefts)
         };
-        let mut entries: Vec<(Expr, Option<Stmt>)> = Vec::new();
-        for m in &members {
-            for elem in elements(&m.keys, &varying) {
-                entries.push((elem, m.verdict.clone()));
-            }
-        }
         let mut seen = std::collections::HashSet::new();
         let origins: Vec<Span> = members
             .iter()
             .flat_map(|m| m.rule.origins.iter().copied())
             .filter(|o| seen.insert(*o))
             .collect();
-        let mut stmts = Vec::with_capacity(self.shape.len());
-        let mut key_slot = 0;
+        let mut entries: Vec<(Expr, Option<Stmt>)> = Vec::new();
+        for m in &members {
+            let verdict = verdict_at.map(|v| m.rule.stmts[v].clone());
+            for elem in elements(&m.rule.stmts, &varying) {
+                entries.push((elem, verdict.clone()));
+            }
+        }
+        let chain = members[0].rule.chain.clone();
+        let mut stmts = Vec::with_capacity(self.slots.len());
         let mut placed = false;
-        for slot in &self.shape {
+        for (i, slot) in self.slots.iter().enumerate() {
             match slot {
-                Slot::Key(left) => {
-                    if !varying.contains(&key_slot) {
-                        stmts.push(Stmt::matches(left.clone(), first.keys[key_slot].clone()));
-                    } else if !placed && same_verdict {
+                Slot::Key if varying.contains(&i) => {
+                    if !placed && same_verdict {
                         placed = true;
                         let set = entries.iter().map(|(e, _)| e.clone()).collect();
                         stmts.push(Stmt::matches(key.clone(), Expr::Set(set)));
                     }
-                    key_slot += 1;
                 }
-                Slot::Fixed(s) => stmts.push(s.clone()),
-                Slot::Verdict if same_verdict => {
-                    stmts.push(first.verdict.clone().expect("a verdict slot has a verdict"))
-                }
+                Slot::Key | Slot::Fixed => stmts.push(first[i].clone()),
+                Slot::Verdict if same_verdict => stmts.push(first[i].clone()),
                 Slot::Verdict => {
                     let map = entries
                         .drain(..)
@@ -250,9 +264,9 @@ impl Group {
             }
         }
         vec![Rule {
-            chain: first.rule.chain.clone(),
+            chain,
             stmts,
-            comment: comment(&origins),
+            comment: None,
             origins,
         }]
     }
@@ -260,17 +274,17 @@ impl Group {
 
 /// The set elements one member contributes: its values at the varying slots, one element per
 /// combination when a value is itself a set.
-fn elements(keys: &[Expr], varying: &[usize]) -> Vec<Expr> {
-    let items = |e: &Expr| match e {
+fn elements(stmts: &[Stmt], varying: &[usize]) -> Vec<Expr> {
+    let items = |s: &Stmt| match key_value(s) {
         Expr::Set(items) => items.clone(),
         other => vec![other.clone()],
     };
     if let [only] = varying {
-        return items(&keys[*only]);
+        return items(&stmts[*only]);
     }
     let mut tuples: Vec<Vec<Expr>> = vec![Vec::new()];
     for &k in varying {
-        let values = items(&keys[k]);
+        let values = items(&stmts[k]);
         tuples = tuples
             .into_iter()
             .flat_map(|t| {

@@ -24,33 +24,24 @@ mod merge;
 
 use crate::hash::FastMap;
 use crate::nft::json::Rule;
-use crate::span::Span;
-use facts::Root;
 use std::collections::HashMap;
 
 /// How many groups back a rule looks for a group to join (bounds the work on huge chains; a rule
 /// that finds none within the window simply stays where it is).
 const WINDOW: usize = 512;
 
-/// Optimizes every chain's rules in place. `comment` names the statements a merged rule serves.
-pub(crate) fn optimize(
-    rules: &mut HashMap<String, Vec<Rule>>,
-    comment: &dyn Fn(&[Span]) -> Option<String>,
-) {
+/// Optimizes every chain's rules in place.
+pub(crate) fn optimize(rules: &mut HashMap<String, Vec<Rule>>) {
     let writes = chain_writes(rules);
     let mut names: Vec<String> = rules.keys().cloned().collect();
     names.sort();
     for name in names {
         let list = rules.remove(&name).unwrap_or_default();
-        rules.insert(name, optimize_chain(list, &writes, comment));
+        rules.insert(name, optimize_chain(list, &writes));
     }
 }
 
-fn optimize_chain(
-    rules: Vec<Rule>,
-    writes: &FastMap<String, Vec<Root>>,
-    comment: &dyn Fn(&[Span]) -> Option<String>,
-) -> Vec<Rule> {
+fn optimize_chain(rules: Vec<Rule>, writes: &FastMap<String, facts::Roots>) -> Vec<Rule> {
     let mut groups: Vec<merge::Group> = Vec::with_capacity(rules.len());
     for rule in rules {
         let c = merge::candidate(rule, writes);
@@ -71,29 +62,25 @@ fn optimize_chain(
     }
     groups
         .into_iter()
-        .flat_map(|g| g.into_rules(comment))
+        .flat_map(merge::Group::into_rules)
         .collect()
 }
 
 /// What running each chain may write (through its jumps too), for rules that jump to it.
-fn chain_writes(rules: &HashMap<String, Vec<Rule>>) -> FastMap<String, Vec<Root>> {
-    let mut out: FastMap<String, Vec<Root>> = FastMap::default();
+fn chain_writes(rules: &HashMap<String, Vec<Rule>>) -> FastMap<String, facts::Roots> {
+    let mut out: FastMap<String, facts::Roots> = FastMap::default();
     for name in rules.keys() {
-        out.insert(name.clone(), Vec::new());
+        out.insert(name.clone(), facts::Roots::default());
     }
     // A fixpoint: each round adds what the chains jumped to were known to write.
     loop {
         let mut changed = false;
         for (name, list) in rules {
-            let mut w = out[name].clone();
+            let mut w = out[name];
             for r in list {
-                for root in facts::writes(&r.stmts, &out) {
-                    if !w.contains(&root) {
-                        w.push(root);
-                    }
-                }
+                w = w.union(facts::writes(&r.stmts, &out));
             }
-            if w.len() != out[name].len() {
+            if w != out[name] {
                 out.insert(name.clone(), w);
                 changed = true;
             }
