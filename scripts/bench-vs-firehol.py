@@ -223,15 +223,23 @@ def trace_size(args, work, n, optimize):
             sh("ip", "netns", "exec", fw, "nft", "add", "rule", "inet", "firehol", "trace_on",
                "iifname", "eth0", "tcp", "dport", str(port), "tcp", "flags", "syn",
                "meta", "nftrace", "set", "1")
+            # To a file, not a pipe: a rule with a large set is one 70 kB trace line, and a pipe
+            # nobody reads while the packet goes through would block nft after 64 kB.
+            out_path = os.path.join(work, "trace.txt")
+            out_file = open(out_path, "w")
             mon = subprocess.Popen(["ip", "netns", "exec", fw, "nft", "-a", "monitor", "trace"],
-                                   stdout=subprocess.PIPE, text=True)
-            time.sleep(0.5)
+                                   stdout=out_file, text=True)
+            # nft monitor first reads the whole ruleset: 100,000 rules take many seconds.
+            settle = 1 + (n + sum(map(len, chains.values()))) / 4000
+            time.sleep(settle)
             sh("ip", "netns", "exec", cl, "python3", "-c",
                "import socket\ns=socket.socket(); s.settimeout(1)\n"
                "try: s.connect(('%s', %d))\nexcept OSError: pass" % (ADDR, port), check=False)
-            time.sleep(0.5)
+            time.sleep(settle)
             mon.terminate()
-            trace = mon.communicate()[0]
+            mon.wait()
+            out_file.close()
+            trace = open(out_path).read()
             counts = evaluations(trace, chains)
             if not counts:
                 sys.exit("no trace for port %d (N=%d)" % (port, n))
