@@ -227,6 +227,17 @@ impl Facts {
     /// Widens `self` to also describe `other` (a rule of the same shape): the union of the values
     /// of each field, and of what either touches.
     pub(super) fn widen(&mut self, other: &Facts) {
+        let aligned = self.fields.len() == other.fields.len()
+            && self
+                .fields
+                .iter()
+                .zip(&other.fields)
+                .all(|(f, g)| f.left == g.left);
+        if !aligned {
+            // Rules of one shape have the same fields; if not, claim nothing rather than merge
+            // the values of two different fields.
+            self.fields.clear();
+        }
         for (f, g) in self.fields.iter_mut().zip(&other.fields) {
             f.values.extend(&g.values);
         }
