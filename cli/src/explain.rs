@@ -82,11 +82,13 @@ fn rule(out: &mut String, r: &RuleReason) {
     out.push_str(&format!("    [{}] {}\n", r.chain, r.nft));
     out.push_str(&format!("        # {}\n", r.reason));
     if !r.shared_with.is_empty() {
-        let lines: Vec<String> = r.shared_with.iter().map(|l| l.to_string()).collect();
+        let n = r.shared_with.len();
         out.push_str(&format!(
-            "        # one rule shared with line{} {}\n",
-            if lines.len() > 1 { "s" } else { "" },
-            lines.join(", ")
+            "        # one rule shared with {} other statement{} (line{} {})\n",
+            n,
+            if n > 1 { "s" } else { "" },
+            if n > 1 { "s" } else { "" },
+            fhc_lang::span::line_runs(&r.shared_with)
         ));
     }
 }

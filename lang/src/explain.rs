@@ -243,7 +243,7 @@ impl Facts {
         } else {
             ""
         };
-        let value = format!("{neg}{}", text::expr(r, false));
+        let value = format!("{neg}{}", brief(r));
         match l {
             Expr::Meta("nfproto") => self.family = Some(family_name(&value)),
             Expr::Meta("l4proto") => {
@@ -276,6 +276,10 @@ impl Facts {
             Expr::And(inner, _) if matches!(**inner, Expr::Payload("tcp", "flags")) => {
                 self.proto_from("tcp");
                 self.tcp_flags = Some(value);
+            }
+            _ if matches!(r, Expr::Set(items) if items.len() > BRIEF) => {
+                self.other
+                    .push(format!("{} {neg}{}", text::expr(l, false), brief(r)))
             }
             _ => self
                 .other
@@ -388,6 +392,25 @@ fn limit_text(s: &Stmt) -> String {
             }
         }
         _ => String::new(),
+    }
+}
+
+/// Sets longer than this are abbreviated in reasons (the rule line above shows them whole).
+const BRIEF: usize = 6;
+
+/// A value for a reason: a merged rule's set of hundreds of ports reads as its first few.
+fn brief(e: &Expr) -> String {
+    match e {
+        Expr::Set(items) if items.len() > BRIEF => format!(
+            "{{ {}, ... }} ({} values)",
+            items[..3]
+                .iter()
+                .map(|i| text::expr(i, false))
+                .collect::<Vec<_>>()
+                .join(", "),
+            items.len()
+        ),
+        other => text::expr(other, false),
     }
 }
 

@@ -204,3 +204,36 @@ mod tests {
         );
     }
 }
+
+/// Line numbers as runs: `[2, 3, 4, 7]` -> `2-4, 7` (rule comments and `fhc explain` name the
+/// statements a merged rule serves this way; thousands of lines stay short).
+pub fn line_runs(lines: &[usize]) -> String {
+    let mut sorted = lines.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len() && sorted[j + 1] == sorted[j] + 1 {
+            j += 1;
+        }
+        runs.push(if i == j {
+            sorted[i].to_string()
+        } else {
+            format!("{}-{}", sorted[i], sorted[j])
+        });
+        i = j + 1;
+    }
+    runs.join(", ")
+}
+
+#[cfg(test)]
+mod line_runs_tests {
+    #[test]
+    fn consecutive_lines_become_ranges() {
+        assert_eq!(super::line_runs(&[7, 2, 3, 4, 9, 10]), "2-4, 7, 9-10");
+        assert_eq!(super::line_runs(&[5]), "5");
+        assert_eq!(super::line_runs(&[]), "");
+    }
+}

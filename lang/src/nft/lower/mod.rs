@@ -279,32 +279,17 @@ impl<'a> Lowerer<'a> {
         if more.is_empty() {
             return Some(self.comment(*first));
         }
-        let mut lines: Vec<usize> = origins
+        let lines: Vec<usize> = origins
             .iter()
             .map(|o| self.index.line_of(o.start) + 1)
             .collect();
-        lines.sort_unstable();
-        lines.dedup();
-        let mut runs: Vec<String> = Vec::new();
-        let mut i = 0;
-        while i < lines.len() {
-            let mut j = i;
-            while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
-                j += 1;
-            }
-            runs.push(if i == j {
-                lines[i].to_string()
-            } else {
-                format!("{}-{}", lines[i], lines[j])
-            });
-            i = j + 1;
-        }
-        let mut list = runs.join(",");
+        let mut list = crate::span::line_runs(&lines).replace(", ", ",");
         if list.len() > 40 {
+            let (lo, hi) = (lines.iter().min(), lines.iter().max());
             list = format!(
                 "{}-{} ({} statements)",
-                lines[0],
-                lines[lines.len() - 1],
+                lo.unwrap_or(&0),
+                hi.unwrap_or(&0),
                 origins.len()
             );
         }
