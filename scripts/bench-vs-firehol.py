@@ -32,7 +32,11 @@ import sys
 import tempfile
 import time
 
-FIREHOL = "/usr/sbin/firehol"
+# The differential harness knows how to run FireHOL in a private mount namespace.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "diff"))
+import harness  # noqa: E402
+
+FIREHOL = harness.FIREHOL
 ADDR = "198.51.100.1"
 BASE_PORT = 10000
 
@@ -55,20 +59,12 @@ def timed(cmd, **kw):
 
 
 def firehol_ns_script(work, conf, verb, after=""):
-    """A bash script for `unshare --net --mount`: FireHOL with private state and START_FIREHOL."""
-    dflt = os.path.join(work, "default-firehol")
-    if not os.path.exists(dflt):
-        txt = open("/etc/default/firehol").read() if os.path.exists("/etc/default/firehol") else ""
-        txt = re.sub(r"(?m)^\s*START_FIREHOL=.*$", "", txt) + "\nSTART_FIREHOL=YES\n"
-        open(dflt, "w").write(txt)
-    return ("set -e; mount --make-rprivate /; "
-            "[ -e /etc/default/firehol ] && mount --bind %s /etc/default/firehol; "
-            "mkdir -p /run/firehol /var/spool/firehol; "
-            "mount -t tmpfs -o mode=0700 tmpfs /run/firehol; "
-            "mount -t tmpfs -o mode=0700 tmpfs /var/spool/firehol; "
-            "ip link add eth0 type veth peer name eth0p; ip addr add %s/24 dev eth0; ip link set eth0 up; "
-            "set +e; %s %s %s 2>&1 | grep -E 'Processing file.* OK|Activating new firewall.* OK' "
-            "|| echo FIREHOL-FAILED; %s" % (dflt, ADDR, FIREHOL, conf, verb, after))
+    """A bash script for `unshare --net --mount`: FireHOL with private state, on an eth0 with the
+    configs' address, its success line kept (FIREHOL-FAILED otherwise), then `after`."""
+    return harness.private_firehol(work) + (
+        "ip link add eth0 type veth peer name eth0p; ip addr add %s/24 dev eth0; ip link set eth0 up; "
+        "set +e; %s %s %s 2>&1 | grep -E 'Processing file.* OK|Activating new firewall.* OK' "
+        "|| echo FIREHOL-FAILED; %s" % (ADDR, FIREHOL, conf, verb, after))
 
 
 def median_time(fn, runs):

@@ -272,17 +272,23 @@ def start_servers(topo_ns, ports, tag):
 # the two firewalls
 
 
-def activate_firehol(fw, conf):
-    dflt = os.path.join(WORK, "default-firehol")
+def private_firehol(work):
+    """The bash prologue that lets FireHOL run inside `unshare --mount`: Debian's package refuses
+    to start without START_FIREHOL=YES in /etc/default/firehol, and its state directories must not
+    be the host's. (Also used by scripts/bench-vs-firehol.py.)"""
+    dflt = os.path.join(work, "default-firehol")
     if not os.path.exists(dflt):
         txt = open("/etc/default/firehol").read() if os.path.exists("/etc/default/firehol") else ""
         txt = re.sub(r"(?m)^\s*START_FIREHOL=.*$", "", txt) + "\nSTART_FIREHOL=YES\n"
         open(dflt, "w").write(txt)
-    script = ("set -e; mount --make-rprivate /; "
-              "[ -e /etc/default/firehol ] && mount --bind %s /etc/default/firehol; "
-              "mkdir -p /run/firehol /var/spool/firehol; mount -t tmpfs -o mode=0700 tmpfs /run/firehol; "
-              "mount -t tmpfs -o mode=0700 tmpfs /var/spool/firehol; set +e; "
-              "%s %s start" % (dflt, FIREHOL, conf))
+    return ("set -e; mount --make-rprivate /; "
+            "[ -e /etc/default/firehol ] && mount --bind %s /etc/default/firehol; "
+            "mkdir -p /run/firehol /var/spool/firehol; mount -t tmpfs -o mode=0700 tmpfs /run/firehol; "
+            "mount -t tmpfs -o mode=0700 tmpfs /var/spool/firehol; " % dflt)
+
+
+def activate_firehol(fw, conf):
+    script = private_firehol(WORK) + "set +e; %s %s start" % (FIREHOL, conf)
     r = nsx(fw, "unshare", "--mount", "--", "bash", "-c", script, timeout=120)
     if r.returncode != 0:
         raise RuntimeError("firehol start failed (%d): %s" % (r.returncode, (r.stdout + r.stderr)[-1500:]))
