@@ -266,11 +266,14 @@ impl<'a> Lowerer<'a> {
     /// lines are joined and blanks collapsed; nft keeps at most 128 bytes.
     pub(crate) fn comment(&self, span: Span) -> String {
         let line = self.index.line_of(span.start);
+        clip(format!("line {}: {}", line + 1, self.statement_text(span)))
+    }
+
+    /// A statement on one line: continuations joined, blanks collapsed.
+    fn statement_text(&self, span: Span) -> String {
         let raw = self.text.get(span.range()).unwrap_or("");
         let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
-        let stmt = joined.split_whitespace().collect::<Vec<_>>().join(" ");
-        let c = format!("line {}: {}", line + 1, stmt);
-        clip(c)
+        joined.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// The comment of a rule serving several statements: their lines, then the first statement.
@@ -293,9 +296,7 @@ impl<'a> Lowerer<'a> {
                 origins.len()
             );
         }
-        let first = self.comment(*first);
-        let stmt = first.split_once(": ").map_or("", |(_, s)| s);
-        Some(clip(format!("lines {list}: {stmt}")))
+        Some(clip(format!("lines {list}: {}", self.statement_text(*first))))
     }
 
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
