@@ -296,7 +296,10 @@ impl<'a> Lowerer<'a> {
                 origins.len()
             );
         }
-        Some(clip(format!("lines {list}: {}", self.statement_text(*first))))
+        Some(clip(format!(
+            "lines {list}: {}",
+            self.statement_text(*first)
+        )))
     }
 
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {

@@ -152,6 +152,8 @@ impl ValueSet {
 pub(super) struct Field {
     pub(super) left: Expr,
     pub(super) values: ValueSet,
+    /// The statement this field is the exact value of (`None`: implied by a payload match).
+    pub(super) stmt: Option<usize>,
 }
 
 /// State a rule reads or writes, coarsely: the packet, one meta key, conntrack, one named set,
@@ -253,7 +255,7 @@ pub(super) fn touches(writes: Roots, reads: Roots) -> bool {
 
 /// The atoms of `right` as a value of `left`, or `None` when they are not exact enough to reason
 /// about (a wildcard interface name, a set reference, an expression).
-pub(super) fn atoms(left: &Expr, right: &Expr) -> Option<Vec<Atom>> {
+fn atoms(left: &Expr, right: &Expr) -> Option<Vec<Atom>> {
     let address = matches!(
         left,
         Expr::Payload("ip" | "ip6", "saddr" | "daddr") | Expr::Ct("saddr" | "daddr", _)
@@ -331,6 +333,7 @@ fn implied(e: &Expr, out: &mut Vec<Field>) {
     let fact = |key: &'static str, v: &str| Field {
         left: Expr::Meta(key),
         values: ValueSet::from_atoms([sym([v])]),
+        stmt: None,
     };
     match e {
         Expr::Payload(proto, _) => {
@@ -459,25 +462,26 @@ pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Roots {
 pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Facts {
     let mut fields = Vec::new();
     let mut reads = Roots::default();
-    for s in stmts {
+    for (i, s) in stmts.iter().enumerate() {
         match s {
             Stmt::Match(op, left, right) => {
                 roots(left, &mut reads);
                 roots(right, &mut reads);
                 implied(left, &mut fields);
                 // A connection is in exactly one state, so `ct state in {..}` is a membership test.
-                let exact = *op == Op::Eq || (*op == Op::In && *left == Expr::Ct("state", None));
                 let found = match (op, right) {
-                    (Op::In, Expr::List(items)) => items
+                    (Op::Eq, _) => atoms(left, right),
+                    (Op::In, Expr::List(items)) if *left == Expr::Ct("state", None) => items
                         .iter()
                         .map(|i| atoms(left, i).and_then(|a| a.into_iter().next()))
                         .collect(),
-                    _ => atoms(left, right),
+                    _ => None,
                 };
-                if exact && let Some(a) = found {
+                if let Some(a) = found {
                     fields.push(Field {
                         left: left.clone(),
                         values: ValueSet::from_atoms(a),
+                        stmt: Some(i),
                     });
                 }
             }

@@ -60,7 +60,12 @@ pub(super) fn candidate(rule: Rule, chains: &FastMap<String, facts::Roots>) -> C
     let mut slots = Vec::with_capacity(rule.stmts.len());
     for (i, s) in rule.stmts.iter().enumerate() {
         let slot = match s {
-            Stmt::Match(Op::Eq, left, right) if keyable(left, right) => Slot::Key,
+            // An exact value (the analysis found its atoms) of a field sets can hold.
+            Stmt::Match(Op::Eq, left, _)
+                if keyable(left) && facts.fields.iter().any(|f| f.stmt == Some(i)) =>
+            {
+                Slot::Key
+            }
             _ if only_matches && i + 1 == rule.stmts.len() => Slot::Verdict,
             _ => Slot::Fixed,
         };
@@ -97,11 +102,11 @@ fn key_value(s: &Stmt) -> &Expr {
     }
 }
 
-/// A match that can become (part of) a set lookup: an exact value of a whole-byte field. Fields
+/// A field whose exact values can become (part of) a set lookup: whole-byte fields only. Fields
 /// narrower than a byte (`ip dscp`, `ip6 ecn`) are left alone: nft 1.0.6 mangles them inside a
 /// concatenation (`ip6 dscp . tcp dport` loads with the wrong values).
-fn keyable(left: &Expr, right: &Expr) -> bool {
-    let field = match left {
+fn keyable(left: &Expr) -> bool {
+    match left {
         Expr::Payload(_, f) => matches!(
             *f,
             "saddr" | "daddr" | "sport" | "dport" | "type" | "code" | "protocol" | "nexthdr"
@@ -120,8 +125,7 @@ fn keyable(left: &Expr, right: &Expr) -> bool {
         ),
         Expr::Ct(k, _) => *k == "mark",
         _ => false,
-    };
-    field && !matches!(right, Expr::SetRef(_)) && facts::atoms(left, right).is_some()
+    }
 }
 
 impl Group {
