@@ -97,6 +97,14 @@ fn field(p: &Packet, left: &Expr) -> Result<Val, Unknown> {
     })
 }
 
+/// A number or an IPv4 address, as a packet field's value.
+fn scalar(e: &Expr) -> Result<u128, Unknown> {
+    match e {
+        Expr::Str(s) => Ok(u32::from(s.parse::<Ipv4Addr>().map_err(|_| Unknown)?).into()),
+        other => Ok(num(other)?.into()),
+    }
+}
+
 /// Whether the packet's value `v` is one of `right` (a value, prefix, range or set of them).
 fn member(v: &Val, right: &Expr) -> Result<bool, Unknown> {
     Ok(match (v, right) {
@@ -109,11 +117,7 @@ fn member(v: &Val, right: &Expr) -> Result<bool, Unknown> {
             false
         }
         (Val::S(s), Expr::Str(r)) => s == r,
-        (Val::N(n), Expr::Num(r)) => *n == u128::from(*r),
-        (Val::N(n), Expr::Str(r)) => {
-            let a: Ipv4Addr = r.parse().map_err(|_| Unknown)?;
-            *n == u128::from(u32::from(a))
-        }
+        (Val::N(n), Expr::Num(_) | Expr::Str(_)) => *n == scalar(right)?,
         (Val::N(n), Expr::Prefix(a, len)) => {
             let a: Ipv4Addr = a.parse().map_err(|_| Unknown)?;
             let mask = if *len == 0 {
@@ -123,17 +127,7 @@ fn member(v: &Val, right: &Expr) -> Result<bool, Unknown> {
             };
             (*n as u32) & mask == u32::from(a) & mask
         }
-        (Val::N(n), Expr::Range(a, b)) => {
-            let lo = match a.as_ref() {
-                Expr::Str(s) => u128::from(u32::from(s.parse::<Ipv4Addr>().map_err(|_| Unknown)?)),
-                e => num(e)?.into(),
-            };
-            let hi = match b.as_ref() {
-                Expr::Str(s) => u128::from(u32::from(s.parse::<Ipv4Addr>().map_err(|_| Unknown)?)),
-                e => num(e)?.into(),
-            };
-            lo <= *n && *n <= hi
-        }
+        (Val::N(n), Expr::Range(a, b)) => (scalar(a)?..=scalar(b)?).contains(n),
         _ => return Err(Unknown),
     })
 }
@@ -342,7 +336,7 @@ fn run(out: &Output, p: &Packet) -> Result<(String, Vec<String>), Unknown> {
 const IFACES: &[&str] = &["eth0", "eth1"];
 /// Few services and overlapping sources, so that rules of one shape with different actions meet
 /// (that is where a wrong reordering shows).
-const SERVICES: &[&str] = &["ssh", "http", "dns"];
+const SERVICES: &[&str] = &["ssh", "http"];
 const SOURCES: &[&str] = &[
     "",
     " src 10.0.0.0/8",
@@ -361,7 +355,7 @@ fn statement() -> impl Strategy<Value = String> {
         )),
         (0..SERVICES.len(), 0..SOURCES.len())
             .prop_map(|(s, src)| format!("    client {} accept{}", SERVICES[s], SOURCES[src])),
-        (1000u16..1004, 0..ACTIONS.len()).prop_map(|(port, a)| format!(
+        (1000u16..1002, 0..ACTIONS.len()).prop_map(|(port, a)| format!(
             "    server custom c{port} tcp/{port} default {}",
             ACTIONS[a]
         )),
@@ -372,7 +366,7 @@ fn config() -> impl Strategy<Value = String> {
     (
         prop::collection::vec((0..IFACES.len(), 0..3usize, 1000u16..1004), 0..4),
         prop::collection::vec(
-            (0..IFACES.len(), prop::collection::vec(statement(), 1..8)),
+            (0..IFACES.len(), prop::collection::vec(statement(), 2..10)),
             1..3,
         ),
     )
@@ -408,7 +402,7 @@ fn packet() -> impl Strategy<Value = Packet> {
     (
         (0..3usize, 0..6usize, 0..6usize, 0..3usize),
         (
-            prop::sample::select(vec![22u16, 53, 80, 1000, 1001, 1003, 40000]),
+            prop::sample::select(vec![22u16, 80, 1000, 1001, 40000]),
             prop::sample::select(vec![22u16, 25, 53, 80, 443, 1000, 40000, 50000]),
         ),
         (0..5usize, 0..4usize, any::<bool>(), any::<bool>()),
@@ -440,7 +434,7 @@ fn compile(text: &str, optimize: bool) -> Option<Output> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if std::env::var_os("CI").is_some() { 128 } else { 48 },
+        cases: 256,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -448,7 +442,7 @@ proptest! {
     #[test]
     fn optimized_rules_give_the_same_verdicts(
         text in config(),
-        packets in prop::collection::vec(packet(), 200),
+        packets in prop::collection::vec(packet(), 300),
     ) {
         let (Some(opt), Some(plain)) = (compile(&text, true), compile(&text, false)) else {
             // Generated configs may be invalid (an E0104 pair, say); nothing to compare.
