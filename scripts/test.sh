@@ -41,6 +41,6 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --all-targets
 
-# The Debian package: built (release + cargo-deb, installed if missing), linted, installed,
+# The Debian package: built (release build, dpkg-deb), linted, installed,
 # removed and purged on this machine (as root; see the script's header).
 tests/deb/run.sh
