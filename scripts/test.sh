@@ -24,8 +24,19 @@ fi
 # a binary at install time), built once per machine (about 3-5 minutes on 2 cores); node and npm
 # for the VS Code extension. The machines have nodesource's node 20 (@vscode/vsce 3.9 needs >= 20);
 # Debian's own nodejs (18) is only a fallback.
+# Downloads are retried: a registry that cannot be resolved for a minute must not fail the run.
+retry() {
+    local n
+    for n in 1 2 3 4; do
+        "$@" && return 0
+        echo "test.sh: '$*' failed (attempt $n); retrying in $((n * 20)) s" >&2
+        sleep $((n * 20))
+    done
+    "$@"
+}
+retry cargo fetch --locked
 if ! tree-sitter --version 2>/dev/null | grep -qx 'tree-sitter 0\.27\.1'; then
-    cargo install tree-sitter-cli --version 0.27.1 --locked
+    retry cargo install tree-sitter-cli --version 0.27.1 --locked
 fi
 if ! command -v npm >/dev/null; then
     if [[ $(id -u) -eq 0 ]]; then
@@ -40,6 +51,17 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --all-targets
+
+# The differential fuzzer bites: each deliberate bug makes the CI seeds fail (as root; it builds
+# each mutated fhc in target/mutate).
+if [[ $(id -u) -eq 0 ]]; then
+    tests/diff/mutate.sh
+elif [[ -n ${CI:-} ]]; then
+    echo "test.sh: tests/diff/mutate.sh needs root, and CI is set" >&2
+    exit 1
+else
+    echo "WARNING: SKIPPED tests/diff/mutate.sh (needs root): sudo tests/diff/mutate.sh" >&2
+fi
 
 # The Debian package: built (release build, dpkg-deb), linted, installed,
 # removed and purged on this machine (as root; see the script's header).

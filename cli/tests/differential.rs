@@ -5,6 +5,10 @@
 //! listed in tests/diff/expected-differences.txt. A second run breaks the fhc ruleset on purpose
 //! (FHC_DIFF_MUTATE=accept-to-drop) and must report differences, proving the harness can see them.
 //!
+//! The same harness compares the real users' configurations that compile (tests/corpus/real/),
+//! and random configurations from tests/diff/gen.py, first judged by FireHOL, for the seeds in
+//! tests/diff/ci-seeds (tests/diff/fuzz.py).
+//!
 //! Needs root (network namespaces) and FireHOL; without root it skips loudly unless CI is set.
 
 mod support;
@@ -104,4 +108,75 @@ fn differential_harness_catches_a_broken_lowering() {
         "a service accept turned into drop went unnoticed"
     );
     assert_ne!(code, 0, "the harness must fail on a broken lowering");
+}
+
+#[test]
+fn real_configurations_behave_as_under_firehol() {
+    if !support::root_or_skip(
+        "differential FireHOL-vs-fhc test",
+        "sudo -E cargo test -p fhc --test differential",
+    ) {
+        return;
+    }
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = repo().join("tests/corpus/real");
+    let verdicts = std::fs::read_to_string(dir.join("VERDICTS")).unwrap();
+    let blocked = std::fs::read_to_string(dir.join("BLOCKED")).unwrap();
+    let confs: Vec<String> = verdicts
+        .lines()
+        .filter_map(|l| l.strip_suffix(" firehol-accepts"))
+        .filter(|f| !blocked.lines().any(|b| b.starts_with(&format!("{f} "))))
+        .map(|f| dir.join(f).to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        confs.len() >= 26,
+        "only {} real configurations compile",
+        confs.len()
+    );
+    let args: Vec<&str> = confs.iter().map(String::as_str).collect();
+    let (code, _out, (configs, _probes, _diffs, unexpected)) = harness(&args, None);
+    assert_eq!(
+        configs as usize,
+        confs.len(),
+        "some configurations were not compared"
+    );
+    assert_eq!(
+        unexpected, 0,
+        "real configurations behave differently (see above)"
+    );
+    assert_eq!(code, 0, "harness failed (see above)");
+}
+
+#[test]
+fn random_configurations_behave_as_under_firehol() {
+    if !support::root_or_skip(
+        "differential fuzzing against FireHOL",
+        "sudo -E cargo test -p fhc --test differential",
+    ) {
+        return;
+    }
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = repo();
+    let seeds: Vec<String> = std::fs::read_to_string(root.join("tests/diff/ci-seeds"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert!(seeds.len() >= 20, "CI runs at least 20 seeds");
+    let out = Command::new("python3")
+        .arg(root.join("tests/diff/fuzz.py"))
+        .args(["--fhc", env!("CARGO_BIN_EXE_fhc")])
+        .args(&seeds)
+        .current_dir(&root)
+        .output()
+        .expect("cannot run tests/diff/fuzz.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    print!("{stdout}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("FUZZ SUMMARY"), "no summary from fuzz.py");
+    assert!(
+        out.status.success(),
+        "random configurations: fhc and FireHOL disagree (seeds above)"
+    );
 }

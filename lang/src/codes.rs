@@ -66,8 +66,8 @@ codes! {
         "interface eth0 lan not src 10.0.0.1\n";
     SyntaxError = "E0012", Error, "the statement does not follow the command's syntax",
         ") version 6\n";
-    ShellCommand = "E0013", Error, "a shell command (test, echo, exit, ...) that fhc cannot run",
-        "echo hello\n";
+    ShellCommand = "E0013", Error, "a shell command (test, exit, a write to a file, ...) that fhc cannot run",
+        "exit 1\n";
     UnsupportedExpansion = "E0014", Error, "a variable expansion fhc cannot evaluate (positional parameters, ${x//a/b}, ...)",
         "interface eth0 lan src \"$1\"\n";
     Passthrough = "E0015", Error, "raw iptables/ip6tables commands cannot be translated to nftables",
@@ -138,6 +138,8 @@ codes! {
         "interface eth0 lan\n    server ssh tarpit\n";
     SynproxyProto = "W0132", Warning, "a synproxy statement names a protocol other than tcp (SYNPROXY is TCP only; FireHOL overrides it)",
         "ipv4 synproxy input inface eth0 dst 1.2.3.4 proto udp dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    HarmlessShell = "W0133", Warning, "a shell builtin with no effect on the firewall (true, :, set -v/-x/-e, echo to the terminal); fhc ignores it",
+        "set -v\ninterface eth0 lan\n    server ssh accept\n";
     BrokenInFirehol = "W0131", Warning, "a construct that is broken in FireHOL 3.1.7; fhc does what it was meant to do",
         "log46 \"x\" src 10.0.0.1\n";
 }

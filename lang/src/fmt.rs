@@ -271,7 +271,7 @@ fn heredoc_delimiter(text: &str, tokens: &[(RawTok, Span)], i: usize) -> Option<
         }
         let t = &text[s.range()];
         match tok {
-            RawTok::SingleQuoted | RawTok::DoubleQuoted => word.push_str(&t[1..t.len() - 1]),
+            RawTok::SingleQuoted | RawTok::DoubleQuoted(true) => word.push_str(&t[1..t.len() - 1]),
             RawTok::Escape => word.push_str(&t[1..]),
             _ => word.push_str(t),
         }

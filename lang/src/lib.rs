@@ -36,15 +36,26 @@ impl Analysis {
     }
 }
 
-/// Parses and checks a configuration: syntax, shell subset, model and semantic diagnostics. Pure:
-/// the same text always gives the same analysis. This is what runs on every keystroke in the LSP,
-/// so it stops before the nftables lowering; [`check`] adds it.
+/// Parses and checks a configuration: syntax, shell subset, model and semantic diagnostics, and
+/// what the nftables backend cannot translate (E0201 and the value errors it finds). Every error
+/// of the file comes in one run, so `fhc check`, the LSP and `fhc compile` report the same set:
+/// a clean analysis means `fhc compile` succeeds. Pure: the same text always gives the same
+/// analysis.
 pub fn analyze(text: &str) -> Analysis {
     analyze_with(text, &Prelude::none())
 }
 
 /// [`analyze`] with the variables and services of the defaults and services files in force.
 pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
+    let mut analysis = front(text, prelude);
+    if let Err(errors) = nft::lower(&analysis.model, text, &errors_only()) {
+        add_lowering_errors(&mut analysis, errors);
+    }
+    analysis
+}
+
+/// The front end without the lowering: syntax, shell subset and model.
+fn front(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
@@ -58,26 +69,37 @@ pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     }
 }
 
-/// [`analyze`], plus what the nftables backend cannot translate (E0201) when the configuration is
-/// otherwise error-free: a clean `fhc check` means `fhc compile` succeeds.
+/// Adds what the lowering found. The model keeps what it could build of a statement with errors,
+/// so an error the front end already reported inside a statement is not reported twice.
+fn add_lowering_errors(analysis: &mut Analysis, errors: Vec<Diagnostic>) {
+    let known: Vec<Span> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span)
+        .collect();
+    let overlaps =
+        |a: Span, b: Span| a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1);
+    analysis.diagnostics.extend(
+        errors
+            .into_iter()
+            .filter(|e| !known.iter().any(|k| overlaps(*k, e.span))),
+    );
+    diag::sort(&mut analysis.diagnostics);
+}
+
+/// The same as [`analyze`] (kept for callers that name the check step).
 pub fn check(text: &str) -> Analysis {
-    check_with(text, &Prelude::none())
+    analyze(text)
 }
 
 /// [`check`] with a [`Prelude`] (its own problems are in [`Prelude::files`]).
 pub fn check_with(text: &str, prelude: &Prelude) -> Analysis {
-    let mut analysis = analyze_with(text, prelude);
-    if !analysis.has_errors()
-        && let Err(errors) = nft::lower(&analysis.model, text, &untranslatable_only())
-    {
-        analysis.diagnostics.extend(errors);
-        diag::sort(&mut analysis.diagnostics);
-    }
-    analysis
+    analyze_with(text, prelude)
 }
 
 /// Lowering options when only the errors matter: the optimizer never adds or removes one.
-fn untranslatable_only() -> nft::Options {
+fn errors_only() -> nft::Options {
     nft::Options {
         optimize: false,
         ..nft::Options::default()
@@ -109,8 +131,12 @@ fn lowered(
     prelude: &Prelude,
     opts: &nft::Options,
 ) -> Result<(Analysis, nft::Output), Vec<Diagnostic>> {
-    let analysis = analyze_with(text, prelude);
+    let analysis = front(text, prelude);
     if analysis.has_errors() {
+        let mut analysis = analysis;
+        if let Err(errors) = nft::lower(&analysis.model, text, &errors_only()) {
+            add_lowering_errors(&mut analysis, errors);
+        }
         return Err(analysis.diagnostics);
     }
     match nft::lower(&analysis.model, text, opts) {

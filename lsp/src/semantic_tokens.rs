@@ -183,7 +183,7 @@ fn raw_tokens(doc: &Doc) -> Vec<(Span, u32, u32)> {
         match tok {
             RawTok::Hash(HashKind::Comment) => out.push((span, COMMENT, 0)),
             RawTok::SingleQuoted | RawTok::UnterminatedSingle => out.push((span, STRING, 0)),
-            RawTok::DoubleQuoted | RawTok::UnterminatedDouble => {
+            RawTok::DoubleQuoted(_) => {
                 let mut at = span.start;
                 let first = vars.partition_point(|v| v.start < span.start);
                 for v in vars[first..].iter().take_while(|v| v.end <= span.end) {

@@ -26,7 +26,9 @@ two source addresses per host (and from the firewall itself), to the firewall's 
 routed to the other hosts, IPv4 and IPv6, on the ports the compiled ruleset names plus ports it
 does not. Outcomes (delivered + which server/port/peer, refused, ICMP error, timeout) must be equal;
 each difference is re-run alone with rule counters to name the fhc rules (`line N: ...`) and the
-FireHOL iptables rules it hit.
+FireHOL iptables rules it hit. A difference that does not come back in a second batch, or on which
+both sides agree when re-run alone (it only appears under the batch's load: rate limits, ICMP errors
+racing timeouts), is reported as FLAKY and does not count.
 
 Differences listed in tests/diff/expected-differences.txt are reported but do not fail.
 Summary line: "N configs, M probes, K differences (E expected, U unexpected)". Exit 1 when U > 0
@@ -605,6 +607,11 @@ def test_config(conf, fhc, exp):
                 r1 = run_probers(a, {src: [p]}, "fh1")
                 r2 = run_probers(b, {src: [p]}, "fc1")
                 h1, h2 = hit(c1, counters_firehol(a["fw"])), hit(c2, counters_fhc(b["fw"]))
+                if r1.get(pid) == r2.get(pid):
+                    # Differs only under the load of the batch (a rate limit such as `protection
+                    # strong`, an ICMP error racing a timeout): alone, both agree.
+                    FLAKY.append((conf, "%s  (alone both: %s)" % (text, r1.get(pid))))
+                    continue
                 attr = "      re-run alone: firehol=[%s] fhc=[%s]\n" % (r1.get(pid), r2.get(pid))
                 attr += "".join("      fhc rule hit:     %s\n" % x for x in dict.fromkeys(h2))
                 attr += "".join("      firehol rule hit: %s\n" % x for x in dict.fromkeys(h1) if "-j LOG" not in x)

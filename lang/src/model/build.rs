@@ -4,8 +4,8 @@
 
 use super::expand::Env;
 use super::ir::{
-    self, Action, Cond, Families, Match, Model, Nat, NatKind, NatTarget, Other, Protection, Rule,
-    Section, SectionKind, Service, ServiceDef, Sysctl, Verdict,
+    self, Action, Cond, FacesGiven, Families, Match, Model, Nat, NatKind, NatTarget, Other,
+    Protection, Rule, Section, SectionKind, Service, ServiceDef, Sysctl, Verdict,
 };
 use super::values::{self, Af, Port, split_list};
 use crate::codes::Code;
@@ -374,16 +374,27 @@ impl<'a> Builder<'a> {
                 if let Some(w) = ifaces
                     && let Some(t) = self.expand(w)
                 {
-                    let vals = split_list(&t)
-                        .into_iter()
-                        .filter_map(|s| values::parse_iface(s).ok())
-                        .collect();
-                    m.outface = Some(Cond {
-                        negated: false,
-                        values: vals,
-                        span: w.span,
-                    });
+                    let list = split_list(&t);
+                    // `masquerade any`: every outgoing interface, no match.
+                    if !list.iter().any(|s| values::is_any(s)) {
+                        let mut vals = Vec::new();
+                        for s in list {
+                            match values::parse_iface(s) {
+                                Ok(i) => vals.push(i),
+                                Err(e) => self.diags.push(
+                                    Diagnostic::new(Code::InvalidValue, w.span, e)
+                                        .with_label("interface"),
+                                ),
+                            }
+                        }
+                        m.outface = Some(Cond {
+                            negated: false,
+                            values: vals,
+                            span: w.span,
+                        });
+                    }
                 }
+                self.check_masquerade_face(c, ifaces.is_some(), reverse.is_some());
                 let nat = Nat {
                     span: c.span,
                     kind: NatKind::Masquerade,
@@ -490,6 +501,46 @@ impl<'a> Builder<'a> {
         self.section = None;
     }
 
+    /// FireHOL's masquerade takes its interface from the section (a router's outface, or inface
+    /// with `reverse`), else from its argument, and refuses to run without one.
+    fn check_masquerade_face(&mut self, c: &Command, has_arg: bool, reverse: bool) {
+        let missing = match self.section.map(|i| &self.model.sections[i]) {
+            Some(s) if s.kind == SectionKind::Router => {
+                if reverse {
+                    !s.faces_given.inface
+                } else {
+                    !s.faces_given.outface
+                }
+            }
+            Some(_) => false,
+            None => !has_arg,
+        };
+        if missing {
+            let (face, why) = match (self.section.is_some(), reverse) {
+                (true, false) => ("outface", "the router names no `outface`"),
+                (true, true) => (
+                    "inface",
+                    "the router names no `inface` (and `reverse` asks for it)",
+                ),
+                _ => (
+                    "interface",
+                    "outside a section it needs its interface as argument",
+                ),
+            };
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingArgument,
+                    c.span,
+                    format!("masquerade has no {face} to work on: {why}"),
+                )
+                .with_label("no interface")
+                .with_help(format!(
+                    "give the router `{face} IFACE` (or `{face} any`), or write `masquerade IFACE` before the first section"
+                )),
+            );
+        }
+    }
+
     fn open_section(
         &mut self,
         c: &Command,
@@ -545,15 +596,23 @@ impl<'a> Builder<'a> {
         if let Some(w) = ifaces
             && let Some(t) = self.expand(w)
         {
-            for s in split_list(&t) {
-                match values::parse_iface(s) {
-                    Ok(i) => iface_list.push(i),
-                    Err(e) => self.diags.push(
-                        Diagnostic::new(Code::InvalidValue, w.span, e).with_label("interface"),
-                    ),
+            let list = split_list(&t);
+            // `interface any NAME` (or a list holding `any`): every interface, no match.
+            if !list.iter().any(|s| values::is_any(s)) {
+                for s in list {
+                    match values::parse_iface(s) {
+                        Ok(i) => iface_list.push(i),
+                        Err(e) => self.diags.push(
+                            Diagnostic::new(Code::InvalidValue, w.span, e).with_label("interface"),
+                        ),
+                    }
                 }
             }
         }
+        let faces_given = FacesGiven {
+            inface: params.iter().any(|p| p.kind == Some(ParamKind::Inface)),
+            outface: params.iter().any(|p| p.kind == Some(ParamKind::Outface)),
+        };
         let ps: Vec<&Param> = params.iter().collect();
         let matches = self.build_match(&ps, fams);
         self.section_names
@@ -565,6 +624,7 @@ impl<'a> Builder<'a> {
             name: name_text,
             name_span: name_word.span,
             ifaces: iface_list,
+            faces_given,
             matches,
             families: fams,
             policy: None,
@@ -950,7 +1010,23 @@ impl<'a> Builder<'a> {
                     .push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("local port")),
             }
         }
-        let user = user.and_then(|w| self.expand(w));
+        // `any` among the users: FireHOL's `uid not any` is no match (all local traffic).
+        let user: Option<Vec<String>> = user
+            .and_then(|w| self.expand(w))
+            .map(|t| {
+                split_list(&t)
+                    .into_iter()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|users| !users.is_empty())
+            .map(|users| {
+                if users.iter().any(|u| values::is_any(u)) {
+                    vec![]
+                } else {
+                    users
+                }
+            });
         let ps: Vec<&Param> = params.iter().collect();
         let matches = self.build_match(&ps, fams);
         self.push_nat(Nat {

@@ -211,14 +211,25 @@ pub struct Section {
     pub kind: SectionKind,
     pub name: String,
     pub name_span: Span,
-    /// The real interfaces of an `interface` section (empty for routers).
+    /// The real interfaces of an `interface` section. Empty for routers, and for `interface any`
+    /// (FireHOL's `any`: the section sees every interface).
     pub ifaces: Vec<Iface>,
+    /// Whether the section names an `inface` / `outface` at all (`any` included). A `masquerade`
+    /// in a router takes the router's outface (inface with `reverse`), and FireHOL refuses it
+    /// when the router names none; `any` there masquerades on every interface.
+    pub faces_given: FacesGiven,
     pub matches: Match,
     pub families: Families,
     /// `None`: FireHOL's default (DROP for interfaces, RETURN for routers).
     pub policy: Option<Action>,
     pub protections: Vec<Protection>,
     pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FacesGiven {
+    pub inface: bool,
+    pub outface: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -313,8 +324,11 @@ pub struct Nat {
     pub random: bool,
     /// `at CHAIN` values as written.
     pub at: Vec<String>,
-    /// For transparent_proxy: the user(s) whose own traffic is not redirected.
-    pub user: Option<String>,
+    /// For transparent_proxy: `Some` when this host's own traffic is redirected too, except that
+    /// of these users (FireHOL's user argument is a list, like the `uid` parameter: `"proxy
+    /// root"` is two users; `any` is an empty list: every user's traffic). `None`: local traffic
+    /// is not redirected.
+    pub user: Option<Vec<String>>,
     pub matches: Match,
     /// A masquerade inside a section takes the section's outface (or inface with `reverse`).
     pub section: Option<usize>,

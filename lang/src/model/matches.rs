@@ -30,6 +30,61 @@ impl Builder<'_> {
         parse: impl Fn(&str) -> Result<Option<T>, String>,
     ) -> Option<Cond<T>> {
         let items = self.items(p)?;
+        let kw = p.kind.map(|k| k.name()).unwrap_or("?");
+        let span = p.values.first().map(|w| w.span).unwrap_or(p.span);
+        if items.is_empty() && p.kind == Some(ParamKind::State) {
+            return None; // FireHOL: an empty `state` is no match
+        }
+        if items.is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    span,
+                    format!("`{kw}` is given an empty value"),
+                )
+                .with_label("expands to nothing")
+                .with_note("FireHOL refuses an empty rule parameter")
+                .with_help(format!(
+                    "give `{kw}` a value, or remove it (`{kw} any` matches everything)"
+                )),
+            );
+            return None;
+        }
+        let takes_default = matches!(
+            p.kind,
+            Some(
+                ParamKind::Src
+                    | ParamKind::Dst
+                    | ParamKind::Src4
+                    | ParamKind::Src6
+                    | ParamKind::Dst4
+                    | ParamKind::Dst6
+            )
+        );
+        if takes_default && items.len() == 1 && items[0].0 == "default" {
+            return None;
+        }
+        if items.iter().any(|(s, _)| values::is_any(s)) {
+            if p.not.is_some() && items.len() > 1 {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        span,
+                        format!("`any` inside a negated list of `{kw}`"),
+                    )
+                    .with_label("`not` with a list that holds `any`")
+                    .with_note(
+                        "FireHOL tests each value of a negated list on its own, and `any` is no \
+                         value there: it would match an interface or host literally named `any`",
+                    )
+                    .with_help("remove `any` from the list (or the whole parameter: `any` alone matches everything)"),
+                );
+                return None;
+            }
+            // `any` (in FireHOL, `any` or `ANY`) is the "no condition" value of a rule parameter:
+            // alone, with `not`, or as one of a list (the list then matches everything).
+            return None;
+        }
         let mut values = Vec::new();
         for (s, span) in items {
             match parse(&s) {
@@ -247,9 +302,17 @@ impl Builder<'_> {
                 "dst4" => ParamKind::Dst4,
                 _ => ParamKind::Dst6,
             };
-            match (a, b) {
-                (Some(_), None) | (None, Some(_)) => {
-                    let (have, need) = if a.is_some() { (an, bn) } else { (bn, an) };
+            // Given means written with a value other than `default` (`any` counts: FireHOL
+            // accepts `src4 10.0.0.1 src6 any`).
+            let given = |k: ParamKind| {
+                params.iter().any(|p| {
+                    p.kind == Some(k)
+                        && !(p.values.len() == 1 && p.values[0].literal() == Some("default"))
+                })
+            };
+            match (given(kinds(an)), given(kinds(bn))) {
+                (true, false) | (false, true) => {
+                    let (have, need) = if given(kinds(an)) { (an, bn) } else { (bn, an) };
                     if let Some(sp) = span_of(kinds(have)) {
                         self.diags.push(
                             Diagnostic::new(
@@ -267,6 +330,9 @@ impl Builder<'_> {
                         );
                     }
                 }
+                _ => {}
+            }
+            match (a, b) {
                 (Some(x), Some(y)) if x.negated != y.negated => {
                     if let Some(sp) = span_of(kinds(bn)) {
                         self.diags.push(

@@ -1148,6 +1148,9 @@ impl fmt::Display for PortError {
             PortErrorKind::Empty => {
                 f.write_str("empty port list: FireHOL needs at least one entry")
             }
+            PortErrorKind::MissingProto if t.is_empty() => {
+                f.write_str("a server port entry is empty: write it as proto/port, e.g. tcp/8080")
+            }
             PortErrorKind::MissingProto => {
                 write!(
                     f,
@@ -1178,6 +1181,9 @@ impl fmt::Display for PortError {
                 }
                 Ok(())
             }
+            PortErrorKind::NotAPort if t.is_empty() => f.write_str(
+                "a port is empty: expected a number 0-65535, a range a:b or a-b, or `any`",
+            ),
             PortErrorKind::NotAPort => {
                 write!(
                     f,

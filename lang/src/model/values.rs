@@ -248,9 +248,15 @@ fn port_num(s: &str, whole: &str) -> Result<u16, String> {
     }
 }
 
+/// FireHOL's "no condition" value of a rule parameter: exactly `any` or `ANY` (FireHOL compares
+/// those two spellings; `Any` is an ordinary word to it).
+pub fn is_any(s: &str) -> bool {
+    s == "any" || s == "ANY"
+}
+
 /// Parses a port token: `80`, `1000:2000`, `1000-2000`, or a service name. `None` for `any`.
 pub fn parse_port(s: &str) -> Result<Option<Port>, String> {
-    if s.eq_ignore_ascii_case("any") {
+    if is_any(s) {
         return Ok(None);
     }
     if let Some((a, b)) = s.split_once([':', '-']) {
@@ -275,6 +281,9 @@ pub fn parse_port(s: &str) -> Result<Option<Port>, String> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
     {
         return Ok(Some(Port::Name(s.to_ascii_lowercase())));
+    }
+    if s.is_empty() {
+        return Err("a port is empty: expected a number, a range (a:b) or a service name".into());
     }
     Err(format!(
         "`{s}` is not a port, a range (a:b) or a service name"

@@ -59,8 +59,13 @@ pub enum ShellStmt {
     CasePattern,
     /// `source FILE` or `. FILE`
     Source { keyword: Word, args: Vec<Word> },
-    /// A builtin or utility (`test`, `echo`, ...).
-    Builtin { name: Word, args: Vec<Word> },
+    /// A builtin or utility (`test`, `echo`, ...). `redirects` are those between its arguments
+    /// (`echo >&2 "..."`); the statement's trailing ones are in [`Stmt::redirects`].
+    Builtin {
+        name: Word,
+        args: Vec<Word>,
+        redirects: Vec<Span>,
+    },
 }
 
 /// `NAME=value` (also `export NAME=value`).

@@ -34,10 +34,11 @@ pub enum RawTok {
     SingleQuoted,
     #[regex(r"'[^'\r\n]*")]
     UnterminatedSingle,
-    #[regex(r#""([^"\\]|\\[\x00-\x{10FFFF}])*""#)]
-    DoubleQuoted,
-    #[regex(r#""([^"\\\r\n]|\\[^\r\n])*"#)]
-    UnterminatedDouble,
+    /// `"..."`, which may span lines and hold `$(...)` with quotes of its own
+    /// (`"$(ip -o addr | grep "dev x")"` is one word). `false`: not closed before the end of the
+    /// file; the token then stops at the end of its line.
+    #[token("\"", double_quoted)]
+    DoubleQuoted(bool),
 
     /// `$NAME`
     #[regex(r"\$[A-Za-z_][A-Za-z0-9_]*")]
@@ -48,9 +49,13 @@ pub enum RawTok {
     /// `$1`, `$@`, `$#`, `$?`, ...
     #[regex(r"\$[0-9@#?*!$-]")]
     SpecialVar,
-    /// `$(...)` or `$((...))`, up to the matching parenthesis.
+    /// `$(...)`, up to the matching parenthesis.
     #[token("$(", command_substitution)]
     CommandSubst,
+    /// `$((...))` or the older `$[...]`: bash arithmetic, up to the matching `))` / `]`.
+    #[token("$((", arith_paren)]
+    #[token("$[", arith_bracket)]
+    Arithmetic,
     /// `` `...` `` up to the closing backtick.
     #[token("`", backtick)]
     Backtick,
@@ -117,6 +122,96 @@ fn hash(lex: &mut logos::Lexer<RawTok>) -> HashKind {
         lex.bump(len);
         HashKind::Literal
     }
+}
+
+fn double_quoted(lex: &mut logos::Lexer<RawTok>) -> bool {
+    let rest = lex.remainder();
+    match scan_double_quoted(rest) {
+        Some(len) => {
+            lex.bump(len);
+            true
+        }
+        None => {
+            lex.bump(line_end(rest));
+            false
+        }
+    }
+}
+
+/// Length of a double-quoted string's rest (after the opening quote) including its closing quote,
+/// skipping `$(...)` and backticks, whose quotes nest. `None` when it is not closed.
+fn scan_double_quoted(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            b'`' => i += 1 + s[i + 1..].find('`')? + 1,
+            b'$' if b.get(i + 1) == Some(&b'(') => i += 2 + scan_substitution(&s[i + 2..])?,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Length of a `$(...)` body (after `$(`) including its closing `)`, with nested quotes.
+fn scan_substitution(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let (mut i, mut depth) = (0, 1usize);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'\'' => i += 1 + s[i + 1..].find('\'')? + 1,
+            b'"' => i += 1 + scan_double_quoted(&s[i + 1..])?,
+            b'(' => {
+                depth += 1;
+                i += 1
+            }
+            b')' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Scans to the `))` closing the `$((` just lexed (the end of the line when there is none).
+fn arith_paren(lex: &mut logos::Lexer<RawTok>) {
+    let rest = lex.remainder();
+    let line = &rest[..line_end(rest)];
+    lex.bump(paren_close(line, 2).unwrap_or(line.len()));
+}
+
+/// Where `s` closes `depth` open parentheses: the index just after the `)` that does it.
+pub(crate) fn paren_close(s: &str, mut depth: usize) -> Option<usize> {
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Scans to the `]` closing the `$[` just lexed (the end of the line when there is none).
+fn arith_bracket(lex: &mut logos::Lexer<RawTok>) {
+    let rest = lex.remainder();
+    let end = rest[..line_end(rest)]
+        .find(']')
+        .map_or(line_end(rest), |e| e + 1);
+    lex.bump(end);
 }
 
 /// Scans to the `)` matching the `$(` just lexed, skipping quoted text. Stops at the end of the
@@ -197,12 +292,12 @@ impl RawTok {
             self,
             RawTok::SingleQuoted
                 | RawTok::UnterminatedSingle
-                | RawTok::DoubleQuoted
-                | RawTok::UnterminatedDouble
+                | RawTok::DoubleQuoted(_)
                 | RawTok::Var
                 | RawTok::BracedVar
                 | RawTok::SpecialVar
                 | RawTok::CommandSubst
+                | RawTok::Arithmetic
                 | RawTok::Backtick
                 | RawTok::Escape
                 | RawTok::Bare
@@ -255,7 +350,7 @@ mod tests {
             vec![
                 (Bare, "src"),
                 (Blank, " "),
-                (DoubleQuoted, "\"$A b\""),
+                (DoubleQuoted(true), "\"$A b\""),
                 (SingleQuoted, "'c'"),
                 (BracedVar, "${B}"),
                 (Var, "$C"),
@@ -275,14 +370,14 @@ mod tests {
             vec![
                 (Bare, "a"),
                 (Blank, " "),
-                (UnterminatedDouble, "\"b c"),
+                (DoubleQuoted(false), "\"b c"),
                 (Newline, "\n"),
                 (Bare, "d"),
                 (Newline, "\n")
             ]
         );
         // A closed multi-line string is one token.
-        assert_eq!(kinds("\"a\nb\"")[0], (DoubleQuoted, "\"a\nb\""));
+        assert_eq!(kinds("\"a\nb\"")[0], (DoubleQuoted(true), "\"a\nb\""));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The syntax layer: text to a typed tree. It knows nothing of sections, services or nftables.
 
+pub mod arith;
 pub mod ast;
 pub mod keywords;
 pub mod lexer;

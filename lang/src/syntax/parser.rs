@@ -756,15 +756,32 @@ fn command_body<'a, I: In<'a>>(cmd: Cmd) -> Boxed<'a, 'a, I, (CommandKind, Vec<W
                 _ => 1,
             };
             let arg = select! { Tok::Word(w, c) if c.param.is_none() => w.clone() };
+            // `connmark V interface IFACE [params]`: IFACE in, and IFACE out (FireHOL 3.1.7's code
+            // has this form; its manual does not). The interface becomes the last argument.
+            let iface_form = kw(&["interface"])
+                .then(value())
+                .map(|(w, iface)| (w, Some(iface)))
+                .or(chains().map(|w| (w, None)));
+            let where_ = if cmd == Cmd::Connmark {
+                iface_form.boxed()
+            } else {
+                chains().map(|w| (w, None)).boxed()
+            };
             chains()
                 .not()
                 .ignore_then(arg)
                 .repeated()
                 .at_most(n)
                 .collect::<Vec<_>>()
-                .then(chains().or_not())
+                .then(where_.or_not())
                 .then(params())
-                .map(|((args, chains), params)| (CommandKind::Mangle { args, chains, params }, vec![]))
+                .map(|((mut args, where_), params)| {
+                    let chains = where_.map(|(chains, iface)| {
+                        args.extend(iface);
+                        chains
+                    });
+                    (CommandKind::Mangle { args, chains, params }, vec![])
+                })
                 .boxed()
         }
         Cmd::Tcpmss => value()
@@ -927,9 +944,30 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
     let source = kw(&["source", "."])
         .then(rest())
         .map(|(keyword, args)| StmtKind::Shell(ShellStmt::Source { keyword, args }));
+    // A builtin's arguments may be interleaved with redirections (`echo >&2 "..."`).
+    let redirect_item = op(Op::Redirect)
+        .then(word().or_not())
+        .map(|(at, target)| Err(target.map_or(at, |t| Span::new(at.start, t.span.end))));
     let builtin = select! { Tok::Word(w, _) if is_shell_word(w, SHELL_COMMANDS) => w.clone() }
-        .then(rest())
-        .map(|(name, args)| StmtKind::Shell(ShellStmt::Builtin { name, args }));
+        .then(
+            choice((redirect_item, word().map(Ok)))
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .map(|(name, items)| {
+            let (mut args, mut redirects) = (Vec::new(), Vec::new());
+            for item in items {
+                match item {
+                    Ok(w) => args.push(w),
+                    Err(r) => redirects.push(r),
+                }
+            }
+            StmtKind::Shell(ShellStmt::Builtin {
+                name,
+                args,
+                redirects,
+            })
+        });
     let unset = kw(&["unset"]).ignore_then(rest()).map(StmtKind::Unset);
     let not_rparen = any().filter(|t: &Tok<'a>| *t != Tok::Op(Op::RParen));
     let array = op(Op::LParen)
@@ -964,6 +1002,7 @@ fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
             Some((name, args)) => StmtKind::Shell(ShellStmt::Builtin {
                 name: name.clone(),
                 args: args.to_vec(),
+                redirects: vec![],
             }),
             None => StmtKind::Assignment(list),
         }

@@ -29,7 +29,7 @@ pub fn validate(text: &str, parse: &Parse) -> Vec<Diagnostic> {
         word_problems(text, w, in_shell, &mut out);
     }
     for stmt in &parse.file.stmts {
-        stmt_problems(stmt, &mut out);
+        stmt_problems(text, stmt, &mut out);
     }
     out
 }
@@ -89,6 +89,13 @@ fn word_problems(text: &str, w: &Word, in_shell: bool, out: &mut Vec<Diagnostic>
                 "positional and special shell parameters have no value when fhc reads the file",
             )
             .with_label("this expands to nothing fhc can know"),
+            Opaque::Arithmetic => Diagnostic::new(
+                Code::UnsupportedExpansion,
+                span,
+                "fhc evaluates arithmetic on numbers only",
+            )
+            .with_label("uses variables or operators fhc cannot evaluate")
+            .with_help("write the number, or use constants only (`$((65536 * 2))`)"),
             Opaque::ComplexExpansion => Diagnostic::new(
                 Code::UnsupportedExpansion,
                 span,
@@ -101,7 +108,11 @@ fn word_problems(text: &str, w: &Word, in_shell: bool, out: &mut Vec<Diagnostic>
     }
 }
 
-fn stmt_problems(stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+fn stmt_problems(text: &str, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    if let Some(d) = harmless_builtin(text, stmt) {
+        out.push(d);
+        return;
+    }
     for r in &stmt.redirects {
         out.push(
             Diagnostic::new(
@@ -130,6 +141,61 @@ fn stmt_problems(stmt: &Stmt, out: &mut Vec<Diagnostic>) {
         StmtKind::Shell(sh) => shell_problems(stmt, sh, out),
         StmtKind::Unset(_) | StmtKind::Empty | StmtKind::Error => {}
     }
+}
+
+/// Shell builtins FireHOL runs without any effect on the firewall: `true`, `:`, `set` with only
+/// option flags (`set -v`, `set -x`, `set -e`, `set -o pipefail`), and `echo`/`printf` writing to
+/// the terminal (no redirection to a file). fhc ignores them with a warning instead of refusing
+/// the file.
+fn harmless_builtin(text: &str, stmt: &Stmt) -> Option<Diagnostic> {
+    let StmtKind::Shell(ShellStmt::Builtin {
+        name,
+        args,
+        redirects,
+    }) = &stmt.kind
+    else {
+        return None;
+    };
+    let n = name.literal()?;
+    let to_terminal = |r: &Span| {
+        let t: String = text[r.start..r.end].split_whitespace().collect();
+        let target = t.trim_start_matches(['0', '1', '2', '&', '<', '>']);
+        t.contains(">&") && target.chars().all(|c| c.is_ascii_digit())
+            || matches!(target, "/dev/null" | "/dev/stderr" | "/dev/stdout")
+    };
+    if !redirects.iter().chain(&stmt.redirects).all(to_terminal) {
+        return None;
+    }
+    let flags_only = || {
+        let mut words = args.iter().map(|w| w.literal());
+        let mut ok = true;
+        while let Some(w) = words.next() {
+            match w {
+                Some("-o" | "+o") => ok &= words.next().flatten().is_some(),
+                Some(f) if f.len() > 1 && f.starts_with(['-', '+']) => {
+                    ok &= f[1..].chars().all(|c| c.is_ascii_alphabetic())
+                }
+                _ => ok = false,
+            }
+        }
+        ok
+    };
+    let what = match n {
+        "true" | ":" => "does nothing",
+        "set" if !args.is_empty() && flags_only() => "only changes how bash runs the file",
+        "echo" | "printf" => "only prints a message",
+        _ => return None,
+    };
+    Some(
+        Diagnostic::new(
+            Code::HarmlessShell,
+            stmt.span,
+            format!("`{n}` {what}; fhc ignores it"),
+        )
+        .with_label("no effect on the firewall")
+        .with_note("FireHOL runs it as bash; it adds, removes or changes no rule")
+        .with_help("remove the line to silence this warning"),
+    )
 }
 
 fn shell_problems(stmt: &Stmt, sh: &ShellStmt, out: &mut Vec<Diagnostic>) {
@@ -240,7 +306,27 @@ fn unknown_command(u: &UnknownCommand, out: &mut Vec<Diagnostic>) {
     )
     .with_label("not a FireHOL command");
     let candidates = keywords::COMMANDS.iter().map(|c| c.0);
-    if let Some(best) = suggest(name, candidates) {
+    let spaced_assignment = u.args.first().and_then(|w| w.literal()) == Some("=")
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if spaced_assignment {
+        d.message = format!(
+            "`{name} = ...` is not an assignment in bash: it runs a command named `{name}`"
+        );
+        d.label = Some("spaces around `=`".into());
+        let end = u.args.get(1).map_or(u.args[0].span.end, |w| w.span.start);
+        d = d
+            .with_help(format!(
+                "bash assignments take no spaces around `=`: write `{name}=VALUE`"
+            ))
+            .with_fix(
+                "remove the spaces around `=`",
+                vec![TextEdit {
+                    span: Span::new(u.name.span.end, end),
+                    new_text: "=".into(),
+                }],
+            );
+    } else if let Some(best) = suggest(name, candidates) {
         d = d.with_help(format!("did you mean `{best}`?")).with_fix(
             format!("replace with `{best}`"),
             vec![TextEdit {

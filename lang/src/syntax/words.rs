@@ -18,6 +18,8 @@ pub enum Opaque {
     ComplexExpansion,
     /// `${arr[@]}`
     ArrayExpansion,
+    /// `$((...))` / `$[...]` on something other than numbers (variables, assignments ...).
+    Arithmetic,
 }
 
 /// A piece of a double-quoted string.
@@ -261,16 +263,17 @@ fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
         }
         RawTok::Escape => PartKind::Literal(s[1..].into()),
         RawTok::SingleQuoted => PartKind::SingleQuoted(s[1..s.len() - 1].to_string()),
-        RawTok::UnterminatedSingle | RawTok::UnterminatedDouble => {
+        RawTok::UnterminatedSingle | RawTok::DoubleQuoted(false) => {
             PartKind::Unterminated(s[1..].to_string())
         }
-        RawTok::DoubleQuoted => {
+        RawTok::DoubleQuoted(true) => {
             PartKind::DoubleQuoted(double_quoted(&s[1..s.len() - 1], span.start + 1))
         }
         RawTok::Var => PartKind::Var(s[1..].to_string()),
         RawTok::BracedVar => braced(&s[2..s.len() - 1]),
         RawTok::SpecialVar => PartKind::Opaque(Opaque::SpecialParameter),
         RawTok::CommandSubst | RawTok::Backtick => PartKind::Opaque(Opaque::CommandSubstitution),
+        RawTok::Arithmetic => arithmetic_part(s),
         _ => PartKind::Invalid(s.to_string()),
     }
 }
@@ -328,6 +331,21 @@ fn double_quoted(inner: &str, base: usize) -> Vec<DqPart> {
             }
             continue;
         }
+        if let Some((len, value)) = dq_arithmetic(&inner[i..]) {
+            match value {
+                PartKind::Literal(n) => text.push_str(&n),
+                _ => {
+                    flush_text(&mut text, text_start, i, &mut out);
+                    out.push(DqPart::Opaque(
+                        Opaque::Arithmetic,
+                        Span::new(base + i, base + i + len),
+                    ));
+                    text_start = i + len;
+                }
+            }
+            i += len;
+            continue;
+        }
         if c == b'$' || c == b'`' {
             let (len, part) = dq_expansion(&inner[i..]);
             if let Some(kind) = part {
@@ -350,6 +368,33 @@ fn double_quoted(inner: &str, base: usize) -> Vec<DqPart> {
     out
 }
 
+/// `$((...))` or `$[...]`: constant arithmetic is evaluated here, as bash would (FireHOL configs
+/// write `$[65536 * 2]` for a limit); anything else cannot be.
+fn arithmetic_part(s: &str) -> PartKind {
+    let inner = if let Some(r) = s.strip_prefix("$((") {
+        r.strip_suffix("))")
+    } else {
+        s.strip_prefix("$[").and_then(|r| r.strip_suffix(']'))
+    };
+    match inner.and_then(super::arith::eval) {
+        Some(n) => PartKind::Literal(n.to_string().into()),
+        None => PartKind::Opaque(Opaque::Arithmetic),
+    }
+}
+
+/// `$((...))` / `$[...]` at the start of `s`: its length and value.
+fn dq_arithmetic(s: &str) -> Option<(usize, PartKind)> {
+    let close = if s.starts_with("$((") {
+        "))"
+    } else if s.starts_with("$[") {
+        "]"
+    } else {
+        return None;
+    };
+    let end = s.find(close).map_or(s.len(), |e| e + close.len());
+    Some((end, arithmetic_part(&s[..end])))
+}
+
 /// Recognises an expansion at the start of `s` (which begins with `$` or a backtick).
 fn dq_expansion(s: &str) -> (usize, Option<Result<String, Opaque>>) {
     let b = s.as_bytes();
@@ -367,21 +412,7 @@ fn dq_expansion(s: &str) -> (usize, Option<Result<String, Opaque>>) {
             None => (s.len(), Some(Err(Opaque::ComplexExpansion))),
         },
         Some(b'(') => {
-            let mut depth = 0;
-            let mut end = s.len();
-            for (i, c) in s.char_indices().skip(1) {
-                match c {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = i + 1;
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            let end = super::lexer::paren_close(&s[2..], 1).map_or(s.len(), |e| e + 2);
             (end, Some(Err(Opaque::CommandSubstitution)))
         }
         Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {

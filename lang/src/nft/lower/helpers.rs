@@ -248,12 +248,68 @@ impl Lowerer<'_> {
         } else {
             vec![]
         };
+        if h.command == "connmark"
+            && let Some((chains, _)) = &h.chains
+            && chains.eq_ignore_ascii_case("interface")
+        {
+            self.connmark_interface(h, pre, set);
+            return;
+        }
         let default: &[&str] = if h.command == "connmark" {
             &["mangle_output", "mangle_postrouting"]
         } else {
             &["mangle_output"]
         };
         self.mangle_rules(h, default, pre, |_| vec![vec![set.clone()]]);
+    }
+
+    /// `connmark V interface IFACE [params]`: packets coming in on IFACE (prerouting) and going
+    /// out on it (postrouting) get the mark. `any` is every interface, as an `inface` value.
+    fn connmark_interface(&mut self, h: &Helper, pre: Vec<Stmt>, set: Stmt) {
+        let Some((iface, span)) = h.args.last() else {
+            self.error(
+                h.span,
+                "connmark ... interface needs an interface name".into(),
+            );
+            return;
+        };
+        let ifaces = if values::is_any(iface) {
+            None
+        } else {
+            let mut list = Vec::new();
+            for s in split_list(iface) {
+                match values::parse_iface(s) {
+                    Ok(i) => list.push(i),
+                    Err(e) => {
+                        self.error(*span, e);
+                        return;
+                    }
+                }
+            }
+            Some(crate::model::ir::Cond {
+                negated: false,
+                values: list,
+                span: *span,
+            })
+        };
+        for (chain, inbound) in [("mangle_prerouting", true), ("mangle_postrouting", false)] {
+            let mut m = h.matches.clone();
+            if inbound {
+                m.inface = ifaces.clone();
+            } else {
+                m.outface = ifaces.clone();
+            }
+            let Some(rules) = self.helper_rules(h.families, &m, Dir::Request, h.span) else {
+                return;
+            };
+            self.ensure_base(chain);
+            for (_, st) in rules {
+                let mut r = st;
+                r.extend(pre.iter().cloned());
+                r.push(set.clone());
+                self.push(chain, r, Some(h.span));
+            }
+        }
     }
 
     /// `classify CLASS [params]`: the packet's priority (tc class) in POSTROUTING.
@@ -517,27 +573,41 @@ impl Lowerer<'_> {
                 }
             }
         };
+        // `None`: every interface. `all` (FireHOL's word) and `any` (taken literally by FireHOL
+        // 3.1.7, an interface named "any": what a user means is every interface) match no name.
+        let every = |names: &[String]| names.iter().any(|n| n == "all" || values::is_any(n));
         let ifaces: Option<Vec<String>> = match (h.args.get(1), h.section) {
-            (Some((list, _)), _) => Some(split_list(list).into_iter().map(String::from).collect()),
+            (Some((list, _)), _) => {
+                let names: Vec<String> = split_list(list).into_iter().map(String::from).collect();
+                (!every(&names)).then_some(names)
+            }
             (None, Some(i)) => {
                 let s = &self.model.sections[i];
-                let out = match s.kind {
-                    SectionKind::Router => s
-                        .matches
-                        .outface
-                        .as_ref()
-                        .filter(|c| !c.negated)
-                        .map(|c| c.values.iter().map(|f| f.name.clone()).collect()),
-                    SectionKind::Interface => None,
-                };
-                if out.is_none() {
-                    self.error(
-                        h.span,
-                        "tcpmss inside this section has no outface to apply to (FireHOL: \"cannot find the interfaces\")".into(),
-                    );
-                    return;
+                match s.kind {
+                    SectionKind::Router if !s.faces_given.outface => {
+                        self.error(
+                            h.span,
+                            "tcpmss inside this router has no outface to apply to (FireHOL: \"cannot find the interfaces\")".into(),
+                        );
+                        return;
+                    }
+                    SectionKind::Router => match &s.matches.outface {
+                        Some(c) if c.negated => {
+                            self.error(
+                                h.span,
+                                "tcpmss cannot apply to a negated outface: name the interfaces"
+                                    .into(),
+                            );
+                            return;
+                        }
+                        Some(c) => Some(c.values.iter().map(|f| f.name.clone()).collect()),
+                        None => None,
+                    },
+                    SectionKind::Interface if s.ifaces.is_empty() => None,
+                    SectionKind::Interface => {
+                        Some(s.ifaces.iter().map(|f| f.name.clone()).collect())
+                    }
                 }
-                out
             }
             (None, None) => None,
         };

@@ -290,15 +290,7 @@ impl Lowerer<'_> {
         }
         for (cond, key) in [(&m.uid, "skuid"), (&m.gid, "skgid")] {
             if let Some(c) = cond {
-                let v: Vec<Expr> = c
-                    .values
-                    .iter()
-                    .map(|s| {
-                        s.parse::<u64>()
-                            .map(Expr::Num)
-                            .unwrap_or_else(|_| Expr::s(s.clone()))
-                    })
-                    .collect();
+                let v: Vec<Expr> = c.values.iter().map(|s| owner(s)).collect();
                 let e = if v.len() == 1 {
                     v[0].clone()
                 } else {
@@ -942,4 +934,11 @@ pub fn parse_rate(s: &str) -> Option<(u64, &'static str)> {
         _ => return None,
     };
     Some((n, unit))
+}
+
+/// A user or group: its number, or its name (nft resolves names when the ruleset is loaded).
+pub(super) fn owner(s: &str) -> Expr {
+    s.parse::<u64>()
+        .map(Expr::Num)
+        .unwrap_or_else(|_| Expr::s(s.to_string()))
 }

@@ -108,28 +108,17 @@ impl Lowerer<'_> {
             && let Some(i) = n.section
         {
             let s = &self.model.sections[i];
-            let ifaces = match s.kind {
+            // `None` is FireHOL's `any` (a router without the face is refused by the model).
+            m.outface = match s.kind {
+                SectionKind::Interface if s.ifaces.is_empty() => None,
                 SectionKind::Interface => Some(crate::model::ir::Cond {
                     negated: false,
                     values: s.ifaces.clone(),
                     span: s.span,
                 }),
-                SectionKind::Router => {
-                    if n.reverse {
-                        s.matches.inface.clone()
-                    } else {
-                        s.matches.outface.clone()
-                    }
-                }
+                SectionKind::Router if n.reverse => s.matches.inface.clone(),
+                SectionKind::Router => s.matches.outface.clone(),
             };
-            if ifaces.is_none() {
-                self.error(
-                    n.span,
-                    "masquerade in this section needs the router's outface".into(),
-                );
-                return;
-            }
-            m.outface = ifaces;
         }
         let target_fams: Vec<Af> = n
             .targets
@@ -240,16 +229,15 @@ impl Lowerer<'_> {
             };
             // Local traffic of a transparent proxy (except the proxy's own user and loopback).
             if n.kind == NatKind::TransparentProxy
-                && let Some(user) = &n.user
+                && let Some(users) = &n.user
             {
                 self.ensure_base("nat_output");
-                let mut out = vec![Stmt::Match(
-                    Op::Ne,
-                    Expr::Meta("skuid"),
-                    user.parse::<u64>()
-                        .map(Expr::Num)
-                        .unwrap_or_else(|_| Expr::s(user.clone())),
-                )];
+                let users: Vec<Expr> = users.iter().map(|u| super::matches::owner(u)).collect();
+                let mut out = match <[Expr; 1]>::try_from(users) {
+                    Ok([one]) => vec![Stmt::Match(Op::Ne, Expr::Meta("skuid"), one)],
+                    Err(none) if none.is_empty() => vec![],
+                    Err(many) => vec![Stmt::Match(Op::Ne, Expr::Meta("skuid"), Expr::Set(many))],
+                };
                 let v4 = fam.is_none_or(|a| a == Af::V4);
                 let v6 = fam.is_none_or(|a| a == Af::V6);
                 if v4 && !v6 {

@@ -93,7 +93,7 @@ impl Lowerer<'_> {
         };
         // Jumps: the interface's real interfaces and the section's parameters.
         let mut m = s.matches.clone();
-        if s.kind == SectionKind::Interface {
+        if s.kind == SectionKind::Interface && !s.ifaces.is_empty() {
             m.inface = Some(crate::model::ir::Cond {
                 negated: false,
                 values: s.ifaces.clone(),
@@ -236,10 +236,8 @@ impl Lowerer<'_> {
         }
         for f in flows {
             let chain = if f.request { req_chain } else { rep_chain };
-            // Replies exist to carry accepted connections; other verdicts only act on requests.
-            if !f.request && r.action.verdict != Verdict::Accept {
-                continue;
-            }
+            // As FireHOL: the reply rule carries the statement's own action, whatever it is (an
+            // action chain may accept; a drop also drops replies another section let out).
             self.flow(s, r, &f, chain, chain == cin);
         }
     }
@@ -405,8 +403,21 @@ impl Lowerer<'_> {
                     self.push_logged(chain, stmts.clone(), log, v, Some(r.span));
                 }
             } else {
-                stmts.push(Stmt::Accept);
-                self.push(chain, stmts, Some(r.span));
+                // Replies of an accepted connection are accepted (FireHOL's limits and `with`
+                // options act on requests); other actions apply to the replies as well.
+                let verdicts = if r.action.verdict == Verdict::Accept {
+                    vec![vec![Stmt::Accept]]
+                } else {
+                    match self.verdict(&r.action, f.proto.as_ref()) {
+                        Some(v) => v,
+                        None => return,
+                    }
+                };
+                for v in verdicts {
+                    let mut rule = stmts.clone();
+                    rule.extend(v);
+                    self.push(chain, rule, Some(r.span));
+                }
             }
         }
     }
@@ -438,8 +449,20 @@ impl Lowerer<'_> {
         let mut kinds: Vec<&str> = Vec::new();
         for k in &p.kinds {
             match k.to_ascii_lowercase().as_str() {
-                "none" => {}
-                "strong" | "full" | "all" | "bad-packets" => {
+                // These three end the list in FireHOL: what follows them is ignored.
+                "none" => break,
+                // FireHOL 3.1.7: `bad-packets` is the checks without the flood limits.
+                "bad-packets" => {
+                    kinds.extend([
+                        "invalid",
+                        "new-tcp-w/o-syn",
+                        "malformed-xmas",
+                        "malformed-null",
+                        "malformed-bad",
+                    ]);
+                    break;
+                }
+                "strong" | "full" | "all" => {
                     kinds.extend([
                         "invalid",
                         "new-tcp-w/o-syn",
@@ -469,6 +492,8 @@ impl Lowerer<'_> {
                 }
             }
         }
+        let mut seen = std::collections::HashSet::new();
+        kinds.retain(|k| seen.insert(*k));
         for k in kinds {
             let rules: Vec<Vec<Stmt>> = match k {
                 "invalid" => vec![vec![

@@ -1,0 +1,241 @@
+//! What real configurations write, compiled as FireHOL 3.1.7 reads it (issue "Real-world
+//! fidelity"): FireHOL's special values (`any`, `default`, lists), the helpers that took them
+//! wrongly, shell lines FireHOL runs without effect, constant arithmetic, and every error of a file
+//! reported in one run. Each case was checked against FireHOL itself (`firehol CONF debug`); the
+//! differential fuzzer (tests/diff/fuzz.py) checks the same packet by packet.
+
+mod support;
+
+use fhc_lang::nft::{Options, text};
+
+/// The unoptimized rules, one `[chain] rule` a line.
+fn rules(conf: &str) -> String {
+    let opts = Options {
+        optimize: false,
+        ..Options::default()
+    };
+    let (out, _) = fhc_lang::compile(conf, &opts).unwrap_or_else(|d| {
+        panic!(
+            "does not compile:\n{}",
+            d.iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let json = out.ruleset.to_json().to_string();
+    if support::kernel_available() {
+        support::load_in_netns(&json).unwrap_or_else(|e| panic!("the kernel refused it: {e}"));
+    }
+    let mut s = String::new();
+    for r in &out.ruleset.rules {
+        s.push_str(&format!("[{}] {}\n", r.chain, text::rule(r)));
+    }
+    s
+}
+
+fn codes(conf: &str) -> Vec<String> {
+    fhc_lang::analyze(conf)
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str().to_string())
+        .collect()
+}
+
+#[test]
+fn interface_any_matches_every_interface() {
+    let r = rules("interface any world\n    server ssh accept\n");
+    assert!(r.contains("[input] jump in_world"), "{r}");
+    assert!(r.contains("[output] jump out_world"), "{r}");
+    assert!(
+        !r.contains("\"any\""),
+        "`any` compiled as an interface name:\n{r}"
+    );
+    // A list holding `any` is every interface too; `ANY` is the same word; `Any` is a name.
+    for iface in ["\"eth0 any\"", "ANY"] {
+        let r = rules(&format!("interface {iface} w\n    server ssh accept\n"));
+        assert!(r.contains("[input] jump in_w"), "{iface}:\n{r}");
+    }
+    let r = rules("interface Any w\n    server ssh accept\n");
+    assert!(r.contains("iifname \"Any\" jump in_w"), "{r}");
+}
+
+#[test]
+fn router_and_masquerade_any() {
+    let r = rules("router r inface any outface any\n    masquerade\n    route all accept\n");
+    assert!(!r.contains("\"any\""), "{r}");
+    assert!(
+        r.contains("[nat_postrouting] masquerade") || r.contains("] masquerade"),
+        "{r}"
+    );
+    let r = rules("masquerade any\ninterface eth0 lan\n    server ssh accept\n");
+    assert!(!r.contains("oifname \"any\""), "{r}");
+    let r = rules("interface any world\n    masquerade\n    server ssh accept\n");
+    assert!(!r.contains("oifname \"any\""), "{r}");
+    // FireHOL refuses a masquerade in a router that names no outface.
+    assert!(codes("router r inface eth0\n    masquerade\n").contains(&"E0008".to_string()));
+}
+
+#[test]
+fn src_dst_any_default_and_not_any() {
+    for p in [
+        "src any",
+        "dst any",
+        "src default",
+        "dst4 default",
+        "src not any",
+        "src ANY",
+        "src \"10.0.0.1 any\"",
+    ] {
+        let conf = format!("interface eth0 lan {p}\n    server ssh accept\n");
+        let r = rules(&conf);
+        assert!(!r.contains("saddr") && !r.contains("daddr"), "{p}:\n{r}");
+    }
+    for p in [
+        "inface any",
+        "outface any",
+        "sport any",
+        "dport any",
+        "proto any",
+        "mac any",
+        "uid any",
+    ] {
+        let conf = format!("interface eth0 lan\n    server ssh accept {p}\n");
+        assert!(!rules(&conf).contains("any"), "{p}");
+    }
+    // `not` with a list holding `any`: FireHOL would test a host named "any"; fhc refuses.
+    let c = codes("interface eth0 lan src not \"10.0.0.1 any\"\n    server ssh accept\n");
+    assert_eq!(c, ["E0114"]);
+    // An empty value is refused, as FireHOL does.
+    let c = codes("X=\"\"\ninterface eth0 lan src \"$X\"\n    server ssh accept\n");
+    assert!(c.contains(&"E0114".to_string()), "{c:?}");
+}
+
+#[test]
+fn transparent_proxy_users_are_a_list() {
+    let r =
+        rules("transparent_squid 8080 \"proxy root\"\ninterface eth0 lan\n    server ssh accept\n");
+    assert!(
+        r.contains("meta skuid != { 13, 0 }")
+            || r.contains("skuid != { proxy, root }")
+            || r.contains("skuid != { \"proxy\", \"root\" }"),
+        "{r}"
+    );
+    let r = rules("transparent_squid 8080 any\ninterface eth0 lan\n    server ssh accept\n");
+    assert!(r.contains("[nat_output]") && !r.contains("skuid"), "{r}");
+    let r = rules("transparent_squid 8080 \"\"\ninterface eth0 lan\n    server ssh accept\n");
+    assert!(!r.contains("[nat_output]"), "{r}");
+}
+
+#[test]
+fn bad_packets_has_no_flood_limits() {
+    let r = rules("interface eth0 lan\n    protection bad-packets\n    server ssh accept\n");
+    assert!(!r.contains("limit rate over"), "{r}");
+    assert!(r.contains("ct state invalid drop"), "{r}");
+    let r = rules("interface eth0 lan\n    protection strong\n    server ssh accept\n");
+    assert!(
+        r.contains("limit rate over 100/second burst 50 packets drop"),
+        "{r}"
+    );
+}
+
+#[test]
+fn connmark_interface_form() {
+    let r = rules("connmark 7 interface com7\ninterface eth0 lan\n    server ssh accept\n");
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[mangle_prerouting] iifname \"com7\"")),
+        "{r}"
+    );
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[mangle_postrouting] oifname \"com7\"")),
+        "{r}"
+    );
+    // FireHOL has no such form for `mark`: it refuses the line, and so does fhc.
+    assert!(codes("mark 7 interface com7\n").contains(&"E0009".to_string()));
+}
+
+#[test]
+fn harmless_shell_lines_are_warnings() {
+    let conf = "set -v\nset -x\ntrue\n:\necho >&2 \"loading\"\ninterface eth0 lan\n    server ssh accept\n";
+    assert_eq!(codes(conf), ["W0133"; 5]);
+    rules(conf);
+    // Not harmless: a write to a file.
+    assert!(
+        codes("echo 1 > /proc/sys/net/ipv4/ip_forward\n")
+            .iter()
+            .any(|c| c.starts_with('E'))
+    );
+}
+
+#[test]
+fn constant_arithmetic_is_evaluated() {
+    for expr in ["$[65536 * 2]", "$((65536 * 2))", "\"$((65536*2))\""] {
+        let conf = format!("X={expr}\ninterface eth0 lan\n    server ssh accept dport \"$X\"\n");
+        let a = fhc_lang::analyze(&conf);
+        assert_eq!(a.model.sections.len(), 1);
+        assert!(
+            a.diagnostics
+                .iter()
+                .all(|d| d.code.as_str() != "E0004" && d.code.as_str() != "E0013"),
+            "{expr}: {:?}",
+            a.diagnostics
+        );
+        // The value reached the statement: 131072 is no port.
+        assert!(
+            a.diagnostics.iter().any(|d| d.message.contains("131072")),
+            "{expr}"
+        );
+    }
+    assert_eq!(codes("X=$((Y * 2))\n"), ["E0014"]);
+}
+
+#[test]
+fn nested_quotes_in_command_substitution_are_one_word() {
+    let c = codes("IP=\"$(ip -o addr | grep \"dev [^ ]+\" | head -1)\"\n");
+    assert_eq!(c, ["E0004"]);
+}
+
+#[test]
+fn messages_name_the_right_thing() {
+    let a = fhc_lang::analyze("FIREHOL_LOG_MODE = \"LOG\"\n");
+    let d = &a.diagnostics[0];
+    assert!(d.message.contains("not an assignment"), "{}", d.message);
+    assert!(!d.fixes.is_empty());
+    let a = fhc_lang::analyze(
+        "server_x_ports=\"tcp/\"\nclient_x_ports=\"default\"\ninterface eth0 lan\n    server x accept\n",
+    );
+    assert!(
+        a.diagnostics.iter().all(|d| !d.message.contains("``")
+            && !d.help.as_deref().is_some_and(|h| h.ends_with("tcp/,")))
+    );
+    let a = fhc_lang::analyze("echo >&2 \"x\" \"$Y\"\n");
+    assert!(
+        a.diagnostics
+            .iter()
+            .all(|d| !d.message.contains("unexpected a "))
+    );
+}
+
+#[test]
+fn replies_carry_an_action_chain() {
+    let r = rules("action MY chain accept\ninterface eth0 lan\n    server ssh MY\n");
+    assert!(
+        r.lines().any(|l| l.starts_with("[out_lan]")
+            && l.contains("tcp sport 22")
+            && l.ends_with("jump MY")),
+        "{r}"
+    );
+}
+
+/// Errors the lowering finds (a value nftables cannot take, an untranslatable helper) come with
+/// the model's errors in one analysis: the CLI (`fhc check`) and the LSP both use `analyze`.
+#[test]
+fn every_error_in_one_run() {
+    let conf = "mark 999999 OUTPUT\ninterface eth0 lan\n    server ssh accept src 10.0.0.300\n\
+                    server http tarpit\n";
+    let c = codes(conf);
+    assert!(c.contains(&"E0114".to_string()), "{c:?}");
+    assert!(c.iter().filter(|c| *c == "E0201").count() >= 2, "{c:?}");
+}
