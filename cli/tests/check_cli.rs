@@ -98,3 +98,33 @@ fn several_files_report_each() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert!(v[0]["file"].as_str().unwrap().ends_with("b.conf"));
 }
+
+/// `fhc check` reports the lowering's errors (a mark value out of its group, a verdict nftables
+/// lacks) together with the model's (an invalid address): every error of the file in one run.
+#[test]
+fn every_error_of_a_file_in_one_run() {
+    let conf = "mark 999999 OUTPUT\ninterface eth0 lan\n    server ssh accept src 10.0.0.300\n    server http tarpit\n";
+    let out = support::run_fhc(
+        &["check", "--no-defaults", "--format", "json", "-"],
+        Some(conf),
+    );
+    assert!(!out.status.success());
+    let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64)> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for want in [("E0201", 1), ("E0114", 3), ("E0201", 4)] {
+        assert!(
+            got.contains(&(want.0.to_string(), want.1)),
+            "{want:?} missing from {got:?}"
+        );
+    }
+}

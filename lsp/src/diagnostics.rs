@@ -97,6 +97,27 @@ mod tests {
         }
     }
 
+    /// The errors the nftables lowering finds reach the editor with the model's, in one pass.
+    #[test]
+    fn lowering_errors_arrive_with_the_others() {
+        let doc = Doc::test(
+            "mark 999999 OUTPUT\ninterface eth0 lan\n    server ssh accept src 10.0.0.300\n    server http tarpit\n",
+        );
+        let lines: Vec<(String, u32)> = diagnostics(&doc)
+            .into_iter()
+            .filter_map(|d| match d.code {
+                Some(NumberOrString::String(c)) => Some((c, d.range.start.line)),
+                _ => None,
+            })
+            .collect();
+        for want in [("E0201", 0), ("E0114", 2), ("E0201", 3)] {
+            assert!(
+                lines.contains(&(want.0.to_string(), want.1)),
+                "{want:?} missing from {lines:?}"
+            );
+        }
+    }
+
     #[test]
     fn utf16_columns_after_non_ascii() {
         let doc =

@@ -121,7 +121,7 @@ impl std::fmt::Display for Tok<'_> {
         match self {
             Tok::Word(w, _) => match w.literal() {
                 Some(l) => write!(f, "`{l}`"),
-                None => f.write_str("a word"),
+                None => f.write_str("a quoted or expanded word"),
             },
             Tok::Op(op) => f.write_str(match op {
                 Op::Newline => "end of line",
@@ -1193,7 +1193,7 @@ pub fn parse(text: &str) -> Parse {
                     Diagnostic::new(
                         Code::SyntaxError,
                         at,
-                        format!("unexpected {found} in this statement"),
+                        format!("this statement cannot continue with {found}"),
                     )
                     .with_label("fhc cannot read the statement from here on")
                     .with_secondary(span, "in this statement"),
