@@ -55,6 +55,68 @@ pub enum Expr {
     Rt(&'static str),
 }
 
+/// The elements of an anonymous set as the kernel must get them: without duplicates and without
+/// an element another one covers (`10.0.0.3` inside `10.0.0.2-10.0.0.3`, also per component of a
+/// concatenation). nft refuses overlapping intervals ("File exists"), and a configuration's own
+/// lists may overlap (`src "10.0.0.3 10.0.0.2-10.0.0.3"`); the set's meaning, their union, is kept.
+pub fn set_elements(items: &[Expr]) -> impl Iterator<Item = &Expr> {
+    let spans: Vec<Option<Vec<(u8, u128, u128)>>> = items.iter().map(element_span).collect();
+    let covered = move |i: usize| {
+        let Some(a) = &spans[i] else { return false };
+        spans.iter().enumerate().any(|(j, b)| {
+            let Some(b) = b else { return false };
+            j != i
+                && a.len() == b.len()
+                && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && y.1 <= x.1 && x.2 <= y.2)
+                // Of two equal elements, the first stays.
+                && (a != b || j < i)
+        })
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| !covered(*i))
+        .map(|(_, e)| e)
+}
+
+/// An element as intervals (kind, first, last) per component; `None` when it is not a plain
+/// number, address, network or range (kept as it is).
+fn element_span(e: &Expr) -> Option<Vec<(u8, u128, u128)>> {
+    fn one(e: &Expr) -> Option<(u8, u128, u128)> {
+        let ip = |s: &str| -> Option<(u8, u128)> {
+            match s.parse::<std::net::IpAddr>().ok()? {
+                std::net::IpAddr::V4(a) => Some((4, u32::from(a) as u128)),
+                std::net::IpAddr::V6(a) => Some((6, u128::from(a))),
+            }
+        };
+        match e {
+            Expr::Num(n) => Some((0, *n as u128, *n as u128)),
+            Expr::Str(s) => ip(s).map(|(k, a)| (k, a, a)),
+            Expr::Prefix(net, len) => {
+                let (k, a) = ip(net)?;
+                let bits: u32 = if k == 4 { 32 } else { 128 };
+                let host = bits.checked_sub(*len as u32)?;
+                let mask = if host >= 128 {
+                    u128::MAX
+                } else {
+                    (1u128 << host) - 1
+                };
+                Some((k, a & !mask, a | mask))
+            }
+            Expr::Range(a, b) => {
+                let (ka, x, _) = one(a)?;
+                let (kb, _, y) = one(b)?;
+                (ka == kb).then_some((ka, x, y))
+            }
+            _ => None,
+        }
+    }
+    match e {
+        Expr::Concat(parts) => parts.iter().map(one).collect(),
+        _ => one(e).map(|x| vec![x]),
+    }
+}
+
 impl Expr {
     pub fn s(v: impl Into<String>) -> Expr {
         Expr::Str(v.into())
@@ -75,7 +137,9 @@ impl Expr {
             Expr::Fib(r, flags) => json!({"fib": {"result": r, "flags": flags}}),
             Expr::Prefix(a, l) => json!({"prefix": {"addr": a, "len": l}}),
             Expr::Range(a, b) => json!({"range": [a.to_json(), b.to_json()]}),
-            Expr::Set(items) => json!({"set": items.iter().map(Expr::to_json).collect::<Vec<_>>()}),
+            Expr::Set(items) => {
+                json!({"set": set_elements(items).map(Expr::to_json).collect::<Vec<_>>()})
+            }
             Expr::List(items) => Value::Array(items.iter().map(Expr::to_json).collect()),
             Expr::And(a, b) => json!({"&": [a.to_json(), b.to_json()]}),
             Expr::Numgen(m) => json!({"numgen": {"mode": "inc", "mod": m, "offset": 0}}),

@@ -265,8 +265,7 @@ fn value(l: &Expr, v: &Expr) -> String {
             .join(" . "),
         (_, Expr::Set(items)) => format!(
             "{{ {} }}",
-            items
-                .iter()
+            super::json::set_elements(items)
                 .map(|i| value(l, i))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -308,8 +307,7 @@ pub fn expr(e: &Expr, quote: bool) -> String {
         Expr::Range(a, b) => format!("{}-{}", expr(a, quote), expr(b, quote)),
         Expr::Set(items) => format!(
             "{{ {} }}",
-            items
-                .iter()
+            super::json::set_elements(items)
                 .map(|i| expr(i, quote))
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -1,7 +1,7 @@
 //! `action` definitions: one regular chain per action; traps fill dynamic sets.
 
+use super::Lowerer;
 use super::matches::{Dir, port_expr, rule_families};
-use super::{Lowerer, nfproto};
 use crate::model::ir::{ActionDef, ActionStep, Match};
 use crate::model::values::{Af, Proto};
 use crate::nft::json::{Expr, Op, Set, Stmt};
@@ -35,6 +35,7 @@ impl Lowerer<'_> {
             let Some(mut st) = self.match_stmts(m, af, Dir::Request, a.span) else {
                 return vec![];
             };
+            super::matches::family_guard(&mut st, af);
             let proto = m
                 .proto
                 .as_ref()
@@ -138,9 +139,7 @@ impl Lowerer<'_> {
                                         continue;
                                     }
                                     let mut r = st;
-                                    if maf.is_none() {
-                                        r.insert(0, nfproto(af));
-                                    }
+                                    super::matches::family_guard(&mut r, Some(af));
                                     let elem = Expr::Payload(
                                         if af == Af::V4 { "ip" } else { "ip6" },
                                         field,
@@ -213,8 +212,8 @@ impl Lowerer<'_> {
                 if maf.is_some_and(|x| x != af) {
                     continue;
                 }
-                let mut base = vec![nfproto(af)];
-                base.extend(st);
+                let mut base = st;
+                super::matches::family_guard(&mut base, Some(af));
                 base.push(Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("new")));
                 base.push(Stmt::matches(
                     Expr::Meta("l4proto"),

@@ -942,3 +942,20 @@ pub(super) fn owner(s: &str) -> Expr {
         .map(Expr::Num)
         .unwrap_or_else(|_| Expr::s(s.to_string()))
 }
+
+/// A rule made for one family (`af`) must say so when none of its matches does (an `ip`/`ip6`
+/// address, or `meta nfproto`): in the inet table it would otherwise see both families, as when a
+/// dual-stack statement's `src4` is `any` and only its `src6` narrows the IPv6 rule.
+pub(super) fn family_guard(stmts: &mut Vec<Stmt>, af: Option<Af>) {
+    let Some(af) = af else { return };
+    let says = stmts.iter().any(|x| {
+        matches!(
+            x,
+            Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)
+                | Stmt::Match(_, Expr::Meta("nfproto"), _)
+        )
+    });
+    if !says {
+        stmts.insert(0, super::nfproto(af));
+    }
+}

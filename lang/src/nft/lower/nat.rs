@@ -126,6 +126,10 @@ impl Lowerer<'_> {
             .filter_map(|t| t.addr.as_ref().and_then(Addr::family))
             .collect();
         let mut fams = n.families;
+        // A masquerade inside `router6`/`interface4` is for that section's family only.
+        if let Some(i) = n.section {
+            fams = fams.intersect(self.model.sections[i].families);
+        }
         if !target_fams.is_empty() {
             fams.v4 &= target_fams.contains(&Af::V4);
             fams.v6 &= target_fams.contains(&Af::V6);

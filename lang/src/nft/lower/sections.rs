@@ -107,7 +107,9 @@ impl Lowerer<'_> {
                     return;
                 };
                 stmts.extend(scope_l4(&m, dir));
-                if let (Some(af), true) = (af, s.families.single().is_some())
+                // A rule for one family says so, unless its addresses do: a dual-stack section
+                // whose `src4` is `any` still must not jump IPv6 packets with the IPv4 rule.
+                if let Some(af) = af
                     && !stmts
                         .iter()
                         .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
@@ -342,9 +344,12 @@ impl Lowerer<'_> {
                 && !stmts
                     .iter()
                     .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
-                && f.proto
-                    .as_ref()
-                    .is_none_or(|p| !matches!(p, Proto::Icmp | Proto::Icmpv6))
+                // `meta l4proto icmp` implies IPv4 (and icmpv6 IPv6) only in its own family: an
+                // IPv6 rule about `icmp` must still say IPv6, or it would catch IPv4 pings.
+                && !matches!(
+                    (f.proto.as_ref(), a),
+                    (Some(Proto::Icmp), Af::V4) | (Some(Proto::Icmpv6), Af::V6)
+                )
             {
                 stmts.insert(0, nfproto(a));
             }
