@@ -5,8 +5,9 @@
 #
 #   any-literal      `any` in rule parameters is compiled as a literal value again (the bug real
 #                    configurations met: `interface any world` matched an interface named "any")
-#   reply-verdict    replies of a statement with a non-accept action get accept
-#   bad-packets      `protection bad-packets` gets the flood limits again
+#   reply-skip       statements with a non-accept action get no reply rules (the bug the fuzzer
+#                    found: an action chain that accepts lost its replies)
+#   default-policy   an interface without `policy` accepts what it does not match
 #
 # Usage: sudo tests/diff/mutate.sh [MUTATION ...]   (default: all). Needs root, like fuzz.py.
 set -euo pipefail
@@ -19,14 +20,14 @@ trap 'rm -rf "$work"' EXIT
 mutation() {
     case "$1" in
     any-literal) echo 'lang/src/model/values.rs|s/^    s == "any" || s == "ANY"$/    s == "\\u{0}"/' ;;
-    reply-verdict) echo 'lang/src/nft/lower/sections.rs|s/let verdicts = if r.action.verdict == Verdict::Accept {/let verdicts = if true {/' ;;
-    bad-packets) echo 'lang/src/nft/lower/sections.rs|s/^                "bad-packets" => {$/                "bad-packets-unused" => {/;s/"strong" | "full" | "all" => {/"strong" | "full" | "all" | "bad-packets" => {/' ;;
+    reply-skip) echo 'lang/src/nft/lower/sections.rs|s/let verdicts = if r.action.verdict == Verdict::Accept {/if r.action.verdict != Verdict::Accept { return; } let verdicts = if true {/' ;;
+    default-policy) echo 'lang/src/nft/lower/sections.rs|s/                verdict: Verdict::Drop,/                verdict: Verdict::Accept,/' ;;
     *) return 1 ;;
     esac
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(any-literal reply-verdict bad-packets)
+[ ${#names[@]} -gt 0 ] || names=(any-literal reply-skip default-policy)
 failed=0
 for name in "${names[@]}"; do
     spec=$(mutation "$name") || { echo "mutate.sh: unknown mutation $name" >&2; exit 2; }
