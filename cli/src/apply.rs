@@ -207,6 +207,33 @@ pub fn report(compiled: &Compiled, t: &Table, a: &Applied) {
         "fhc: {}: {} rules loaded into table {t}",
         compiled.name, a.rules
     );
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    for line in kernel_lines(compiled, &release) {
+        eprintln!("{line}");
+    }
+}
+
+/// The compiled configuration's kernel notes that apply to the running kernel (`release` as
+/// /proc/sys/kernel/osrelease gives it), one line each.
+pub fn kernel_lines(compiled: &Compiled, release: &str) -> Vec<String> {
+    let Some(kernel) = fhc_lang::nft::kernel::KernelVersion::parse(release) else {
+        return vec![];
+    };
+    compiled
+        .output
+        .kernel_notes
+        .iter()
+        .filter(|n| n.applies_to(kernel))
+        .map(|n| {
+            format!(
+                "fhc: {}: Linux {kernel}: line {}: {}{}",
+                compiled.name,
+                n.line,
+                if n.harms { "warning: " } else { "" },
+                n.message
+            )
+        })
+        .collect()
 }
 
 /// `fhc apply CONF`: exit 0 applied, 1 nothing changed.
@@ -285,6 +312,23 @@ mod tests {
                 elapsed: Cell::new(Duration::ZERO),
             },
         )
+    }
+
+    #[test]
+    fn kernel_notes_name_the_running_kernel() {
+        let conf = "ipv4 synproxy input inface eth0 dst 192.0.2.1 dport 22 accept\n\
+                    ipv4 synproxy input inface eth0 dst 192.0.2.1 dport 25 redirect to 2525\n\
+                    interface4 eth0 wan\n    server ssh accept\n    server custom m tcp/2525 default accept\n";
+        let (output, _) = fhc_lang::compile(conf, &fhc_lang::nft::Options::default()).unwrap();
+        let compiled = Compiled {
+            name: "t.conf".into(),
+            output,
+        };
+        let new = kernel_lines(&compiled, "6.18.44-fc-v1272\n");
+        assert_eq!(new.len(), 2, "{new:?}");
+        assert!(new[0].starts_with("fhc: t.conf: Linux 6.18: line 1: SYNPROXY's ACK"));
+        assert!(new[1].contains("line 2: warning: "));
+        assert!(kernel_lines(&compiled, "6.1.0-28-amd64").is_empty());
     }
 
     #[test]

@@ -138,6 +138,8 @@ codes! {
         "interface eth0 lan\n    server ssh tarpit\n";
     SynproxyProto = "W0132", Warning, "a synproxy statement names a protocol other than tcp (SYNPROXY is TCP only; FireHOL overrides it)",
         "ipv4 synproxy input inface eth0 dst 1.2.3.4 proto udp dport 80 accept\ninterface eth0 wan\n    server http accept\n";
+    SynproxyTimestampStall = "W0134", Warning, "a synproxy behind dnat/redirect with the `timestamp` option, for a server that speaks first: Linux >= 6.15 servers stall each connection for a second",
+        "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 22 redirect to 2222\ninterface eth0 wan\n    server custom ssh2 tcp/2222 default accept\n";
     HarmlessShell = "W0133", Warning, "a shell builtin with no effect on the firewall (true, :, set -v/-x/-e, echo to the terminal); fhc ignores it",
         "set -v\ninterface eth0 lan\n    server ssh accept\n";
     BrokenInFirehol = "W0131", Warning, "a construct that is broken in FireHOL 3.1.7; fhc does what it was meant to do",

@@ -156,6 +156,15 @@ fn statement_reason(rule: &Rule, title: &str) -> String {
         (Some(Stmt::Accept), Some("syn,ack"), ["invalid", "untracked"]) => {
             "SYNPROXY's SYN/ACK to the client (conntrack does not track it) is accepted".to_string()
         }
+        (Some(Stmt::Accept), Some("ack"), ["untracked"]) if f.non_local_source() => {
+            "SYNPROXY's untracked ACK to the server (see the raw_output rule) is accepted".to_string()
+        }
+        (Some(Stmt::Accept), None, ["established"])
+            if f.non_local_source() && f.saddr.is_some() =>
+        {
+            "SYNPROXY's window update to the client (sent with the server's address) is accepted"
+                .to_string()
+        }
         (Some(Stmt::Drop), Some("ack"), ["invalid"]) => {
             "an ACK of a connection conntrack does not know is dropped before it reaches the client".to_string()
         }
@@ -291,6 +300,11 @@ impl Facts {
         if matches!(p, "tcp" | "udp" | "sctp" | "dccp" | "udplite") && self.proto.is_none() {
             self.proto = Some(p.to_string());
         }
+    }
+
+    /// `fib saddr type != local`: a packet this host sends with someone else's address (SYNPROXY's).
+    fn non_local_source(&self) -> bool {
+        self.other.iter().any(|o| o == "fib saddr type != local")
     }
 
     fn loopback(&self) -> bool {
@@ -435,6 +449,12 @@ fn action_text(s: &Stmt, f: &Facts, limit: Option<String>) -> Option<String> {
         Stmt::Notrack if f.is_syn() => {
             limited("the client's SYN is left untracked so SYNPROXY can answer it".into())
         }
+        Stmt::Notrack if f.tcp_flags.as_deref() == Some("ack") && f.non_local_source() => limited(
+            "SYNPROXY's ACK to the server is left untracked, so conntrack does not shift its \
+             timestamp a second time (a Linux >= 6.15 server would reject it and stall the \
+             connection for a second; FHC_SYNPROXY_UNTRACK_ACK=0 turns this off)"
+                .into(),
+        ),
         Stmt::Notrack => limited("left untracked by conntrack".into()),
         Stmt::Synproxy { .. } => limited(format!(
             "SYNPROXY completes the handshake itself and opens the connection to the server only after a valid ACK ({})",
@@ -524,6 +544,16 @@ mod tests {
             sp.rules
                 .iter()
                 .any(|r| r.reason.contains("SYNPROXY completes the handshake"))
+        );
+        assert!(
+            sp.rules
+                .iter()
+                .any(|r| r.reason.contains("ACK to the server is left untracked"))
+        );
+        assert!(
+            sp.rules
+                .iter()
+                .any(|r| r.reason.contains("untracked ACK to the server"))
         );
     }
 

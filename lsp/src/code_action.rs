@@ -119,6 +119,11 @@ mod tests {
     }
 
     #[test]
+    fn synproxy_nat_to_a_server_first_port_drops_timestamp() {
+        fixes_clear(Code::SynproxyTimestampStall);
+    }
+
+    #[test]
     fn only_diagnostics_in_the_range() {
         let doc = Doc::test(Code::SynproxyAfterDnat.example());
         let last_line = Range::new(Position::new(3, 0), Position::new(3, 5));

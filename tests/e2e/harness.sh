@@ -40,6 +40,8 @@
 #                    NOT part of the nft JSON). unset = minimal set the reference rulesets need
 #                    (compiler_sysctls below: only ip_forward=1 for C/D/D2), "none", "firehol"
 #                    (what FireHOL's bash implementation sets), or an explicit "k=v k=v" list.
+#   E2E_TTFB=N       only measure: N server-first and N HTTP connections, time to first byte
+#                    (p50/p99/max; scripts/bench-synproxy-ttfb.sh runs it before and after)
 #   E2E_STRICT=1     legit connections must complete promptly (< 0.5s; checks NAME_prompt);
 #                    otherwise a ~1s stall is only a WARN line (kernel issue with the synproxy
 #                    'timestamp' option and Linux >= 6.15 servers, see NOTES.md)
@@ -589,6 +591,22 @@ spoof_burst() { # N SYNs from random sources, 200us apart
 # ---------------------------------------------------------------------------------------
 # main
 setup_topology || { echo "FAIL topology: could not build namespaces" ; exit 2; }
+# IPv6: every interface's link-local address must be usable before the first connection (a
+# router's neighbour discovery and the bridge's ports start with it); otherwise the first packets
+# of the first connection wait for it and that connection looks stalled.
+if ((V6)); then
+	for ((w = 0; w < 30; w++)); do
+		pending=0
+		for ns in "${CREATED_NS[@]}"; do
+			if ip -n "$ns" -6 addr show | grep -q tentative ||
+				[[ $(ip -n "$ns" -6 -o addr show scope link | wc -l) -lt $(ip -n "$ns" -o link show up | grep -vc ' lo:') ]]; then
+				pending=1
+			fi
+		done
+		((pending)) || break
+		read -r -t 0.1 -u "$SLEEPFD" || true
+	done
+fi
 apply_sysctls "$NS_FW" "$BASE_SYSCTLS" || exit 2
 apply_sysctls "$NS_FW" "$FW_SYSCTLS" || exit 2
 vlog "fw sysctls: base=[$BASE_SYSCTLS] compiler=[$FW_SYSCTLS]"
@@ -661,6 +679,36 @@ C) TGT_IP=${SRV_PFX}1 TGT_PORT=80 ;;
 E) TGT_IP=$PUB TGT_PORT=2200 ;;
 *) TGT_IP=$PUB TGT_PORT=80 ;;
 esac
+
+# ---- E2E_TTFB=N: only measure time to first byte, N connections of each kind ---------------
+if [[ -n "${E2E_TTFB:-}" ]]; then
+	cat >"$T/e2e_ttfb.py" <<'PYEOF'
+# time from connect() to the first byte from the server, N times: "banner" (the test server
+# answers a client whose source port is in 61000-61999 at once: a server that speaks first) and
+# "http" (the client sends a request first). Prints p50/p99/max and how many took > 0.5 s.
+import socket, sys, time
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def one(banner, i):
+    sport = 61000 + i % 1000 if banner else 0
+    t0 = time.monotonic()
+    s = socket.create_connection((host, port), timeout=5, source_address=("", sport))
+    if not banner:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    s.settimeout(5)
+    s.recv(1)
+    el = time.monotonic() - t0
+    s.close()
+    time.sleep(0.01)
+    return el
+for kind in ("banner", "http"):
+    t = sorted(one(kind == "banner", i) for i in range(n))
+    q = lambda p: t[min(len(t) - 1, int(p * len(t)))]
+    print("TTFB %s n=%d p50 %.4fs p99 %.4fs max %.4fs over0.5s %d"
+          % (kind, n, q(0.5), q(0.99), t[-1], sum(1 for x in t if x > 0.5)), flush=True)
+PYEOF
+	nsx "$NS_CLI" python3 "$T/e2e_ttfb.py" "$TGT_IP" "$TGT_PORT" "$E2E_TTFB"
+	exit 0
+fi
 
 # ---- 1. legitimate connections through SYNPROXY ------------------------------------------
 sp_snap; sp0=("$SP_SYN" "$SP_INV" "$SP_VALID")

@@ -16,7 +16,8 @@
 # Needs root (network namespaces) and ip, nft, conntrack, ss, hping3, curl, jq, python3.
 # Knobs: FHC (path of the fhc binary, default target/debug/fhc), E2E_KEEP_LOGS=DIR (keep the
 # compiled ruleset, the sysctl list and the harness logs per case under DIR/CASE), and every
-# E2E_* knob of harness.sh (E2E_STRICT, E2E_TRACE, E2E_VERBOSE, ...).
+# E2E_* knob of harness.sh (E2E_STRICT, E2E_TRACE, E2E_VERBOSE, ...), and E2E_CONF_PREPEND (lines
+# put before the case's configuration, e.g. FHC_SYNPROXY_UNTRACK_ACK=0).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -64,6 +65,11 @@ for c in "${cases[@]}"; do
 		echo "FAIL setup: unknown case $c"; failed+=("$c"); summary+=("$c FAIL (unknown case)"); continue ;;
 	esac
 	t0=$(date +%s.%N)
+	if [[ -n "${E2E_CONF_PREPEND:-}" ]]; then
+		# a setting in force for the whole case (e.g. FHC_SYNPROXY_UNTRACK_ACK=0)
+		{ printf '%s\n' "$E2E_CONF_PREPEND"; cat "$conf"; } >"$d/case.conf"
+		conf=$d/case.conf
+	fi
 	if ! "$fhc" check "$conf" >"$d/check.txt" 2>&1; then
 		cat "$d/check.txt"
 		echo "FAIL fhc_check: fhc check reported errors"; failed+=("$c"); summary+=("$c FAIL (fhc check)"); continue

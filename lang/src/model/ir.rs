@@ -300,6 +300,10 @@ pub struct Synproxy {
     pub options: SynproxyOptions,
     pub log: bool,
     pub exclude_owner: bool,
+    /// `FHC_SYNPROXY_UNTRACK_ACK` (default 1): SYNPROXY's ACK to a server it reaches without NAT
+    /// leaves untracked, so the server's kernel (Linux >= 6.15) does not reject it for a wrong
+    /// timestamp echo and stall the connection for a second (tests/e2e/NOTES.md 3.7).
+    pub untrack_ack: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

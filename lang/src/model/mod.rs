@@ -9,6 +9,7 @@ pub mod ir;
 mod matches;
 pub mod services;
 pub mod synproxy;
+mod synproxy_stall;
 pub mod values;
 
 pub use build::{build, build_in, parse_nat_target, prelude_marks};

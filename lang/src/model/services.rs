@@ -1085,6 +1085,51 @@ pub fn lookup(name: &str) -> Option<Service<'static>> {
     ComplexService::from_name(name).map(Service::Complex)
 }
 
+/// Services whose server speaks first (a banner or greeting before the client sends anything):
+/// behind SYNPROXY with the `timestamp` option, a Linux >= 6.15 server stalls each of their
+/// connections for a second unless SYNPROXY's ACK is untracked (tests/e2e/NOTES.md 3.7).
+pub const SERVER_FIRST: &[&str] = &[
+    "asterisk",
+    "daytime",
+    "dict",
+    "ftp",
+    "imap",
+    "mysql",
+    "nntp",
+    "pop3",
+    "rsync",
+    "smtp",
+    "ssh",
+    "submission",
+    "telnet",
+    "time",
+    "uucp",
+    "vmware",
+    "vnc",
+];
+
+/// The server-first service (of [`SERVER_FIRST`]) whose TCP server ports hold `port`, if any.
+pub fn server_first_on(port: u16) -> Option<&'static str> {
+    SERVER_FIRST.iter().copied().find(|name| {
+        let Some(Service::Simple(s)) = lookup(name) else {
+            return false;
+        };
+        s.server.iter().any(|sp| {
+            sp.proto == Proto::Tcp
+                && match sp.ports {
+                    PortSpec::Port(p) => p == port,
+                    PortSpec::Range(a, b) => (a..=b).contains(&port),
+                    PortSpec::Any => false,
+                }
+        })
+    })
+}
+
+/// The first server-first service with a TCP port in `lo..=hi`.
+pub fn server_first_in(lo: u16, hi: u16) -> Option<(&'static str, u16)> {
+    (lo..=hi).find_map(|p| server_first_on(p).map(|n| (n, p)))
+}
+
 /// Every built-in service name: the simple ones in byte order, then the complex ones in byte
 /// order. Completion should sort by its own rules.
 pub fn all_names() -> impl Iterator<Item = &'static str> {

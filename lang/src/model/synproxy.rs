@@ -215,6 +215,7 @@ impl Builder<'_> {
                 }
             }
         };
+        let untrack_ack = self.untrack_ack_setting(c.span);
         let log = self.env.value("FIREHOL_SYNPROXY_LOG") == Some("1");
         let exclude_owner = self.env.value("FIREHOL_SYNPROXY_EXCLUDE_OWNER") == Some("1");
 
@@ -350,7 +351,7 @@ impl Builder<'_> {
             .and_then(|a| a.with.as_ref())
             .and_then(|w| self.expand(w));
         self.last_synproxy_stmt = Some(self.stmt_index());
-        self.model.synproxies.push(Synproxy {
+        let synproxy = Synproxy {
             span: c.span,
             family: af,
             types,
@@ -362,7 +363,40 @@ impl Builder<'_> {
             options,
             log,
             exclude_owner,
-        });
+            untrack_ack,
+        };
+        self.check_timestamp_stall(c, &synproxy);
+        self.model.synproxies.push(synproxy);
+    }
+
+    /// `FHC_SYNPROXY_UNTRACK_ACK` in force at a synproxy statement: 1 (the default) or 0; any
+    /// other value is an error at its assignment (reported once).
+    fn untrack_ack_setting(&mut self, stmt: Span) -> bool {
+        let Some(v) = self.env.get("FHC_SYNPROXY_UNTRACK_ACK") else {
+            return true;
+        };
+        match v.value.as_str() {
+            "1" => true,
+            "0" => false,
+            other => {
+                let at = v.defined_at.unwrap_or(stmt);
+                if self.reported_unset.insert(at) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            at,
+                            format!("FHC_SYNPROXY_UNTRACK_ACK is `{other}`: it is 0 or 1"),
+                        )
+                        .with_label("not 0 or 1")
+                        .with_help(
+                            "1 (the default) avoids the SYNPROXY timestamp stall of Linux >= 6.15 \
+                             servers; 0 keeps SYNPROXY's ACK to the server tracked",
+                        ),
+                    );
+                }
+                true
+            }
+        }
     }
 
     pub(super) fn synproxy_checks(&mut self) {

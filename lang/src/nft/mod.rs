@@ -1,6 +1,7 @@
 //! The nftables backend: lowering the model to a typed ruleset, and its JSON.
 
 pub mod json;
+pub mod kernel;
 pub mod lower;
 mod optimize;
 pub mod text;

@@ -44,11 +44,13 @@ impl Default for Options {
     }
 }
 
-/// What compiling produces besides the ruleset: the kernel settings it needs.
+/// What compiling produces besides the ruleset: the kernel settings it needs, and what the
+/// running kernel changes about it (printed by `fhc apply`/`fhc try`).
 #[derive(Clone, Debug)]
 pub struct Output {
     pub ruleset: Ruleset,
     pub sysctls: Vec<Sysctl>,
+    pub kernel_notes: Vec<crate::nft::kernel::KernelNote>,
 }
 
 pub(crate) struct Lowerer<'a> {
@@ -66,6 +68,7 @@ pub(crate) struct Lowerer<'a> {
     pub(crate) marks_used: bool,
     pub(crate) errors: Vec<Diagnostic>,
     pub(crate) sysctls: Vec<Sysctl>,
+    pub(crate) kernel_notes: Vec<crate::nft::kernel::KernelNote>,
 }
 
 pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
@@ -82,6 +85,7 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         marks_used: false,
         errors: Vec::new(),
         sysctls: Vec::new(),
+        kernel_notes: Vec::new(),
     };
     l.base_chains();
     l.others();
@@ -129,6 +133,7 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
             rules,
         },
         sysctls,
+        kernel_notes: l.kernel_notes,
     })
 }
 

@@ -34,6 +34,11 @@ fn syn() -> Stmt {
     tcp_flags(&["fin", "syn", "rst", "ack"], Expr::s("syn"))
 }
 
+/// A bare ACK (SYNPROXY's third handshake packet to the server).
+fn ack() -> Stmt {
+    tcp_flags(&["fin", "syn", "rst", "ack"], Expr::s("ack"))
+}
+
 fn ct(states: &[&str]) -> Stmt {
     Stmt::Match(Op::In, Expr::Ct("state", None), Expr::flags(states))
 }
@@ -160,6 +165,8 @@ impl Lowerer<'_> {
         r.push(Stmt::Notrack);
         self.push("raw_prerouting", r, span);
 
+        self.timestamp_note(s, t);
+
         // 2. SYNPROXY itself, in input or forward.
         let hook = if t == SynproxyType::Input {
             "input"
@@ -261,6 +268,7 @@ impl Lowerer<'_> {
                         self.push_logged("input", m, action_log.as_ref(), v, span);
                     }
                     if verdict == Verdict::Accept {
+                        self.untracked_ack(s, t, &srv, &ports);
                         for (chain, iif) in [("output", false), ("input", true)] {
                             let m: Vec<Stmt> = [lo(iif)]
                                 .into_iter()
@@ -276,18 +284,94 @@ impl Lowerer<'_> {
                     for v in verdicts {
                         self.push_logged("output", body.clone(), action_log.as_ref(), v, span);
                     }
-                    if verdict == Verdict::Accept {
-                        let m: Vec<Stmt> = srv
-                            .iter()
+                    // Established packets this host sends with another host's address.
+                    let sent_for = |side: &[Stmt], ports: &[Stmt]| -> Vec<Stmt> {
+                        side.iter()
+                            .chain(ports)
                             .cloned()
-                            .chain(ports.iter().cloned())
                             .chain([ct(&["established"]), not_local_source(), Stmt::Accept])
-                            .collect();
-                        self.push("output", m, span);
+                            .collect()
+                    };
+                    if verdict == Verdict::Accept {
+                        self.untracked_ack(s, t, &srv, &ports);
+                        self.push("output", sent_for(&srv, &ports), span);
                     }
+                    // SYNPROXY's window update to the client leaves through output with the
+                    // server's (non-local) address; without this the client waits for its
+                    // zero-window probe before it may send.
+                    self.push("output", sent_for(&rep, &rports), span);
                     self.invalid_ack_drop(s, "forward", &rep, &rports);
                 }
             }
+        }
+    }
+
+    /// What Linux >= 6.15 changes for a synproxy whose server is this host (the only server
+    /// whose kernel `fhc apply` can know): the stall it avoids, or the one it cannot.
+    fn timestamp_note(&mut self, s: &Synproxy, t: SynproxyType) {
+        if t != SynproxyType::Input || !s.options.timestamp {
+            return;
+        }
+        let line = self.index.line_of(s.span.start) as u32 + 1;
+        let nat = matches!(
+            s.action,
+            SynproxyAction::Dnat { .. } | SynproxyAction::Redirect { .. }
+        );
+        let (harms, message) = if nat {
+            (true, "this kernel rejects SYNPROXY's ACK behind `redirect`/`dnat` (`timestamp` option): each connection to the local server waits a second for its SYN/ACK retransmit, every time for protocols where the server speaks first (see W0134 for the fix)".to_string())
+        } else if !s.untrack_ack {
+            (true, "FHC_SYNPROXY_UNTRACK_ACK=0: this kernel rejects SYNPROXY's tracked ACK (`timestamp` option), and each connection to the local server waits a second for its SYN/ACK retransmit".to_string())
+        } else if matches!(s.action, SynproxyAction::Accept) {
+            (false, "SYNPROXY's ACK to the local server is untracked, which avoids this kernel's one-second stall of the `timestamp` option".to_string())
+        } else {
+            return;
+        };
+        self.kernel_notes.push(crate::nft::kernel::KernelNote {
+            line,
+            since: crate::nft::kernel::TSECR_CHECK,
+            harms,
+            message,
+        });
+    }
+
+    /// SYNPROXY's ACK to a server it reaches without NAT, untracked (with the `timestamp` option
+    /// and `FHC_SYNPROXY_UNTRACK_ACK=1`): tracked, SYNPROXY's own hook adds its timestamp offset a
+    /// second time, and a Linux >= 6.15 server rejects the wrong echo and only answers after
+    /// retransmitting its SYN/ACK a second later (tests/e2e/NOTES.md 3.7). Untracked, the hook
+    /// skips it. The ACK is told apart as SYNPROXY's own SYNs are: a bare ACK, locally generated,
+    /// with the client's (non-local) source, towards the statement's server and port.
+    fn untracked_ack(&mut self, s: &Synproxy, t: SynproxyType, srv: &[Stmt], ports: &[Stmt]) {
+        if !(s.options.timestamp && s.untrack_ack) {
+            return;
+        }
+        let span = Some(s.span);
+        let lo = |key: &'static str| Stmt::matches(Expr::Meta(key), Expr::s("lo"));
+        let to_server = |extra: Vec<Stmt>| -> Vec<Stmt> {
+            let mut r = Vec::new();
+            if t == SynproxyType::Input {
+                r.push(lo("oifname"));
+            }
+            r.extend(srv.iter().cloned());
+            r.extend(ports.iter().cloned());
+            r.push(ack());
+            r.extend(extra);
+            r.push(not_local_source());
+            r
+        };
+        self.ensure_base("raw_output");
+        let mut r = to_server(vec![]);
+        r.push(Stmt::Notrack);
+        self.push("raw_output", r, span);
+        let mut r = to_server(vec![ct(&["untracked"])]);
+        r.push(Stmt::Accept);
+        self.push("output", r, span);
+        if t == SynproxyType::Input {
+            // The local server receives it through lo.
+            let mut r = vec![lo("iifname")];
+            r.extend(srv.iter().cloned());
+            r.extend(ports.iter().cloned());
+            r.extend([ack(), ct(&["untracked"]), not_local_source(), Stmt::Accept]);
+            self.push("input", r, span);
         }
     }
 

@@ -164,7 +164,7 @@ pub(super) struct Roots(u64);
 impl Roots {
     const PAYLOAD: Roots = Roots(1);
     const CT: Roots = Roots(1 << 1);
-    /// State this module does not model (fib, routing, numgen): touches everything.
+    /// State this module does not model (routing, numgen): touches everything.
     const OTHER: Roots = Roots(1 << 2);
 
     /// One meta key. Keys share bits (16 of them): a shared bit only adds conflicts.
@@ -394,7 +394,10 @@ fn roots(e: &Expr, out: &mut Roots) {
             });
         }
         Expr::Str(_) | Expr::Num(_) | Expr::Prefix(..) => return,
-        Expr::Fib(..) | Expr::Numgen(_) | Expr::Rt(_) => Roots::OTHER,
+        // A fib lookup reads the packet's addresses (and the routing tables, which no rule
+        // writes): as a payload read, so SYNPROXY's `fib saddr type != local` rules can merge.
+        Expr::Fib(..) => Roots::PAYLOAD,
+        Expr::Numgen(_) | Expr::Rt(_) => Roots::OTHER,
     };
     out.add(r);
 }
