@@ -691,20 +691,34 @@ host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def one(banner, i):
     sport = 61000 + i % 1000 if banner else 0
     t0 = time.monotonic()
-    s = socket.create_connection((host, port), timeout=5, source_address=("", sport))
+    try:
+        s = socket.create_connection((host, port), timeout=5, source_address=("", sport))
+    except OSError as e:
+        raise OSError("connect: %s" % e)
     if not banner:
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
     s.settimeout(5)
-    s.recv(1)
+    try:
+        if not s.recv(1):
+            raise OSError("closed without a byte")
+    except OSError as e:
+        raise OSError("first byte (local port %d): %s" % (s.getsockname()[1], e))
     el = time.monotonic() - t0
     s.close()
     time.sleep(0.01)
     return el
 for kind in ("banner", "http"):
-    t = sorted(one(kind == "banner", i) for i in range(n))
-    q = lambda p: t[min(len(t) - 1, int(p * len(t)))]
-    print("TTFB %s n=%d p50 %.4fs p99 %.4fs max %.4fs over0.5s %d"
-          % (kind, n, q(0.5), q(0.99), t[-1], sum(1 for x in t if x > 0.5)), flush=True)
+    t, errors = [], []
+    for i in range(n):
+        try:
+            t.append(one(kind == "banner", i))
+        except OSError as e:  # counted, not hidden: a connection that never got its byte
+            errors.append(str(e))
+    t.sort()
+    q = lambda p: t[min(len(t) - 1, int(p * len(t)))] if t else float("nan")
+    print("TTFB %s n=%d p50 %.4fs p99 %.4fs max %.4fs over0.5s %d failed %d%s"
+          % (kind, n, q(0.5), q(0.99), t[-1] if t else float("nan"), sum(1 for x in t if x > 0.5),
+             len(errors), " (%s)" % errors[0] if errors else ""), flush=True)
 PYEOF
 	nsx "$NS_CLI" python3 "$T/e2e_ttfb.py" "$TGT_IP" "$TGT_PORT" "$E2E_TTFB"
 	exit 0
