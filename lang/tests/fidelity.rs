@@ -239,3 +239,22 @@ fn every_error_in_one_run() {
     assert!(c.contains(&"E0114".to_string()), "{c:?}");
     assert!(c.iter().filter(|c| *c == "E0201").count() >= 2, "{c:?}");
 }
+
+/// A protection acts where it is written (FireHOL jumps to its chain from that point): traffic
+/// accepted above it never meets its rate limits (a real configuration writes `protection strong
+/// 2/min 10` after its `server` lines).
+#[test]
+fn protection_acts_where_it_is_written() {
+    let r = rules(
+        "interface eth0 lan\n    server ssh accept\n    protection strong 2/min 10\n    server http accept\n",
+    );
+    let lines: Vec<&str> = r.lines().filter(|l| l.starts_with("[in_lan]")).collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}:\n{r}"))
+    };
+    assert!(at("tcp dport 22") < at("limit rate over"), "{r}");
+    assert!(at("limit rate over") < at("tcp dport 80"), "{r}");
+}

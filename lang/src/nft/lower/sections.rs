@@ -120,7 +120,14 @@ impl Lowerer<'_> {
                 self.push(hook, stmts, Some(s.span));
             }
         }
-        for p in &s.protections {
+        // A protection acts where it is written, as in FireHOL (it jumps to its chain from that
+        // point): traffic accepted by statements above it never meets its rate limits.
+        let first_rule = s.rules.first().map_or(usize::MAX, |r| r.span.start);
+        let (early, mut late): (Vec<&Protection>, Vec<&Protection>) = s
+            .protections
+            .iter()
+            .partition(|p| p.span.start < first_rule);
+        for p in early {
             self.protection(s, p, &cin, &cout);
         }
         self.push(&cin, related_icmp(), None);
@@ -129,8 +136,15 @@ impl Lowerer<'_> {
             self.push(&cin, related_tcp_ack_rst(), None);
         }
         self.push(&cout, related_tcp_ack_rst(), None);
-        for r in &s.rules {
+        for (i, r) in s.rules.iter().enumerate() {
             self.rule(s, r, &cin, &cout);
+            let next = s.rules.get(i + 1).map_or(usize::MAX, |n| n.span.start);
+            let (now, rest): (Vec<&Protection>, Vec<&Protection>) =
+                late.into_iter().partition(|p| p.span.start < next);
+            late = rest;
+            for p in now {
+                self.protection(s, p, &cin, &cout);
+            }
         }
         if s.kind == SectionKind::Interface {
             self.jump_orphans(&cin);
