@@ -75,7 +75,8 @@ fn add_lowering_errors(analysis: &mut Analysis, errors: Vec<Diagnostic>) {
     let known: Vec<Span> = analysis
         .diagnostics
         .iter()
-        .filter(|d| d.is_error())
+        // A shell construct's error spans a whole block: what the lowering finds inside is news.
+        .filter(|d| d.is_error() && d.code != Code::ShellConstruct)
         .map(|d| d.span)
         .collect();
     let overlaps =

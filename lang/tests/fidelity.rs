@@ -258,3 +258,45 @@ fn protection_acts_where_it_is_written() {
     assert!(at("tcp dport 22") < at("limit rate over"), "{r}");
     assert!(at("limit rate over") < at("tcp dport 80"), "{r}");
 }
+
+/// Findings of a review: each would have compiled to something other than the config says, or
+/// taken the front end down.
+#[test]
+fn review_findings_stay_fixed() {
+    // An interface list that expands to nothing is refused, not read as `any`.
+    assert!(
+        codes("WAN=\"\"\ninterface \"$WAN\" world\n    server ssh accept\n")
+            .contains(&"E0114".to_string())
+    );
+    // Shell lines that assign or run something are not "harmless".
+    for line in [
+        "printf -v WAN %s eth1",
+        ": ${WAN:=eth1}",
+        "echo $(hostname)",
+    ] {
+        let c = codes(&format!("{line}\n"));
+        assert!(c.iter().any(|c| c.starts_with('E')), "{line}: {c:?}");
+    }
+    // A router without outface may still masquerade on an interface given as argument.
+    let r = rules("router r inface eth0\n    masquerade eth1\n    route all accept\n");
+    assert!(r.contains("oifname \"eth1\" masquerade"), "{r}");
+    // `Any` is no port (FireHOL would look it up as a service name).
+    assert!(
+        codes("interface eth0 lan\n    server ssh accept sport Any\n")
+            .contains(&"E0114".to_string())
+    );
+    // Nested parentheses in quoted arithmetic.
+    let a = fhc_lang::analyze(
+        "X=\"$((2*(1+2)))\"\ninterface eth0 lan\n    server ssh accept dport \"$X\"\n",
+    );
+    assert!(
+        a.diagnostics.iter().all(|d| d.code.as_str() == "W0128"),
+        "{:?}",
+        a.diagnostics
+    );
+    // Crafted nesting ends in diagnostics, not in a stack overflow.
+    let deep = "\"$(".repeat(50_000);
+    assert!(!fhc_lang::analyze(&deep).diagnostics.is_empty());
+    let parens = format!("X=$(({}1{}))\n", "(".repeat(50_000), ")".repeat(50_000));
+    fhc_lang::analyze(&parens);
+}

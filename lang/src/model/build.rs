@@ -375,6 +375,17 @@ impl<'a> Builder<'a> {
                     && let Some(t) = self.expand(w)
                 {
                     let list = split_list(&t);
+                    if list.is_empty() {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                w.span,
+                                "the interface list is empty",
+                            )
+                            .with_label("expands to nothing")
+                            .with_help("name the interface (or `any` for every interface)"),
+                        );
+                    }
                     // `masquerade any`: every outgoing interface, no match.
                     if !list.iter().any(|s| values::is_any(s)) {
                         let mut vals = Vec::new();
@@ -505,12 +516,14 @@ impl<'a> Builder<'a> {
     /// with `reverse`), else from its argument, and refuses to run without one.
     fn check_masquerade_face(&mut self, c: &Command, has_arg: bool, reverse: bool) {
         let missing = match self.section.map(|i| &self.model.sections[i]) {
+            // FireHOL takes the router's face, else the argument; a negated face is none.
             Some(s) if s.kind == SectionKind::Router => {
-                if reverse {
-                    !s.faces_given.inface
+                let (given, face) = if reverse {
+                    (s.faces_given.inface, &s.matches.inface)
                 } else {
-                    !s.faces_given.outface
-                }
+                    (s.faces_given.outface, &s.matches.outface)
+                };
+                !has_arg && (!given || face.as_ref().is_some_and(|c| c.negated))
             }
             Some(_) => false,
             None => !has_arg,
@@ -597,6 +610,15 @@ impl<'a> Builder<'a> {
             && let Some(t) = self.expand(w)
         {
             let list = split_list(&t);
+            if list.is_empty() {
+                // FireHOL refuses it ("real interface is not set"); read as `any` it would widen
+                // the section to every interface.
+                self.diags.push(
+                    Diagnostic::new(Code::InvalidValue, w.span, "the interface list is empty")
+                        .with_label("expands to nothing")
+                        .with_help("name the interface (or `any` for every interface)"),
+                );
+            }
             // `interface any NAME` (or a list holding `any`): every interface, no match.
             if !list.iter().any(|s| values::is_any(s)) {
                 for s in list {
@@ -1022,6 +1044,20 @@ impl<'a> Builder<'a> {
             .filter(|users| !users.is_empty())
             .map(|users| {
                 if users.iter().any(|u| values::is_any(u)) {
+                    if users.len() > 1
+                        && let Some(w) = user
+                    {
+                        // FireHOL passes it on as `uid not "a any"`: a negated list with `any`.
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                w.span,
+                                "`any` inside the list of users whose traffic is not redirected",
+                            )
+                            .with_label("`any` with other users")
+                            .with_help("`any` alone redirects every user's traffic; otherwise list the users"),
+                        );
+                    }
                     vec![]
                 } else {
                     users

@@ -82,10 +82,12 @@ impl Builder<'_> {
             timestamp: false,
             sack_perm: false,
             wscale: None,
-            ..s.options
+            mss: Some(s.options.mss.unwrap_or(1460)),
         };
         let at = line_start(self.text, c.span.start);
         let indent = &self.text[at..c.span.start];
+        // The fix inserts whole lines around the statement: only when it starts its line.
+        let can_fix = indent.chars().all(|ch| ch == ' ' || ch == '\t');
         let end = self.text[c.span.end..]
             .find('\n')
             .map_or(self.text.len(), |i| c.span.end + i + 1);
@@ -98,8 +100,7 @@ impl Builder<'_> {
         } else {
             restore
         };
-        self.diags.push(
-            Diagnostic::new(
+        let d = Diagnostic::new(
                 Code::SynproxyTimestampStall,
                 c.span,
                 format!(
@@ -112,23 +113,26 @@ impl Builder<'_> {
             )
             .with_help(
                 "turn `timestamp` off for this statement: SYNPROXY then offers clients only the MSS (no window scaling, no SACK), which costs throughput on long fat links; or keep it if the server runs an older kernel",
-            )
-            .with_fix(
-                "turn SYNPROXY's timestamp option off for this statement",
-                vec![
-                    TextEdit {
-                        span: crate::span::Span::new(at, at),
-                        new_text: format!(
-                            "{indent}FIREHOL_SYNPROXY_OPTIONS=\"{}\"\n",
-                            options_text(&without)
-                        ),
-                    },
-                    TextEdit {
-                        span: crate::span::Span::new(end, end),
-                        new_text: restore,
-                    },
-                ],
-            ),
-        );
+            );
+        if !can_fix {
+            self.diags.push(d);
+            return;
+        }
+        self.diags.push(d.with_fix(
+            "turn SYNPROXY's timestamp option off for this statement",
+            vec![
+                TextEdit {
+                    span: crate::span::Span::new(at, at),
+                    new_text: format!(
+                        "{indent}FIREHOL_SYNPROXY_OPTIONS=\"{}\"\n",
+                        options_text(&without)
+                    ),
+                },
+                TextEdit {
+                    span: crate::span::Span::new(end, end),
+                    new_text: restore,
+                },
+            ],
+        ));
     }
 }

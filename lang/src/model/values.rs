@@ -259,6 +259,11 @@ pub fn parse_port(s: &str) -> Result<Option<Port>, String> {
     if is_any(s) {
         return Ok(None);
     }
+    if s.eq_ignore_ascii_case("any") {
+        return Err(format!(
+            "`{s}` is no port: FireHOL knows `any` and `ANY` only (it would look `{s}` up as a service name)"
+        ));
+    }
     if let Some((a, b)) = s.split_once([':', '-']) {
         let (x, y) = (
             if a.is_empty() { 0 } else { port_num(a, s)? },

@@ -61,15 +61,36 @@ pub enum Expr {
 /// lists may overlap (`src "10.0.0.3 10.0.0.2-10.0.0.3"`); the set's meaning, their union, is kept.
 pub fn set_elements(items: &[Expr]) -> impl Iterator<Item = &Expr> {
     let spans: Vec<Option<Vec<(u8, u128, u128)>>> = items.iter().map(element_span).collect();
+    // Only intervals can cover other elements; without any, dropping repeats is enough (and
+    // linear: merged sets hold thousands of single ports).
+    let intervals: Vec<usize> = (0..spans.len())
+        .filter(|&j| {
+            spans[j]
+                .as_ref()
+                .is_some_and(|b| b.iter().any(|c| c.1 != c.2))
+        })
+        .collect();
+    let mut first_of: std::collections::HashMap<&Vec<(u8, u128, u128)>, usize> =
+        std::collections::HashMap::new();
+    let mut repeat = vec![false; spans.len()];
+    for (i, sp) in spans.iter().enumerate() {
+        if let Some(sp) = sp {
+            repeat[i] = *first_of.entry(sp).or_insert(i) != i;
+        }
+    }
     let covered = move |i: usize| {
+        if repeat[i] {
+            return true;
+        }
         let Some(a) = &spans[i] else { return false };
-        spans.iter().enumerate().any(|(j, b)| {
-            let Some(b) = b else { return false };
+        intervals.iter().any(|&j| {
+            let Some(b) = &spans[j] else { return false };
             j != i
+                && a != b
                 && a.len() == b.len()
-                && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && y.1 <= x.1 && x.2 <= y.2)
-                // Of two equal elements, the first stays.
-                && (a != b || j < i)
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.0 == y.0 && y.1 <= x.1 && x.2 <= y.2)
         })
     };
     items

@@ -5,7 +5,11 @@
 /// Evaluates a constant arithmetic expression.
 pub fn eval(text: &str) -> Option<i64> {
     let toks = tokens(text)?;
-    let mut p = Parser { toks: &toks, at: 0 };
+    let mut p = Parser {
+        toks: &toks,
+        at: 0,
+        depth: 0,
+    };
     let v = p.binary(0)?;
     (p.at == toks.len()).then_some(v)
 }
@@ -81,6 +85,9 @@ fn power(op: &str) -> Option<u8> {
 struct Parser<'a> {
     toks: &'a [Tok],
     at: usize,
+    /// Nesting of parentheses and unary operators, bounded (crafted input must not overflow
+    /// the stack).
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -91,6 +98,16 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Option<i64> {
+        self.depth += 1;
+        if self.depth > 64 {
+            return None;
+        }
+        let v = self.unary_inner();
+        self.depth -= 1;
+        v
+    }
+
+    fn unary_inner(&mut self) -> Option<i64> {
         match self.next()? {
             Tok::Num(n) => Some(n),
             Tok::Op("-") => self.unary().map(i64::wrapping_neg),

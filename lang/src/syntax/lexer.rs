@@ -126,7 +126,13 @@ fn hash(lex: &mut logos::Lexer<RawTok>) -> HashKind {
 
 fn double_quoted(lex: &mut logos::Lexer<RawTok>) -> bool {
     let rest = lex.remainder();
-    match scan_double_quoted(rest) {
+    // A string closed further than this is read as unterminated: a file of unclosed quotes must
+    // not cost a scan to its end per quote.
+    let mut limit = rest.len().min(64 * 1024);
+    while !rest.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    match scan_double_quoted(&rest[..limit], 0) {
         Some(len) => {
             lex.bump(len);
             true
@@ -138,9 +144,17 @@ fn double_quoted(lex: &mut logos::Lexer<RawTok>) -> bool {
     }
 }
 
+/// How deep `"$( "$( ... ) " )"` may nest.
+const MAX_NESTING: usize = 32;
+
 /// Length of a double-quoted string's rest (after the opening quote) including its closing quote,
 /// skipping `$(...)` and backticks, whose quotes nest. `None` when it is not closed.
-fn scan_double_quoted(s: &str) -> Option<usize> {
+fn scan_double_quoted(s: &str, depth: usize) -> Option<usize> {
+    // Deeper nesting than any configuration writes: read it as not closed (an error at its line)
+    // instead of recursing without bound on crafted input.
+    if depth > MAX_NESTING {
+        return None;
+    }
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -148,7 +162,9 @@ fn scan_double_quoted(s: &str) -> Option<usize> {
             b'\\' => i += 2,
             b'"' => return Some(i + 1),
             b'`' => i += 1 + s[i + 1..].find('`')? + 1,
-            b'$' if b.get(i + 1) == Some(&b'(') => i += 2 + scan_substitution(&s[i + 2..])?,
+            b'$' if b.get(i + 1) == Some(&b'(') => {
+                i += 2 + scan_substitution(&s[i + 2..], depth + 1)?
+            }
             _ => i += 1,
         }
     }
@@ -156,14 +172,14 @@ fn scan_double_quoted(s: &str) -> Option<usize> {
 }
 
 /// Length of a `$(...)` body (after `$(`) including its closing `)`, with nested quotes.
-fn scan_substitution(s: &str) -> Option<usize> {
+fn scan_substitution(s: &str, nesting: usize) -> Option<usize> {
     let b = s.as_bytes();
     let (mut i, mut depth) = (0, 1usize);
     while i < b.len() {
         match b[i] {
             b'\\' => i += 2,
             b'\'' => i += 1 + s[i + 1..].find('\'')? + 1,
-            b'"' => i += 1 + scan_double_quoted(&s[i + 1..])?,
+            b'"' => i += 1 + scan_double_quoted(&s[i + 1..], nesting + 1)?,
             b'(' => {
                 depth += 1;
                 i += 1

@@ -180,8 +180,14 @@ fn harmless_builtin(text: &str, stmt: &Stmt) -> Option<Diagnostic> {
         }
         ok
     };
+    // Arguments must be plain words: `echo $(cmd)` runs a command, `: ${X:=v}` assigns.
+    if args.iter().any(|w| w.literal().is_none()) {
+        return None;
+    }
     let what = match n {
         "true" | ":" => "does nothing",
+        // `printf -v VAR ...` assigns a variable.
+        "printf" if args.first().and_then(|w| w.literal()) == Some("-v") => return None,
         "set" if !args.is_empty() && flags_only() => "only changes how bash runs the file",
         "echo" | "printf" => "only prints a message",
         _ => return None,

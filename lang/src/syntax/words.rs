@@ -384,14 +384,13 @@ fn arithmetic_part(s: &str) -> PartKind {
 
 /// `$((...))` / `$[...]` at the start of `s`: its length and value.
 fn dq_arithmetic(s: &str) -> Option<(usize, PartKind)> {
-    let close = if s.starts_with("$((") {
-        "))"
-    } else if s.starts_with("$[") {
-        "]"
+    let end = if let Some(rest) = s.strip_prefix("$((") {
+        super::lexer::paren_close(rest, 2).map_or(s.len(), |e| e + 3)
+    } else if let Some(rest) = s.strip_prefix("$[") {
+        rest.find(']').map_or(s.len(), |e| e + 3)
     } else {
         return None;
     };
-    let end = s.find(close).map_or(s.len(), |e| e + close.len());
     Some((end, arithmetic_part(&s[..end])))
 }
 

@@ -273,7 +273,7 @@ impl Lowerer<'_> {
             );
             return;
         };
-        let ifaces = if values::is_any(iface) {
+        let ifaces = if split_list(iface).iter().any(|s| values::is_any(s)) {
             None
         } else {
             let mut list = Vec::new();

@@ -116,8 +116,19 @@ impl Lowerer<'_> {
                     values: s.ifaces.clone(),
                     span: s.span,
                 }),
-                SectionKind::Router if n.reverse => s.matches.inface.clone(),
-                SectionKind::Router => s.matches.outface.clone(),
+                // The router's face when it names one (`any`: none), else the argument's.
+                SectionKind::Router => {
+                    let (given, face) = if n.reverse {
+                        (s.faces_given.inface, &s.matches.inface)
+                    } else {
+                        (s.faces_given.outface, &s.matches.outface)
+                    };
+                    if given && !face.as_ref().is_some_and(|c| c.negated) {
+                        face.clone()
+                    } else {
+                        m.outface.take()
+                    }
+                }
             };
         }
         let target_fams: Vec<Af> = n
