@@ -371,39 +371,15 @@ impl<'a> Builder<'a> {
             } => {
                 let ps: Vec<&Param> = params.iter().collect();
                 let mut m = self.build_match(&ps, fams);
+                // `masquerade any`: every outgoing interface, no match.
                 if let Some(w) = ifaces
-                    && let Some(t) = self.expand(w)
+                    && let Some(Some(vals)) = self.iface_list(w)
                 {
-                    let list = split_list(&t);
-                    if list.is_empty() {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::InvalidValue,
-                                w.span,
-                                "the interface list is empty",
-                            )
-                            .with_label("expands to nothing")
-                            .with_help("name the interface (or `any` for every interface)"),
-                        );
-                    }
-                    // `masquerade any`: every outgoing interface, no match.
-                    if !list.iter().any(|s| values::is_any(s)) {
-                        let mut vals = Vec::new();
-                        for s in list {
-                            match values::parse_iface(s) {
-                                Ok(i) => vals.push(i),
-                                Err(e) => self.diags.push(
-                                    Diagnostic::new(Code::InvalidValue, w.span, e)
-                                        .with_label("interface"),
-                                ),
-                            }
-                        }
-                        m.outface = Some(Cond {
-                            negated: false,
-                            values: vals,
-                            span: w.span,
-                        });
-                    }
+                    m.outface = Some(Cond {
+                        negated: false,
+                        values: vals,
+                        span: w.span,
+                    });
                 }
                 self.check_masquerade_face(c, ifaces.is_some(), reverse.is_some());
                 let nat = Nat {
@@ -512,6 +488,33 @@ impl<'a> Builder<'a> {
         self.section = None;
     }
 
+    /// The interfaces a word names: `Some(None)` for `any` (every interface), `None` when it
+    /// cannot be evaluated. An empty list and bad names are errors (FireHOL refuses them; an
+    /// empty list read as `any` would widen the statement to every interface).
+    fn iface_list(&mut self, w: &Word) -> Option<Option<Vec<values::Iface>>> {
+        let text = self.expand(w)?;
+        let Some(parsed) = values::parse_iface_list(&text) else {
+            return Some(None);
+        };
+        if parsed.is_empty() {
+            self.diags.push(
+                Diagnostic::new(Code::InvalidValue, w.span, "the interface list is empty")
+                    .with_label("expands to nothing")
+                    .with_help("name the interface (or `any` for every interface)"),
+            );
+        }
+        let mut list = Vec::new();
+        for r in parsed {
+            match r {
+                Ok(i) => list.push(i),
+                Err(e) => self
+                    .diags
+                    .push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("interface")),
+            }
+        }
+        Some(Some(list))
+    }
+
     /// FireHOL's masquerade takes its interface from the section (a router's outface, or inface
     /// with `reverse`), else from its argument, and refuses to run without one.
     fn check_masquerade_face(&mut self, c: &Command, has_arg: bool, reverse: bool) {
@@ -605,32 +608,11 @@ impl<'a> Builder<'a> {
                 .with_help("section names must be unique (FireHOL names its chains after them)"),
             );
         }
-        let mut iface_list = Vec::new();
-        if let Some(w) = ifaces
-            && let Some(t) = self.expand(w)
-        {
-            let list = split_list(&t);
-            if list.is_empty() {
-                // FireHOL refuses it ("real interface is not set"); read as `any` it would widen
-                // the section to every interface.
-                self.diags.push(
-                    Diagnostic::new(Code::InvalidValue, w.span, "the interface list is empty")
-                        .with_label("expands to nothing")
-                        .with_help("name the interface (or `any` for every interface)"),
-                );
-            }
-            // `interface any NAME` (or a list holding `any`): every interface, no match.
-            if !list.iter().any(|s| values::is_any(s)) {
-                for s in list {
-                    match values::parse_iface(s) {
-                        Ok(i) => iface_list.push(i),
-                        Err(e) => self.diags.push(
-                            Diagnostic::new(Code::InvalidValue, w.span, e).with_label("interface"),
-                        ),
-                    }
-                }
-            }
-        }
+        // `interface any NAME` (or a list holding `any`): every interface, an empty list.
+        let iface_list = ifaces
+            .and_then(|w| self.iface_list(w))
+            .flatten()
+            .unwrap_or_default();
         let faces_given = FacesGiven {
             inface: params.iter().any(|p| p.kind == Some(ParamKind::Inface)),
             outface: params.iter().any(|p| p.kind == Some(ParamKind::Outface)),

@@ -324,6 +324,16 @@ pub fn parse_iface(s: &str) -> Result<Iface, String> {
     Ok(Iface { name: s.into() })
 }
 
+/// An interface list as FireHOL reads it (blanks or commas between names): `None` when it holds
+/// `any` (every interface, no match), else each name parsed.
+pub fn parse_iface_list(text: &str) -> Option<Vec<Result<Iface, String>>> {
+    let list = split_list(text);
+    if list.iter().any(|s| is_any(s)) {
+        return None;
+    }
+    Some(list.into_iter().map(parse_iface).collect())
+}
+
 /// An IP protocol.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Proto {

@@ -273,24 +273,19 @@ impl Lowerer<'_> {
             );
             return;
         };
-        let ifaces = if split_list(iface).iter().any(|s| values::is_any(s)) {
-            None
-        } else {
-            let mut list = Vec::new();
-            for s in split_list(iface) {
-                match values::parse_iface(s) {
-                    Ok(i) => list.push(i),
-                    Err(e) => {
-                        self.error(*span, e);
-                        return;
-                    }
-                }
-            }
-            Some(crate::model::ir::Cond {
+        let ifaces = match values::parse_iface_list(iface)
+            .map(|list| list.into_iter().collect::<Result<Vec<_>, _>>())
+        {
+            None => None,
+            Some(Ok(list)) => Some(crate::model::ir::Cond {
                 negated: false,
                 values: list,
                 span: *span,
-            })
+            }),
+            Some(Err(e)) => {
+                self.error(*span, e);
+                return;
+            }
         };
         for (chain, inbound) in [("mangle_prerouting", true), ("mangle_postrouting", false)] {
             let mut m = h.matches.clone();

@@ -290,13 +290,7 @@ impl Lowerer<'_> {
         }
         for (cond, key) in [(&m.uid, "skuid"), (&m.gid, "skgid")] {
             if let Some(c) = cond {
-                let v: Vec<Expr> = c.values.iter().map(|s| owner(s)).collect();
-                let e = if v.len() == 1 {
-                    v[0].clone()
-                } else {
-                    Expr::Set(v)
-                };
-                out.push(Stmt::Match(op(c.negated), Expr::Meta(key), e));
+                out.push(owner_match(key, &c.values, c.negated));
             }
         }
         // FireHOL matches `mark` and `connmark` on the packet mark (`-m mark`), each in its bit
@@ -936,11 +930,23 @@ pub fn parse_rate(s: &str) -> Option<(u64, &'static str)> {
     Some((n, unit))
 }
 
-/// A user or group: its number, or its name (nft resolves names when the ruleset is loaded).
-pub(super) fn owner(s: &str) -> Expr {
-    s.parse::<u64>()
-        .map(Expr::Num)
-        .unwrap_or_else(|_| Expr::s(s.to_string()))
+/// `meta skuid|skgid [!=] USERS`: each user or group by number, or by name (nft resolves names
+/// when the ruleset is loaded).
+pub(super) fn owner_match(key: &'static str, owners: &[String], negated: bool) -> Stmt {
+    let mut v: Vec<Expr> = owners
+        .iter()
+        .map(|s| {
+            s.parse::<u64>()
+                .map(Expr::Num)
+                .unwrap_or_else(|_| Expr::s(s.clone()))
+        })
+        .collect();
+    let e = if v.len() == 1 {
+        v.remove(0)
+    } else {
+        Expr::Set(v)
+    };
+    Stmt::Match(op(negated), Expr::Meta(key), e)
 }
 
 /// A rule made for one family (`af`) must say so when none of its matches does (an `ip`/`ip6`

@@ -247,12 +247,11 @@ impl Lowerer<'_> {
                 && let Some(users) = &n.user
             {
                 self.ensure_base("nat_output");
-                let users: Vec<Expr> = users.iter().map(|u| super::matches::owner(u)).collect();
-                let mut out = match <[Expr; 1]>::try_from(users) {
-                    Ok([one]) => vec![Stmt::Match(Op::Ne, Expr::Meta("skuid"), one)],
-                    Err(none) if none.is_empty() => vec![],
-                    Err(many) => vec![Stmt::Match(Op::Ne, Expr::Meta("skuid"), Expr::Set(many))],
-                };
+                // FireHOL's `uid not USERS` (no users: `any`, every user's traffic).
+                let mut out: Vec<Stmt> = (!users.is_empty())
+                    .then(|| super::matches::owner_match("skuid", users, true))
+                    .into_iter()
+                    .collect();
                 let v4 = fam.is_none_or(|a| a == Af::V4);
                 let v6 = fam.is_none_or(|a| a == Af::V6);
                 if v4 && !v6 {

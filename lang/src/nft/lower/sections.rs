@@ -122,12 +122,10 @@ impl Lowerer<'_> {
         }
         // A protection acts where it is written, as in FireHOL (it jumps to its chain from that
         // point): traffic accepted by statements above it never meets its rate limits.
+        // (Both lists are in source order.)
+        let mut protections = s.protections.iter().peekable();
         let first_rule = s.rules.first().map_or(usize::MAX, |r| r.span.start);
-        let (early, mut late): (Vec<&Protection>, Vec<&Protection>) = s
-            .protections
-            .iter()
-            .partition(|p| p.span.start < first_rule);
-        for p in early {
+        while let Some(p) = protections.next_if(|p| p.span.start < first_rule) {
             self.protection(s, p, &cin, &cout);
         }
         self.push(&cin, related_icmp(), None);
@@ -139,10 +137,7 @@ impl Lowerer<'_> {
         for (i, r) in s.rules.iter().enumerate() {
             self.rule(s, r, &cin, &cout);
             let next = s.rules.get(i + 1).map_or(usize::MAX, |n| n.span.start);
-            let (now, rest): (Vec<&Protection>, Vec<&Protection>) =
-                late.into_iter().partition(|p| p.span.start < next);
-            late = rest;
-            for p in now {
+            while let Some(p) = protections.next_if(|p| p.span.start < next) {
                 self.protection(s, p, &cin, &cout);
             }
         }

@@ -39,6 +39,14 @@ fn ack() -> Stmt {
     tcp_flags(&["fin", "syn", "rst", "ack"], Expr::s("ack"))
 }
 
+/// `iifname "lo"` (`iif`) or `oifname "lo"`: a local server's side of SYNPROXY's connection.
+fn lo(iif: bool) -> Stmt {
+    Stmt::matches(
+        Expr::Meta(if iif { "iifname" } else { "oifname" }),
+        Expr::s("lo"),
+    )
+}
+
 fn ct(states: &[&str]) -> Stmt {
     Stmt::Match(Op::In, Expr::Ct("state", None), Expr::flags(states))
 }
@@ -209,12 +217,6 @@ impl Lowerer<'_> {
         let Some(srv) = self.client_side(s, &server, Dir::Request) else {
             return;
         };
-        let lo = |iif: bool| {
-            Stmt::matches(
-                Expr::Meta(if iif { "iifname" } else { "oifname" }),
-                Expr::s("lo"),
-            )
-        };
         let new_syn = || vec![syn(), ct(&["new"]), not_local_source(), not_dnatted()];
         let action_log = s.action_matches.log.clone();
         match &s.action {
@@ -345,33 +347,37 @@ impl Lowerer<'_> {
             return;
         }
         let span = Some(s.span);
-        let lo = |key: &'static str| Stmt::matches(Expr::Meta(key), Expr::s("lo"));
-        let to_server = |extra: Vec<Stmt>| -> Vec<Stmt> {
-            let mut r = Vec::new();
-            if t == SynproxyType::Input {
-                r.push(lo("oifname"));
-            }
-            r.extend(srv.iter().cloned());
-            r.extend(ports.iter().cloned());
-            r.push(ack());
-            r.extend(extra);
-            r.push(not_local_source());
-            r
+        let local = t == SynproxyType::Input;
+        // The ACK towards the server (through lo for a local server, leaving or arriving).
+        let ack_to_server = |iif: bool, state: Option<Stmt>, last: Stmt| -> Vec<Stmt> {
+            local
+                .then(|| lo(iif))
+                .into_iter()
+                .chain(srv.iter().cloned())
+                .chain(ports.iter().cloned())
+                .chain([ack()])
+                .chain(state)
+                .chain([not_local_source(), last])
+                .collect()
         };
         self.ensure_base("raw_output");
-        let mut r = to_server(vec![]);
-        r.push(Stmt::Notrack);
-        self.push("raw_output", r, span);
-        let mut r = to_server(vec![ct(&["untracked"])]);
-        r.push(Stmt::Accept);
-        self.push("output", r, span);
-        if t == SynproxyType::Input {
-            // The local server receives it through lo.
-            let mut r = vec![lo("iifname")];
-            r.extend(srv.iter().cloned());
-            r.extend(ports.iter().cloned());
-            r.extend([ack(), ct(&["untracked"]), not_local_source(), Stmt::Accept]);
-            self.push("input", r, span);
+        self.push(
+            "raw_output",
+            ack_to_server(false, None, Stmt::Notrack),
+            span,
+        );
+        let untracked = || Some(ct(&["untracked"]));
+        self.push(
+            "output",
+            ack_to_server(false, untracked(), Stmt::Accept),
+            span,
+        );
+        if local {
+            self.push(
+                "input",
+                ack_to_server(true, untracked(), Stmt::Accept),
+                span,
+            );
         }
     }
 
