@@ -295,3 +295,55 @@ fn positional_settings() {
         (Some(1300), Some(5))
     );
 }
+
+/// Every positional value of a helper command is parsed in the model: a bad one is E0114 from
+/// `analyze` (so the editor shows it), at the word itself, and the statement compiles to nothing.
+#[test]
+fn helper_values_are_checked_by_analyze() {
+    let cases: &[(&str, &str)] = &[
+        ("mac 10.0.0.300 00:11:22:33:44:55\n", "10.0.0.300"),
+        ("mac 10.0.0.1 00:11:22:33:44\n", "00:11:22:33:44"),
+        ("ipv4 mac 2001:db8::1 00:11:22:33:44:55\n", "2001:db8::1"),
+        ("tos 300 OUTPUT\n", "300"),
+        ("dscp class AF55 OUTPUT\n", "AF55"),
+        ("dscp 64 OUTPUT\n", "64"),
+        ("classify 1:fffff\n", "1:fffff"),
+        ("tcpmss 70000\n", "70000"),
+        ("mark 200 OUTPUT\n", "200"),
+        ("connmark 64\n", "64"),
+        ("mark x1 OUTPUT\n", "x1"),
+        ("iptrap4 trap src soon\n", "soon"),
+        ("iptrap4 trap sideways 60\n", "sideways"),
+        ("cthelper ftpx in proto tcp\n", "ftpx"),
+        ("blacklist 10.0.0.999\n", "10.0.0.999"),
+        ("interface eth0 lan\n    server ssh accept uid 12x\n", "12x"),
+        (
+            "interface eth0 lan\n    server ssh accept state OLD\n",
+            "OLD",
+        ),
+        (
+            "interface eth0 lan\n    server ssh accept mark 999\n",
+            "mark 999",
+        ),
+        (
+            "interface eth0 lan\n    server ssh accept mac 00:11\n",
+            "00:11",
+        ),
+    ];
+    for (conf, word) in cases {
+        let d = find(conf, "E0114");
+        assert_eq!(
+            &conf[d.span.start..d.span.end],
+            *word,
+            "{conf}: {}",
+            d.message
+        );
+        assert!(
+            !analyze(conf)
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::Untranslatable),
+            "{conf}: a bad value is not `cannot compile`"
+        );
+    }
+}

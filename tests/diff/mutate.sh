@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 # mutation NAME -> FILE and a sed expression that must change it
 mutation() {
     case "$1" in
-    any-literal) echo 'lang/src/model/values.rs|s/^    s == "any" || s == "ANY"$/    s == "\\u{0}"/' ;;
+    any-literal) echo 'lang/src/model/values/mod.rs|s/^    s == "any" || s == "ANY"$/    s == "\\u{0}"/' ;;
     reply-skip) echo 'lang/src/nft/lower/sections.rs|s/let verdicts = if r.action.verdict == Verdict::Accept {/if r.action.verdict != Verdict::Accept { return; } let verdicts = if true {/' ;;
     default-policy) echo 'lang/src/nft/lower/sections.rs|s/                verdict: Verdict::Drop,/                verdict: Verdict::Accept,/' ;;
     *) return 1 ;;

@@ -40,6 +40,9 @@ pub struct Builder<'a> {
     pub(super) iface_hint: Option<String>,
     /// Section name -> index of its first section (duplicate names are an error).
     section_names: HashMap<String, usize>,
+    /// (mark group, value, span) of every mark match and assignment, checked against the mark
+    /// layout at the end of the file.
+    pub(super) mark_uses: Vec<(String, u64, Span)>,
 }
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
@@ -90,6 +93,7 @@ fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
         diags: Vec::new(),
         model: Model::default(),
         reported_unset: HashSet::new(),
+        mark_uses: Vec::new(),
         section: None,
         groups: Vec::new(),
         default_families: Families::BOTH,
@@ -1015,6 +1019,7 @@ impl<'a> Builder<'a> {
             }
         }
         // `any` among the users: FireHOL's `uid not any` is no match (all local traffic).
+        let user_word = user.map(|w| w.span).unwrap_or(c.span);
         let user: Option<Vec<String>> = user
             .and_then(|w| self.expand(w))
             .map(|t| {
@@ -1045,6 +1050,7 @@ impl<'a> Builder<'a> {
                     users
                 }
             });
+        let user = user.map(|users| self.owners(&users, user_word));
         let ps: Vec<&Param> = params.iter().collect();
         let matches = self.build_match(&ps, fams);
         self.push_nat(Nat {
@@ -1219,6 +1225,8 @@ impl<'a> Builder<'a> {
             self.diags.push(d);
         }
         self.synproxy_checks();
+        self.check_mark_uses();
+        self.check_trap_actions();
         self.settings_and_sysctls();
     }
 

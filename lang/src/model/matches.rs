@@ -158,8 +158,50 @@ impl Builder<'_> {
         Some(cond)
     }
 
-    fn strings(&mut self, p: &Param) -> Option<Cond<String>> {
-        self.typed(p, |s| Ok(Some(s.to_string())))
+    /// Values of `mark`/`connmark`: numbers, checked against their group's range at the end of
+    /// the file (the layout is FireHOL's final one).
+    fn mark_values(&mut self, p: &Param, group: &'static str) -> Option<Cond<u64>> {
+        let cond = self.typed(p, |s| {
+            values::parse_num(s)
+                .map(Some)
+                .ok_or_else(|| format!("`{s}` is not a mark value (a number)"))
+        })?;
+        for v in &cond.values {
+            self.mark_uses.push((group.to_string(), *v, cond.span));
+        }
+        Some(cond)
+    }
+
+    /// `custommark GROUP VALUES`: the values, checked against the group at the end of the file.
+    fn custommark_values(&mut self, values: &[String], span: Span) {
+        let Some(group) = values.first() else { return };
+        for v in values[1..].iter().flat_map(|v| split_list(v)) {
+            match values::parse_num(v) {
+                Some(n) => self.mark_uses.push((group.clone(), n, span)),
+                None => self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        span,
+                        format!("`{v}` is not a mark value (a number)"),
+                    )
+                    .with_label("in `custommark`"),
+                ),
+            }
+        }
+    }
+
+    /// Users of transparent_proxy (a list, like `uid`).
+    pub(super) fn owners(&mut self, users: &[String], span: Span) -> Vec<values::Owner> {
+        let mut out = Vec::new();
+        for u in users {
+            match values::parse_owner(u) {
+                Ok(o) => out.push(o),
+                Err(msg) => self
+                    .diags
+                    .push(Diagnostic::new(Code::InvalidValue, span, msg).with_label("user")),
+            }
+        }
+        out
     }
 
     /// Builds the match of a statement. `fams` are the families the statement applies to.
@@ -202,11 +244,11 @@ impl Builder<'_> {
                 ParamKind::Proto => m.proto = self.typed(p, values::parse_proto),
                 ParamKind::Sport => m.sport = self.typed(p, values::parse_port),
                 ParamKind::Dport => m.dport = self.typed(p, values::parse_port),
-                ParamKind::Uid => m.uid = self.strings(p),
-                ParamKind::Gid => m.gid = self.strings(p),
+                ParamKind::Uid => m.uid = self.typed(p, |s| values::parse_owner(s).map(Some)),
+                ParamKind::Gid => m.gid = self.typed(p, |s| values::parse_owner(s).map(Some)),
                 ParamKind::Mac => m.mac = self.typed(p, |s| values::parse_mac(s).map(Some)),
-                ParamKind::Mark => m.mark = self.strings(p),
-                ParamKind::Connmark => m.connmark = self.strings(p),
+                ParamKind::Mark => m.mark = self.mark_values(p, "usermark"),
+                ParamKind::Connmark => m.connmark = self.mark_values(p, "connmark"),
                 ParamKind::State => {
                     if let Some(w) = p.values.first()
                         && let Some(text) = self.expand(w)
@@ -265,6 +307,17 @@ impl Builder<'_> {
                 ParamKind::Connlimit => {
                     let vals = p.values.iter().filter_map(|w| self.expand(w)).collect();
                     m.connlimit = Some((vals, p.span));
+                }
+                ParamKind::Custommark => {
+                    let values: Vec<String> =
+                        p.values.iter().filter_map(|w| self.expand(w)).collect();
+                    self.custommark_values(&values, p.span);
+                    m.other.push(RawParam {
+                        keyword: kind.name().to_string(),
+                        negated: p.not.is_some(),
+                        values,
+                        span: p.span,
+                    });
                 }
                 _ => {
                     let values = p.values.iter().filter_map(|w| self.expand(w)).collect();

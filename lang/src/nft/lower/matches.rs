@@ -2,7 +2,9 @@
 
 use super::Lowerer;
 use crate::model::ir::{Cond, Families, Match, RawParam};
-use crate::model::values::{Addr, Af, IpList, Port, Proto, parse_addr};
+use crate::model::values::{
+    Addr, Af, IpList, Owner, Port, Proto, dscp_class, parse_addr, parse_num, parse_rate, parse_tos,
+};
 use crate::nft::json::{Expr, Op, Set, Stmt};
 
 /// Which way a rule looks at the statement's parameters: FireHOL writes them for the request;
@@ -109,15 +111,8 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
                     }
                 }
             }
-            Addr::Ipset(n) => {
-                return Err(format!(
-                    "`ipset:{n}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"
-                ));
-            }
-            Addr::Host(h) => {
-                return Err(format!(
-                    "`{h}` is a host name; fhc compiles statically and does not resolve names (write its address)"
-                ));
+            Addr::Ipset(_) | Addr::Host(_) => {
+                return Err(a.static_limit().unwrap_or_default());
             }
         }
     }
@@ -276,7 +271,7 @@ impl Lowerer<'_> {
         if let Some(c) = &m.mac
             && dir == Dir::Request
         {
-            let v: Vec<Expr> = c.values.iter().map(|s| Expr::s(s.clone())).collect();
+            let v: Vec<Expr> = c.values.iter().map(|m| Expr::s(m.to_string())).collect();
             let e = if v.len() == 1 {
                 v[0].clone()
             } else {
@@ -298,11 +293,11 @@ impl Lowerer<'_> {
         // save/restore rules (see helpers.rs).
         for (cond, group) in [(&m.mark, "usermark"), (&m.connmark, "connmark")] {
             if let Some(c) = cond {
-                out.push(self.mark_match(group, &c.values, c.negated, c.span)?);
+                out.push(self.mark_match(group, &c.values, c.negated)?);
             }
         }
         if let Some(c) = &m.state {
-            let e = Expr::flags(&c.values.iter().map(String::as_str).collect::<Vec<_>>());
+            let e = Expr::flags(&c.values.iter().map(|s| s.name()).collect::<Vec<_>>());
             out.push(Stmt::Match(
                 if c.negated { Op::Ne } else { Op::In },
                 Expr::Ct("state", None),
@@ -331,38 +326,10 @@ impl Lowerer<'_> {
     }
 
     /// `meta mark & MASK == VALUE << SHIFT` for values of a mark group.
-    fn mark_match(
-        &mut self,
-        group: &str,
-        values: &[String],
-        negated: bool,
-        span: crate::span::Span,
-    ) -> Option<Stmt> {
-        let Some(def) = self.model.marks.iter().find(|d| d.name == group).cloned() else {
-            self.error(
-                span,
-                format!(
-                    "there is no mark group `{group}` (define it with `markdef {group} VALUES`)"
-                ),
-            );
-            return None;
-        };
-        let mut v = Vec::new();
-        for s in values {
-            match parse_num(s) {
-                Some(n) if n <= def.max as u64 => v.push(Expr::Num(n << def.shift)),
-                _ => {
-                    self.error(
-                        span,
-                        format!(
-                            "`{s}` is not a value of mark group `{group}` (0 to {})",
-                            def.max
-                        ),
-                    );
-                    return None;
-                }
-            }
-        }
+    /// A mark match in its group's bits. The model checked the values against the layout.
+    fn mark_match(&mut self, group: &str, values: &[u64], negated: bool) -> Option<Stmt> {
+        let def = self.model.marks.iter().find(|d| d.name == group).cloned()?;
+        let mut v: Vec<Expr> = values.iter().map(|n| Expr::Num(n << def.shift)).collect();
         v.sort();
         v.dedup();
         let e = if v.len() == 1 {
@@ -407,15 +374,14 @@ impl Lowerer<'_> {
         Some(match raw.keyword.as_str() {
             "custommark" => {
                 let group = raw.values.first().cloned().unwrap_or_default();
-                let values: Vec<String> = raw
+                let values: Vec<u64> = raw
                     .values
                     .iter()
                     .skip(1)
                     .flat_map(|v| v.split([' ', ',']))
-                    .filter(|v| !v.is_empty())
-                    .map(String::from)
+                    .filter_map(parse_num)
                     .collect();
-                vec![self.mark_match(&group, &values, neg, sp)?]
+                vec![self.mark_match(&group, &values, neg)?]
             }
             "rawmark" => {
                 let text = raw.values.first().cloned().unwrap_or_default();
@@ -444,7 +410,7 @@ impl Lowerer<'_> {
                 let mut v = Vec::new();
                 let mut mask = None;
                 for t in &vals {
-                    let Some((n, m)) = tos_value(t) else {
+                    let Some(crate::model::values::Tos { value: n, mask: m }) = parse_tos(t) else {
                         self.error(sp, format!("`{t}` is not a TOS value (a number, VALUE/MASK or a TOS name such as Minimize-Delay)"));
                         return None;
                     };
@@ -636,7 +602,9 @@ impl Lowerer<'_> {
                 return None;
             }
         };
-        let Some((rate, per)) = v.get(2).and_then(|r| parse_rate(r)) else {
+        let Some(crate::model::values::Rate { n: rate, per }) =
+            v.get(2).and_then(|r| parse_rate(r))
+        else {
             self.error(
                 sp,
                 format!(
@@ -765,7 +733,7 @@ impl Lowerer<'_> {
             key,
             limit: Box::new(Stmt::Limit {
                 rate,
-                per: per.into(),
+                per: per.name().into(),
                 burst: Some(burst),
                 over,
             }),
@@ -831,46 +799,6 @@ pub fn tos_field(af: Af) -> Expr {
     }
 }
 
-/// A TOS value as (value, mask): numbers (and VALUE/MASK) with mask 0xff, names with 0x3f.
-pub fn tos_value(s: &str) -> Option<(u64, u64)> {
-    let named = match s.to_ascii_lowercase().as_str() {
-        "minimize-delay" => Some(0x10),
-        "maximize-throughput" => Some(0x08),
-        "maximize-reliability" => Some(0x04),
-        "minimize-cost" => Some(0x02),
-        "normal-service" => Some(0x00),
-        _ => None,
-    };
-    if let Some(n) = named {
-        return Some((n, 0x3f));
-    }
-    let (v, m) = match s.split_once('/') {
-        Some((v, m)) => (parse_num(v)?, parse_num(m)?),
-        None => (parse_num(s)?, 0xff),
-    };
-    (v <= 0xff && m <= 0xff).then_some((v, m))
-}
-
-/// DSCP class names (`CS0`-`CS7`, `AF11`-`AF43`, `EF`) to their values.
-pub fn dscp_class(s: &str) -> Option<u64> {
-    let s = s.to_ascii_uppercase();
-    if s == "EF" {
-        return Some(46);
-    }
-    if s == "BE" {
-        return Some(0);
-    }
-    if let Some(n) = s.strip_prefix("CS") {
-        return n.parse::<u64>().ok().filter(|n| *n <= 7).map(|n| n * 8);
-    }
-    let d = s.strip_prefix("AF")?.as_bytes();
-    if d.len() != 2 {
-        return None;
-    }
-    let (x, y) = ((d[0] as char).to_digit(10)?, (d[1] as char).to_digit(10)?);
-    ((1..=4).contains(&x) && (1..=3).contains(&y)).then_some((8 * x + 2 * y) as u64)
-}
-
 /// iptables addrtype names to nft `fib ... type` values.
 fn addr_type(s: &str) -> Option<&'static str> {
     Some(match s.to_ascii_uppercase().as_str() {
@@ -908,37 +836,14 @@ fn prefix_mask(af: Af, len: u8) -> String {
     }
 }
 
-/// `0x2000`, `12`.
-pub fn parse_num(s: &str) -> Option<u64> {
-    match s.strip_prefix("0x").or(s.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => s.parse().ok(),
-    }
-}
-
-/// FireHOL rates (`10/sec`, `100/second`, `5/m`) as (rate, unit).
-pub fn parse_rate(s: &str) -> Option<(u64, &'static str)> {
-    let (n, u) = s.split_once('/')?;
-    let n = n.parse().ok()?;
-    let unit = match u.to_ascii_lowercase().as_str() {
-        "s" | "sec" | "second" => "second",
-        "m" | "min" | "minute" => "minute",
-        "h" | "hour" => "hour",
-        "d" | "day" => "day",
-        _ => return None,
-    };
-    Some((n, unit))
-}
-
 /// `meta skuid|skgid [!=] USERS`: each user or group by number, or by name (nft resolves names
 /// when the ruleset is loaded).
-pub(super) fn owner_match(key: &'static str, owners: &[String], negated: bool) -> Stmt {
+pub(super) fn owner_match(key: &'static str, owners: &[Owner], negated: bool) -> Stmt {
     let mut v: Vec<Expr> = owners
         .iter()
-        .map(|s| {
-            s.parse::<u64>()
-                .map(Expr::Num)
-                .unwrap_or_else(|_| Expr::s(s.clone()))
+        .map(|o| match o {
+            Owner::Id(n) => Expr::Num(*n as u64),
+            Owner::Name(s) => Expr::s(s.clone()),
         })
         .collect();
     let e = if v.len() == 1 {

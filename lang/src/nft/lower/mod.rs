@@ -564,11 +564,11 @@ fn limit_of(a: &Action) -> Option<Stmt> {
     if a.with.first().map(String::as_str) != Some("limit") {
         return None;
     }
-    let (rate, per) = matches::parse_rate(a.with.get(1)?)?;
+    let rate = crate::model::values::parse_rate(a.with.get(1)?)?;
     let burst = a.with.get(2).and_then(|b| b.parse().ok());
     Some(Stmt::Limit {
-        rate,
-        per: per.into(),
+        rate: rate.n,
+        per: rate.per.name().into(),
         burst,
         over: false,
     })

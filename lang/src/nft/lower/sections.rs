@@ -401,11 +401,11 @@ impl Lowerer<'_> {
             if f.request {
                 let limit = r.matches.limit.as_ref().or(groups.limit.as_ref());
                 if let Some((rate, burst, _)) = limit
-                    && let Some((n, per)) = super::matches::parse_rate(rate)
+                    && let Some(rate) = crate::model::values::parse_rate(rate)
                 {
                     stmts.push(Stmt::Limit {
-                        rate: n,
-                        per: per.into(),
+                        rate: rate.n,
+                        per: rate.per.name().into(),
                         burst: burst.parse().ok(),
                         over: false,
                     });
@@ -441,8 +441,8 @@ impl Lowerer<'_> {
         let rate = p
             .args
             .first()
-            .and_then(|r| super::matches::parse_rate(r))
-            .unwrap_or((100, "second"));
+            .and_then(|r| crate::model::values::parse_rate(r))
+            .map_or((100, "second"), |r| (r.n, r.per.name()));
         let burst: u64 = p.args.get(1).and_then(|b| b.parse().ok()).unwrap_or(50);
         let over = || Stmt::Limit {
             rate: rate.0,

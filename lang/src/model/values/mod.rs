@@ -1,6 +1,10 @@
 //! Typed parameter values, parsed from expanded text. Each parser returns the value or a message a
 //! sysadmin understands; the model attaches the span.
 
+mod netfilter;
+
+pub use netfilter::*;
+
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -106,6 +110,20 @@ impl Addr {
     pub fn family(&self) -> Option<Af> {
         match self {
             Addr::Net(ip, _) | Addr::Range(ip, _) => Some(af_of(ip)),
+            _ => None,
+        }
+    }
+
+    /// Why fhc cannot compile this address statically: host names are not resolved, and kernel
+    /// ipsets are not nftables sets (the sets of fhc's own traps are handled where they are used).
+    pub fn static_limit(&self) -> Option<String> {
+        match self {
+            Addr::Ipset(n) => Some(format!(
+                "`ipset:{n}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"
+            )),
+            Addr::Host(h) => Some(format!(
+                "`{h}` is a host name; fhc compiles statically and does not resolve names (write its address)"
+            )),
             _ => None,
         }
     }
@@ -381,32 +399,6 @@ pub fn parse_proto(s: &str) -> Result<Option<Proto>, String> {
     }))
 }
 
-pub fn parse_mac(s: &str) -> Result<String, String> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        Ok(s.to_ascii_lowercase())
-    } else {
-        Err(format!(
-            "`{s}` is not a MAC address (expected xx:xx:xx:xx:xx:xx)"
-        ))
-    }
-}
-
-/// Conntrack states of `state`.
-pub fn parse_state(s: &str) -> Result<String, String> {
-    let l = s.to_ascii_lowercase();
-    match l.as_str() {
-        "new" | "established" | "related" | "invalid" | "untracked" => Ok(l),
-        _ => Err(format!(
-            "`{s}` is not a connection state (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED)"
-        )),
-    }
-}
-
 /// An IPv6 literal written where IPv4 is required is a family mismatch, not a syntax error.
 pub fn ipv4(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
@@ -490,7 +482,5 @@ mod tests {
         assert_eq!(parse_proto("TCP"), Ok(Some(Proto::Tcp)));
         assert_eq!(parse_proto("47"), Ok(Some(Proto::Num(47))));
         assert!(parse_proto("tcpp").is_err());
-        assert!(parse_mac("00:11:22:33:44:55").is_ok());
-        assert!(parse_mac("00:11:22:33:44").is_err());
     }
 }

@@ -3,9 +3,13 @@
 //! point back to the line.
 
 use super::services::{ClientPort, ComplexService, ServerPort};
-use super::values::{Addr, Af, Iface, Port, Proto};
+use super::values::{Addr, Af, CtState, Iface, MacAddr, Owner, Port, Proto};
 use crate::span::Span;
 use crate::syntax::ast::Role;
+
+mod helpers;
+
+pub use helpers::*;
 
 /// The address families a statement applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,12 +103,14 @@ pub struct Match {
     pub proto: Option<Cond<Proto>>,
     pub sport: Option<Cond<Port>>,
     pub dport: Option<Cond<Port>>,
-    pub uid: Option<Cond<String>>,
-    pub gid: Option<Cond<String>>,
-    pub mac: Option<Cond<String>>,
-    pub mark: Option<Cond<String>>,
-    pub connmark: Option<Cond<String>>,
-    pub state: Option<Cond<String>>,
+    pub uid: Option<Cond<Owner>>,
+    pub gid: Option<Cond<Owner>>,
+    pub mac: Option<Cond<MacAddr>>,
+    /// `mark`/`connmark` values in their mark group (usermark / connmark); checked against the
+    /// layout at the end of the file.
+    pub mark: Option<Cond<u64>>,
+    pub connmark: Option<Cond<u64>>,
+    pub state: Option<Cond<CtState>>,
     pub log: Option<LogSpec>,
     /// `limit RATE BURST`
     pub limit: Option<(String, String, Span)>,
@@ -332,7 +338,7 @@ pub struct Nat {
     /// of these users (FireHOL's user argument is a list, like the `uid` parameter: `"proxy
     /// root"` is two users; `any` is an empty list: every user's traffic). `None`: local traffic
     /// is not redirected.
-    pub user: Option<Vec<String>>,
+    pub user: Option<Vec<Owner>>,
     pub matches: Match,
     /// A masquerade inside a section takes the section's outface (or inface with `reverse`).
     pub section: Option<usize>,
@@ -444,28 +450,6 @@ pub fn default_marks() -> Vec<MarkDef> {
             span: None,
         },
     ]
-}
-
-/// A top-level helper command the backend translates: `mark`, `connmark`, `custommark`,
-/// `classify`, `tos`, `dscp`, `tosfix`, `tcpmss`, `mac`, `blacklist`, `iptrap`, `ipuntrap`,
-/// `cthelper`. Their positional arguments differ per command and are kept as expanded words (the
-/// backend interprets them, reporting what it cannot translate); their rule parameters are typed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Helper {
-    pub span: Span,
-    /// The command without its 4/6/46 suffix, lower case (`mark`, `blacklist` ...).
-    pub command: String,
-    pub families: Families,
-    /// Positional words (values, modes, IPs, interface lists ...), expanded, with their spans.
-    pub args: Vec<(String, Span)>,
-    /// The `where` chain list of the mangle helpers (`pre,in,out,pass,post` or chain names).
-    pub chains: Option<(String, Span)>,
-    /// Rule parameters before `except`.
-    pub matches: Match,
-    /// `except P [or P ...]`: traffic any alternative matches is left alone (blacklist, iptrap).
-    pub excepts: Vec<Match>,
-    /// The enclosing section (`tcpmss` inside a router uses its outface).
-    pub section: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

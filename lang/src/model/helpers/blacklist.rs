@@ -1,0 +1,84 @@
+//! `blacklist [MODE] [inface [not] IF] [log T|loglimit T|nolog] [accounting N] IPS [except P
+//! [or P ...]]`.
+
+use super::{Parts, take_options};
+use crate::model::build::Builder;
+use crate::model::ir::{Blacklist, BlacklistMode, HelperKind, LogSpec};
+use crate::model::values::{self, Addr, split_list};
+
+impl Builder<'_> {
+    pub(super) fn blacklist(&mut self, p: &mut Parts) -> Option<HelperKind> {
+        let mode = match p.args.first().map(|w| w.0.to_ascii_lowercase()).as_deref() {
+            Some("them" | "him" | "her" | "it" | "this" | "these" | "input") => {
+                Some(BlacklistMode::Uni)
+            }
+            Some("all" | "full") => Some(BlacklistMode::Bi),
+            Some("stateful" | "statefull") => Some(BlacklistMode::Bs),
+            _ => None,
+        };
+        let words = &p.args[usize::from(mode.is_some())..];
+        let opts = take_options(&mut p.matches, &["nolog", "acct"]);
+        let m = &p.matches;
+        if m.log.as_ref().is_some_and(|l| l.new_only) {
+            self.untranslatable(
+                p.span,
+                "blacklist `connlog`: FireHOL 3.1.7 emits an invalid rule for it; log or loglimit instead".into(),
+            );
+            return None;
+        }
+        if !m.other.is_empty()
+            || m.src.is_some()
+            || m.dst.is_some()
+            || m.proto.is_some()
+            || m.outface.is_some()
+        {
+            self.bad_value(
+                p.span,
+                "blacklist takes only `inface`, log options and `accounting` before its IPs".into(),
+            );
+            return None;
+        }
+        if words.is_empty() {
+            self.bad_value(p.span, "blacklist needs the IPs to block".into());
+            return None;
+        }
+        let mut ips = Vec::new();
+        for (w, span) in words {
+            for t in split_list(w) {
+                match values::parse_addr(t) {
+                    Ok(a) => ips.push(a),
+                    Err(e) => {
+                        self.bad_value(*span, e);
+                        return None;
+                    }
+                }
+            }
+        }
+        if let Some(msg) = ips.iter().find_map(Addr::static_limit) {
+            self.untranslatable(words[0].1, msg);
+            return None;
+        }
+        let nolog = opts.iter().any(|o| o.keyword == "nolog");
+        let log = (!nolog).then(|| {
+            m.log.clone().unwrap_or(LogSpec {
+                text: "BLACKLIST".into(),
+                limited: false,
+                level: None,
+                new_only: false,
+                span: p.span,
+            })
+        });
+        let accounting = opts
+            .iter()
+            .find(|o| o.keyword == "acct")
+            .map(|o| o.values.first().cloned().unwrap_or_default());
+        Some(HelperKind::Blacklist(Blacklist {
+            mode: mode.unwrap_or(BlacklistMode::Bi),
+            inface: m.inface.clone(),
+            log,
+            accounting,
+            ips,
+            excepts: std::mem::take(&mut p.excepts),
+        }))
+    }
+}
