@@ -109,7 +109,7 @@ test('FireHOL structure and the shell around it', async () => {
 
 test('every keyword of the grammar is scoped', async () => {
   const tm = JSON.parse(readFileSync(grammarPath, 'utf8'));
-  const js = readFileSync(join(repo, 'grammar', 'grammar.js'), 'utf8');
+  const js = readFileSync(join(repo, 'grammar', 'vocabulary.js'), 'utf8');
   const list = (name) =>
     [...js.match(new RegExp(`const ${name} = \\[([^\\]]*)\\]`))[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
   // [line, word, expected scope]

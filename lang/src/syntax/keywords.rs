@@ -1,341 +1,179 @@
 //! FireHOL's vocabulary: commands and optional rule parameters, with the facts the parser needs
 //! (arity, negation, family suffixes) and a one-line meaning that hover and completion reuse.
+//!
+//! Each command and each parameter is written once, in the `commands!` and `params!` tables
+//! below: the enums, [`COMMANDS`], [`PARAMS`] and the per-word facts are all derived from them.
+//! The keyword lists of the editor grammars (grammar/vocabulary.js, the TextMate grammar, the Vim
+//! syntax file) are generated from these tables by `lang/tests/vocabulary.rs`
+//! (`UPDATE_VOCAB=1 cargo test -p fhc-lang --test vocabulary`).
 
-/// Every command fhc recognises in command position.
+/// Where a command may stand in a configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Cmd {
-    Version,
-    Interface,
-    Router,
-    Group,
-    Policy,
-    Protection,
-    Server,
-    Client,
-    Route,
-    Synproxy,
-    Dnat,
-    Snat,
-    Redirect,
-    Nat,
-    Masquerade,
-    TransparentProxy,
-    TransparentSquid,
-    Tproxy,
-    Action,
-    Mark,
-    Connmark,
-    Custommark,
-    Classify,
-    Tos,
-    Dscp,
-    Tosfix,
-    Tcpmss,
-    Blacklist,
-    Iptrap,
-    Ipuntrap,
-    Ipset,
-    Mac,
-    Cthelper,
-    Log,
-    Loglimit,
-    Iptables,
-    Ip6tables,
-    DockerBridge,
-    Markdef,
-    Marksreset,
-    RequireKernelModule,
-    Postprocess,
-    EcnShame,
+pub enum Placement {
+    /// Only before the first `interface`/`router`.
+    TopOnly,
+    /// Only inside a section.
+    SectionOnly,
+    /// Anywhere (the section commands themselves, and the rest).
+    Anywhere,
+}
+
+/// Declares [`Cmd`], [`Cmd::ALL`], [`COMMANDS`] and the facts of each command from one table.
+/// A row is `Variant "name" suffixes placement "meaning";` where `suffixes` is `yes` when the
+/// command also exists as name4/name6/name46 and `placement` is `top`, `section` or `any`.
+macro_rules! commands {
+    (@suffixes yes) => { true };
+    (@suffixes no) => { false };
+    (@place top) => { Placement::TopOnly };
+    (@place section) => { Placement::SectionOnly };
+    (@place any) => { Placement::Anywhere };
+    ($($variant:ident $name:literal $suffixes:ident $place:ident $meaning:literal;)*) => {
+        /// Every command fhc recognises in command position.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Cmd {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl Cmd {
+            /// Every command, in the table's order (the parser has one alternative for each).
+            pub const ALL: &'static [Cmd] = &[$(Cmd::$variant,)*];
+
+            /// The command's name (without a family suffix).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Cmd::$variant => $name,)*
+                }
+            }
+
+            /// Whether the command also exists as name4, name6 and name46.
+            pub const fn takes_suffixes(self) -> bool {
+                match self {
+                    $(Cmd::$variant => commands!(@suffixes $suffixes),)*
+                }
+            }
+
+            pub const fn placement(self) -> Placement {
+                match self {
+                    $(Cmd::$variant => commands!(@place $place),)*
+                }
+            }
+
+            /// What the command does, in one line (hover, completion).
+            pub const fn meaning(self) -> &'static str {
+                match self {
+                    $(Cmd::$variant => $meaning,)*
+                }
+            }
+        }
+
+        /// (name, command, accepts the 4/6/46 suffixes, meaning), in the table's order.
+        pub const COMMANDS: &[(&str, Cmd, bool, &str)] = &[
+            $(($name, Cmd::$variant, commands!(@suffixes $suffixes), $meaning),)*
+        ];
+    };
+}
+
+commands! {
+    // Variant          name                    4/6/46  placement
+    Version             "version"               no      any
+        "declares the FireHOL configuration API version (5 disables IPv6, 6 is current)";
+    Interface           "interface"             yes     any
+        "opens a section for traffic to and from this host through the given interfaces";
+    Router              "router"                yes     any
+        "opens a section for traffic routed through this host";
+    Group               "group"                 yes     section
+        "groups statements of a section under common rule parameters (group with ... / group end)";
+    Policy              "policy"                no      section
+        "sets what happens to traffic of the section that no statement matched";
+    Protection          "protection"            no      section
+        "adds flood and bad-packet protections to the section";
+    Server              "server"                yes     section
+        "allows (or denies) requests to a service running behind this section";
+    Client              "client"                yes     section
+        "allows (or denies) requests from this section's side to a service on the other side";
+    Route               "route"                 yes     section
+        "a server statement in a router section";
+    Synproxy            "synproxy"              yes     top
+        "protects a TCP service from SYN floods with the kernel's SYNPROXY";
+    Dnat                "dnat"                  yes     top
+        "rewrites the destination of new connections (destination NAT)";
+    Snat                "snat"                  yes     top
+        "rewrites the source of new connections (source NAT)";
+    Redirect            "redirect"              yes     top
+        "redirects new connections to a port on this host";
+    Nat                 "nat"                   yes     top
+        "generic NAT: to-destination, to-source or redirect-to";
+    Masquerade          "masquerade"            yes     any
+        "source NAT to the address of the outgoing interface";
+    TransparentProxy    "transparent_proxy"     yes     top
+        "redirects web-like traffic to a local proxy port";
+    TransparentSquid    "transparent_squid"     yes     top
+        "redirects port 80 to a local squid proxy";
+    Tproxy              "tproxy"                yes     top
+        "diverts traffic to a local transparent proxy socket (TPROXY)";
+    Action              "action"                yes     top
+        "defines a named action usable as a verdict (chains, rules, traps)";
+    Mark                "mark"                  yes     top
+        "sets the user mark on matching packets";
+    Connmark            "connmark"              yes     top
+        "sets the connection mark on matching packets";
+    Custommark          "custommark"            yes     top
+        "sets a custom mark group on matching packets";
+    Classify            "classify"              yes     top
+        "sets the traffic-control class of matching packets";
+    Tos                 "tos"                   yes     top
+        "sets the TOS field of matching packets";
+    Dscp                "dscp"                  yes     top
+        "sets the DSCP field of matching packets";
+    Tosfix              "tosfix"                yes     top
+        "normalises TOS values";
+    Tcpmss              "tcpmss"                yes     any
+        "clamps the TCP MSS of SYN packets";
+    Blacklist           "blacklist"             yes     top
+        "drops all traffic from (and optionally to) the given addresses";
+    Iptrap              "iptrap"                yes     top
+        "adds the source or destination of matching packets to an ipset";
+    Ipuntrap            "ipuntrap"              yes     top
+        "removes the source or destination of matching packets from an ipset";
+    Ipset               "ipset"                 yes     any
+        "creates or fills an ipset";
+    Mac                 "mac"                   yes     top
+        "accepts an IP only from the given MAC address";
+    Cthelper            "cthelper"              yes     top
+        "assigns a conntrack helper";
+    Log                 "log"                   yes     top
+        "logs matching traffic";
+    Loglimit            "loglimit"              yes     top
+        "logs matching traffic, rate limited";
+    Iptables            "iptables"              no      any
+        "passes a raw iptables command through (cannot be translated to nftables)";
+    Ip6tables           "ip6tables"             no      any
+        "passes a raw ip6tables command through (cannot be translated to nftables)";
+    DockerBridge        "docker_bridge"         no      any
+        "sets up the chains Docker expects";
+    Markdef             "markdef"               no      any
+        "defines a mark group's bit layout (firehol-defaults.conf)";
+    Marksreset          "marksreset"            no      any
+        "resets the mark layout (firehol-defaults.conf)";
+    RequireKernelModule "require_kernel_module" no      any
+        "loads a kernel module";
+    Postprocess         "postprocess"           no      any
+        "runs a command after activation";
+    EcnShame            "ecn_shame"             no      any
+        "deprecated; does nothing";
 }
 
 impl Cmd {
     /// Commands FireHOL only accepts before the first `interface`/`router`.
     pub fn is_top_only(self) -> bool {
-        use Cmd::*;
-        matches!(
-            self,
-            Synproxy
-                | Dnat
-                | Snat
-                | Redirect
-                | Nat
-                | TransparentProxy
-                | TransparentSquid
-                | Tproxy
-                | Action
-                | Mark
-                | Connmark
-                | Custommark
-                | Classify
-                | Tos
-                | Dscp
-                | Tosfix
-                | Blacklist
-                | Iptrap
-                | Ipuntrap
-                | Mac
-                | Cthelper
-                | Log
-                | Loglimit
-        )
+        self.placement() == Placement::TopOnly
     }
 
     /// Commands that only make sense inside a section.
     pub fn is_section_only(self) -> bool {
-        matches!(
-            self,
-            Cmd::Policy | Cmd::Protection | Cmd::Server | Cmd::Client | Cmd::Route | Cmd::Group
-        )
+        self.placement() == Placement::SectionOnly
     }
 }
-
-/// (name, command, accepts the 4/6/46 suffixes, meaning)
-pub const COMMANDS: &[(&str, Cmd, bool, &str)] = &[
-    (
-        "version",
-        Cmd::Version,
-        false,
-        "declares the FireHOL configuration API version (5 disables IPv6, 6 is current)",
-    ),
-    (
-        "interface",
-        Cmd::Interface,
-        true,
-        "opens a section for traffic to and from this host through the given interfaces",
-    ),
-    (
-        "router",
-        Cmd::Router,
-        true,
-        "opens a section for traffic routed through this host",
-    ),
-    (
-        "group",
-        Cmd::Group,
-        true,
-        "groups statements of a section under common rule parameters (group with ... / group end)",
-    ),
-    (
-        "policy",
-        Cmd::Policy,
-        false,
-        "sets what happens to traffic of the section that no statement matched",
-    ),
-    (
-        "protection",
-        Cmd::Protection,
-        false,
-        "adds flood and bad-packet protections to the section",
-    ),
-    (
-        "server",
-        Cmd::Server,
-        true,
-        "allows (or denies) requests to a service running behind this section",
-    ),
-    (
-        "client",
-        Cmd::Client,
-        true,
-        "allows (or denies) requests from this section's side to a service on the other side",
-    ),
-    (
-        "route",
-        Cmd::Route,
-        true,
-        "a server statement in a router section",
-    ),
-    (
-        "synproxy",
-        Cmd::Synproxy,
-        true,
-        "protects a TCP service from SYN floods with the kernel's SYNPROXY",
-    ),
-    (
-        "dnat",
-        Cmd::Dnat,
-        true,
-        "rewrites the destination of new connections (destination NAT)",
-    ),
-    (
-        "snat",
-        Cmd::Snat,
-        true,
-        "rewrites the source of new connections (source NAT)",
-    ),
-    (
-        "redirect",
-        Cmd::Redirect,
-        true,
-        "redirects new connections to a port on this host",
-    ),
-    (
-        "nat",
-        Cmd::Nat,
-        true,
-        "generic NAT: to-destination, to-source or redirect-to",
-    ),
-    (
-        "masquerade",
-        Cmd::Masquerade,
-        true,
-        "source NAT to the address of the outgoing interface",
-    ),
-    (
-        "transparent_proxy",
-        Cmd::TransparentProxy,
-        true,
-        "redirects web-like traffic to a local proxy port",
-    ),
-    (
-        "transparent_squid",
-        Cmd::TransparentSquid,
-        true,
-        "redirects port 80 to a local squid proxy",
-    ),
-    (
-        "tproxy",
-        Cmd::Tproxy,
-        true,
-        "diverts traffic to a local transparent proxy socket (TPROXY)",
-    ),
-    (
-        "action",
-        Cmd::Action,
-        true,
-        "defines a named action usable as a verdict (chains, rules, traps)",
-    ),
-    (
-        "mark",
-        Cmd::Mark,
-        true,
-        "sets the user mark on matching packets",
-    ),
-    (
-        "connmark",
-        Cmd::Connmark,
-        true,
-        "sets the connection mark on matching packets",
-    ),
-    (
-        "custommark",
-        Cmd::Custommark,
-        true,
-        "sets a custom mark group on matching packets",
-    ),
-    (
-        "classify",
-        Cmd::Classify,
-        true,
-        "sets the traffic-control class of matching packets",
-    ),
-    (
-        "tos",
-        Cmd::Tos,
-        true,
-        "sets the TOS field of matching packets",
-    ),
-    (
-        "dscp",
-        Cmd::Dscp,
-        true,
-        "sets the DSCP field of matching packets",
-    ),
-    ("tosfix", Cmd::Tosfix, true, "normalises TOS values"),
-    (
-        "tcpmss",
-        Cmd::Tcpmss,
-        true,
-        "clamps the TCP MSS of SYN packets",
-    ),
-    (
-        "blacklist",
-        Cmd::Blacklist,
-        true,
-        "drops all traffic from (and optionally to) the given addresses",
-    ),
-    (
-        "iptrap",
-        Cmd::Iptrap,
-        true,
-        "adds the source or destination of matching packets to an ipset",
-    ),
-    (
-        "ipuntrap",
-        Cmd::Ipuntrap,
-        true,
-        "removes the source or destination of matching packets from an ipset",
-    ),
-    ("ipset", Cmd::Ipset, true, "creates or fills an ipset"),
-    (
-        "mac",
-        Cmd::Mac,
-        true,
-        "accepts an IP only from the given MAC address",
-    ),
-    (
-        "cthelper",
-        Cmd::Cthelper,
-        true,
-        "assigns a conntrack helper",
-    ),
-    ("log", Cmd::Log, true, "logs matching traffic"),
-    (
-        "loglimit",
-        Cmd::Loglimit,
-        true,
-        "logs matching traffic, rate limited",
-    ),
-    (
-        "iptables",
-        Cmd::Iptables,
-        false,
-        "passes a raw iptables command through (cannot be translated to nftables)",
-    ),
-    (
-        "ip6tables",
-        Cmd::Ip6tables,
-        false,
-        "passes a raw ip6tables command through (cannot be translated to nftables)",
-    ),
-    (
-        "docker_bridge",
-        Cmd::DockerBridge,
-        false,
-        "sets up the chains Docker expects",
-    ),
-    (
-        "markdef",
-        Cmd::Markdef,
-        false,
-        "defines a mark group's bit layout (firehol-defaults.conf)",
-    ),
-    (
-        "marksreset",
-        Cmd::Marksreset,
-        false,
-        "resets the mark layout (firehol-defaults.conf)",
-    ),
-    (
-        "require_kernel_module",
-        Cmd::RequireKernelModule,
-        false,
-        "loads a kernel module",
-    ),
-    (
-        "postprocess",
-        Cmd::Postprocess,
-        false,
-        "runs a command after activation",
-    ),
-    (
-        "ecn_shame",
-        Cmd::EcnShame,
-        false,
-        "deprecated; does nothing",
-    ),
-];
 
 /// Address families selected by the `ipv4`/`ipv6`/`both` prefixes or the 4/6/46 suffixes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -394,484 +232,186 @@ pub enum Arity {
     Ipset,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ParamKind {
-    Src,
-    Src4,
-    Src6,
-    Dst,
-    Dst4,
-    Dst6,
-    Srctype,
-    Dsttype,
-    Inface,
-    Outface,
-    Physin,
-    Physout,
-    Proto,
-    Sport,
-    Dport,
-    Mac,
-    Mark,
-    Connmark,
-    Custommark,
-    Rawmark,
-    Tos,
-    Dscp,
-    State,
-    Uid,
-    Gid,
-    Custom,
-    CustomIn,
-    CustomOut,
-    Helper,
-    Log,
-    Loglimit,
-    Connlog,
-    Limit,
-    Connlimit,
-    Hashlimit,
-    Accounting,
-    Ipset,
-    Action,
-    Reverse,
-    Noowner,
-    Nolog,
-    Softwarnings,
-    Nosoftwarnings,
-    Insert,
-    InsertAt,
-    Table,
-    Chain,
-    In,
-    Out,
-    Optimal,
-    Accurate,
-    ReturnIfNotMatched,
-    Or,
-    SetWorkInface,
-    SetWorkOutface,
-    PushFlowInheritance,
+/// Declares [`ParamKind`], [`PARAMS`] and the facts of each parameter from one table. A row is
+/// `Kind ["spelling", ...] Arity negatable "meaning";` where the first spelling is the name and
+/// `negatable` is `yes` when `not`/`!` may follow the keyword.
+macro_rules! params {
+    (@yes yes) => { true };
+    (@yes no) => { false };
+    ($(
+        $kind:ident [$first:literal $(, $more:literal)*] $arity:ident $neg:ident $meaning:literal;
+    )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ParamKind {
+            $(#[doc = $meaning] $kind,)*
+        }
+
+        /// (keywords, kind, arity, negatable, meaning). Keywords are matched case-insensitively, as
+        /// FireHOL lower-cases parameter names.
+        pub const PARAMS: &[(&[&str], ParamKind, Arity, bool, &str)] = &[
+            $((
+                &[$first $(, $more)*],
+                ParamKind::$kind,
+                Arity::$arity,
+                params!(@yes $neg),
+                $meaning,
+            ),)*
+        ];
+
+        impl ParamKind {
+            /// Every parameter kind, in the table's order.
+            pub const ALL: &'static [ParamKind] = &[$(ParamKind::$kind,)*];
+
+            /// The parameter's first spelling.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(ParamKind::$kind => $first,)*
+                }
+            }
+
+            pub const fn arity(self) -> Arity {
+                match self {
+                    $(ParamKind::$kind => Arity::$arity,)*
+                }
+            }
+
+            pub const fn meaning(self) -> &'static str {
+                match self {
+                    $(ParamKind::$kind => $meaning,)*
+                }
+            }
+
+            /// Whether `not`/`!` may follow the keyword.
+            pub const fn negatable(self) -> bool {
+                match self {
+                    $(ParamKind::$kind => params!(@yes $neg),)*
+                }
+            }
+        }
+    };
 }
 
-/// (keywords, kind, arity, negatable, meaning). Keywords are matched case-insensitively, as FireHOL
-/// lower-cases parameter names.
-pub const PARAMS: &[(&[&str], ParamKind, Arity, bool, &str)] = &[
-    (
-        &["src"],
-        ParamKind::Src,
-        Arity::One,
-        true,
-        "source addresses of the request (IPs, CIDRs, ranges, ipset:NAME)",
-    ),
-    (
-        &["src4"],
-        ParamKind::Src4,
-        Arity::One,
-        true,
-        "source addresses of the request, IPv4 rules only",
-    ),
-    (
-        &["src6"],
-        ParamKind::Src6,
-        Arity::One,
-        true,
-        "source addresses of the request, IPv6 rules only",
-    ),
-    (
-        &["dst"],
-        ParamKind::Dst,
-        Arity::One,
-        true,
-        "destination addresses of the request",
-    ),
-    (
-        &["dst4"],
-        ParamKind::Dst4,
-        Arity::One,
-        true,
-        "destination addresses of the request, IPv4 rules only",
-    ),
-    (
-        &["dst6"],
-        ParamKind::Dst6,
-        Arity::One,
-        true,
-        "destination addresses of the request, IPv6 rules only",
-    ),
-    (
-        &["srctype"],
-        ParamKind::Srctype,
-        Arity::One,
-        true,
-        "source address type (UNICAST, LOCAL, BROADCAST, ...)",
-    ),
-    (
-        &["dsttype"],
-        ParamKind::Dsttype,
-        Arity::One,
-        true,
-        "destination address type (UNICAST, LOCAL, BROADCAST, ...)",
-    ),
-    (
-        &["inface"],
-        ParamKind::Inface,
-        Arity::One,
-        true,
-        "interfaces the request arrives on (+ is a wildcard)",
-    ),
-    (
-        &["outface"],
-        ParamKind::Outface,
-        Arity::One,
-        true,
-        "interfaces the request leaves through",
-    ),
-    (
-        &["physin"],
-        ParamKind::Physin,
-        Arity::One,
-        true,
-        "bridge port the request arrives on",
-    ),
-    (
-        &["physout"],
-        ParamKind::Physout,
-        Arity::One,
-        true,
-        "bridge port the request leaves through",
-    ),
-    (
-        &["proto", "protocol"],
-        ParamKind::Proto,
-        Arity::One,
-        true,
-        "IP protocols (tcp, udp, icmp, numbers)",
-    ),
-    (
-        &["sport"],
-        ParamKind::Sport,
-        Arity::One,
-        true,
-        "source ports of the request (a:b or a-b ranges)",
-    ),
-    (
-        &["dport"],
-        ParamKind::Dport,
-        Arity::One,
-        true,
-        "destination ports of the request (a:b or a-b ranges)",
-    ),
-    (
-        &["mac"],
-        ParamKind::Mac,
-        Arity::One,
-        true,
-        "source MAC addresses of the request",
-    ),
-    (
-        &["mark"],
-        ParamKind::Mark,
-        Arity::One,
-        true,
-        "user mark values",
-    ),
-    (
-        &["connmark"],
-        ParamKind::Connmark,
-        Arity::One,
-        true,
-        "connection mark values",
-    ),
-    (
-        &["custommark"],
-        ParamKind::Custommark,
-        Arity::Two,
-        true,
-        "a custom mark group and its values",
-    ),
-    (
-        &["rawmark"],
-        ParamKind::Rawmark,
-        Arity::One,
-        true,
-        "a literal mark value[/mask]",
-    ),
-    (&["tos"], ParamKind::Tos, Arity::One, true, "TOS values"),
-    (
-        &["dscp"],
-        ParamKind::Dscp,
-        Arity::Dscp,
-        true,
-        "DSCP values, or `class` and a DSCP class",
-    ),
-    (
-        &["state"],
-        ParamKind::State,
-        Arity::One,
-        true,
-        "conntrack states, comma separated (NEW,ESTABLISHED)",
-    ),
-    (
-        &["uid", "user"],
-        ParamKind::Uid,
-        Arity::One,
-        true,
-        "owning users of locally generated packets",
-    ),
-    (
-        &["gid", "group"],
-        ParamKind::Gid,
-        Arity::One,
-        true,
-        "owning groups of locally generated packets",
-    ),
-    (
-        &["custom"],
-        ParamKind::Custom,
-        Arity::One,
-        false,
-        "raw iptables match options (cannot be translated)",
-    ),
-    (
-        &["custom-in", "customin"],
-        ParamKind::CustomIn,
-        Arity::One,
-        false,
-        "raw iptables options for the request rule only",
-    ),
-    (
-        &["custom-out", "customout"],
-        ParamKind::CustomOut,
-        Arity::One,
-        false,
-        "raw iptables options for the reply rule only",
-    ),
-    (
-        &["helper"],
-        ParamKind::Helper,
-        Arity::One,
-        true,
-        "conntrack helper names",
-    ),
-    (
-        &["log"],
-        ParamKind::Log,
-        Arity::Log,
-        false,
-        "logs matching packets with this text",
-    ),
-    (
-        &["loglimit"],
-        ParamKind::Loglimit,
-        Arity::Log,
-        false,
-        "logs matching packets with this text, rate limited",
-    ),
-    (
-        &["connlog"],
-        ParamKind::Connlog,
-        Arity::One,
-        false,
-        "logs the first packet of each connection",
-    ),
-    (
-        &["limit"],
-        ParamKind::Limit,
-        Arity::Two,
-        false,
-        "rate limit: RATE BURST",
-    ),
-    (
-        &["connlimit", "iplimit"],
-        ParamKind::Connlimit,
-        Arity::Connlimit,
-        false,
-        "limits concurrent connections",
-    ),
-    (
-        &["hashlimit"],
-        ParamKind::Hashlimit,
-        Arity::Hashlimit,
-        false,
-        "per-source/destination rate limit",
-    ),
-    (
-        &["acct", "accounting"],
-        ParamKind::Accounting,
-        Arity::One,
-        false,
-        "counts matching traffic in an accounting object",
-    ),
-    (
-        &["ipset"],
-        ParamKind::Ipset,
-        Arity::Ipset,
-        true,
-        "matches against an ipset",
-    ),
-    (
-        &["action"],
-        ParamKind::Action,
-        Arity::One,
-        false,
-        "the verdict of a rule (inside action definitions)",
-    ),
-    (
-        &["reverse"],
-        ParamKind::Reverse,
-        Arity::Zero,
-        false,
-        "swaps the direction of the parameters",
-    ),
-    (
-        &["noowner"],
-        ParamKind::Noowner,
-        Arity::Zero,
-        false,
-        "drops uid/gid matches",
-    ),
-    (
-        &["nolog"],
-        ParamKind::Nolog,
-        Arity::Zero,
-        false,
-        "disables logging",
-    ),
-    (
-        &["softwarnings"],
-        ParamKind::Softwarnings,
-        Arity::Zero,
-        false,
-        "shows soft warnings",
-    ),
-    (
-        &["nosoftwarnings"],
-        ParamKind::Nosoftwarnings,
-        Arity::Zero,
-        false,
-        "hides soft warnings",
-    ),
-    (
-        &["insert"],
-        ParamKind::Insert,
-        Arity::Zero,
-        false,
-        "inserts instead of appending (internal)",
-    ),
-    (
-        &["insert_at"],
-        ParamKind::InsertAt,
-        Arity::One,
-        false,
-        "inserts at a position (internal)",
-    ),
-    (
-        &["table"],
-        ParamKind::Table,
-        Arity::One,
-        false,
-        "netfilter table (internal)",
-    ),
-    (
-        &["chain"],
-        ParamKind::Chain,
-        Arity::One,
-        false,
-        "netfilter chain (internal)",
-    ),
-    (
-        &["in"],
-        ParamKind::In,
-        Arity::Zero,
-        false,
-        "only the incoming rule (internal)",
-    ),
-    (
-        &["out"],
-        ParamKind::Out,
-        Arity::Zero,
-        false,
-        "only the outgoing rule (internal)",
-    ),
-    (
-        &["optimal"],
-        ParamKind::Optimal,
-        Arity::Zero,
-        false,
-        "optimal ruleset mode for this statement",
-    ),
-    (
-        &["accurate"],
-        ParamKind::Accurate,
-        Arity::Zero,
-        false,
-        "accurate ruleset mode for this statement",
-    ),
-    (
-        &["return_if_not_matched"],
-        ParamKind::ReturnIfNotMatched,
-        Arity::Zero,
-        false,
-        "internal",
-    ),
-    (
-        &["or"],
-        ParamKind::Or,
-        Arity::Zero,
-        false,
-        "separates alternatives after `except`",
-    ),
-    (
-        &["set_work_inface"],
-        ParamKind::SetWorkInface,
-        Arity::Zero,
-        false,
-        "internal",
-    ),
-    (
-        &["set_work_outface"],
-        ParamKind::SetWorkOutface,
-        Arity::Zero,
-        false,
-        "internal",
-    ),
-    (
-        &["push_flow_inheritance"],
-        ParamKind::PushFlowInheritance,
-        Arity::One,
-        false,
-        "internal",
-    ),
-];
+params! {
+    // Kind             spellings                   arity     negatable
+    Src                 ["src"]                     One       yes
+        "source addresses of the request (IPs, CIDRs, ranges, ipset:NAME)";
+    Src4                ["src4"]                    One       yes
+        "source addresses of the request, IPv4 rules only";
+    Src6                ["src6"]                    One       yes
+        "source addresses of the request, IPv6 rules only";
+    Dst                 ["dst"]                     One       yes
+        "destination addresses of the request";
+    Dst4                ["dst4"]                    One       yes
+        "destination addresses of the request, IPv4 rules only";
+    Dst6                ["dst6"]                    One       yes
+        "destination addresses of the request, IPv6 rules only";
+    Srctype             ["srctype"]                 One       yes
+        "source address type (UNICAST, LOCAL, BROADCAST, ...)";
+    Dsttype             ["dsttype"]                 One       yes
+        "destination address type (UNICAST, LOCAL, BROADCAST, ...)";
+    Inface              ["inface"]                  One       yes
+        "interfaces the request arrives on (+ is a wildcard)";
+    Outface             ["outface"]                 One       yes
+        "interfaces the request leaves through";
+    Physin              ["physin"]                  One       yes
+        "bridge port the request arrives on";
+    Physout             ["physout"]                 One       yes
+        "bridge port the request leaves through";
+    Proto               ["proto", "protocol"]       One       yes
+        "IP protocols (tcp, udp, icmp, numbers)";
+    Sport               ["sport"]                   One       yes
+        "source ports of the request (a:b or a-b ranges)";
+    Dport               ["dport"]                   One       yes
+        "destination ports of the request (a:b or a-b ranges)";
+    Mac                 ["mac"]                     One       yes
+        "source MAC addresses of the request";
+    Mark                ["mark"]                    One       yes
+        "user mark values";
+    Connmark            ["connmark"]                One       yes
+        "connection mark values";
+    Custommark          ["custommark"]              Two       yes
+        "a custom mark group and its values";
+    Rawmark             ["rawmark"]                 One       yes
+        "a literal mark value[/mask]";
+    Tos                 ["tos"]                     One       yes
+        "TOS values";
+    Dscp                ["dscp"]                    Dscp      yes
+        "DSCP values, or `class` and a DSCP class";
+    State               ["state"]                   One       yes
+        "conntrack states, comma separated (NEW,ESTABLISHED)";
+    Uid                 ["uid", "user"]             One       yes
+        "owning users of locally generated packets";
+    Gid                 ["gid", "group"]            One       yes
+        "owning groups of locally generated packets";
+    Custom              ["custom"]                  One       no
+        "raw iptables match options (cannot be translated)";
+    CustomIn            ["custom-in", "customin"]   One       no
+        "raw iptables options for the request rule only";
+    CustomOut           ["custom-out", "customout"] One       no
+        "raw iptables options for the reply rule only";
+    Helper              ["helper"]                  One       yes
+        "conntrack helper names";
+    Log                 ["log"]                     Log       no
+        "logs matching packets with this text";
+    Loglimit            ["loglimit"]                Log       no
+        "logs matching packets with this text, rate limited";
+    Connlog             ["connlog"]                 One       no
+        "logs the first packet of each connection";
+    Limit               ["limit"]                   Two       no
+        "rate limit: RATE BURST";
+    Connlimit           ["connlimit", "iplimit"]    Connlimit no
+        "limits concurrent connections";
+    Hashlimit           ["hashlimit"]               Hashlimit no
+        "per-source/destination rate limit";
+    Accounting          ["acct", "accounting"]      One       no
+        "counts matching traffic in an accounting object";
+    Ipset               ["ipset"]                   Ipset     yes
+        "matches against an ipset";
+    Action              ["action"]                  One       no
+        "the verdict of a rule (inside action definitions)";
+    Reverse             ["reverse"]                 Zero      no
+        "swaps the direction of the parameters";
+    Noowner             ["noowner"]                 Zero      no
+        "drops uid/gid matches";
+    Nolog               ["nolog"]                   Zero      no
+        "disables logging";
+    Softwarnings        ["softwarnings"]            Zero      no
+        "shows soft warnings";
+    Nosoftwarnings      ["nosoftwarnings"]          Zero      no
+        "hides soft warnings";
+    Insert              ["insert"]                  Zero      no
+        "inserts instead of appending (internal)";
+    InsertAt            ["insert_at"]               One       no
+        "inserts at a position (internal)";
+    Table               ["table"]                   One       no
+        "netfilter table (internal)";
+    Chain               ["chain"]                   One       no
+        "netfilter chain (internal)";
+    In                  ["in"]                      Zero      no
+        "only the incoming rule (internal)";
+    Out                 ["out"]                     Zero      no
+        "only the outgoing rule (internal)";
+    Optimal             ["optimal"]                 Zero      no
+        "optimal ruleset mode for this statement";
+    Accurate            ["accurate"]                Zero      no
+        "accurate ruleset mode for this statement";
+    ReturnIfNotMatched  ["return_if_not_matched"]   Zero      no
+        "internal";
+    Or                  ["or"]                      Zero      no
+        "separates alternatives after `except`";
+    SetWorkInface       ["set_work_inface"]         Zero      no
+        "internal";
+    SetWorkOutface      ["set_work_outface"]        Zero      no
+        "internal";
+    PushFlowInheritance ["push_flow_inheritance"]   One       no
+        "internal";
+}
 
 pub fn param(word: &str) -> Option<(ParamKind, Arity, bool)> {
     PARAMS
         .iter()
         .find(|(names, ..)| names.iter().any(|n| n.eq_ignore_ascii_case(word)))
         .map(|&(_, k, a, n, _)| (k, a, n))
-}
-
-impl ParamKind {
-    pub fn name(self) -> &'static str {
-        PARAMS
-            .iter()
-            .find(|p| p.1 == self)
-            .map(|p| p.0[0])
-            .unwrap_or("?")
-    }
-
-    pub fn meaning(self) -> &'static str {
-        PARAMS
-            .iter()
-            .find(|p| p.1 == self)
-            .map(|p| p.4)
-            .unwrap_or("")
-    }
-
-    pub fn negatable(self) -> bool {
-        PARAMS.iter().find(|p| p.1 == self).is_some_and(|p| p.3)
-    }
 }
 
 /// Words that bash treats as reserved at the start of a command.

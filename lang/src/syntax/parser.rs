@@ -816,58 +816,12 @@ fn command_body<'a, I: In<'a>>(cmd: Cmd) -> Boxed<'a, 'a, I, (CommandKind, Vec<W
     }
 }
 
-const ALL_CMDS: &[Cmd] = &[
-    Cmd::Version,
-    Cmd::Interface,
-    Cmd::Router,
-    Cmd::Group,
-    Cmd::Policy,
-    Cmd::Protection,
-    Cmd::Server,
-    Cmd::Client,
-    Cmd::Route,
-    Cmd::Synproxy,
-    Cmd::Dnat,
-    Cmd::Snat,
-    Cmd::Redirect,
-    Cmd::Nat,
-    Cmd::Masquerade,
-    Cmd::TransparentProxy,
-    Cmd::TransparentSquid,
-    Cmd::Tproxy,
-    Cmd::Action,
-    Cmd::Mark,
-    Cmd::Connmark,
-    Cmd::Custommark,
-    Cmd::Classify,
-    Cmd::Tos,
-    Cmd::Dscp,
-    Cmd::Tosfix,
-    Cmd::Tcpmss,
-    Cmd::Blacklist,
-    Cmd::Iptrap,
-    Cmd::Ipuntrap,
-    Cmd::Ipset,
-    Cmd::Mac,
-    Cmd::Cthelper,
-    Cmd::Log,
-    Cmd::Loglimit,
-    Cmd::Iptables,
-    Cmd::Ip6tables,
-    Cmd::DockerBridge,
-    Cmd::Markdef,
-    Cmd::Marksreset,
-    Cmd::RequireKernelModule,
-    Cmd::Postprocess,
-    Cmd::EcnShame,
-];
-
 /// `[ipv4|ipv6|both] CMD ...`
 fn command<'a, I: In<'a>>() -> impl Parser<'a, I, StmtKind, Ex<'a>> + Clone {
     let prefix = select! { Tok::Word(w, WordClass { prefix: Some(f), .. }) => FamilySel { family: f, span: w.span, prefix: true } };
-    // One alternative per command; each starts with an enum comparison on the precomputed word
-    // class, so trying them in turn costs almost nothing.
-    let alternatives: Vec<_> = ALL_CMDS
+    // One alternative per command (Cmd::ALL, from the vocabulary table); each starts with an enum
+    // comparison on the precomputed word class, so trying them in turn costs almost nothing.
+    let alternatives: Vec<_> = Cmd::ALL
         .iter()
         .map(|&cmd| {
             select! { Tok::Word(w, WordClass { cmd: Some((c, sfx)), .. }) if c == cmd => (w.clone(), sfx) }
