@@ -99,8 +99,8 @@ fn several_files_report_each() {
     assert!(v[0]["file"].as_str().unwrap().ends_with("b.conf"));
 }
 
-/// `fhc check` reports the lowering's errors (a mark value out of its group, a verdict nftables
-/// lacks) together with the model's (an invalid address): every error of the file in one run.
+/// `fhc check` reports what nftables lacks (a verdict) together with the bad values (a mark value
+/// out of its group, an invalid address): every error of the file in one run.
 #[test]
 fn every_error_of_a_file_in_one_run() {
     let conf = "mark 999999 OUTPUT\ninterface eth0 lan\n    server ssh accept src 10.0.0.300\n    server http tarpit\n";
@@ -121,7 +121,7 @@ fn every_error_of_a_file_in_one_run() {
             )
         })
         .collect();
-    for want in [("E0201", 1), ("E0114", 3), ("E0201", 4)] {
+    for want in [("E0114", 1), ("E0114", 3), ("E0201", 4)] {
         assert!(
             got.contains(&(want.0.to_string(), want.1)),
             "{want:?} missing from {got:?}"

@@ -470,8 +470,8 @@ fn action_text(s: &Stmt, f: &Facts, limit: Option<String>) -> Option<String> {
         }
         Stmt::Redirect { .. } => limited(format!("redirected to this host ({})", text::stmt(s))),
         Stmt::SetUpdate { op, set, .. } => format!("{op}s the packet's key to set @{set}"),
-        Stmt::CtCount { val, over } => format!(
-            "when the connections of this key are {} {val}",
+        Stmt::CtCount { val, over, .. } => format!(
+            "when the connections of this source are {} {val}",
             if *over { "over" } else { "at most" }
         ),
         Stmt::MetaMarkSet(_) | Stmt::Mangle(..) => format!("sets {}", text::stmt(s)),

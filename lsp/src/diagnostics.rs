@@ -97,7 +97,8 @@ mod tests {
         }
     }
 
-    /// The errors the nftables lowering finds reach the editor with the model's, in one pass.
+    /// Bad values (a mark out of its group, an address) and what nftables lacks reach the editor
+    /// together, in one pass.
     #[test]
     fn lowering_errors_arrive_with_the_others() {
         let doc = Doc::test(
@@ -110,7 +111,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        for want in [("E0201", 0), ("E0114", 2), ("E0201", 3)] {
+        for want in [("E0114", 0), ("E0114", 2), ("E0201", 3)] {
             assert!(
                 lines.contains(&(want.0.to_string(), want.1)),
                 "{want:?} missing from {lines:?}"

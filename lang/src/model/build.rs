@@ -43,6 +43,12 @@ pub struct Builder<'a> {
     /// (mark group, value, span) of every mark match and assignment, checked against the mark
     /// layout at the end of the file.
     pub(super) mark_uses: Vec<(String, u64, Span)>,
+    /// (as written, set name, families, span) of every use of one of fhc's own sets (`ipset NAME src`,
+    /// `src ipset:NAME`), checked against the trap sets at the end of the file.
+    pub(super) own_set_uses: Vec<(String, String, Families, Span)>,
+    /// Hashlimit names with the shape of their key (address or port, per mode): FireHOL shares
+    /// one table per name.
+    pub(super) hashlimit_shapes: Vec<(String, Vec<bool>)>,
 }
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
@@ -94,6 +100,8 @@ fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
         model: Model::default(),
         reported_unset: HashSet::new(),
         mark_uses: Vec::new(),
+        own_set_uses: Vec::new(),
+        hashlimit_shapes: Vec::new(),
         section: None,
         groups: Vec::new(),
         default_families: Families::BOTH,
@@ -1149,14 +1157,19 @@ impl<'a> Builder<'a> {
                     });
                 }
                 "sockets_suspects_trap" | "iptrap" | "ipuntrap" => {
-                    let args = s.args.iter().filter_map(|w| self.expand(w)).collect();
+                    let args: Vec<(String, Span)> = s
+                        .args
+                        .iter()
+                        .filter_map(|w| Some((self.expand(w)?, w.span)))
+                        .collect();
                     let matches = self.build_match(&ps, fams);
-                    steps.push(ir::ActionStep::Trap {
-                        kind,
-                        args,
-                        matches,
-                        span: s.span,
-                    });
+                    if let Some(trap) = self.action_trap(&kind, &args, s.span) {
+                        steps.push(ir::ActionStep::Trap {
+                            trap,
+                            matches,
+                            span: s.span,
+                        });
+                    }
                 }
                 _ => self.diags.push(
                     Diagnostic::new(
@@ -1227,6 +1240,8 @@ impl<'a> Builder<'a> {
         self.synproxy_checks();
         self.check_mark_uses();
         self.check_trap_actions();
+        self.check_own_set_uses();
+        self.check_helper_options();
         self.settings_and_sysctls();
     }
 

@@ -2,7 +2,7 @@
 //! checks that need the statement's families.
 
 use super::build::Builder;
-use super::ir::{Cond, Families, LogSpec, Match, RawParam};
+use super::ir::{Cond, Families, LogSpec, Match};
 use super::values::{self, Addr, Af, split_list};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
@@ -106,6 +106,30 @@ impl Builder<'_> {
     fn addrs(&mut self, p: &Param, only: Option<Af>, fams: Families) -> Option<Cond<Addr>> {
         let cond = self.typed(p, |s| values::parse_addr(s).map(Some))?;
         let kw = p.kind.map(|k| k.name()).unwrap_or("src");
+        let use_fams = match only {
+            Some(Af::V4) => Families::V4,
+            Some(Af::V6) => Families::V6,
+            None => fams,
+        };
+        for a in &cond.values {
+            match a {
+                Addr::Ipset(name) => self.own_set_uses.push((
+                    format!("ipset:{name}"),
+                    name.clone(),
+                    use_fams,
+                    p.span,
+                )),
+                Addr::Host(_) => self.diags.push(
+                    Diagnostic::new(
+                        Code::Untranslatable,
+                        p.span,
+                        a.static_limit().unwrap_or_default(),
+                    )
+                    .with_label("fhc cannot compile this to nftables"),
+                ),
+                _ => {}
+            }
+        }
         let want = only.or(fams.single());
         let value_span = p.values.first().map(|w| w.span).unwrap_or(p.span);
         if let Some(af) = want {
@@ -170,24 +194,6 @@ impl Builder<'_> {
             self.mark_uses.push((group.to_string(), *v, cond.span));
         }
         Some(cond)
-    }
-
-    /// `custommark GROUP VALUES`: the values, checked against the group at the end of the file.
-    fn custommark_values(&mut self, values: &[String], span: Span) {
-        let Some(group) = values.first() else { return };
-        for v in values[1..].iter().flat_map(|v| split_list(v)) {
-            match values::parse_num(v) {
-                Some(n) => self.mark_uses.push((group.clone(), n, span)),
-                None => self.diags.push(
-                    Diagnostic::new(
-                        Code::InvalidValue,
-                        span,
-                        format!("`{v}` is not a mark value (a number)"),
-                    )
-                    .with_label("in `custommark`"),
-                ),
-            }
-        }
     }
 
     /// Users of transparent_proxy (a list, like `uid`).
@@ -295,41 +301,12 @@ impl Builder<'_> {
                         span: p.span,
                     });
                 }
-                ParamKind::Limit => {
-                    let a = self.expand(&p.values[0]).unwrap_or_default();
-                    let b = p
-                        .values
-                        .get(1)
-                        .and_then(|w| self.expand(w))
-                        .unwrap_or_default();
-                    m.limit = Some((a, b, p.span));
-                }
-                ParamKind::Connlimit => {
-                    let vals = p.values.iter().filter_map(|w| self.expand(w)).collect();
-                    m.connlimit = Some((vals, p.span));
-                }
-                ParamKind::Custommark => {
-                    let values: Vec<String> =
-                        p.values.iter().filter_map(|w| self.expand(w)).collect();
-                    self.custommark_values(&values, p.span);
-                    m.other.push(RawParam {
-                        keyword: kind.name().to_string(),
-                        negated: p.not.is_some(),
-                        values,
-                        span: p.span,
-                    });
-                }
-                _ => {
-                    let values = p.values.iter().filter_map(|w| self.expand(w)).collect();
-                    m.other.push(RawParam {
-                        keyword: kind.name().to_string(),
-                        negated: p.not.is_some(),
-                        values,
-                        span: p.span,
-                    });
-                }
+                ParamKind::Limit => m.limit = self.limit(p),
+                ParamKind::Connlimit => m.connlimit = self.connlimit(p),
+                _ => self.extra_param(p, kind, fams, &mut m),
             }
         }
+        self.check_hashlimit_ports(&m);
         self.check_pairs(&m, params, fams);
         m
     }

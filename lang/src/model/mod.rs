@@ -7,7 +7,9 @@ pub mod expand;
 mod helpers;
 pub mod ir;
 mod matches;
+mod params;
 pub mod services;
+mod sets;
 pub mod synproxy;
 mod synproxy_stall;
 pub mod values;
@@ -19,3 +21,4 @@ pub fn build_verdict(word: &str) -> ir::Verdict {
     build::verdict_of(word, &[])
 }
 pub use ir::Model;
+pub use sets::{family_suffix, own_set, own_sets};

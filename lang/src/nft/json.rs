@@ -250,7 +250,10 @@ pub enum Stmt {
         set: String,
     },
     /// `ct count [over] N`
+    /// `add @set { KEY ct count [over] N }`: connections per key (connlimit).
     CtCount {
+        set: String,
+        key: Expr,
         val: u64,
         over: bool,
     },
@@ -394,12 +397,18 @@ impl Stmt {
                 };
                 json!({"set": {"op": op, "elem": elem, "set": format!("@{set}")}})
             }
-            Stmt::CtCount { val, over } => {
-                if *over {
+            Stmt::CtCount {
+                set,
+                key,
+                val,
+                over,
+            } => {
+                let count = if *over {
                     json!({"ct count": {"val": val, "inv": true}})
                 } else {
                     json!({"ct count": {"val": val}})
-                }
+                };
+                json!({"set": {"op": "add", "elem": key.to_json(), "set": format!("@{set}"), "stmt": [count]}})
             }
             Stmt::MetaMarkSet(v) => {
                 json!({"mangle": {"key": {"meta": {"key": "mark"}}, "value": v.to_json()}})

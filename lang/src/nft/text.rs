@@ -173,9 +173,17 @@ pub fn stmt(s: &Stmt) -> String {
                 .unwrap_or_default();
             format!("{op} @{} {{ {}{t} }}", ident(set), expr(elem, false))
         }
-        Stmt::CtCount { val, over } => {
-            format!("ct count {}{val}", if *over { "over " } else { "" })
-        }
+        Stmt::CtCount {
+            set,
+            key,
+            val,
+            over,
+        } => format!(
+            "add @{} {{ {} ct count {}{val} }}",
+            ident(set),
+            expr(key, false),
+            if *over { "over " } else { "" }
+        ),
         Stmt::MetaMarkSet(v) => format!("meta mark set {}", expr(v, false)),
         Stmt::Meter { set, key, limit } => {
             format!(

@@ -3,7 +3,7 @@
 
 use super::{Parts, take_options};
 use crate::model::build::Builder;
-use crate::model::ir::{Blacklist, BlacklistMode, HelperKind, LogSpec};
+use crate::model::ir::{Blacklist, BlacklistMode, ExtraKind, HelperKind, LogSpec, Match};
 use crate::model::values::{self, Addr, split_list};
 
 impl Builder<'_> {
@@ -17,7 +17,8 @@ impl Builder<'_> {
             _ => None,
         };
         let words = &p.args[usize::from(mode.is_some())..];
-        let opts = take_options(&mut p.matches, &["nolog", "acct"]);
+        let nolog = !take_options(&mut p.matches, &["nolog"]).is_empty();
+        let accounting = take_accounting(&mut p.matches);
         let m = &p.matches;
         if m.log.as_ref().is_some_and(|l| l.new_only) {
             self.untranslatable(
@@ -26,7 +27,8 @@ impl Builder<'_> {
             );
             return None;
         }
-        if !m.other.is_empty()
+        if !m.extras.is_empty()
+            || !m.options.is_empty()
             || m.src.is_some()
             || m.dst.is_some()
             || m.proto.is_some()
@@ -58,7 +60,6 @@ impl Builder<'_> {
             self.untranslatable(words[0].1, msg);
             return None;
         }
-        let nolog = opts.iter().any(|o| o.keyword == "nolog");
         let log = (!nolog).then(|| {
             m.log.clone().unwrap_or(LogSpec {
                 text: "BLACKLIST".into(),
@@ -68,10 +69,6 @@ impl Builder<'_> {
                 span: p.span,
             })
         });
-        let accounting = opts
-            .iter()
-            .find(|o| o.keyword == "acct")
-            .map(|o| o.values.first().cloned().unwrap_or_default());
         Some(HelperKind::Blacklist(Blacklist {
             mode: mode.unwrap_or(BlacklistMode::Bi),
             inface: m.inface.clone(),
@@ -81,4 +78,17 @@ impl Builder<'_> {
             excepts: std::mem::take(&mut p.excepts),
         }))
     }
+}
+
+/// `accounting NAME` (the last one wins), removed from the match.
+fn take_accounting(m: &mut Match) -> Option<String> {
+    let mut name = None;
+    m.extras.retain(|e| match &e.kind {
+        ExtraKind::Accounting(n) => {
+            name = Some(n.clone());
+            false
+        }
+        _ => true,
+    });
+    name
 }

@@ -11,7 +11,7 @@ impl Builder<'_> {
         // `in` and `out` are also (internal) rule parameters, so the parser hands them over as such.
         let side_param = take_options(&mut p.matches, &["in", "out"])
             .first()
-            .map(|o| (o.keyword.clone(), p.span));
+            .map(|o| (o.keyword.to_string(), p.span));
         let (Some((helper, hspan)), Some((side, sspan))) =
             (p.args.first(), p.args.get(1).cloned().or(side_param))
         else {

@@ -14,7 +14,7 @@ mod tcpmss;
 mod traps;
 
 use super::build::{Builder, name_of};
-use super::ir::{Families, Helper, Match, RawParam};
+use super::ir::{Families, Helper, HelperOption, Match};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -37,13 +37,13 @@ pub(super) struct Parts {
     pub section: Option<usize>,
 }
 
-/// Removes the helper options FireHOL reads itself (`table`, `action`, `nolog`, accounting, `in`,
-/// `out`) from a match's kept parameters, returning them in order.
-pub(super) fn take_options(m: &mut Match, keys: &[&str]) -> Vec<RawParam> {
-    let (taken, kept) = std::mem::take(&mut m.other)
+/// Removes the options a helper command reads itself (`table`, `action`, `nolog`, `in`, `out`)
+/// from its match, returning them in order.
+pub(super) fn take_options(m: &mut Match, keys: &[&str]) -> Vec<HelperOption> {
+    let (taken, kept) = std::mem::take(&mut m.options)
         .into_iter()
-        .partition(|r| keys.contains(&r.keyword.as_str()));
-    m.other = kept;
+        .partition(|o| keys.contains(&o.keyword));
+    m.options = kept;
     taken
 }
 

@@ -53,7 +53,7 @@ impl Builder<'_> {
         if let Some(t) = opts
             .iter()
             .find(|o| o.keyword == "table")
-            .and_then(|o| o.values.first())
+            .and_then(|o| o.value.as_ref())
             && !t.eq_ignore_ascii_case("filter")
         {
             self.untranslatable(
@@ -65,7 +65,7 @@ impl Builder<'_> {
         let verdict = match opts
             .iter()
             .find(|o| o.keyword == "action")
-            .and_then(|o| o.values.first())
+            .and_then(|o| o.value.as_ref())
             .map(|a| a.to_ascii_lowercase())
             .as_deref()
         {

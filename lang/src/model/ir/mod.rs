@@ -8,8 +8,10 @@ use crate::span::Span;
 use crate::syntax::ast::Role;
 
 mod helpers;
+mod params;
 
 pub use helpers::*;
+pub use params::*;
 
 /// The address families a statement applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -78,15 +80,6 @@ pub struct LogSpec {
     pub span: Span,
 }
 
-/// A rule parameter the model keeps but that no backend translates yet (e.g. `custom`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawParam {
-    pub keyword: String,
-    pub negated: bool,
-    pub values: Vec<String>,
-    pub span: Span,
-}
-
 /// Everything a statement matches on, from the request's point of view (FireHOL's convention:
 /// the backend reverses it for replies and client statements).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,11 +106,12 @@ pub struct Match {
     pub state: Option<Cond<CtState>>,
     pub log: Option<LogSpec>,
     /// `limit RATE BURST`
-    pub limit: Option<(String, String, Span)>,
-    /// `connlimit upto|above N [mask M]` (values as written)
-    pub connlimit: Option<(Vec<String>, Span)>,
-    /// Parameters kept as written (physin, tos, dscp, helper, hashlimit, ipset, custom ...).
-    pub other: Vec<RawParam>,
+    pub limit: Option<Limit>,
+    pub connlimit: Option<Connlimit>,
+    /// The other parameters (TOS, DSCP, hashlimit, own sets, accounting ...), typed.
+    pub extras: Vec<Extra>,
+    /// Options a helper command reads itself (see [`HelperOption`]).
+    pub options: Vec<HelperOption>,
 }
 
 impl Match {
@@ -356,12 +350,30 @@ pub enum ActionStep {
         verdict: Option<Action>,
         span: Span,
     },
-    /// `sockets_suspects_trap SUSPECT_TIMEOUT TRAP_TIMEOUT VALID_CONNS [params]`, `iptrap`, `ipuntrap`.
+    /// `sockets_suspects_trap ...`, `iptrap`, `ipuntrap` inside an action.
     Trap {
-        kind: String,
-        args: Vec<String>,
+        trap: ActionTrap,
         matches: Match,
         span: Span,
+    },
+}
+
+/// A trap step of an action: its sets are named after the action's set or name, with a 4/6
+/// suffix when the action applies to both families.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionTrap {
+    /// `iptrap SET src|dst [TIMEOUT]` / `ipuntrap SET src|dst`.
+    Ip {
+        undo: bool,
+        set: String,
+        dst: bool,
+        timeout: Option<u64>,
+    },
+    /// `sockets_suspects_trap SUSPECTS_TIMEOUT TRAP_TIMEOUT VALID_CONNECTIONS`.
+    SocketsSuspects {
+        suspects: u64,
+        trap: u64,
+        valid: u64,
     },
 }
 

@@ -256,6 +256,25 @@ pub fn parse_dscp(s: &str, class: bool) -> Result<u64, String> {
     })
 }
 
+/// iptables addrtype names to nft `fib ... type` values.
+pub fn addr_type(s: &str) -> Option<&'static str> {
+    Some(match s.to_ascii_uppercase().as_str() {
+        "UNSPEC" => "unspec",
+        "UNICAST" => "unicast",
+        "LOCAL" => "local",
+        "BROADCAST" => "broadcast",
+        "ANYCAST" => "anycast",
+        "MULTICAST" => "multicast",
+        "BLACKHOLE" => "blackhole",
+        "UNREACHABLE" => "unreachable",
+        "PROHIBIT" => "prohibit",
+        "THROW" => "throw",
+        "NAT" => "nat",
+        "XRESOLVE" => "xresolve",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

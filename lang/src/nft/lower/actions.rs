@@ -2,9 +2,10 @@
 
 use super::Lowerer;
 use super::matches::{Dir, port_expr, rule_families};
-use crate::model::ir::{ActionDef, ActionStep, Match};
+use crate::model::ir::{ActionDef, ActionStep, ActionTrap, Match};
 use crate::model::values::{Af, Proto};
 use crate::nft::json::{Expr, Op, Set, Stmt};
+use crate::nft::lower::set_addr_type;
 
 /// `valid` events per `window` seconds as an nft limit rate: per the largest whole unit of the
 /// window, rounded up.
@@ -93,70 +94,68 @@ impl Lowerer<'_> {
                     }
                 }
                 ActionStep::Trap {
-                    kind,
-                    args,
+                    trap,
                     matches,
                     span,
-                } => {
-                    let secs = |i: usize| args.get(i).and_then(|x| x.parse::<u64>().ok());
-                    match kind.as_str() {
-                        "iptrap" | "ipuntrap" => {
-                            let (Some(set), Some(dir)) = (args.first(), args.get(1)) else {
-                                self.error(
-                                    *span,
-                                    format!("{kind} needs a set name and src or dst"),
-                                );
-                                return;
-                            };
-                            let field = if dir.starts_with("dst") {
-                                "daddr"
-                            } else {
-                                "saddr"
-                            };
-                            let timeout = if kind == "iptrap" { secs(2) } else { None };
-                            for &af in &fams {
-                                let name = format!(
-                                    "{set}{}",
-                                    if fams.len() > 1 {
-                                        if af == Af::V4 { "4" } else { "6" }
-                                    } else {
-                                        ""
-                                    }
-                                );
-                                self.add_set(Set {
-                                    name: name.clone(),
-                                    kind: vec![if af == Af::V4 {
-                                        "ipv4_addr"
-                                    } else {
-                                        "ipv6_addr"
-                                    }],
-                                    flags: vec!["timeout"],
-                                    timeout,
-                                    size: Some(65535),
-                                });
-                                for (maf, st) in self.step_matches(a, matches) {
-                                    if maf.is_some_and(|x| x != af) {
-                                        continue;
-                                    }
-                                    let mut r = st;
-                                    super::matches::family_guard(&mut r, Some(af));
-                                    let elem = Expr::Payload(
-                                        if af == Af::V4 { "ip" } else { "ip6" },
-                                        field,
-                                    );
-                                    r.push(Stmt::SetUpdate {
-                                        op: if kind == "iptrap" { "update" } else { "delete" },
-                                        elem,
-                                        timeout: None,
-                                        set: name.clone(),
-                                    });
-                                    self.push(&chain, r, Some(*span));
-                                }
-                            }
-                        }
-                        _ => self.sockets_suspects_trap(a, &chain, &fams, args, matches, *span),
-                    }
+                } => match trap {
+                    ActionTrap::Ip {
+                        undo,
+                        set,
+                        dst,
+                        timeout,
+                    } => self.ip_trap_step(a, &chain, (*undo, set, *dst, *timeout), matches, *span),
+                    ActionTrap::SocketsSuspects {
+                        suspects,
+                        trap,
+                        valid,
+                    } => self.sockets_suspects_trap(
+                        a,
+                        &chain,
+                        &fams,
+                        (*suspects, *trap, *valid),
+                        matches,
+                        *span,
+                    ),
+                },
+            }
+        }
+    }
+
+    /// `iptrap SET src|dst [TIMEOUT]` / `ipuntrap SET src|dst` in an action: the packet's
+    /// address goes into (or out of) the set, per family.
+    fn ip_trap_step(
+        &mut self,
+        a: &ActionDef,
+        chain: &str,
+        (undo, set, dst, timeout): (bool, &str, bool, Option<u64>),
+        matches: &Match,
+        span: crate::span::Span,
+    ) {
+        let fams: Vec<Af> = a.families.iter().collect();
+        let field = if dst { "daddr" } else { "saddr" };
+        for &af in &fams {
+            let name = format!("{set}{}", crate::model::family_suffix(&fams, af));
+            self.add_set(Set {
+                name: name.clone(),
+                kind: vec![set_addr_type(af)],
+                flags: vec!["timeout"],
+                timeout,
+                size: Some(65535),
+            });
+            for (maf, st) in self.step_matches(a, matches) {
+                if maf.is_some_and(|x| x != af) {
+                    continue;
                 }
+                let mut r = st;
+                super::matches::family_guard(&mut r, Some(af));
+                let elem = Expr::Payload(if af == Af::V4 { "ip" } else { "ip6" }, field);
+                r.push(Stmt::SetUpdate {
+                    op: if undo { "delete" } else { "update" },
+                    elem,
+                    timeout: None,
+                    set: name.clone(),
+                });
+                self.push(chain, r, Some(span));
             }
         }
     }
@@ -171,21 +170,12 @@ impl Lowerer<'_> {
         a: &ActionDef,
         chain: &str,
         fams: &[Af],
-        args: &[String],
+        (suspects, trap, valid): (u64, u64, u64),
         matches: &Match,
         span: crate::span::Span,
     ) {
-        let nums: Vec<u64> = args.iter().take(3).filter_map(|x| x.parse().ok()).collect();
-        let [suspects, trap, valid] = nums[..] else {
-            self.error(span, "sockets_suspects_trap needs three numbers: suspects timeout, trap timeout, valid connections".into());
-            return;
-        };
         for &af in fams {
-            let sfx = if fams.len() > 1 {
-                if af == Af::V4 { "4" } else { "6" }
-            } else {
-                ""
-            };
+            let sfx = crate::model::family_suffix(fams, af);
             let (addr, ip) = if af == Af::V4 {
                 ("ipv4_addr", "ip")
             } else {

@@ -1,11 +1,11 @@
 //! A model [`Match`] to nft match statements, per address family and direction.
 
 use super::Lowerer;
-use crate::model::ir::{Cond, Families, Match, RawParam};
-use crate::model::values::{
-    Addr, Af, IpList, Owner, Port, Proto, dscp_class, parse_addr, parse_num, parse_rate, parse_tos,
-};
+use crate::model::ir::{Cond, Connlimit, Extra, ExtraKind, Families, HashMode, Hashlimit, Match};
+use crate::model::values::{Addr, Af, IpList, Owner, Port, Proto, parse_addr};
 use crate::nft::json::{Expr, Op, Set, Stmt};
+use crate::nft::lower::set_addr_type;
+use crate::span::Span;
 
 /// Which way a rule looks at the statement's parameters: FireHOL writes them for the request;
 /// replies (and the out side of sections) swap source and destination.
@@ -49,21 +49,11 @@ pub fn rule_families(fams: Families, m: &Match) -> Vec<Option<Af>> {
 
 /// Whether a match needs a rule per family (see [`rule_families`]).
 pub fn needs_family(m: &Match) -> bool {
-    m.other.iter().any(|r| match r.keyword.as_str() {
-        "tos" | "dscp" | "ipset" => true,
-        "hashlimit" => hashlimit_mode(&r.values).iter().any(|k| k.ends_with("ip")),
+    m.extras.iter().any(|x| match &x.kind {
+        ExtraKind::Tos { .. } | ExtraKind::Dscp(_) | ExtraKind::Ipset { .. } => true,
+        ExtraKind::Hashlimit(h) => h.modes.iter().any(|m| m.is_addr()),
         _ => false,
-    })
-}
-
-/// The `mode` of a hashlimit (FireHOL's default: `srcip,dstport`).
-fn hashlimit_mode(values: &[String]) -> Vec<String> {
-    let mode = values
-        .iter()
-        .position(|v| v == "mode")
-        .and_then(|i| values.get(i + 1));
-    mode.map(|m| m.split(',').map(str::to_string).collect())
-        .unwrap_or_else(|| vec!["srcip".into(), "dstport".into()])
+    }) || m.connlimit.is_some()
 }
 
 fn addr_in_family(a: &Addr, af: Af) -> bool {
@@ -304,21 +294,16 @@ impl Lowerer<'_> {
                 e,
             ));
         }
-        if let Some((vals, sp)) = &m.connlimit {
-            let above = vals.first().is_some_and(|v| v == "above");
-            match vals.get(1).and_then(|v| v.parse::<u64>().ok()) {
-                Some(n) => out.push(Stmt::CtCount {
-                    val: n,
-                    over: above,
-                }),
-                None => {
-                    self.error(*sp, "connlimit needs `upto N` or `above N`".into());
-                    return None;
-                }
-            }
+        // FireHOL also puts connlimit on the reply rule, keyed on the reply's source (this
+        // host): every connection then counts under one key, and replies are cut off once the
+        // service has N connections in all. Like `limit`, fhc limits the requests only.
+        if let Some(c) = &m.connlimit
+            && dir == Dir::Request
+        {
+            out.push(self.connlimit(c, af)?);
         }
-        for raw in &m.other {
-            let st = self.raw_param(raw, af, dir, &m.proto)?;
+        for x in &m.extras {
+            let st = self.extra_stmts(x, af, dir)?;
             out.extend(st);
         }
         let _ = span;
@@ -348,22 +333,9 @@ impl Lowerer<'_> {
         ))
     }
 
-    /// The rule parameters kept as written in the model.
-    fn raw_param(
-        &mut self,
-        raw: &RawParam,
-        af: Option<Af>,
-        dir: Dir,
-        proto: &Option<Cond<Proto>>,
-    ) -> Option<Vec<Stmt>> {
-        let sp = raw.span;
-        let neg = raw.negated;
-        let vals: Vec<&str> = raw
-            .values
-            .iter()
-            .flat_map(|v| v.split([' ', ',']))
-            .filter(|v| !v.is_empty())
-            .collect();
+    /// The statements of a typed parameter beyond the main fields.
+    fn extra_stmts(&mut self, x: &Extra, af: Option<Af>, dir: Dir) -> Option<Vec<Stmt>> {
+        let neg = x.negated;
         let one = |v: Vec<Expr>| {
             if v.len() == 1 {
                 v[0].clone()
@@ -371,349 +343,177 @@ impl Lowerer<'_> {
                 Expr::Set(v)
             }
         };
-        Some(match raw.keyword.as_str() {
-            "custommark" => {
-                let group = raw.values.first().cloned().unwrap_or_default();
-                let values: Vec<u64> = raw
-                    .values
-                    .iter()
-                    .skip(1)
-                    .flat_map(|v| v.split([' ', ',']))
-                    .filter_map(parse_num)
-                    .collect();
-                vec![self.mark_match(&group, &values, neg)?]
+        let per_family = |what: &str| {
+            format!(
+                "`{what}` in a rule for both families (internal: the rule was not split per family)"
+            )
+        };
+        Some(match &x.kind {
+            ExtraKind::Custommark { group, values } => {
+                vec![self.mark_match(group, values, neg)?]
             }
-            "rawmark" => {
-                let text = raw.values.first().cloned().unwrap_or_default();
-                let (v, mask) = match text.split_once('/') {
-                    Some((v, m)) => (parse_num(v), parse_num(m)),
-                    None => (parse_num(&text), Some(0xffff_ffff)),
-                };
-                let (Some(v), Some(mask)) = (v, mask) else {
-                    self.error(sp, format!("`{text}` is not a mark VALUE[/MASK]"));
-                    return None;
-                };
-                let left = if mask == 0xffff_ffff {
+            ExtraKind::Rawmark { value, mask } => {
+                let left = if *mask == 0xffff_ffff {
                     Expr::Meta("mark")
                 } else {
-                    Expr::And(Box::new(Expr::Meta("mark")), Box::new(Expr::Num(mask)))
+                    Expr::And(Box::new(Expr::Meta("mark")), Box::new(Expr::Num(*mask)))
                 };
-                vec![Stmt::Match(op(neg), left, Expr::Num(v & mask))]
+                vec![Stmt::Match(op(neg), left, Expr::Num(value & mask))]
             }
-            "tos" => {
+            ExtraKind::Tos { values, mask } => {
                 // `-m tos --tos V[/M]`: the whole TOS byte (IPv4) or traffic class (IPv6), mask
                 // 0xff for numbers and 0x3f (ECN bits excluded) for the symbolic names.
                 let Some(af) = af else {
-                    self.error(sp, "`tos` in a rule for both families (internal: the rule was not split per family)".into());
+                    self.error(x.span, per_family("tos"));
                     return None;
                 };
-                let mut v = Vec::new();
-                let mut mask = None;
-                for t in &vals {
-                    let Some(crate::model::values::Tos { value: n, mask: m }) = parse_tos(t) else {
-                        self.error(sp, format!("`{t}` is not a TOS value (a number, VALUE/MASK or a TOS name such as Minimize-Delay)"));
-                        return None;
-                    };
-                    if mask.is_some_and(|x| x != m) {
-                        self.error(
-                            sp,
-                            "TOS values with different masks cannot be matched together".into(),
-                        );
-                        return None;
-                    }
-                    mask = Some(m);
-                    v.push(Expr::Num(n & m));
-                }
-                let mask = mask.unwrap_or(0xff);
+                let v = values.iter().map(|n| Expr::Num(n & mask)).collect();
                 let field = tos_field(af);
-                let left = if mask == 0xff {
+                let left = if *mask == 0xff {
                     field
                 } else {
-                    Expr::And(Box::new(field), Box::new(Expr::Num(mask)))
+                    Expr::And(Box::new(field), Box::new(Expr::Num(*mask)))
                 };
                 vec![ip_version(af), Stmt::Match(op(neg), left, one(v))]
             }
-            "dscp" => {
+            ExtraKind::Dscp(values) => {
                 let Some(af) = af else {
-                    self.error(sp, "`dscp` in a rule for both families (internal: the rule was not split per family)".into());
+                    self.error(x.span, per_family("dscp"));
                     return None;
                 };
-                let class = vals
-                    .first()
-                    .is_some_and(|v| v.eq_ignore_ascii_case("class"));
-                let mut v = Vec::new();
-                for t in vals.iter().skip(usize::from(class)) {
-                    let n = if class {
-                        dscp_class(t)
-                    } else {
-                        parse_num(t).filter(|n| *n < 64)
-                    };
-                    match n {
-                        Some(n) => v.push(Expr::Num(n)),
-                        None => {
-                            self.error(
-                                sp,
-                                format!(
-                                    "`{t}` is not a DSCP {}",
-                                    if class {
-                                        "class (CS0-CS7, AF11-AF43, EF)"
-                                    } else {
-                                        "value (0-63)"
-                                    }
-                                ),
-                            );
-                            return None;
-                        }
-                    }
-                }
+                let v = values.iter().map(|n| Expr::Num(*n)).collect();
                 vec![Stmt::Match(
                     op(neg),
                     Expr::Payload(ip_proto(af), "dscp"),
                     one(v),
                 )]
             }
-            "helper" => {
-                let v = vals
-                    .iter()
-                    .map(|h| Expr::s(h.to_ascii_lowercase()))
-                    .collect();
+            ExtraKind::Helper(names) => {
+                let v = names.iter().map(|h| Expr::s(h.clone())).collect();
                 vec![Stmt::Match(op(neg), Expr::Ct("helper", None), one(v))]
             }
-            "srctype" | "dsttype" => {
+            ExtraKind::AddrType { src, types } => {
                 // `-m addrtype`: the kernel's route type of the address; swapped for replies.
-                let src = (raw.keyword == "srctype") == (dir == Dir::Request);
-                let mut v = Vec::new();
-                for t in &vals {
-                    match addr_type(t) {
-                        Some(x) => v.push(Expr::s(x)),
-                        None => {
-                            self.error(sp, format!("`{t}` is not an address type (UNICAST, LOCAL, BROADCAST, ANYCAST, MULTICAST, BLACKHOLE, UNREACHABLE, PROHIBIT, THROW, NAT, XRESOLVE)"));
-                            return None;
-                        }
-                    }
-                }
-                v.sort();
-                v.dedup();
+                let src = *src == (dir == Dir::Request);
+                let v = types.iter().map(|t| Expr::s(*t)).collect();
                 vec![Stmt::Match(
                     op(neg),
                     Expr::Fib("type", vec![if src { "saddr" } else { "daddr" }]),
                     one(v),
                 )]
             }
-            "hashlimit" => self.hashlimit(raw, af, proto.clone())?,
-            "physin" | "physout" => {
-                self.error(
-                    sp,
-                    format!(
-                        "`{}` matches the bridge port of bridged packets (iptables' physdev); nftables has no such match in the inet family (`meta ibrname`/`obrname` name the bridge, not its port, and exist only in the bridge family)",
-                        raw.keyword
-                    ),
-                );
-                return None;
+            ExtraKind::Hashlimit(h) => self.hashlimit(h, x.span, af)?,
+            ExtraKind::Ipset { name, src } => {
+                let (set, ip) = self.own_set(name, af)?;
+                let field = if *src == (dir == Dir::Request) {
+                    "saddr"
+                } else {
+                    "daddr"
+                };
+                vec![Stmt::Match(
+                    op(neg),
+                    Expr::Payload(ip, field),
+                    Expr::SetRef(set),
+                )]
             }
-            "ipset" => {
-                let name = raw.values.first().cloned().unwrap_or_default();
-                let flags = raw.values.get(1).cloned().unwrap_or_default();
-                let rest: Vec<&String> = raw.values.iter().skip(2).collect();
-                match (self.own_set(&name, af), flags.as_str(), rest.is_empty()) {
-                    (Some((set, ip)), "src" | "dst", true) => {
-                        let field = if (flags == "src") == (dir == Dir::Request) {
-                            "saddr"
-                        } else {
-                            "daddr"
-                        };
-                        vec![Stmt::Match(
-                            op(neg),
-                            Expr::Payload(ip, field),
-                            Expr::SetRef(set),
-                        )]
-                    }
-                    _ => {
-                        self.error(sp, format!("`ipset {name}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"));
-                        return None;
-                    }
-                }
-            }
-            "acct" => {
-                let name = raw.values.first().cloned().unwrap_or_default();
-                self.add_counter(&name);
-                vec![Stmt::CounterNamed(name)]
-            }
-            kw @ ("custom" | "custom-in" | "custom-out") => {
-                self.error(
-                    sp,
-                    format!(
-                        "`{kw}` passes raw iptables options, which cannot be translated to nftables"
-                    ),
-                );
-                return None;
-            }
-            // Modifiers FireHOL uses internally; their meaning is already part of the model.
-            "nolog" | "softwarnings" | "nosoftwarnings" | "optimal" | "accurate" => vec![],
-            kw => {
-                self.error(
-                    sp,
-                    format!("`{kw}` is an internal FireHOL parameter that fhc cannot translate"),
-                );
-                return None;
+            ExtraKind::Accounting(name) => {
+                self.add_counter(name);
+                vec![Stmt::CounterNamed(name.clone())]
             }
         })
     }
 
-    /// A set fhc created (iptrap/ipuntrap/sockets_suspects_trap) usable for family `af`:
-    /// `NAME`, or `NAME4`/`NAME6` when the trap was defined for both families.
-    fn own_set(&self, name: &str, af: Option<Af>) -> Option<(String, &'static str)> {
-        let af = af?;
-        let want = if af == Af::V4 {
-            "ipv4_addr"
-        } else {
-            "ipv6_addr"
-        };
-        let sfx = if af == Af::V4 { "4" } else { "6" };
-        [name.to_string(), format!("{name}{sfx}")]
-            .into_iter()
-            .find(|n| self.set_kind(n).is_some_and(|k| k == [want]))
-            .map(|n| (n, ip_proto(af)))
-    }
-
-    /// `hashlimit NAME upto|above RATE [burst B] [mode M] [srcmask P] [dstmask P] [htable-*]`:
-    /// a per-key token bucket in a named dynamic set (FireHOL shares the table between the rules
-    /// that name it, and so do the sets). `upto` passes while the key is under the rate, `above`
-    /// once it is over. The `htable-*` options size and expire the kernel's hash table: nft sets
-    /// grow to their size and the element of an idle key keeps its refilled bucket, so they do
-    /// not change which packets match (they are not translated).
-    fn hashlimit(
-        &mut self,
-        raw: &RawParam,
-        af: Option<Af>,
-        m_proto: Option<Cond<Proto>>,
-    ) -> Option<Vec<Stmt>> {
-        let v = &raw.values;
-        let sp = raw.span;
-        let name = v.first().cloned().unwrap_or_default();
-        let over = match v.get(1).map(String::as_str) {
-            Some("upto") => false,
-            Some("above") => true,
-            _ => {
-                self.error(
-                    sp,
-                    "hashlimit needs `upto RATE` or `above RATE` after its name".into(),
-                );
-                return None;
-            }
-        };
-        let Some(crate::model::values::Rate { n: rate, per }) =
-            v.get(2).and_then(|r| parse_rate(r))
-        else {
+    /// `connlimit`: connections per source (or destination) address or network, counted in a
+    /// set of its own per statement and family (iptables keeps a table per rule too).
+    fn connlimit(&mut self, c: &Connlimit, af: Option<Af>) -> Option<Stmt> {
+        let Some(af) = af else {
             self.error(
-                sp,
-                format!(
-                    "`{}` is not a rate such as 10/sec",
-                    v.get(2).cloned().unwrap_or_default()
-                ),
+                c.span,
+                "connlimit in a rule for both families (internal: not split)".into(),
             );
             return None;
         };
-        let opt = |k: &str| {
-            v.iter()
-                .position(|x| x.eq_ignore_ascii_case(k))
-                .and_then(|i| v.get(i + 1))
+        let full = if af == Af::V4 { 32 } else { 128 };
+        let field = if c.daddr { "daddr" } else { "saddr" };
+        let e = Expr::Payload(ip_proto(af), field);
+        let key = match c.mask.filter(|len| *len < full) {
+            Some(len) => Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len)))),
+            None => e,
         };
-        let burst = match opt("burst") {
-            Some(b) => match b.parse::<u64>() {
-                Ok(b) => b,
-                Err(_) => {
-                    self.error(sp, format!("`{b}` is not a burst"));
-                    return None;
-                }
-            },
-            None => 5, // xt_hashlimit's default
-        };
-        let mask = |k: &str, full: u8| -> Result<Option<u8>, String> {
-            match opt(k) {
-                None => Ok(None),
-                Some(p) => match p.parse::<u8>() {
-                    Ok(n) if n <= full => Ok((n < full).then_some(n)),
-                    _ => Err(format!("`{p}` is not a prefix length for `{k}`")),
-                },
+        let n = match self.connlimits.iter().position(|s| *s == c.span) {
+            Some(i) => i + 1,
+            None => {
+                self.connlimits.push(c.span);
+                self.connlimits.len()
             }
         };
+        let set = format!("connlimit.{n}.{}", if af == Af::V4 { "v4" } else { "v6" });
+        self.add_set(Set {
+            name: set.clone(),
+            kind: vec![set_addr_type(af)],
+            flags: vec![],
+            timeout: None,
+            size: Some(65535),
+        });
+        Some(Stmt::CtCount {
+            set,
+            key,
+            val: c.n,
+            over: c.above,
+        })
+    }
+
+    /// One of fhc's own sets (a trap's) for family `af` (the model checked it exists).
+    fn own_set(&self, name: &str, af: Option<Af>) -> Option<(String, &'static str)> {
+        let af = af?;
+        crate::model::own_set(&self.own_sets, name, af).map(|n| (n, ip_proto(af)))
+    }
+
+    /// A per-key token bucket in a named dynamic set (FireHOL shares the table between the rules
+    /// that name it, and so do the sets). `upto` passes while the key is under the rate, `above`
+    /// once it is over.
+    fn hashlimit(&mut self, h: &Hashlimit, span: Span, af: Option<Af>) -> Option<Vec<Stmt>> {
         let mut key = Vec::new();
         let mut kinds = Vec::new();
-        for m in hashlimit_mode(v) {
-            match m.as_str() {
-                "srcip" | "dstip" => {
+        for m in &h.modes {
+            match m {
+                HashMode::SrcIp | HashMode::DstIp => {
                     let Some(af) = af else {
-                        self.error(sp, "hashlimit on addresses in a rule for both families (internal: not split)".into());
+                        self.error(span, "hashlimit on addresses in a rule for both families (internal: not split)".into());
                         return None;
                     };
                     let full = if af == Af::V4 { 32 } else { 128 };
-                    let field = if m == "srcip" { "saddr" } else { "daddr" };
+                    let (field, mask) = if *m == HashMode::SrcIp {
+                        ("saddr", h.srcmask)
+                    } else {
+                        ("daddr", h.dstmask)
+                    };
                     let e = Expr::Payload(ip_proto(af), field);
-                    let e = match mask(if m == "srcip" { "srcmask" } else { "dstmask" }, full) {
-                        Ok(Some(len)) => {
+                    key.push(match mask.filter(|len| *len < full) {
+                        Some(len) => {
                             Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len))))
                         }
-                        Ok(None) => e,
-                        Err(msg) => {
-                            self.error(sp, msg);
-                            return None;
-                        }
-                    };
-                    key.push(e);
-                    kinds.push(if af == Af::V4 {
-                        "ipv4_addr"
-                    } else {
-                        "ipv6_addr"
+                        None => e,
                     });
+                    kinds.push(set_addr_type(af));
                 }
-                "srcport" | "dstport" => {
-                    key.push(Expr::Payload(
-                        "th",
-                        if m == "srcport" { "sport" } else { "dport" },
-                    ));
+                HashMode::SrcPort | HashMode::DstPort => {
+                    let field = if *m == HashMode::SrcPort {
+                        "sport"
+                    } else {
+                        "dport"
+                    };
+                    key.push(Expr::Payload("th", field));
                     kinds.push("inet_service");
                 }
-                other => {
-                    self.error(
-                        sp,
-                        format!(
-                            "`{other}` is not a hashlimit mode (srcip, srcport, dstip, dstport)"
-                        ),
-                    );
-                    return None;
-                }
             }
-        }
-        let mut stmts = Vec::new();
-        // xt_hashlimit keys protocols without ports on port 0; nft's `th` ports would read other
-        // header bytes (the ICMP type and checksum), so a port mode needs a port protocol.
-        if kinds.contains(&"inet_service")
-            && let Some(c) = &m_proto
-            && (c.negated
-                || c.values
-                    .iter()
-                    .any(|p| !matches!(p, Proto::Tcp | Proto::Udp)))
-        {
-            self.error(
-                sp,
-                "hashlimit on ports for a protocol without ports: nft would key on other header bytes (use a mode without srcport/dstport)"
-                    .into(),
-            );
-            return None;
         }
         let set = match af {
-            Some(a) if kinds.iter().any(|k| k.starts_with("ipv")) => {
-                format!("{name}{}", if a == Af::V4 { "4" } else { "6" })
+            Some(a) if h.modes.iter().any(|m| m.is_addr()) => {
+                format!("{}{}", h.name, if a == Af::V4 { "4" } else { "6" })
             }
-            _ => name.clone(),
+            _ => h.name.clone(),
         };
-        if let Some(k) = self.set_kind(&set)
-            && k != kinds
-        {
-            self.error(sp, format!("hashlimit `{name}` is used with different modes; FireHOL shares one table per name"));
-            return None;
-        }
         // nft makes the set dynamic itself when a rule updates it (nft 1.0.6 JSON has no
         // `dynamic` flag).
         self.add_set(Set {
@@ -728,17 +528,16 @@ impl Lowerer<'_> {
         } else {
             Expr::Concat(key)
         };
-        stmts.push(Stmt::SetLimit {
+        Some(vec![Stmt::SetLimit {
             set,
             key,
             limit: Box::new(Stmt::Limit {
-                rate,
-                per: per.name().into(),
-                burst: Some(burst),
-                over,
+                rate: h.rate.n,
+                per: h.rate.per.name().into(),
+                burst: Some(h.burst),
+                over: h.over,
             }),
-        });
-        Some(stmts)
+        }])
     }
 
     /// Protocol and port matches. `proto` None means "any protocol".
@@ -797,25 +596,6 @@ pub fn tos_field(af: Af) -> Expr {
     } else {
         Expr::Raw("nh", 4, 8)
     }
-}
-
-/// iptables addrtype names to nft `fib ... type` values.
-fn addr_type(s: &str) -> Option<&'static str> {
-    Some(match s.to_ascii_uppercase().as_str() {
-        "UNSPEC" => "unspec",
-        "UNICAST" => "unicast",
-        "LOCAL" => "local",
-        "BROADCAST" => "broadcast",
-        "ANYCAST" => "anycast",
-        "MULTICAST" => "multicast",
-        "BLACKHOLE" => "blackhole",
-        "UNREACHABLE" => "unreachable",
-        "PROHIBIT" => "prohibit",
-        "THROW" => "throw",
-        "NAT" => "nat",
-        "XRESOLVE" => "xresolve",
-        _ => return None,
-    })
 }
 
 /// The netmask of a prefix length, as an address.

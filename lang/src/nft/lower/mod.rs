@@ -62,6 +62,10 @@ pub(crate) struct Lowerer<'a> {
     chain_names: std::collections::HashSet<String>,
     rules: HashMap<String, Vec<Rule>>,
     sets: Vec<Set>,
+    /// fhc's own sets rules may match against (the traps'), from the model.
+    own_sets: Vec<(String, Af)>,
+    /// The connlimit parameters given a set so far (one set per statement and family).
+    connlimits: Vec<Span>,
     counters: Vec<String>,
     ct_helpers: Vec<CtHelper>,
     /// Whether any rule sets or matches marks (the mark save/restore rules are then needed).
@@ -80,6 +84,8 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         chain_names: std::collections::HashSet::new(),
         rules: HashMap::new(),
         sets: Vec::new(),
+        own_sets: crate::model::own_sets(model),
+        connlimits: Vec::new(),
         counters: Vec::new(),
         ct_helpers: Vec::new(),
         marks_used: false,
@@ -254,13 +260,6 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The key type of a set the ruleset declares.
-    pub(crate) fn set_kind(&self, name: &str) -> Option<Vec<&'static str>> {
-        self.sets
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.kind.clone())
-    }
-
     pub(crate) fn add_set(&mut self, set: Set) {
         if !self.sets.iter().any(|s| s.name == set.name) {
             self.sets.push(set);
@@ -553,6 +552,14 @@ fn stateful_last(stmts: &mut Vec<Stmt>) {
     plain.extend(counted);
     plain.extend(rest);
     *stmts = plain;
+}
+
+/// The nft set element type of an address of family `af`.
+pub(crate) fn set_addr_type(af: Af) -> &'static str {
+    match af {
+        Af::V4 => "ipv4_addr",
+        Af::V6 => "ipv6_addr",
+    }
 }
 
 pub(crate) fn action_chain(name: &str) -> String {

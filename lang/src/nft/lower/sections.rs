@@ -400,13 +400,11 @@ impl Lowerer<'_> {
             let log = r.matches.log.as_ref().or(groups.log.as_ref());
             if f.request {
                 let limit = r.matches.limit.as_ref().or(groups.limit.as_ref());
-                if let Some((rate, burst, _)) = limit
-                    && let Some(rate) = crate::model::values::parse_rate(rate)
-                {
+                if let Some(l) = limit {
                     stmts.push(Stmt::Limit {
-                        rate: rate.n,
-                        per: rate.per.name().into(),
-                        burst: burst.parse().ok(),
+                        rate: l.rate.n,
+                        per: l.rate.per.name().into(),
+                        burst: l.burst,
                         over: false,
                     });
                 }
@@ -627,5 +625,6 @@ fn merge(into: &mut Match, g: &Match) {
         src, dst, src4, src6, dst4, dst6, inface, outface, proto, sport, dport, uid, gid, mac,
         mark, connmark, state, log, limit, connlimit
     );
-    into.other.extend(g.other.iter().cloned());
+    into.extras.extend(g.extras.iter().cloned());
+    into.options.extend(g.options.iter().cloned());
 }

@@ -433,7 +433,6 @@ pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Roots {
             | Stmt::Limit { .. }
             | Stmt::Counter
             | Stmt::CounterNamed(_)
-            | Stmt::CtCount { .. }
             | Stmt::Synproxy { .. } => {}
             Stmt::Jump(t) | Stmt::Goto(t) => {
                 out.add(chains.get(t).copied().unwrap_or(Roots::OTHER));
@@ -441,9 +440,10 @@ pub(super) fn writes(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Roots {
             Stmt::Notrack | Stmt::CtHelperSet(_) => out.add(Roots::CT),
             Stmt::MetaMarkSet(_) => out.add(Roots::meta("mark")),
             Stmt::Mangle(k, _) => roots(k, &mut out),
-            Stmt::SetUpdate { set, .. } | Stmt::SetLimit { set, .. } | Stmt::Meter { set, .. } => {
-                out.add(Roots::set(set))
-            }
+            Stmt::SetUpdate { set, .. }
+            | Stmt::SetLimit { set, .. }
+            | Stmt::Meter { set, .. }
+            | Stmt::CtCount { set, .. } => out.add(Roots::set(set)),
             Stmt::Dnat { .. }
             | Stmt::Snat { .. }
             | Stmt::Masquerade { .. }
@@ -493,7 +493,11 @@ pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Facts 
                 roots(key, &mut reads);
                 reads.add(Roots::set(set));
             }
-            Stmt::CtCount { .. } => reads.add(Roots::CT),
+            Stmt::CtCount { set, key, .. } => {
+                roots(key, &mut reads);
+                reads.add(Roots::set(set));
+                reads.add(Roots::CT);
+            }
             _ => {}
         }
     }

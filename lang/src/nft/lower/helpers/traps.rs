@@ -4,7 +4,6 @@
 
 use super::ipp;
 use crate::model::ir::{Helper, LogSpec, Trap, TrapKey, TrapVerdict};
-use crate::model::values::Af;
 use crate::nft::json::{Expr, Set, Stmt};
 use crate::nft::lower::matches::Dir;
 use crate::nft::lower::{Lowerer, action_chain, log_stmts};
@@ -25,11 +24,7 @@ impl Lowerer<'_> {
                 )
             })
             .collect();
-        let addr = if t.af == Af::V4 {
-            "ipv4_addr"
-        } else {
-            "ipv6_addr"
-        };
+        let addr = crate::nft::lower::set_addr_type(t.af);
         self.add_set(Set {
             name: t.set.clone(),
             kind: vec![addr; t.key.len()],
