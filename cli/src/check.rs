@@ -2,8 +2,12 @@
 
 use crate::OutputFormat;
 use crate::config::{PreludeArgs, load_prelude};
-use fhc_lang::LineIndex;
+use fhc_lang::prelude::decode;
+use fhc_lang::{LineIndex, Prelude};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 pub const DEFAULT_CONFIG: &str = "/etc/firehol/firehol.conf";
@@ -22,28 +26,28 @@ pub fn read_input(arg: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Invalid UTF-8 is replaced rather than refused: a firewall config with a Latin-1 comment must
-/// still be checked.
-pub fn decode(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-pub fn run(files: &[String], format: OutputFormat, prelude: &PreludeArgs) -> ExitCode {
-    let prelude = match load_prelude(prelude) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+pub fn run(files: &[String], format: OutputFormat, args: &PreludeArgs) -> ExitCode {
     let files: Vec<String> = if files.is_empty() {
         vec![DEFAULT_CONFIG.to_string()]
     } else {
         files.to_vec()
     };
+    // One prelude per directory: each configuration is read with the files beside it.
+    let mut preludes: HashMap<Option<&Path>, Prelude> = HashMap::new();
     let mut any_error = false;
     let mut io_error = false;
     let mut json = Vec::new();
     let mut stdout = std::io::stdout().lock();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for arg in &files {
+        let dir = (arg != "-").then(|| Path::new(arg.as_str()).parent());
+        let prelude = match preludes.entry(dir.flatten()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => match load_prelude(args, arg) {
+                Ok(p) => v.insert(p),
+                Err(code) => return code,
+            },
+        };
         let (name, text) = match read_input(arg) {
             Ok(x) => x,
             Err(e) => {
@@ -52,7 +56,7 @@ pub fn run(files: &[String], format: OutputFormat, prelude: &PreludeArgs) -> Exi
                 continue;
             }
         };
-        let analysis = fhc_lang::check_with(&text, &prelude);
+        let analysis = fhc_lang::check_with(&text, prelude);
         any_error |= analysis.has_errors();
         match format {
             OutputFormat::Human => {

@@ -2,27 +2,25 @@
 //! `firehol-defaults.conf` and the services directory. The files are read here; their meaning is
 //! `fhc_lang::prelude`'s.
 
-use crate::check::{DEFAULT_CONFIG, decode, read_input};
+use crate::check::{DEFAULT_CONFIG, read_input};
 use fhc_lang::Prelude;
 use fhc_lang::nft::{Options, Output};
+use fhc_lang::prelude::Search;
 use std::io::IsTerminal;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-pub const DEFAULT_DEFAULTS: &str = "/etc/firehol/firehol-defaults.conf";
-pub const DEFAULT_SERVICES_DIR: &str = "/etc/firehol/services";
 
 /// Where the settings and extra services come from.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct PreludeArgs {
     /// Settings file read before the configuration, as FireHOL reads firehol-defaults.conf
-    /// [default: /etc/firehol/firehol-defaults.conf, when it exists].
+    /// [default: firehol-defaults.conf beside the configuration, else
+    /// /etc/firehol/firehol-defaults.conf, when one exists].
     #[arg(long, value_name = "FILE")]
     pub defaults: Option<PathBuf>,
     /// Directory of extra service definitions (`*.conf` starting with `#FHVER: 1:<n>`)
     /// [default: FIREHOL_SERVICES_DIR from the defaults file or the environment, else
-    /// /etc/firehol/services, when it exists].
+    /// services/ beside the configuration, else /etc/firehol/services, when one exists].
     #[arg(long, value_name = "DIR")]
     pub services_dir: Option<PathBuf>,
     /// Read neither the defaults file nor the services directory.
@@ -34,39 +32,28 @@ pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Reads the defaults file and the services directory. Errors in them are printed (in their
-/// file) and stop the command with exit 1; an unreadable file given explicitly is exit 2.
-pub fn load_prelude(args: &PreludeArgs) -> Result<Prelude, ExitCode> {
-    let mut prelude = Prelude::none();
-    if args.no_defaults {
-        return Ok(prelude);
+impl PreludeArgs {
+    /// The lookup these options ask for (the environment's FIREHOL_SERVICES_DIR included).
+    pub fn search(&self) -> Search {
+        fhc_lsp::disk::with_environment(Search {
+            defaults: self.defaults.clone(),
+            services_dir: self.services_dir.clone(),
+            disabled: self.no_defaults,
+            env_services_dir: None,
+        })
     }
-    let defaults = args
-        .defaults
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DEFAULTS));
-    match std::fs::read(&defaults) {
-        Ok(bytes) => prelude.add_defaults(&defaults.display().to_string(), &decode(bytes)),
-        Err(e) if args.defaults.is_some() || e.kind() != std::io::ErrorKind::NotFound => {
-            eprintln!("fhc: cannot read {}: {e}", defaults.display());
-            return Err(ExitCode::from(2));
-        }
-        Err(_) => {}
-    }
-    let (dir, explicit) = match &args.services_dir {
-        Some(d) => (d.clone(), true),
-        None => (
-            prelude
-                .env()
-                .value("FIREHOL_SERVICES_DIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("FIREHOL_SERVICES_DIR").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_SERVICES_DIR)),
-            false,
-        ),
-    };
-    read_services(&dir, explicit, &mut prelude)?;
+}
+
+/// Reads the defaults file and the services directory for the configuration `config` (`-` is
+/// standard input), as `fhc lsp` does for the file it edits: see `fhc_lang::prelude::load`.
+/// Errors in them are printed (in their file) and stop the command with exit 1; a file that
+/// cannot be read is exit 2.
+pub fn load_prelude(args: &PreludeArgs, config: &str) -> Result<Prelude, ExitCode> {
+    let path = (config != "-").then(|| Path::new(config));
+    let prelude = fhc_lsp::disk::load(&args.search(), path).map_err(|e| {
+        eprintln!("fhc: {e}");
+        ExitCode::from(2)
+    })?;
     for (name, why) in &prelude.ignored {
         eprintln!("fhc: warning: ignoring services file {name}: {why}");
     }
@@ -86,47 +73,6 @@ pub fn load_prelude(args: &PreludeArgs) -> Result<Prelude, ExitCode> {
     Ok(prelude)
 }
 
-/// `DIR/*.conf` in name order, as FireHOL's `ls *.conf`; files not owned by the user running fhc
-/// are ignored, as FireHOL ignores them (someone else could inject rules through them).
-fn read_services(dir: &Path, explicit: bool, prelude: &mut Prelude) -> Result<(), ExitCode> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            eprintln!(
-                "fhc: cannot read the services directory {}: {e}",
-                dir.display()
-            );
-            return Err(ExitCode::from(2));
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "conf") && p.is_file())
-        .collect();
-    files.sort();
-    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    for path in files {
-        let name = path.display().to_string();
-        let meta = std::fs::metadata(&path).map_err(|e| {
-            eprintln!("fhc: cannot read {name}: {e}");
-            ExitCode::from(2)
-        })?;
-        if me.is_some_and(|uid| uid != meta.uid()) {
-            prelude
-                .ignored
-                .push((name, "it is not owned by the user running fhc".into()));
-            continue;
-        }
-        let bytes = std::fs::read(&path).map_err(|e| {
-            eprintln!("fhc: cannot read {name}: {e}");
-            ExitCode::from(2)
-        })?;
-        prelude.add_services(&name, &decode(bytes));
-    }
-    Ok(())
-}
-
 /// A configuration, read and compiled: its name and the output.
 pub struct Compiled {
     pub name: String,
@@ -140,7 +86,7 @@ pub fn compile(
     prelude: &PreludeArgs,
     opts: &Options,
 ) -> Result<Compiled, ExitCode> {
-    let prelude = load_prelude(prelude)?;
+    let prelude = load_prelude(prelude, file.unwrap_or(DEFAULT_CONFIG))?;
     let (name, text) = read(file)?;
     let color = color();
     match fhc_lang::compile_with(&text, &prelude, opts) {

@@ -12,7 +12,8 @@ pub fn run(
     prelude: &PreludeArgs,
     opts: &Options,
 ) -> ExitCode {
-    let prelude = match config::load_prelude(prelude) {
+    let prelude = match config::load_prelude(prelude, file.unwrap_or(crate::check::DEFAULT_CONFIG))
+    {
         Ok(p) => p,
         Err(code) => return code,
     };

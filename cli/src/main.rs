@@ -179,7 +179,13 @@ enum Command {
         stdin_filename: String,
     },
     /// Run the language server on standard input/output (for editors).
-    Lsp,
+    ///
+    /// Each document is read after the defaults file and the services directory that `fhc check`
+    /// would read for it (beside it, else in /etc/firehol), unless told otherwise here.
+    Lsp {
+        #[command(flatten)]
+        prelude: config::PreludeArgs,
+    },
     /// Explain a diagnostic code (E0101, W0103, ...), or list them all with --list.
     ExplainCode {
         code: Option<String>,
@@ -219,7 +225,7 @@ fn main() -> ExitCode {
             stdin_filename,
         } => fmt::run(&files, check, &stdin_filename),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
-        Command::Lsp => fhc_lsp::run_stdio(),
+        Command::Lsp { prelude } => fhc_lsp::run_stdio(prelude.search()),
         Command::Compile { config: c } => {
             compile::compile(c.file.as_deref(), &c.prelude, &c.table.options())
         }

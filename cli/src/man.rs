@@ -324,12 +324,14 @@ fn extra_sections(cmd: &Command, root: &Command, is_root: bool, drop_ins: bool) 
 
 fn files_section(roff: &mut Roff, drop_ins: bool) {
     let fhc_reads = if drop_ins {
-        "fhc reads it too (see the --defaults options)."
+        "fhc reads it too, and the editor (fhc lsp) with it; a firehol-defaults.conf beside \
+         the configuration is read instead (see the --defaults options)."
     } else {
         "This fhc does not read it: set such variables in firehol.conf."
     };
     let services = if drop_ins {
-        "fhc reads them too (see the --services-dir options)."
+        "fhc reads them too, and the editor (fhc lsp) with them; a services directory beside \
+         the configuration is read instead (see the --services-dir options)."
     } else {
         "This fhc does not read them: define such services in firehol.conf."
     };

@@ -1,271 +1,16 @@
 //! The real `fhc lsp` binary, driven over stdio the way an editor drives it: Content-Length
 //! framed JSON-RPC, initialize (UTF-16, and UTF-8 when offered), didOpen, publishDiagnostics,
-//! codeAction, didChange, the navigation and editing requests, shutdown and exit (status 0).
-//! Every read has a timeout, so a hung server fails the test instead of hanging it.
+//! codeAction, didChange, didSave, the navigation and editing requests, shutdown and exit
+//! (status 0). Every read has a timeout, so a hung server fails the test instead of hanging it.
+//! The editor and `fhc check` read the same defaults and services files and agree.
 
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
+
+use lsp_client::Client;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
-
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-struct Client {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    rx: Receiver<Value>,
-    next_id: i64,
-    /// Notifications received while waiting for something else.
-    pending: Vec<Value>,
-    utf8: bool,
-}
-
-fn read_frame(r: &mut impl BufRead) -> Option<Value> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length: ") {
-            len = v.parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; len?];
-    r.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-impl Client {
-    fn start(encodings: &[&str]) -> (Client, Value) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fhc"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start fhc lsp");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            while let Some(v) = read_frame(&mut r) {
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdin = child.stdin.take();
-        let mut c = Client {
-            child,
-            stdin,
-            rx,
-            next_id: 0,
-            pending: Vec::new(),
-            utf8: false,
-        };
-        let init = c.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": null,
-                "capabilities": {
-                    "general": {"positionEncodings": encodings},
-                    "textDocument": {"publishDiagnostics": {"relatedInformation": true}}
-                }
-            }),
-        );
-        c.utf8 = init["capabilities"]["positionEncoding"] == "utf-8";
-        c.notify("initialized", json!({}));
-        (c, init)
-    }
-
-    fn send(&mut self, msg: Value) {
-        let body = msg.to_string();
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        write!(stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).expect("write");
-        stdin.flush().expect("flush");
-    }
-
-    fn recv(&mut self, deadline: Instant) -> Value {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.rx.recv_timeout(left) {
-            Ok(v) => v,
-            Err(RecvTimeoutError::Timeout) => {
-                panic!("no message from the server within {TIMEOUT:?}")
-            }
-            Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
-        }
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.try_request(method, params)
-            .unwrap_or_else(|e| panic!("{method} failed: {e}"))
-    }
-
-    fn try_request(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let msg = self.recv(deadline);
-            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
-                return match msg.get("error") {
-                    Some(e) => Err(e.clone()),
-                    None => Ok(msg["result"].clone()),
-                };
-            }
-            self.pending.push(msg);
-        }
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// The next publishDiagnostics for `uri` with `version`.
-    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
-        let matches = |m: &Value| {
-            m["method"] == "textDocument/publishDiagnostics"
-                && m["params"]["uri"] == uri
-                && m["params"]["version"] == json!(version)
-        };
-        if let Some(i) = self.pending.iter().position(matches) {
-            return self.pending.remove(i)["params"]["diagnostics"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let msg = self.recv(deadline);
-            if matches(&msg) {
-                return msg["params"]["diagnostics"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-            }
-            self.pending.push(msg);
-        }
-    }
-
-    fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "firehol", "version": 1, "text": text}}),
-        );
-        self.diagnostics(uri, 1)
-    }
-
-    fn pos(&self, text: &str, offset: usize) -> Value {
-        let before = &text[..offset];
-        let line = before.matches('\n').count();
-        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let col = if self.utf8 {
-            offset - line_start
-        } else {
-            text[line_start..offset].encode_utf16().count()
-        };
-        json!({"line": line, "character": col})
-    }
-
-    fn offset(&self, text: &str, pos: &Value) -> usize {
-        let (line, col) = (
-            pos["line"].as_u64().unwrap() as usize,
-            pos["character"].as_u64().unwrap() as usize,
-        );
-        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        let rest = &text[start..];
-        let mut units = 0;
-        for (i, ch) in rest.char_indices() {
-            if units >= col || ch == '\n' {
-                return start + i;
-            }
-            units += if self.utf8 {
-                ch.len_utf8()
-            } else {
-                ch.len_utf16()
-            };
-        }
-        text.len()
-    }
-
-    /// Applies LSP text edits (non-overlapping) to `text`, back to front.
-    fn apply(&self, text: &str, edits: &[Value]) -> String {
-        let mut spans: Vec<(usize, usize, String)> = edits
-            .iter()
-            .map(|e| {
-                (
-                    self.offset(text, &e["range"]["start"]),
-                    self.offset(text, &e["range"]["end"]),
-                    e["newText"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        spans.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
-        let mut out = text.to_string();
-        for (s, e, t) in spans {
-            out.replace_range(s..e, &t);
-        }
-        out
-    }
-
-    /// Sends edits as incremental changes (back to front, so that each range is still valid).
-    fn change_incremental(&mut self, uri: &str, version: i64, edits: &[Value]) {
-        let mut edits = edits.to_vec();
-        edits.sort_by_key(|e| {
-            std::cmp::Reverse((
-                e["range"]["start"]["line"].as_u64(),
-                e["range"]["start"]["character"].as_u64(),
-            ))
-        });
-        let changes: Vec<Value> = edits
-            .iter()
-            .map(|e| json!({"range": e["range"], "text": e["newText"]}))
-            .collect();
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
-        );
-    }
-
-    fn shutdown(mut self) -> std::process::ExitStatus {
-        let r = self.request("shutdown", Value::Null);
-        assert_eq!(r, Value::Null);
-        self.notify("exit", Value::Null);
-        drop(self.stdin.take());
-        self.wait()
-    }
-
-    fn wait(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                return s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the server did not exit");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn codes(diags: &[Value]) -> Vec<(String, u64)> {
     diags
@@ -641,4 +386,150 @@ fn exit_without_shutdown_is_status_1() {
     c.notify("exit", Value::Null);
     drop(c.stdin.take());
     assert_eq!(c.wait().code(), Some(1));
+}
+
+/// A fresh directory under the target's scratch space.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `fhc check --format json FILE`: the exit code, the diagnostics and stderr.
+fn check_json(conf: &Path) -> (Option<i32>, Vec<Value>, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_fhc"))
+        .args(["check", "--format", "json"])
+        .arg(conf)
+        .output()
+        .expect("run fhc check");
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    let diags = json.as_array().cloned().unwrap_or_default();
+    (
+        o.status.code(),
+        diags,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A diagnostic as both sides can state it: code, severity, 0-based range, and the message with
+/// its label, notes and help (the LSP puts them in the message).
+fn comparable_cli(d: &Value) -> (String, u64, [u64; 4], String) {
+    let mut msg = d["message"].as_str().unwrap().to_string();
+    if let Some(l) = d["label"].as_str() {
+        msg.push_str(&format!(" ({l})"));
+    }
+    for n in d["notes"].as_array().unwrap() {
+        msg.push_str(&format!("\nnote: {}", n.as_str().unwrap()));
+    }
+    if let Some(h) = d["help"].as_str() {
+        msg.push_str(&format!("\nhelp: {h}"));
+    }
+    let sev = match d["severity"].as_str().unwrap() {
+        "error" => 1,
+        "warning" => 2,
+        "info" => 3,
+        _ => 4,
+    };
+    let n = |k: &str| d[k].as_u64().unwrap() - 1;
+    let range = [n("line"), n("column"), n("end_line"), n("end_column")];
+    (d["code"].as_str().unwrap().to_string(), sev, range, msg)
+}
+
+fn comparable_lsp(d: &Value) -> (String, u64, [u64; 4], String) {
+    let r = &d["range"];
+    let n = |p: &str, k: &str| r[p][k].as_u64().unwrap();
+    (
+        d["code"].as_str().unwrap().to_string(),
+        d["severity"].as_u64().unwrap(),
+        [
+            n("start", "line"),
+            n("start", "character"),
+            n("end", "line"),
+            n("end", "character"),
+        ],
+        d["message"].as_str().unwrap().to_string(),
+    )
+}
+
+/// With firehol-defaults.conf beside the configuration defining a service, `fhc check` and the
+/// editor both accept `server myapp accept` (no diagnostic); once the file is gone (the editor
+/// learns it on a save) both report the unknown service, identically; a defaults file with an
+/// error stops `fhc check` and shows in the editor, in the configuration, naming the file.
+#[test]
+fn the_editor_and_fhc_check_read_the_same_defaults_file() {
+    let dir = scratch("prelude");
+    // An empty services directory beside it: /etc/firehol/services is not looked at.
+    std::fs::create_dir_all(dir.join("services")).unwrap();
+    let conf_path = dir.join("firehol.conf");
+    let defaults = dir.join("firehol-defaults.conf");
+    let conf = "interface eth0 lan\n    server myapp accept\n";
+    std::fs::write(&conf_path, conf).unwrap();
+    std::fs::write(
+        &defaults,
+        "# site services\nserver_myapp_ports=\"tcp/8080\"\nclient_myapp_ports=\"default\"\n",
+    )
+    .unwrap();
+    let uri = format!("file://{}", conf_path.display());
+    let defaults_uri = format!("file://{}", defaults.display());
+
+    let (code, cli, err) = check_json(&conf_path);
+    assert_eq!((code, cli.len()), (Some(0), 0), "{cli:?} {err}");
+    let (mut c, _) = Client::start(&["utf-16"]);
+    let diags = c.open(&uri, conf);
+    assert!(diags.is_empty(), "{diags:?}");
+    let td = json!({"uri": uri});
+    let myapp = c.pos(conf, conf.find("myapp").unwrap() + 1);
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": td, "position": myapp}),
+    );
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        md.contains(&format!("defined in `{}`", defaults.display())) && md.contains("tcp/8080"),
+        "{md}"
+    );
+    let defs = c.request(
+        "textDocument/definition",
+        json!({"textDocument": td, "position": myapp}),
+    );
+    assert_eq!(defs[0]["uri"], defaults_uri.as_str(), "{defs}");
+    assert_eq!(defs[0]["range"]["start"]["line"], 1, "{defs}");
+
+    // Without the defaults file: the same unknown service, the same way.
+    std::fs::remove_file(&defaults).unwrap();
+    let (code, cli, _) = check_json(&conf_path);
+    assert_eq!(code, Some(1));
+    c.notify("textDocument/didSave", json!({"textDocument": td}));
+    let lsp = c.diagnostics(&uri, 1);
+    assert!(!lsp.is_empty());
+    let cli: Vec<_> = cli.iter().map(comparable_cli).collect();
+    let lsp: Vec<_> = lsp.iter().map(comparable_lsp).collect();
+    assert_eq!(lsp, cli);
+    assert!(cli[0].3.contains("myapp"), "{cli:?}");
+
+    // A defaults file with an error: `fhc check` stops on it, the editor shows it.
+    std::fs::write(
+        &defaults,
+        "server_myapp_ports=\"tcp/8080\"\nX=$(hostname)\n",
+    )
+    .unwrap();
+    let (code, _, err) = check_json(&conf_path);
+    assert_eq!(code, Some(1));
+    assert!(err.contains(&defaults.display().to_string()), "{err}");
+    c.notify("textDocument/didSave", json!({"textDocument": td}));
+    let lsp = c.diagnostics(&uri, 1);
+    let first = &lsp[0];
+    let msg = first["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with(&format!("in {}, line 2: ", defaults.display())),
+        "{lsp:?}"
+    );
+    assert_eq!(first["severity"], 1);
+    assert_eq!(
+        first["relatedInformation"][0]["location"]["uri"],
+        defaults_uri.as_str()
+    );
+    assert!(err.contains(first["code"].as_str().unwrap()), "{err}");
+    assert!(c.shutdown().success());
 }

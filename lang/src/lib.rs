@@ -2,13 +2,15 @@
 //!
 //! Front doors: [`analyze`] (text to tree and diagnostics), [`check`], [`compile`], [`explain`],
 //! [`format`]. The `_with` variants take a [`Prelude`] (firehol-defaults.conf and the services
-//! directory, read by the caller). Everything else (CLI, LSP) is a thin consumer of these.
+//! directory, read by the caller; [`prelude::load`] finds them). [`ide`] answers an editor's
+//! questions about one file as plain data. Everything else (CLI, LSP) is a thin consumer of these.
 
 pub mod codes;
 pub mod diag;
 pub mod explain;
 pub mod fmt;
 pub mod hash;
+pub mod ide;
 pub mod model;
 pub mod nft;
 pub mod prelude;

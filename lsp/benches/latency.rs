@@ -173,6 +173,7 @@ async fn run(name: &str, text: String, samples: usize) {
         1,
         text.clone(),
         fhc_lsp::convert::Encoding::Utf16,
+        std::sync::Arc::new(fhc_lang::Prelude::none()),
     );
     doc.analysis();
     let t_convert = med(&mut || {

@@ -65,7 +65,7 @@ mod tests {
         let mut edits = changes[&doc.uri].clone();
         // Back to front, as editors do.
         edits.sort_by_key(|e| std::cmp::Reverse((e.range.start.line, e.range.start.character)));
-        let mut text = doc.text.clone();
+        let mut text = doc.text().to_string();
         for e in edits {
             apply_change(&mut text, doc.enc, Some(e.range), &e.new_text);
         }
@@ -75,7 +75,7 @@ mod tests {
     fn whole(doc: &Doc) -> Range {
         Range::new(
             Position::new(0, 0),
-            doc.range(Span::new(doc.text.len(), doc.text.len())).end,
+            doc.range(Span::new(doc.text().len(), doc.text().len())).end,
         )
     }
 

@@ -1,11 +1,14 @@
-//! `textDocument/publishDiagnostics`: the diagnostics of `fhc check` (the same `analyze()`),
-//! converted to LSP. Secondary labels become related information; notes and help follow the
-//! message; the fixes stay in the analysis for the code actions.
+//! `textDocument/publishDiagnostics`: the diagnostics of `fhc check` (the same `analyze_with()`,
+//! with the same defaults and services files), converted to LSP. Secondary labels become related
+//! information; notes and help follow the message; the fixes stay in the analysis for the code
+//! actions. The problems of the prelude files themselves (which stop `fhc check`) come first, on
+//! the document's first line, each with its place in its file as related information.
 
 use crate::state::Doc;
-use fhc_lang::Severity;
+use fhc_lang::ide::diagnostics::{PreludeProblem, prelude_problems};
+use fhc_lang::{LineIndex, Severity, Span};
 use tower_lsp_server::ls_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };
 
 pub fn severity(s: Severity) -> DiagnosticSeverity {
@@ -17,9 +20,9 @@ pub fn severity(s: Severity) -> DiagnosticSeverity {
     }
 }
 
-/// One `fhc-lang` diagnostic in LSP form.
-pub fn convert(doc: &Doc, d: &fhc_lang::Diagnostic) -> Diagnostic {
-    let mut message = d.message.clone();
+/// The message of a diagnostic with its label, notes and help.
+fn message(main: &str, d: &fhc_lang::Diagnostic) -> String {
+    let mut message = main.to_string();
     if let Some(l) = &d.label {
         message.push_str(&format!(" ({l})"));
     }
@@ -29,6 +32,12 @@ pub fn convert(doc: &Doc, d: &fhc_lang::Diagnostic) -> Diagnostic {
     if let Some(h) = &d.help {
         message.push_str(&format!("\nhelp: {h}"));
     }
+    message
+}
+
+/// One `fhc-lang` diagnostic in LSP form.
+pub fn convert(doc: &Doc, d: &fhc_lang::Diagnostic) -> Diagnostic {
+    let message = message(&d.message, d);
     let related: Vec<DiagnosticRelatedInformation> = d
         .labels
         .iter()
@@ -50,13 +59,38 @@ pub fn convert(doc: &Doc, d: &fhc_lang::Diagnostic) -> Diagnostic {
     }
 }
 
+/// A problem of a prelude file, shown at the start of the document.
+fn prelude_problem(doc: &Doc, p: &PreludeProblem<'_>) -> Diagnostic {
+    let d = p.diagnostic;
+    let index = LineIndex::new(&p.file.text);
+    let at = crate::convert::Mapper::new(&p.file.text, &index, doc.enc).range(d.span);
+    let related = Uri::from_file_path(&p.file.name).map(|uri| {
+        vec![DiagnosticRelatedInformation {
+            location: Location::new(uri, at),
+            message: d.label.clone().unwrap_or_else(|| d.message.clone()),
+        }]
+    });
+    Diagnostic {
+        range: doc.range(Span::new(0, 0)),
+        severity: Some(severity(d.severity)),
+        code: Some(NumberOrString::String(d.code.as_str().to_string())),
+        code_description: None,
+        source: Some("fhc".to_string()),
+        message: message(&p.message, d),
+        related_information: related,
+        tags: None,
+        data: None,
+    }
+}
+
 /// All diagnostics of the document's current version.
 pub fn diagnostics(doc: &Doc) -> Vec<Diagnostic> {
-    doc.analysis()
-        .diagnostics
+    let mut out: Vec<Diagnostic> = prelude_problems(&doc.file)
         .iter()
-        .map(|d| convert(doc, d))
-        .collect()
+        .map(|p| prelude_problem(doc, p))
+        .collect();
+    out.extend(doc.analysis().diagnostics.iter().map(|d| convert(doc, d)));
+    out
 }
 
 #[cfg(test)]
@@ -129,5 +163,40 @@ mod tests {
                 .any(|d| d.range.start.line == 1 && d.range.start.character == 19),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn prelude_problems_come_first_and_point_into_their_file() {
+        let mut p = fhc_lang::Prelude::none();
+        p.add_defaults("/etc/firehol/firehol-defaults.conf", "A=1\nX=$(hostname)\n");
+        let doc = Doc::new(
+            "file:///etc/firehol/firehol.conf".parse().unwrap(),
+            1,
+            "interface eth0 lan\n    server nope accept\n".into(),
+            crate::convert::Encoding::Utf16,
+            std::sync::Arc::new(p),
+        );
+        let d = diagnostics(&doc);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(
+            d[0].message
+                .starts_with("in /etc/firehol/firehol-defaults.conf, line 2: "),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].range.start.line, 0);
+        let rel = &d[0].related_information.as_ref().unwrap()[0];
+        assert_eq!(
+            rel.location.uri.as_str(),
+            "file:///etc/firehol/firehol-defaults.conf"
+        );
+        assert_eq!(
+            (
+                rel.location.range.start.line,
+                rel.location.range.start.character
+            ),
+            (1, 2)
+        );
+        assert_eq!(d[1].range.start.line, 1, "the configuration's own");
     }
 }

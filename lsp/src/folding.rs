@@ -1,64 +1,26 @@
-//! `textDocument/foldingRange`: sections, groups, statements continued over several lines and
-//! runs of full-line comments.
+//! `textDocument/foldingRange`: `fhc_lang::ide::folding` (sections, groups, continued statements,
+//! comment runs) as LSP ranges.
 
-use crate::cursor;
 use crate::state::Doc;
-use fhc_lang::Span;
-use fhc_lang::syntax::lexer::{HashKind, RawTok};
+use fhc_lang::ide::folding::{self, FoldKind};
 use tower_lsp_server::ls_types::{FoldingRange, FoldingRangeKind};
 
-fn range(doc: &Doc, span: Span, kind: Option<FoldingRangeKind>) -> Option<FoldingRange> {
-    let start = doc.index.line_of(span.start) as u32;
-    let end = doc
-        .index
-        .line_of(span.end.saturating_sub(1).max(span.start)) as u32;
-    (end > start).then_some(FoldingRange {
-        start_line: start,
-        start_character: None,
-        end_line: end,
-        end_character: None,
-        kind,
-        collapsed_text: None,
-    })
-}
-
 pub fn folding_ranges(doc: &Doc) -> Vec<FoldingRange> {
-    let parse = &doc.analysis().parse;
-    let mut out: Vec<FoldingRange> = Vec::new();
-    for b in cursor::blocks(parse) {
-        out.extend(range(doc, b.span, Some(FoldingRangeKind::Region)));
-    }
-    for s in &parse.file.stmts {
-        out.extend(range(doc, s.span, None));
-    }
-    // Runs of comments that are alone on their lines.
-    let mut run: Option<(usize, usize, Span)> = None; // (first line, last line, span)
-    for (tok, span) in &parse.tokens {
-        if *tok != RawTok::Hash(HashKind::Comment) {
-            continue;
-        }
-        let line = doc.index.line_of(span.start);
-        let alone = doc.text[doc.index.line_start(line)..span.start]
-            .trim()
-            .is_empty();
-        if !alone {
-            continue;
-        }
-        run = match run {
-            Some((first, last, s)) if last + 1 == line => Some((first, line, s.cover(*span))),
-            Some((_, _, s)) => {
-                out.extend(range(doc, s, Some(FoldingRangeKind::Comment)));
-                Some((line, line, *span))
-            }
-            None => Some((line, line, *span)),
-        };
-    }
-    if let Some((_, _, s)) = run {
-        out.extend(range(doc, s, Some(FoldingRangeKind::Comment)));
-    }
-    out.sort_by_key(|r| (r.start_line, std::cmp::Reverse(r.end_line)));
-    out.dedup_by_key(|r| (r.start_line, r.end_line));
-    out
+    folding::folds(&doc.file)
+        .into_iter()
+        .map(|f| FoldingRange {
+            start_line: f.start_line as u32,
+            start_character: None,
+            end_line: f.end_line as u32,
+            end_character: None,
+            kind: match f.kind {
+                FoldKind::Region => Some(FoldingRangeKind::Region),
+                FoldKind::Comment => Some(FoldingRangeKind::Comment),
+                FoldKind::Statement => None,
+            },
+            collapsed_text: None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

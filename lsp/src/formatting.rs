@@ -12,7 +12,7 @@ fn why(diags: &[fhc_lang::Diagnostic], doc: &Doc) -> String {
             "fhc fmt: not formatting: {} {} at line {}",
             d.code,
             d.message,
-            doc.index.line_of(d.span.start) + 1
+            doc.index().line_of(d.span.start) + 1
         ),
         None => "fhc fmt: not formatting".to_string(),
     }
@@ -20,12 +20,12 @@ fn why(diags: &[fhc_lang::Diagnostic], doc: &Doc) -> String {
 
 /// One edit replacing the whole document (none when it is already formatted).
 pub fn format(doc: &Doc) -> Result<Vec<TextEdit>, String> {
-    let formatted = fhc_lang::format(&doc.text).map_err(|d| why(&d, doc))?;
-    if formatted == doc.text {
+    let formatted = fhc_lang::format(doc.text()).map_err(|d| why(&d, doc))?;
+    if formatted == doc.text() {
         return Ok(Vec::new());
     }
     Ok(vec![TextEdit::new(
-        doc.range(Span::new(0, doc.text.len())),
+        doc.range(Span::new(0, doc.text().len())),
         formatted,
     )])
 }
@@ -33,7 +33,7 @@ pub fn format(doc: &Doc) -> Result<Vec<TextEdit>, String> {
 /// The edits `fhc fmt` makes to the statements the range touches.
 pub fn format_range(doc: &Doc, range: Range) -> Result<Vec<TextEdit>, String> {
     let span = doc.span(range);
-    let edits = fhc_lang::format_range(&doc.text, span).map_err(|d| why(&d, doc))?;
+    let edits = fhc_lang::format_range(doc.text(), span).map_err(|d| why(&d, doc))?;
     Ok(edits
         .into_iter()
         .map(|e| TextEdit::new(doc.range(e.span), e.new_text))
@@ -48,7 +48,7 @@ mod tests {
 
     fn apply(doc: &Doc, mut edits: Vec<TextEdit>) -> String {
         edits.sort_by_key(|e| std::cmp::Reverse((e.range.start.line, e.range.start.character)));
-        let mut text = doc.text.clone();
+        let mut text = doc.text().to_string();
         for e in edits {
             apply_change(&mut text, doc.enc, Some(e.range), &e.new_text);
         }

@@ -2,7 +2,7 @@
 //! version of the document, calls one feature module and converts nothing itself.
 
 use crate::convert::Encoding;
-use crate::state::{Doc, State};
+use crate::state::{Doc, Loaded, State};
 use crate::{
     code_action, completion, diagnostics, folding, formatting, goto_definition, hover, references,
     rename,
@@ -46,6 +46,28 @@ impl Backend {
         }
     }
 
+    /// Says in the client's log which prelude files a document is read with, which were
+    /// ignored, and what could not be read (as `fhc check` says it on stderr).
+    async fn log_prelude(&self, uri: &Uri, loaded: &Loaded) {
+        let p = &loaded.prelude;
+        if let Some(e) = &loaded.error {
+            let msg = format!(
+                "fhc: {e}; {} is checked without the defaults and services files",
+                uri.as_str()
+            );
+            self.client.log_message(MessageType::WARNING, msg).await;
+        }
+        for (name, why) in &p.ignored {
+            let msg = format!("fhc: ignoring services file {name}: {why}");
+            self.client.log_message(MessageType::WARNING, msg).await;
+        }
+        if !p.sources().is_empty() {
+            let names: Vec<&str> = p.sources().iter().map(|s| s.name.as_str()).collect();
+            let msg = format!("fhc: {} is read after {}", uri.as_str(), names.join(", "));
+            self.client.log_message(MessageType::INFO, msg).await;
+        }
+    }
+
     fn capabilities(enc: Encoding) -> ServerCapabilities {
         ServerCapabilities {
             position_encoding: Some(enc.kind()),
@@ -53,6 +75,8 @@ impl Backend {
                 TextDocumentSyncOptions {
                     open_close: Some(true),
                     change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    // A saved file may be a defaults or services file the others read.
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                     ..TextDocumentSyncOptions::default()
                 },
             )),
@@ -128,8 +152,29 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
-        let doc = self.state.open(d.uri, d.version, d.text);
+        // Read before the first `.await`: a `didChange` handled meanwhile must find the document
+        // open. The prelude is a few small files.
+        let loaded = self.state.load_prelude(&d.uri);
+        let doc = self
+            .state
+            .open(d.uri, d.version, d.text, loaded.prelude.clone());
+        self.log_prelude(&doc.uri, &loaded).await;
         self.publish(doc).await;
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        let state = self.state.clone();
+        let Ok(changed) = tokio::task::spawn_blocking(move || state.reload_preludes()).await else {
+            return;
+        };
+        for (doc, error) in changed {
+            let loaded = Loaded {
+                prelude: doc.file.prelude().clone(),
+                error,
+            };
+            self.log_prelude(&doc.uri, &loaded).await;
+            self.publish(doc).await;
+        }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {

@@ -1,31 +1,34 @@
-//! Open documents and their analyses.
+//! Open documents, their analyses, and the defaults and services files in force for each.
 //!
 //! Each version of a document is an immutable [`Doc`] behind an `Arc`; the map of open documents is
-//! behind a lock that is only held to swap those `Arc`s (never across an `.await` or an analysis).
-//! The analysis and the compiled ruleset of a version are computed at most once, lazily, by
-//! whichever handler needs them first; a handler that finishes after a newer version arrived sees
-//! it with [`State::is_current`] and drops its result.
+//! behind a lock that is only held to swap those `Arc`s (never across an `.await`, an analysis or
+//! a file read). A version's analysis, symbol table and compiled rules are `fhc_lang::ide::File`'s,
+//! computed at most once, lazily, by whichever handler needs them first; a handler that finishes
+//! after a newer version arrived sees it with [`State::is_current`] and drops its result.
+//!
+//! The prelude (firehol-defaults.conf and the services directory) is looked up for a document's
+//! directory exactly as `fhc check` looks it up for a configuration's (`fhc_lang::prelude::load`,
+//! through [`crate::disk`]), when the document is opened and again when any document is saved
+//! (the user may have edited a prelude file); edits keep the prelude of the version they change.
 
 use crate::convert::{self, Encoding, Mapper};
-use fhc_lang::nft::json::Rule;
-use fhc_lang::{Analysis, LineIndex, Span};
+use crate::disk;
+use fhc_lang::ide::{self, Place};
+use fhc_lang::prelude::{LoadError, Search};
+use fhc_lang::{Analysis, LineIndex, Prelude, Span};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
-
-/// What compiling a version gives: its nftables rules, or why there are none.
-pub type Compiled = Result<Vec<Rule>, String>;
+use std::sync::{Arc, Mutex};
+use tower_lsp_server::ls_types::{Location, Position, Range, TextDocumentContentChangeEvent, Uri};
 
 /// One version of one document.
 pub struct Doc {
     pub uri: Uri,
     pub version: i32,
-    pub text: String,
-    pub index: LineIndex,
     pub enc: Encoding,
-    analysis: OnceLock<Analysis>,
-    compiled: OnceLock<Compiled>,
+    /// The text and everything `fhc-lang` computes from it (with the prelude in force).
+    pub file: ide::File,
 }
 
 impl std::fmt::Debug for Doc {
@@ -38,20 +41,16 @@ impl std::fmt::Debug for Doc {
 }
 
 impl Doc {
-    pub fn new(uri: Uri, version: i32, text: String, enc: Encoding) -> Doc {
-        let index = LineIndex::new(&text);
+    pub fn new(uri: Uri, version: i32, text: String, enc: Encoding, prelude: Arc<Prelude>) -> Doc {
         Doc {
             uri,
             version,
-            text,
-            index,
             enc,
-            analysis: OnceLock::new(),
-            compiled: OnceLock::new(),
+            file: ide::File::new(text, prelude),
         }
     }
 
-    /// A document for unit tests (UTF-16 positions, a fixed URI).
+    /// A document for unit tests (UTF-16 positions, a fixed URI, no prelude).
     #[cfg(test)]
     pub fn test(text: &str) -> Doc {
         Doc::new(
@@ -59,44 +58,26 @@ impl Doc {
             1,
             text.to_string(),
             Encoding::Utf16,
+            Arc::new(Prelude::none()),
         )
     }
 
-    /// The same analysis `fhc check` computes, once per version.
-    pub fn analysis(&self) -> &Analysis {
-        self.analysis.get_or_init(|| fhc_lang::analyze(&self.text))
+    pub fn text(&self) -> &str {
+        self.file.text()
     }
 
-    /// The nftables rules of the whole document (compiled once per version), or why it does not
-    /// compile.
-    pub fn compiled(&self) -> &Compiled {
-        self.compiled.get_or_init(|| {
-            let a = self.analysis();
-            let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error()).collect();
-            if let Some(first) = errors.first() {
-                let line = self.index.line_of(first.span.start) + 1;
-                let more = if errors.len() > 1 {
-                    format!(" (and {} more)", errors.len() - 1)
-                } else {
-                    String::new()
-                };
-                return Err(format!(
-                    "the file does not compile: {} {} at line {line}{more}",
-                    first.code, first.message
-                ));
-            }
-            match fhc_lang::nft::lower(&a.model, &self.text, &fhc_lang::nft::Options::default()) {
-                Ok(out) => Ok(out.ruleset.rules),
-                Err(errs) => Err(match errs.first() {
-                    Some(e) => format!("the file does not compile: {} {}", e.code, e.message),
-                    None => "the file does not compile".to_string(),
-                }),
-            }
-        })
+    pub fn index(&self) -> &LineIndex {
+        self.file.index()
+    }
+
+    /// The same analysis `fhc check` computes (`analyze_with` and this document's prelude), once
+    /// per version.
+    pub fn analysis(&self) -> &Analysis {
+        self.file.analysis()
     }
 
     pub fn mapper(&self) -> Mapper<'_> {
-        Mapper::new(&self.text, &self.index, self.enc)
+        Mapper::new(self.file.text(), self.file.index(), self.enc)
     }
 
     pub fn range(&self, span: Span) -> Range {
@@ -111,14 +92,51 @@ impl Doc {
         self.mapper().span(range)
     }
 
+    /// A place in this document or in one of its prelude files, as an LSP location.
+    pub fn location(&self, place: Place) -> Option<Location> {
+        match place {
+            Place::Here(span) => Some(Location::new(self.uri.clone(), self.range(span))),
+            Place::Prelude(file, span) => {
+                let source = self.file.prelude().sources().get(file)?;
+                let uri = Uri::from_file_path(&source.name)?;
+                let index = LineIndex::new(&source.text);
+                let range = Mapper::new(&source.text, &index, self.enc).range(span);
+                Some(Location::new(uri, range))
+            }
+        }
+    }
+
     /// The next version: the changes applied in order (ranges clamped to the text).
     pub fn changed(&self, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Doc {
-        let mut text = self.text.clone();
+        let mut text = self.text().to_string();
         for c in changes {
             convert::apply_change(&mut text, self.enc, c.range, &c.text);
         }
-        Doc::new(self.uri.clone(), version, text, self.enc)
+        Doc::new(
+            self.uri.clone(),
+            version,
+            text,
+            self.enc,
+            self.file.prelude().clone(),
+        )
     }
+
+    /// The same version read with another prelude.
+    fn with_prelude(&self, prelude: Arc<Prelude>) -> Doc {
+        Doc::new(
+            self.uri.clone(),
+            self.version,
+            self.text().to_string(),
+            self.enc,
+            prelude,
+        )
+    }
+}
+
+/// The prelude for a document, and why it could not be read (then the document is alone).
+pub struct Loaded {
+    pub prelude: Arc<Prelude>,
+    pub error: Option<LoadError>,
 }
 
 /// Everything the server keeps between requests.
@@ -127,9 +145,18 @@ pub struct State {
     docs: Mutex<HashMap<Uri, Arc<Doc>>>,
     enc: AtomicU8,
     shutdown: AtomicBool,
+    /// `fhc lsp --defaults/--services-dir/--no-defaults`, and the environment.
+    search: Search,
 }
 
 impl State {
+    pub fn new(search: Search) -> State {
+        State {
+            search,
+            ..State::default()
+        }
+    }
+
     fn docs(&self) -> std::sync::MutexGuard<'_, HashMap<Uri, Arc<Doc>>> {
         // A panic while holding the lock cannot leave the map inconsistent (we only swap Arcs).
         self.docs.lock().unwrap_or_else(|e| e.into_inner())
@@ -156,8 +183,30 @@ impl State {
         self.shutdown.load(Ordering::Relaxed)
     }
 
-    pub fn open(&self, uri: Uri, version: i32, text: String) -> Arc<Doc> {
-        let doc = Arc::new(Doc::new(uri.clone(), version, text, self.encoding()));
+    /// Reads the prelude for a document (file I/O: call it off the async workers). A document
+    /// that is not a file (an unsaved buffer) gets `/etc/firehol`'s, as standard input does.
+    pub fn load_prelude(&self, uri: &Uri) -> Loaded {
+        let path: Option<PathBuf> = uri.to_file_path().map(|p| p.into_owned());
+        match disk::load(&self.search, path.as_deref()) {
+            Ok(p) => Loaded {
+                prelude: Arc::new(p),
+                error: None,
+            },
+            Err(e) => Loaded {
+                prelude: Arc::new(Prelude::none()),
+                error: Some(e),
+            },
+        }
+    }
+
+    pub fn open(&self, uri: Uri, version: i32, text: String, prelude: Arc<Prelude>) -> Arc<Doc> {
+        let doc = Arc::new(Doc::new(
+            uri.clone(),
+            version,
+            text,
+            self.encoding(),
+            prelude,
+        ));
         self.docs().insert(uri, doc.clone());
         doc
     }
@@ -178,6 +227,31 @@ impl State {
         let doc = Arc::new(old.changed(version, changes));
         docs.insert(uri.clone(), doc.clone());
         Some(doc)
+    }
+
+    /// Looks the preludes up again (after a save) and returns the documents whose prelude
+    /// changed, re-read with the new one, with what could not be read.
+    pub fn reload_preludes(&self) -> Vec<(Arc<Doc>, Option<LoadError>)> {
+        let open: Vec<Arc<Doc>> = self.docs().values().cloned().collect();
+        let mut out = Vec::new();
+        for old in open {
+            let loaded = self.load_prelude(&old.uri);
+            let before = old.file.prelude();
+            if before.sources() == loaded.prelude.sources()
+                && before.ignored == loaded.prelude.ignored
+            {
+                continue;
+            }
+            let doc = Arc::new(old.with_prelude(loaded.prelude));
+            let mut docs = self.docs();
+            // Swap only if no edit arrived meanwhile (the edit keeps the old prelude until the
+            // next save: rare, and never wrong for long).
+            if docs.get(&old.uri).is_some_and(|d| Arc::ptr_eq(d, &old)) {
+                docs.insert(old.uri.clone(), doc.clone());
+                out.push((doc, loaded.error));
+            }
+        }
+        out
     }
 
     pub fn close(&self, uri: &Uri) {
@@ -210,10 +284,14 @@ mod tests {
         }
     }
 
+    fn none() -> Arc<Prelude> {
+        Arc::new(Prelude::none())
+    }
+
     #[test]
     fn versions_only_move_forward() {
         let s = State::default();
-        s.open(uri(), 1, "version 6\n".into());
+        s.open(uri(), 1, "version 6\n".into(), none());
         assert!(s.change(&uri(), 1, vec![change(None, "x")]).is_none());
         let d = s.change(
             &uri(),
@@ -223,7 +301,7 @@ mod tests {
                 "5",
             )],
         );
-        assert_eq!(d.unwrap().text, "version 5\n");
+        assert_eq!(d.unwrap().text(), "version 5\n");
         assert!(s.is_current(&uri(), 3));
         assert!(!s.is_current(&uri(), 2));
         assert!(s.change(&uri(), 2, vec![change(None, "x")]).is_none());
@@ -236,12 +314,63 @@ mod tests {
     }
 
     #[test]
-    fn analysis_and_compile_are_cached_per_version() {
-        let d = Doc::test("interface eth0 lan\n    server ssh accept\n");
+    fn edits_keep_the_prelude_and_analysis_is_cached() {
+        let mut p = Prelude::none();
+        p.add_defaults(
+            "/p/d.conf",
+            "server_x_ports=tcp/1\nclient_x_ports=default\n",
+        );
+        let s = State::default();
+        s.open(
+            uri(),
+            1,
+            "interface eth0 lan\n    server x accept\n".into(),
+            Arc::new(p),
+        );
+        let d = s.change(
+            &uri(),
+            2,
+            vec![change(None, "interface eth0 lan\n    server x drop\n")],
+        );
+        let d = d.unwrap();
         assert!(std::ptr::eq(d.analysis(), d.analysis()));
-        assert!(d.compiled().as_ref().is_ok_and(|r| !r.is_empty()));
-        let bad = Doc::test("interface eth0\n");
-        let err = bad.compiled().as_ref().unwrap_err();
-        assert!(err.contains("E0008"), "{err}");
+        assert!(!d.analysis().has_errors(), "{:?}", d.analysis().diagnostics);
+        let at = d.location(Place::Prelude(0, Span::new(0, 1))).unwrap();
+        assert_eq!(at.uri.as_str(), "file:///p/d.conf");
+    }
+
+    #[test]
+    fn the_prelude_is_looked_up_beside_the_document() {
+        let dir = std::env::temp_dir().join(format!("fhc-lsp-state-{}", std::process::id()));
+        // An empty services directory beside it: /etc/firehol/services is not looked at.
+        std::fs::create_dir_all(dir.join("services")).unwrap();
+        std::fs::write(dir.join("firehol-defaults.conf"), "A=1\n").unwrap();
+        let s = State::new(Search::default());
+        let doc_uri = Uri::from_file_path(dir.join("firehol.conf")).unwrap();
+        let loaded = s.load_prelude(&doc_uri);
+        assert!(loaded.error.is_none());
+        let names: Vec<&str> = loaded
+            .prelude
+            .sources()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [dir.join("firehol-defaults.conf").display().to_string()]
+        );
+        // Saving a changed defaults file re-reads the documents that use it.
+        s.open(doc_uri.clone(), 1, "version 6\n".into(), loaded.prelude);
+        assert!(s.reload_preludes().is_empty());
+        std::fs::write(dir.join("firehol-defaults.conf"), "A=2\n").unwrap();
+        let again = s.reload_preludes();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].0.file.prelude().env().value("A"), Some("2"));
+        let off = State::new(Search {
+            disabled: true,
+            ..Search::default()
+        });
+        assert!(off.load_prelude(&doc_uri).prelude.sources().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

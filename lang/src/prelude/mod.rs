@@ -12,6 +12,10 @@
 //! the same ruleset), so there `${NAME-default}` and `${NAME:-default}` take the value set by an
 //! earlier prelude file, else the default.
 
+mod locate;
+
+pub use locate::{DEFAULTS_FILE, ETC_DIR, Files, LoadError, SERVICES_DIR, Search, decode, load};
+
 use crate::codes::Code;
 use crate::diag::{self, Diagnostic};
 use crate::model::expand::Env;
@@ -32,11 +36,31 @@ pub struct FileDiagnostics {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One file read (its name as the caller gave it, and its text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// A variable the prelude set: its value and where (the last assignment wins).
+#[derive(Clone, Debug)]
+struct Var {
+    name: String,
+    value: String,
+    /// Index into [`Prelude::sources`].
+    file: usize,
+    /// The name's span in that file.
+    span: Span,
+}
+
 /// The defaults and services files, read.
 #[derive(Clone, Debug, Default)]
 pub struct Prelude {
     /// Variables in assignment order (later ones win).
-    vars: Vec<(String, String)>,
+    vars: Vec<Var>,
+    /// Every file read, in FireHOL's order (ignored services files are not).
+    sources: Vec<Source>,
     /// Files with diagnostics (files without any are not listed).
     pub files: Vec<FileDiagnostics>,
     /// Files ignored as FireHOL ignores them (a services file without a valid header), with why.
@@ -74,10 +98,33 @@ impl Prelude {
     /// FireHOL's predefined variables plus everything the prelude set.
     pub fn env(&self) -> Env {
         let mut env = Env::new();
-        for (k, v) in &self.vars {
-            env.preset(k, v.clone());
+        for v in &self.vars {
+            env.preset(&v.name, v.value.clone());
         }
         env
+    }
+
+    /// The files read, in order: when this is empty, the configuration is alone.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// Where the prelude last set `name` (an index into [`Prelude::sources`] and the span of
+    /// the name in that file), when the value is still in force (not unset later).
+    pub fn origin(&self, name: &str) -> Option<(usize, Span)> {
+        let v = self.vars.iter().rev().find(|v| v.name == name)?;
+        Some((v.file, v.span))
+    }
+
+    /// The names the prelude sets, each once, in the order they were first set.
+    pub fn names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for v in &self.vars {
+            if !out.contains(&v.name.as_str()) {
+                out.push(&v.name);
+            }
+        }
+        out
     }
 
     /// The mark groups in force at the configuration's first line.
@@ -86,6 +133,11 @@ impl Prelude {
     }
 
     fn read(&mut self, name: &str, text: &str) {
+        let file = self.sources.len();
+        self.sources.push(Source {
+            name: name.to_string(),
+            text: text.to_string(),
+        });
         let parse = syntax::parse(text);
         let mut diags = parse.errors.clone();
         diags.extend(syntax::validate::validate(text, &parse));
@@ -112,7 +164,12 @@ impl Prelude {
                             None => String::new(),
                         };
                         env.preset(&a.name, value.clone());
-                        self.vars.push((a.name.clone(), value));
+                        self.vars.push(Var {
+                            name: a.name.clone(),
+                            value,
+                            file,
+                            span: a.name_span,
+                        });
                     }
                 }
                 StmtKind::Command(c) if c.cmd == Cmd::Markdef => markdefs = true,
@@ -120,7 +177,7 @@ impl Prelude {
                     for w in words {
                         if let Some(n) = w.literal() {
                             env.unset(n);
-                            self.vars.retain(|(k, _)| k != n);
+                            self.vars.retain(|v| v.name != n);
                         }
                     }
                 }
@@ -293,6 +350,21 @@ mod tests {
             rules.iter().any(|r| r.contains("tcp dport 6881")),
             "{rules:#?}"
         );
+    }
+
+    #[test]
+    fn variables_remember_the_file_and_line_that_set_them() {
+        let mut p = Prelude::none();
+        p.add_defaults("d.conf", "A=1\nB=2\n");
+        p.add_services("s.conf", "#FHVER: 1:1\nA=3\nunset B\n");
+        let (i, span) = p.origin("A").unwrap();
+        let file = &p.sources()[i];
+        assert_eq!(file.name, "s.conf");
+        assert_eq!(&file.text[span.range()], "A");
+        assert_eq!(span.start, "#FHVER: 1:1\n".len());
+        assert!(p.origin("B").is_none(), "unset");
+        assert_eq!(p.names(), ["A"]);
+        assert_eq!(p.sources().len(), 2);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! "What is at this offset": statements, words and the block structure (sections and groups) of
-//! the flat tree. Shared by the feature modules; everything here reads `fhc-lang`'s tree only.
+//! the flat tree. Shared by the feature modules; everything here reads the syntax tree only.
 
-use fhc_lang::Span;
-use fhc_lang::syntax::Parse;
-use fhc_lang::syntax::ast::{Cmd, CommandKind, Stmt};
-use fhc_lang::syntax::words::{Piece, Word};
+use crate::Span;
+use crate::syntax::Parse;
+use crate::syntax::ast::{CommandKind, Stmt};
+use crate::syntax::words::{Piece, Word};
 
 /// True when `offset` touches `span` (the end counts: a cursor right after a word is on it).
 pub fn touches(span: Span, offset: usize) -> bool {
@@ -37,19 +37,6 @@ pub fn word_at(parse: &Parse, offset: usize) -> Option<&Word> {
         }
     }
     best
-}
-
-/// The words inside `span`, in order.
-pub fn words_in(parse: &Parse, span: Span) -> impl Iterator<Item = &Word> {
-    let pieces = &parse.pieces;
-    let i = pieces.partition_point(|p| p.span().start < span.start);
-    pieces[i..]
-        .iter()
-        .take_while(move |p| p.span().end <= span.end)
-        .filter_map(|p| match p {
-            Piece::Word(w) => Some(w),
-            Piece::Op(..) => None,
-        })
 }
 
 /// The kind of a block.
@@ -140,16 +127,7 @@ pub fn section_at(parse: &Parse, offset: usize) -> Option<BlockKind> {
 
 /// A statement's words as written, joined by single spaces (for outlines and titles).
 pub fn stmt_title(text: &str, stmt: &Stmt, max: usize) -> String {
-    fhc_lang::explain::statement_text(text, stmt.span, max)
-}
-
-/// Placement facts come from the language's vocabulary (one definition for check and editor).
-pub fn top_only(cmd: Cmd) -> bool {
-    cmd.is_top_only()
-}
-
-pub fn section_only(cmd: Cmd) -> bool {
-    cmd.is_section_only()
+    crate::explain::statement_text(text, stmt.span, max)
 }
 
 #[cfg(test)]
@@ -160,7 +138,7 @@ mod tests {
 
     #[test]
     fn blocks_nest_groups_in_sections() {
-        let p = fhc_lang::syntax::parse(TEXT);
+        let p = crate::syntax::parse(TEXT);
         let b = blocks(&p);
         let kinds: Vec<_> = b.iter().map(|b| (b.kind, b.first, b.last)).collect();
         assert_eq!(
@@ -175,7 +153,7 @@ mod tests {
 
     #[test]
     fn words_and_statements_at_offsets() {
-        let p = fhc_lang::syntax::parse(TEXT);
+        let p = crate::syntax::parse(TEXT);
         let ssh = TEXT.find("ssh").unwrap();
         assert_eq!(word_at(&p, ssh + 1).and_then(|w| w.literal()), Some("ssh"));
         assert_eq!(word_at(&p, ssh + 3).and_then(|w| w.literal()), Some("ssh"));
@@ -189,7 +167,6 @@ mod tests {
         assert_eq!(section_at(&p, ssh), Some(BlockKind::Interface));
         assert_eq!(section_at(&p, TEXT.len()), Some(BlockKind::Router));
         let (_, s) = stmt_at(&p, ssh).unwrap();
-        assert_eq!(words_in(&p, s.span).count(), 3);
         assert_eq!(stmt_title(TEXT, s, 10), "server ...");
     }
 }

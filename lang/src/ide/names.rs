@@ -1,15 +1,25 @@
-//! The names a configuration defines and uses: actions, user services, variables and sections.
-//! One index of occurrences serves go to definition, find references and rename.
+//! The symbol table of a file: the names it defines and uses (actions, user services, variables,
+//! sections), where each is written, and what a variable holds at each place it is used. One
+//! table, built once per version, serves hover, completion, go to definition, references and
+//! rename.
+//!
+//! The occurrences come from the tree. The values come from [`super::bindings`], which replays
+//! the model's own evaluation of assignments (source order, the prelude's variables first), so a
+//! variable's value at a use is the one the model expands there.
 
-use fhc_lang::Span;
-use fhc_lang::model::services;
-use fhc_lang::syntax::Parse;
-use fhc_lang::syntax::ast::{
+use super::Place;
+use super::bindings::{self, Binding, Origin, Timeline};
+use crate::Span;
+use crate::model::services;
+use crate::prelude::Prelude;
+use crate::syntax::Parse;
+use crate::syntax::ast::{
     CommandKind, ParamKind, RuleAction, ShellStmt, Stmt, StmtKind, SynproxyVerb,
 };
-use fhc_lang::syntax::keywords::is_builtin_action;
-use fhc_lang::syntax::words::{Piece, Word};
+use crate::syntax::keywords::is_builtin_action;
+use crate::syntax::words::{Piece, Word};
 
+/// A name the file defines or uses.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Sym {
     /// `action NAME ...` and its uses as a verdict.
@@ -64,8 +74,126 @@ pub struct Occurrence {
     pub def: bool,
 }
 
+/// The symbol table of one file.
+#[derive(Clone, Debug)]
+pub struct Names {
+    occs: Vec<Occurrence>,
+    timeline: Timeline,
+    /// Services the prelude defines (`server_X_ports`/`client_X_ports` there).
+    prelude_services: Vec<String>,
+    /// Variables the prelude sets, in order.
+    prelude_vars: Vec<String>,
+    /// Where the prelude set each of its variables.
+    prelude_origins: std::collections::HashMap<String, (usize, Span)>,
+}
+
+impl Names {
+    pub fn new(text: &str, parse: &Parse, prelude: &Prelude) -> Names {
+        let prelude_vars: Vec<String> = prelude.names().into_iter().map(String::from).collect();
+        let prelude_services = services_of(prelude_vars.iter().map(String::as_str));
+        let prelude_origins = prelude_vars
+            .iter()
+            .filter_map(|n| Some((n.clone(), prelude.origin(n)?)))
+            .collect();
+        Names {
+            occs: index(text, parse, &prelude_services),
+            timeline: bindings::replay(parse, prelude),
+            prelude_services,
+            prelude_vars,
+            prelude_origins,
+        }
+    }
+
+    /// Every occurrence, in source order.
+    pub fn all(&self) -> &[Occurrence] {
+        &self.occs
+    }
+
+    /// The occurrence under the cursor. The innermost one wins (the `X` of `server_X_ports` is
+    /// the service, the rest the variable); between a name ending at the cursor and one starting
+    /// there, the latter.
+    pub fn at(&self, offset: usize) -> Option<&Occurrence> {
+        self.occs
+            .iter()
+            .filter(|o| o.span.start <= offset && offset <= o.span.end)
+            .min_by_key(|o| (o.span.end == offset && o.span.start < offset, o.span.len()))
+    }
+
+    /// Every occurrence of `sym`.
+    pub fn of<'a>(&'a self, sym: &'a Sym) -> impl Iterator<Item = &'a Occurrence> + 'a {
+        self.occs.iter().filter(move |o| &o.sym == sym)
+    }
+
+    /// What variable `name` holds at `offset`: the value the model expands there, and which
+    /// assignment (in this file or a prelude file) set it.
+    pub fn value_at(&self, name: &str, offset: usize) -> Binding {
+        self.timeline
+            .at(name, offset, |n| self.prelude_origins.get(n).copied())
+    }
+
+    /// What a variable occurrence stands for: at a use, the value in force there; at an
+    /// assignment, the value it assigns (`None` for other symbols).
+    pub fn binding(&self, o: &Occurrence) -> Option<Binding> {
+        let Sym::Variable(name) = &o.sym else {
+            return None;
+        };
+        if o.def {
+            return Some(Binding {
+                value: self.timeline.assigned(o.span),
+                origin: Origin::Here(o.span),
+            });
+        }
+        Some(self.value_at(name, o.span.start))
+    }
+
+    /// Where `sym` is defined. In this file first (every definition: a service has two); a
+    /// variable or service the file does not define may come from a prelude file.
+    pub fn definitions(&self, sym: &Sym) -> Vec<Place> {
+        let here: Vec<Place> = self
+            .of(sym)
+            .filter(|o| o.def)
+            .map(|o| Place::Here(o.span))
+            .collect();
+        if !here.is_empty() {
+            return here;
+        }
+        let vars = match sym {
+            Sym::Variable(n) => vec![n.clone()],
+            Sym::Service(n) => vec![format!("server_{n}_ports"), format!("client_{n}_ports")],
+            Sym::Action(_) | Sym::Section(_) => Vec::new(),
+        };
+        vars.iter()
+            .filter_map(|v| self.prelude_origins.get(v))
+            .map(|&(file, span)| Place::Prelude(file, span))
+            .collect()
+    }
+
+    /// Services the prelude files define.
+    pub fn prelude_services(&self) -> &[String] {
+        &self.prelude_services
+    }
+
+    /// Variables the prelude files set.
+    pub fn prelude_variables(&self) -> &[String] {
+        &self.prelude_vars
+    }
+}
+
+/// The services `server_X_ports`/`client_X_ports` variables define, each once.
+fn services_of<'a>(vars: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in vars {
+        if let Some((svc, _)) = service_def_name(v, Span::default())
+            && !out.iter().any(|s| s == svc)
+        {
+            out.push(svc.to_string());
+        }
+    }
+    out
+}
+
 /// Every occurrence of a user-defined name in the file, in source order.
-pub fn index(text: &str, parse: &Parse) -> Vec<Occurrence> {
+fn index(text: &str, parse: &Parse, prelude_services: &[String]) -> Vec<Occurrence> {
     let mut out = Vec::new();
     for s in &parse.file.stmts {
         stmt(text, s, &mut out);
@@ -87,7 +215,7 @@ pub fn index(text: &str, parse: &Parse) -> Vec<Occurrence> {
             }
         }
     }
-    // A built-in service name is only a symbol where the file (re)defines it.
+    // A built-in service name is only a symbol where the file or the prelude (re)defines it.
     let defined: Vec<String> = out
         .iter()
         .filter(|o| o.def)
@@ -97,26 +225,17 @@ pub fn index(text: &str, parse: &Parse) -> Vec<Occurrence> {
         })
         .collect();
     out.retain(|o| match &o.sym {
-        Sym::Service(n) => o.def || defined.contains(n) || services::lookup(n).is_none(),
+        Sym::Service(n) => {
+            o.def
+                || defined.contains(n)
+                || prelude_services.contains(n)
+                || services::lookup(n).is_none()
+        }
         _ => true,
     });
     out.sort_by_key(|o| (o.span.start, o.span.end));
     out.dedup();
     out
-}
-
-/// The occurrence under the cursor.
-/// The innermost one wins (the `X` of `server_X_ports` is the service, the rest the variable);
-/// between a name ending at the cursor and one starting there, the latter.
-pub fn at(occs: &[Occurrence], offset: usize) -> Option<&Occurrence> {
-    occs.iter()
-        .filter(|o| o.span.start <= offset && offset <= o.span.end)
-        .min_by_key(|o| (o.span.end == offset && o.span.start < offset, o.span.len()))
-}
-
-/// Every occurrence of `sym`.
-pub fn of<'a>(occs: &'a [Occurrence], sym: &'a Sym) -> impl Iterator<Item = &'a Occurrence> + 'a {
-    occs.iter().filter(move |o| &o.sym == sym)
 }
 
 /// `server_X_ports` / `client_X_ports` -> the span of X.
@@ -278,13 +397,17 @@ mod tests {
 
     const TEXT: &str = "LAN=\"10.0.0.0/8\"\nserver_myapp_ports=\"tcp/8080\"\nclient_myapp_ports=default\naction MYDROP chain drop\ninterface eth0 lan src \"$LAN\" dst ${LAN}\n    policy MYDROP\n    server \"ssh myapp\" MYDROP\n    server myapp,http accept\n";
 
-    fn idx() -> Vec<Occurrence> {
-        index(TEXT, &fhc_lang::syntax::parse(TEXT))
+    fn names_of(text: &str, prelude: &Prelude) -> Names {
+        Names::new(text, &crate::syntax::parse(text), prelude)
+    }
+
+    fn idx() -> Names {
+        names_of(TEXT, &Prelude::none())
     }
 
     fn texts(sym: Sym) -> Vec<(&'static str, bool)> {
-        let occs = idx();
-        of(&occs, &sym)
+        idx()
+            .of(&sym)
             .map(|o| (&TEXT[o.span.range()], o.def))
             .collect()
     }
@@ -320,10 +443,9 @@ mod tests {
             vec![("MYDROP", true), ("MYDROP", false), ("MYDROP", false)]
         );
         assert_eq!(texts(Sym::Section("lan".into())), vec![("lan", true)]);
-        let occs = idx();
         let at_use = TEXT.rfind("MYDROP").unwrap() + 2;
         assert_eq!(
-            at(&occs, at_use).map(|o| o.sym.clone()),
+            idx().at(at_use).map(|o| o.sym.clone()),
             Some(Sym::Action("MYDROP".into()))
         );
     }
@@ -334,5 +456,56 @@ mod tests {
         assert!(!Sym::Variable("A".into()).valid_name("2B"));
         assert!(!Sym::Action("A".into()).valid_name("accept"));
         assert!(!Sym::Service("a".into()).valid_name("a b"));
+    }
+
+    #[test]
+    fn uses_carry_the_value_in_force_and_its_assignment() {
+        let text = "X=\"a b\"\nY=\"$X c\"\nX=z\ninterface eth0 lan src \"$Y $X\"\n";
+        let n = names_of(text, &Prelude::none());
+        let vals: Vec<(&str, bool, Option<String>)> = n
+            .all()
+            .iter()
+            .filter_map(|o| Some((&text[o.span.range()], o.def, n.binding(o)?.value)))
+            .collect();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            vals,
+            vec![
+                ("X", true, s("a b")),
+                ("Y", true, s("a b c")),
+                ("X", false, s("a b")),
+                ("X", true, s("z")),
+                ("Y", false, s("a b c")),
+                ("X", false, s("z")),
+            ]
+        );
+        let y_use = n.at(text.find("$Y").unwrap() + 1).unwrap();
+        assert_eq!(
+            n.binding(y_use).unwrap().origin,
+            Origin::Here(Span::new(8, 9))
+        );
+    }
+
+    #[test]
+    fn the_prelude_defines_services_and_variables() {
+        let mut p = Prelude::none();
+        p.add_defaults(
+            "/ws/firehol-defaults.conf",
+            "LAN=10.0.0.0/8\nserver_ssh_ports=tcp/2222\nclient_ssh_ports=default\n",
+        );
+        let text = "interface eth0 lan src \"$LAN\"\n    server ssh accept\n";
+        let n = names_of(text, &p);
+        let ssh = n
+            .at(text.find("ssh").unwrap())
+            .expect("ssh is a symbol now");
+        assert_eq!(ssh.sym, Sym::Service("ssh".into()));
+        let defs = n.definitions(&ssh.sym);
+        assert_eq!(defs.len(), 2);
+        assert!(matches!(defs[0], Place::Prelude(0, _)));
+        let lan = n.at(text.find("LAN").unwrap()).unwrap();
+        let b = n.binding(lan).unwrap();
+        assert_eq!(b.value.as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(b.origin, Origin::Prelude(0, Span::new(0, 3)));
+        assert_eq!(n.prelude_services(), ["ssh"]);
     }
 }
