@@ -302,3 +302,31 @@ fn review_findings_stay_fixed() {
     let parens = format!("X=$(({}1{}))\n", "(".repeat(50_000), ")".repeat(50_000));
     fhc_lang::analyze(&parens);
 }
+
+/// `at` takes variables like every other word (the typed model expands it; before, a word that
+/// was not a literal was dropped and the NAT went to its default hook).
+#[test]
+fn nat_at_expands_variables() {
+    let r = rules("HOOK=output\ndnat4 to 192.0.2.9 at $HOOK proto tcp dport 80\n");
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[nat_output]") && l.contains("dnat")),
+        "{r}"
+    );
+    assert!(!r.contains("[nat_prerouting]"), "{r}");
+}
+
+/// Protection rates: a bare number is per second (iptables' unit), a bad rate is an error
+/// instead of FireHOL's default taking its place unnoticed.
+#[test]
+fn protection_rates_are_checked() {
+    let r = rules("interface eth0 lan\n    protection syn-floods 10 20\n");
+    assert!(
+        r.contains("limit rate over 10/second burst 20 packets"),
+        "{r}"
+    );
+    assert!(
+        codes("interface eth0 lan\n    protection strong 10/fortnight\n")
+            .contains(&"E0114".to_string())
+    );
+}

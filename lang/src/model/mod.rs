@@ -2,23 +2,30 @@
 //! any backend. `build` walks the tree in source order (as FireHOL sources the file) and produces
 //! the [`ir::Model`] plus the semantic diagnostics.
 
+mod actions;
 mod build;
+mod edits;
 pub mod expand;
 mod helpers;
 pub mod ir;
 mod matches;
+mod nat;
 mod params;
+mod rules;
+mod sections;
 pub mod services;
 mod sets;
+mod settings;
 pub mod synproxy;
 mod synproxy_stall;
 pub mod values;
 
-pub use build::{build, build_in, parse_nat_target, prelude_marks};
+pub use build::{build, build_in, prelude_marks};
+pub use nat::parse_nat_target;
 
 /// A verdict word as the model reads it (built-ins are case-insensitive; anything else is an action).
 pub fn build_verdict(word: &str) -> ir::Verdict {
-    build::verdict_of(word, &[])
+    actions::verdict_of(word, &[])
 }
 pub use ir::Model;
 pub use sets::{family_suffix, own_set, own_sets};

@@ -1,7 +1,8 @@
 //! `synproxy`: building the model entry, and the checks that need the whole file (ordering against
 //! destination NAT, statements that cannot be told apart, traffic nothing accepts).
 
-use super::build::{Builder, move_line_edits};
+use super::build::Builder;
+use super::edits::move_line_edits;
 use super::ir::*;
 use super::values::{Addr, Af, Port, Proto, parse_port, split_list};
 use crate::codes::Code;

@@ -8,7 +8,8 @@
 //! (an untracked packet is not translated): this module warns on those statements when their
 //! server may speak first, with a fix that turns `timestamp` off for that statement only.
 
-use super::build::{Builder, line_start};
+use super::build::Builder;
+use super::edits::line_start;
 use super::ir::{Synproxy, SynproxyAction, SynproxyOptions};
 use super::services::{SERVER_FIRST, server_first_in, server_first_on};
 use super::values::Port;

@@ -3,7 +3,7 @@
 //! point back to the line.
 
 use super::services::{ClientPort, ComplexService, ServerPort};
-use super::values::{Addr, Af, CtState, Iface, MacAddr, Owner, Port, Proto};
+use super::values::{Addr, Af, CtState, Hook, Iface, MacAddr, Owner, Port, Proto};
 use crate::span::Span;
 use crate::syntax::ast::Role;
 
@@ -198,11 +198,26 @@ pub enum SectionKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Protection {
     pub reverse: bool,
-    pub kinds: Vec<String>,
-    pub args: Vec<String>,
+    /// The checks, each once, in FireHOL's order (`strong` expanded).
+    pub checks: Vec<ProtectionCheck>,
+    /// The flood limits' rate (default 100/second) and burst (default 50).
+    pub rate: super::values::Rate,
+    pub burst: u64,
     /// `ipv4 protection ...` in a dual-stack section protects IPv4 only.
     pub families: Families,
     pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtectionCheck {
+    Invalid,
+    NewTcpWithoutSyn,
+    IcmpFloods,
+    SynFloods,
+    AllFloods,
+    MalformedXmas,
+    MalformedNull,
+    MalformedBad,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -326,8 +341,8 @@ pub struct Nat {
     pub ports: Vec<Port>,
     pub persistent: bool,
     pub random: bool,
-    /// `at CHAIN` values as written.
-    pub at: Vec<String>,
+    /// The hooks it acts in (`at`, else the kind's default), each once.
+    pub at: Vec<Hook>,
     /// For transparent_proxy: `Some` when this host's own traffic is redirected too, except that
     /// of these users (FireHOL's user argument is a list, like the `uid` parameter: `"proxy
     /// root"` is two users; `any` is an empty list: every user's traffic). `None`: local traffic
@@ -411,13 +426,6 @@ pub struct Settings {
     pub routing: bool,
 }
 
-/// A top-level statement kept for backends that do not handle it yet (marks, tcpmss, blacklist...).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Other {
-    pub command: String,
-    pub span: Span,
-}
-
 /// One mark group of FireHOL's mark layout (`markdef NAME VALUES [stateful|stateless]
 /// [permanent|temporary]`): the 32-bit packet mark is shared by groups, each owning a bit field.
 /// FireHOL's defaults are `connmark 64` (bits 0-5) and `usermark 128` (bits 6-12), both stateful
@@ -479,7 +487,6 @@ pub struct Model {
     pub helpers: Vec<Helper>,
     /// The mark layout at the end of the file (see [`MarkDef`]).
     pub marks: Vec<MarkDef>,
-    pub others: Vec<Other>,
     pub sysctls: Vec<Sysctl>,
     /// `FIREHOL_*` settings the configuration assigns, with their final values.
     pub user_settings: std::collections::BTreeMap<String, String>,

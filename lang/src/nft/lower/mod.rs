@@ -94,7 +94,6 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         kernel_notes: Vec::new(),
     };
     l.base_chains();
-    l.others();
     l.helpers();
     l.actions();
     l.synproxies();
@@ -432,25 +431,6 @@ impl<'a> Lowerer<'a> {
                     policy: "drop",
                 }),
             );
-        }
-    }
-
-    /// Top-level helper commands fhc does not translate yet are errors, never silently dropped.
-    fn others(&mut self) {
-        for o in &self.model.others {
-            match o.command.trim_end_matches(['4', '6']) {
-                "version"
-                | "ipset"
-                | "markdef"
-                | "marksreset"
-                | "require_kernel_module"
-                | "ecn_shame" => {}
-                "iptables" | "ip6tables" => {} // already an error in check (E0015)
-                cmd => {
-                    let msg = format!("`{cmd}` cannot be compiled to nftables yet");
-                    self.error(o.span, msg);
-                }
-            }
         }
     }
 

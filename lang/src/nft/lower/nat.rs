@@ -3,7 +3,7 @@
 use super::matches::{Dir, addr_expr, iface_expr, port_expr, rule_families};
 use super::{Lowerer, nfproto};
 use crate::model::ir::{Nat, NatKind, NatTarget, SectionKind};
-use crate::model::values::{Addr, Af, Proto};
+use crate::model::values::{Addr, Af, Hook, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 
 fn ipp(af: Af) -> &'static str {
@@ -30,71 +30,20 @@ impl Lowerer<'_> {
         }
     }
 
-    /// The chains of a NAT statement: its `at` list (comma or space separated, FireHOL's
-    /// `pre/in/out/post` or the chain names), else the kind's default.
+    /// A NAT statement in the nat chain of each of its hooks. `tproxy` is E0201 from the model
+    /// (it needs policy routing fhc does not set up).
     fn nat(&mut self, n: &Nat) {
         if n.kind == NatKind::Tproxy {
-            self.error(
-                n.span,
-                "tproxy needs policy routing (ip rule/ip route) that fhc does not set up".into(),
-            );
             return;
         }
-        let words: Vec<String> =
-            n.at.iter()
-                .flat_map(|a| {
-                    a.split([',', ' '])
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_ascii_lowercase)
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-        let mut chains = Vec::new();
-        for w in &words {
-            let chain = match w.as_str() {
-                "pre" | "prerouting" => "nat_prerouting",
-                "out" | "output" => "nat_output",
-                "in" | "input" => "nat_input",
-                "post" | "postrouting" => "nat_postrouting",
-                other => {
-                    self.error(
-                        n.span,
-                        format!("NAT `at {other}`: nftables has NAT hooks only at prerouting, input, output and postrouting"),
-                    );
-                    return;
-                }
+        for hook in &n.at {
+            let chain = match hook {
+                Hook::Prerouting => "nat_prerouting",
+                Hook::Input => "nat_input",
+                Hook::Output => "nat_output",
+                Hook::Postrouting => "nat_postrouting",
+                Hook::Forward => continue, // no NAT hook: the model refuses it
             };
-            let dest = matches!(
-                n.kind,
-                NatKind::Dnat | NatKind::Redirect | NatKind::TransparentProxy
-            );
-            if dest && matches!(chain, "nat_input" | "nat_postrouting")
-                || !dest && matches!(chain, "nat_prerouting" | "nat_output")
-            {
-                self.error(
-                    n.span,
-                    format!(
-                        "NAT `at {w}`: {} cannot be done in that hook",
-                        if dest {
-                            "destination NAT"
-                        } else {
-                            "source NAT"
-                        }
-                    ),
-                );
-                return;
-            }
-            if !chains.contains(&chain) {
-                chains.push(chain);
-            }
-        }
-        if chains.is_empty() {
-            chains.push(match n.kind {
-                NatKind::Snat | NatKind::Masquerade => "nat_postrouting",
-                _ => "nat_prerouting",
-            });
-        }
-        for chain in chains {
             self.nat_at(n, chain);
         }
     }

@@ -435,17 +435,12 @@ impl Lowerer<'_> {
     }
 
     fn protection(&mut self, s: &Section, p: &Protection, cin: &str, cout: &str) {
+        use crate::model::ir::ProtectionCheck::*;
         let chain = if p.reverse { cout } else { cin };
-        let rate = p
-            .args
-            .first()
-            .and_then(|r| crate::model::values::parse_rate(r))
-            .map_or((100, "second"), |r| (r.n, r.per.name()));
-        let burst: u64 = p.args.get(1).and_then(|b| b.parse().ok()).unwrap_or(50);
         let over = || Stmt::Limit {
-            rate: rate.0,
-            per: rate.1.into(),
-            burst: Some(burst),
+            rate: p.rate.n,
+            per: p.rate.per.name().into(),
+            burst: Some(p.burst),
             over: true,
         };
         let tcpf = |mask: &[&str], want: Expr| {
@@ -458,61 +453,13 @@ impl Lowerer<'_> {
             )
         };
         let all6 = ["fin", "syn", "rst", "psh", "ack", "urg"];
-        let mut kinds: Vec<&str> = Vec::new();
-        for k in &p.kinds {
-            match k.to_ascii_lowercase().as_str() {
-                // These three end the list in FireHOL: what follows them is ignored.
-                "none" => break,
-                // FireHOL 3.1.7: `bad-packets` is the checks without the flood limits.
-                "bad-packets" => {
-                    kinds.extend([
-                        "invalid",
-                        "new-tcp-w/o-syn",
-                        "malformed-xmas",
-                        "malformed-null",
-                        "malformed-bad",
-                    ]);
-                    break;
-                }
-                "strong" | "full" | "all" => {
-                    kinds.extend([
-                        "invalid",
-                        "new-tcp-w/o-syn",
-                        "icmp-floods",
-                        "syn-floods",
-                        "malformed-xmas",
-                        "malformed-null",
-                        "malformed-bad",
-                    ]);
-                    break;
-                }
-                "invalid" => kinds.push("invalid"),
-                "fragments" => {}
-                "new-tcp-w/o-syn" => kinds.push("new-tcp-w/o-syn"),
-                "icmp-floods" => kinds.push("icmp-floods"),
-                "syn-floods" => kinds.push("syn-floods"),
-                "all-floods" => kinds.push("all-floods"),
-                "malformed-xmas" => kinds.push("malformed-xmas"),
-                "malformed-null" => kinds.push("malformed-null"),
-                "malformed-bad" => kinds.push("malformed-bad"),
-                other => {
-                    self.error(
-                        p.span,
-                        format!("protection `{other}` cannot be compiled to nftables"),
-                    );
-                    return;
-                }
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        kinds.retain(|k| seen.insert(*k));
-        for k in kinds {
+        for k in &p.checks {
             let rules: Vec<Vec<Stmt>> = match k {
-                "invalid" => vec![vec![
+                Invalid => vec![vec![
                     Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")),
                     Stmt::Drop,
                 ]],
-                "new-tcp-w/o-syn" => vec![vec![
+                NewTcpWithoutSyn => vec![vec![
                     Stmt::Match(
                         Op::Ne,
                         Expr::And(
@@ -524,20 +471,20 @@ impl Lowerer<'_> {
                     state(&["new"]),
                     Stmt::Drop,
                 ]],
-                "icmp-floods" => vec![vec![
+                IcmpFloods => vec![vec![
                     Stmt::matches(Expr::Payload("icmp", "type"), Expr::s("echo-request")),
                     over(),
                     Stmt::Drop,
                 ]],
-                "syn-floods" => vec![vec![
+                SynFloods => vec![vec![
                     tcpf(&["fin", "syn", "rst", "ack"], Expr::s("syn")),
                     over(),
                     Stmt::Drop,
                 ]],
-                "all-floods" => vec![vec![state(&["new"]), over(), Stmt::Drop]],
-                "malformed-xmas" => vec![vec![tcpf(&all6, Expr::flags(&all6)), Stmt::Drop]],
-                "malformed-null" => vec![vec![tcpf(&all6, Expr::Num(0)), Stmt::Drop]],
-                _ => vec![
+                AllFloods => vec![vec![state(&["new"]), over(), Stmt::Drop]],
+                MalformedXmas => vec![vec![tcpf(&all6, Expr::flags(&all6)), Stmt::Drop]],
+                MalformedNull => vec![vec![tcpf(&all6, Expr::Num(0)), Stmt::Drop]],
+                MalformedBad => vec![
                     vec![
                         tcpf(&["syn", "fin"], Expr::flags(&["syn", "fin"])),
                         Stmt::Drop,

@@ -1,0 +1,140 @@
+//! `action NAME ...` definitions: chains of steps (verdicts, rules, traps).
+
+use super::build::*;
+use super::ir::{self, Action, Families, Verdict};
+use crate::codes::Code;
+use crate::diag::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast::*;
+
+impl Builder<'_> {
+    pub(super) fn action_def(&mut self, c: &Command, a: &ActionDef, fams: Families) {
+        let Some(name_w) = &a.name else { return };
+        let Some(name) = self.expand(name_w) else {
+            return;
+        };
+        if let Some(prev) = self.model.actions.iter().find(|x| x.name == name) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::DuplicateAction,
+                    name_w.span,
+                    format!("action `{name}` is already defined"),
+                )
+                .with_label("second definition")
+                .with_secondary(prev.name_span, "first defined here"),
+            );
+            return;
+        }
+        let mut steps = Vec::new();
+        for s in &a.steps {
+            let kind = s.kind.literal().unwrap_or("").to_ascii_lowercase();
+            let ps: Vec<&Param> = s
+                .params
+                .iter()
+                .filter(|p| p.kind != Some(ParamKind::Action))
+                .collect();
+            match kind.as_str() {
+                "chain" | "action" => {
+                    let verb = s
+                        .args
+                        .first()
+                        .and_then(|w| self.expand(w))
+                        .unwrap_or_default();
+                    // `action reject with tcp-reset`: the words after `with`.
+                    let skip = if s.args.get(1).is_some_and(|w| w.is_ci("with")) {
+                        2
+                    } else {
+                        1
+                    };
+                    let with: Vec<String> = s
+                        .args
+                        .iter()
+                        .skip(skip)
+                        .filter_map(|w| self.expand(w))
+                        .collect();
+                    let verdict = verdict_of(&verb, &with);
+                    if let (Verdict::Custom(n), Some(w)) = (&verdict, s.args.first()) {
+                        self.action_refs.push((n.clone(), w.span));
+                    }
+                    steps.push(ir::ActionStep::Final(Action {
+                        verdict,
+                        with,
+                        span: s.span,
+                    }));
+                }
+                "rule" => {
+                    let matches = self.build_match(&ps, fams);
+                    let verdict = s
+                        .params
+                        .iter()
+                        .find(|p| p.kind == Some(ParamKind::Action))
+                        .and_then(|p| p.values.first())
+                        .map(|w| {
+                            let verb = self.expand(w).unwrap_or_default();
+                            let verdict = verdict_of(&verb, &[]);
+                            if let Verdict::Custom(n) = &verdict {
+                                self.action_refs.push((n.clone(), w.span));
+                            }
+                            Action {
+                                verdict,
+                                with: vec![],
+                                span: w.span,
+                            }
+                        });
+                    steps.push(ir::ActionStep::Rule {
+                        matches,
+                        verdict,
+                        span: s.span,
+                    });
+                }
+                "sockets_suspects_trap" | "iptrap" | "ipuntrap" => {
+                    let args: Vec<(String, Span)> = s
+                        .args
+                        .iter()
+                        .filter_map(|w| Some((self.expand(w)?, w.span)))
+                        .collect();
+                    let matches = self.build_match(&ps, fams);
+                    if let Some(trap) = self.action_trap(&kind, &args, s.span) {
+                        steps.push(ir::ActionStep::Trap {
+                            trap,
+                            matches,
+                            span: s.span,
+                        });
+                    }
+                }
+                _ => self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        s.kind.span,
+                        format!(
+                            "`{}` is not an action type",
+                            s.kind.literal().unwrap_or("?")
+                        ),
+                    )
+                    .with_label("expected chain, rule, iptrap, ipuntrap or sockets_suspects_trap"),
+                ),
+            }
+        }
+        self.model.actions.push(ir::ActionDef {
+            name,
+            span: c.span,
+            name_span: name_w.span,
+            families: fams,
+            steps,
+        });
+    }
+}
+
+/// A verdict word (case-insensitive built-ins; anything else names an action).
+pub(super) fn verdict_of(verb: &str, with: &[String]) -> Verdict {
+    match verb.to_ascii_lowercase().as_str() {
+        "accept" => Verdict::Accept,
+        "reject" => Verdict::Reject(with.first().cloned()),
+        "drop" | "deny" => Verdict::Drop,
+        "return" => Verdict::Return,
+        "tarpit" => Verdict::Tarpit,
+        "mirror" => Verdict::Mirror,
+        "none" => Verdict::None,
+        _ => Verdict::Custom(verb.to_string()),
+    }
+}
