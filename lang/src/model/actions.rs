@@ -1,7 +1,7 @@
 //! `action NAME ...` definitions: chains of steps (verdicts, rules, traps).
 
 use super::build::*;
-use super::ir::{self, Action, Families, Verdict};
+use super::ir::{self, Action, Families};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -52,15 +52,9 @@ impl Builder<'_> {
                         .skip(skip)
                         .filter_map(|w| self.expand(w))
                         .collect();
-                    let verdict = verdict_of(&verb, &with);
-                    if let (Verdict::Custom(n), Some(w)) = (&verdict, s.args.first()) {
-                        self.action_refs.push((n.clone(), w.span));
-                    }
-                    steps.push(ir::ActionStep::Final(Action {
-                        verdict,
-                        with,
-                        span: s.span,
-                    }));
+                    let verb_span = s.args.first().map_or(s.span, |w| w.span);
+                    let action = self.verdict_with(&verb, verb_span, &with, s.span);
+                    steps.push(ir::ActionStep::Final(action));
                 }
                 "rule" => {
                     let matches = self.build_match(&ps, fams);
@@ -71,15 +65,8 @@ impl Builder<'_> {
                         .and_then(|p| p.values.first())
                         .map(|w| {
                             let verb = self.expand(w).unwrap_or_default();
-                            let verdict = verdict_of(&verb, &[]);
-                            if let Verdict::Custom(n) = &verdict {
-                                self.action_refs.push((n.clone(), w.span));
-                            }
-                            Action {
-                                verdict,
-                                with: vec![],
-                                span: w.span,
-                            }
+                            let verdict = self.verdict(&verb, w.span, w.span);
+                            Action::new(verdict, w.span)
                         });
                     steps.push(ir::ActionStep::Rule {
                         matches,
@@ -122,19 +109,5 @@ impl Builder<'_> {
             families: fams,
             steps,
         });
-    }
-}
-
-/// A verdict word (case-insensitive built-ins; anything else names an action).
-pub(super) fn verdict_of(verb: &str, with: &[String]) -> Verdict {
-    match verb.to_ascii_lowercase().as_str() {
-        "accept" => Verdict::Accept,
-        "reject" => Verdict::Reject(with.first().cloned()),
-        "drop" | "deny" => Verdict::Drop,
-        "return" => Verdict::Return,
-        "tarpit" => Verdict::Tarpit,
-        "mirror" => Verdict::Mirror,
-        "none" => Verdict::None,
-        _ => Verdict::Custom(verb.to_string()),
     }
 }

@@ -19,13 +19,10 @@ mod settings;
 pub mod synproxy;
 mod synproxy_stall;
 pub mod values;
+mod verdicts;
 
 pub use build::{build, build_in, prelude_marks};
 pub use nat::parse_nat_target;
 
-/// A verdict word as the model reads it (built-ins are case-insensitive; anything else is an action).
-pub fn build_verdict(word: &str) -> ir::Verdict {
-    actions::verdict_of(word, &[])
-}
 pub use ir::Model;
 pub use sets::{family_suffix, own_set, own_sets};

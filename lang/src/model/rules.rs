@@ -1,9 +1,8 @@
 //! `server`/`client`/`route` statements: the verdict, the services (built in, `server_X_ports`
 //! definitions, `server custom`) and the rule in its section.
 
-use super::actions::verdict_of;
 use super::build::*;
-use super::ir::{Action, Families, Rule, SectionKind, Service, ServiceDef, Verdict};
+use super::ir::{Families, Rule, SectionKind, Service, ServiceDef};
 use super::values::split_list;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
@@ -11,25 +10,6 @@ use crate::span::Span;
 use crate::syntax::ast::*;
 
 impl Builder<'_> {
-    /// A verdict of a statement; custom names are checked at the end of the file.
-    pub(super) fn action(&mut self, a: &RuleAction) -> Action {
-        let with: Vec<String> = a
-            .with
-            .as_ref()
-            .map(|w| w.args.iter().filter_map(|x| self.expand(x)).collect())
-            .unwrap_or_default();
-        let verb = self.expand(&a.verb).unwrap_or_default();
-        let verdict = verdict_of(&verb, &with);
-        if let Verdict::Custom(name) = &verdict {
-            self.action_refs.push((name.clone(), a.verb.span));
-        }
-        Action {
-            verdict,
-            with,
-            span: a.span,
-        }
-    }
-
     pub(super) fn service(&mut self, c: &Command, s: &ServiceCmd, fams: Families) {
         let Some(i) = self.section else { return };
         if s.role == Role::Route && self.model.sections[i].kind != SectionKind::Router {

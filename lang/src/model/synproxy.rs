@@ -346,11 +346,20 @@ impl Builder<'_> {
                 (act, a.span, am)
             }
         };
-        let reject_with = s
-            .action
-            .as_ref()
-            .and_then(|a| a.with.as_ref())
-            .and_then(|w| self.expand(w));
+        let reject_with = match s.action.as_ref().and_then(|a| a.with.as_ref()) {
+            Some(w) => {
+                let msg = self.expand(w).unwrap_or_default();
+                let r = super::verdicts::reject_with(&msg);
+                if r.is_none() {
+                    self.untranslatable(
+                        w.span,
+                        format!("`reject with {msg}` has no nftables equivalent"),
+                    );
+                }
+                r
+            }
+            None => None,
+        };
         self.last_synproxy_stmt = Some(self.stmt_index());
         let synproxy = Synproxy {
             span: c.span,

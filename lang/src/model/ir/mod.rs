@@ -135,23 +135,53 @@ impl Match {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Accept,
-    /// `reject [with MSG]`
-    Reject(Option<String>),
+    /// `reject [with MSG]` (`None`: FireHOL's default, TCP reset for TCP, port unreachable else).
+    Reject(Option<RejectWith>),
     Drop,
     Return,
     Tarpit,
     Mirror,
     None,
-    /// An `action NAME` definition (or a chain name).
+    /// An `action` definition (or a chain name).
     Custom(String),
+}
+
+/// What `reject with MSG` sends back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectWith {
+    TcpReset,
+    PortUnreachable,
+    HostUnreachable,
+    NoRoute,
+    AdminProhibited,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Action {
     pub verdict: Verdict,
-    /// `accept with limit 10/sec 100` ... kept as written.
-    pub with: Vec<String>,
+    /// `accept with limit RATE [BURST] [overflow VERDICT]`.
+    pub limit: Option<ActionLimit>,
     pub span: Span,
+}
+
+impl Action {
+    /// A plain verdict (no `with` options).
+    pub fn new(verdict: Verdict, span: Span) -> Action {
+        Action {
+            verdict,
+            limit: None,
+            span,
+        }
+    }
+}
+
+/// `with limit RATE [BURST] [overflow VERDICT]`: requests over the rate get the overflow verdict
+/// (by default they go on to the next rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionLimit {
+    pub rate: super::values::Rate,
+    pub burst: Option<u64>,
+    pub overflow: Option<Verdict>,
 }
 
 /// A service as resolved at the statement (FireHOL caches a service at its first use).
@@ -311,7 +341,7 @@ pub struct Synproxy {
     /// Parameters after the action: they apply to the final SYNPROXY->server rule.
     pub action_matches: Match,
     /// `reject with MSG`
-    pub reject_with: Option<String>,
+    pub reject_with: Option<RejectWith>,
     pub options: SynproxyOptions,
     pub log: bool,
     pub exclude_owner: bool,

@@ -16,7 +16,7 @@ mod synproxy;
 use super::json::{Chain, CtHelper, Expr, Hook, Rule, Ruleset, Set, Stmt};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
-use crate::model::ir::{Action, LogSpec, Model, Sysctl, Verdict};
+use crate::model::ir::{Action, LogSpec, Model, RejectWith, Sysctl, Verdict};
 use crate::model::values::{Af, Proto};
 use crate::span::{LineIndex, Span};
 use std::collections::HashMap;
@@ -336,82 +336,62 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The verdict statements of an action (reject picks tcp reset for TCP, as FireHOL's
-    /// SMART_REJECT does). Returns `None` after reporting what cannot be translated.
+    /// SMART_REJECT does). The model refused what nftables cannot do (tarpit, mirror, unknown
+    /// actions); such an action yields no rule here.
     pub(crate) fn verdict(&mut self, a: &Action, proto: Option<&Proto>) -> Option<Vec<Vec<Stmt>>> {
-        // `accept with recent|knock|connlimit|hashlimit ...` would change meaning if ignored.
-        if let Some(kind) = a.with.first()
-            && !matches!(a.verdict, Verdict::Reject(_))
-            && (kind != "limit" || limit_of(a).is_none())
-        {
-            self.error(
-                a.span,
-                format!("`with {kind}` cannot be compiled to nftables yet"),
-            );
-            return None;
+        let base = match self.verdict_stmts(&a.verdict, proto) {
+            Some(v) => vec![v],
+            // `reject` without `with` on an unknown protocol: TCP reset, else ICMP.
+            None if matches!(a.verdict, Verdict::Reject(None)) => smart_reject(),
+            None => return None,
+        };
+        let Some(l) = &a.limit else {
+            return Some(base);
+        };
+        // `with limit R B [overflow A]`: the verdict within the limit; what exceeds it gets A
+        // right away (without `overflow`, it goes on to the next rule).
+        let limit = Stmt::Limit {
+            rate: l.rate.n,
+            per: l.rate.per.name().into(),
+            burst: l.burst,
+            over: false,
+        };
+        let mut alts: Vec<Vec<Stmt>> = base
+            .into_iter()
+            .map(|mut v| {
+                // Before the verdict itself (after smart reject's protocol test).
+                v.insert(v.len().saturating_sub(1), limit.clone());
+                v
+            })
+            .collect();
+        if let Some(over) = &l.overflow {
+            alts.extend(self.verdict(&Action::new(over.clone(), a.span), proto)?);
         }
-        // `accept with limit R B overflow A`: what exceeds the limit gets A right away.
-        if let (Some(limit), Some("overflow"), Some(over)) = (
-            limit_of(a),
-            a.with.get(3).map(String::as_str),
-            a.with.get(4),
-        ) {
-            let over = Action {
-                verdict: crate::model::build_verdict(over),
-                with: vec![],
-                span: a.span,
-            };
-            let mut alts = vec![vec![limit, Stmt::Accept]];
-            alts.extend(self.verdict(&over, proto)?);
-            return Some(alts);
-        }
-        Some(match &a.verdict {
-            Verdict::Accept => vec![limit_of(a).into_iter().chain([Stmt::Accept]).collect()],
-            Verdict::Drop => vec![vec![Stmt::Drop]],
-            Verdict::Return => vec![vec![Stmt::Return]],
-            Verdict::None => vec![vec![]],
-            Verdict::Reject(with) => match with.as_deref().map(reject_type) {
-                Some(Some(r)) => vec![vec![Stmt::Reject(Some(r))]],
-                Some(None) => {
-                    self.error(
-                        a.span,
-                        format!(
-                            "`reject with {}` has no nftables equivalent",
-                            with.clone().unwrap_or_default()
-                        ),
-                    );
-                    return None;
-                }
-                None => match proto {
-                    Some(Proto::Tcp) => vec![vec![Stmt::Reject(Some(("tcp reset", None)))]],
-                    Some(_) => vec![vec![Stmt::Reject(Some((
-                        "icmpx",
-                        Some("port-unreachable".into()),
-                    )))]],
-                    None => vec![
-                        vec![
-                            Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
-                            Stmt::Reject(Some(("tcp reset", None))),
-                        ],
-                        vec![Stmt::Reject(Some((
-                            "icmpx",
-                            Some("port-unreachable".into()),
-                        )))],
-                    ],
-                },
+        Some(alts)
+    }
+
+    /// One verdict as statements (`None` when it needs two rules or cannot be compiled).
+    fn verdict_stmts(&self, v: &Verdict, proto: Option<&Proto>) -> Option<Vec<Stmt>> {
+        Some(match v {
+            Verdict::Accept => vec![Stmt::Accept],
+            Verdict::Drop => vec![Stmt::Drop],
+            Verdict::Return => vec![Stmt::Return],
+            Verdict::None => vec![],
+            Verdict::Reject(Some(r)) => vec![Stmt::Reject(Some(reject_type(*r)))],
+            Verdict::Reject(None) => match proto {
+                Some(Proto::Tcp) => vec![Stmt::Reject(Some(("tcp reset", None)))],
+                Some(_) => vec![Stmt::Reject(Some((
+                    "icmpx",
+                    Some("port-unreachable".into()),
+                )))],
+                None => return None,
             },
-            Verdict::Tarpit | Verdict::Mirror => {
-                self.error(
-                    a.span,
-                    "tarpit and mirror have no nftables equivalent".into(),
-                );
-                return None;
-            }
+            Verdict::Tarpit | Verdict::Mirror => return None,
             Verdict::Custom(name) => {
                 if !self.model.actions.iter().any(|x| &x.name == name) {
-                    self.error(a.span, format!("there is no action `{name}`"));
                     return None;
                 }
-                vec![vec![Stmt::Jump(action_chain(name))]]
+                vec![Stmt::Jump(action_chain(name))]
             }
         })
     }
@@ -546,36 +526,30 @@ pub(crate) fn action_chain(name: &str) -> String {
     name.to_string()
 }
 
-/// `accept with limit R B` -> a limit statement before the accept.
-fn limit_of(a: &Action) -> Option<Stmt> {
-    if a.with.first().map(String::as_str) != Some("limit") {
-        return None;
-    }
-    let rate = crate::model::values::parse_rate(a.with.get(1)?)?;
-    let burst = a.with.get(2).and_then(|b| b.parse().ok());
-    Some(Stmt::Limit {
-        rate: rate.n,
-        per: rate.per.name().into(),
-        burst,
-        over: false,
-    })
+/// FireHOL's SMART_REJECT when the protocol is not known: TCP reset for TCP, ICMP otherwise.
+fn smart_reject() -> Vec<Vec<Stmt>> {
+    vec![
+        vec![
+            Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
+            Stmt::Reject(Some(("tcp reset", None))),
+        ],
+        vec![Stmt::Reject(Some((
+            "icmpx",
+            Some("port-unreachable".into()),
+        )))],
+    ]
 }
 
-fn reject_type(with: &str) -> Option<(&'static str, Option<String>)> {
-    let w = with.to_ascii_lowercase();
-    let w = w.trim_start_matches("icmp-").trim_start_matches("icmp6-");
-    Some(match w {
-        "tcp-reset" | "tcp-rst" => ("tcp reset", None),
-        "port-unreachable" | "port-unreach" => ("icmpx", Some("port-unreachable".into())),
-        "host-unreachable" | "host-unreach" | "addr-unreach" | "address-unreachable" => {
-            ("icmpx", Some("host-unreachable".into()))
-        }
-        "net-unreachable" | "net-unreach" | "no-route" => ("icmpx", Some("no-route".into())),
-        "admin-prohibited" | "adm-prohibited" | "host-prohibited" | "net-prohibited" => {
-            ("icmpx", Some("admin-prohibited".into()))
-        }
-        _ => return None,
-    })
+/// nft's reject of `reject with MSG`.
+fn reject_type(r: RejectWith) -> (&'static str, Option<String>) {
+    let icmpx = |code: &str| ("icmpx", Some(code.to_string()));
+    match r {
+        RejectWith::TcpReset => ("tcp reset", None),
+        RejectWith::PortUnreachable => icmpx("port-unreachable"),
+        RejectWith::HostUnreachable => icmpx("host-unreachable"),
+        RejectWith::NoRoute => icmpx("no-route"),
+        RejectWith::AdminProhibited => icmpx("admin-prohibited"),
+    }
 }
 
 /// `log`/`loglimit` as nft statements (FireHOL: level warning, 1/second burst 5 for loglimit).

@@ -153,11 +153,7 @@ impl Lowerer<'_> {
         let action = match &s.policy {
             Some(a) => a.clone(),
             None if s.kind == SectionKind::Router => return, // RETURN: fall back to the caller
-            None => Action {
-                verdict: Verdict::Drop,
-                with: vec![],
-                span: s.span,
-            },
+            None => Action::new(Verdict::Drop, s.span),
         };
         let word = match &action.verdict {
             Verdict::Drop => "DROP",

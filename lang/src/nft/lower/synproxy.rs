@@ -234,15 +234,11 @@ impl Lowerer<'_> {
                 let verdict = match action {
                     SynproxyAction::Accept => Verdict::Accept,
                     SynproxyAction::Drop => Verdict::Drop,
-                    SynproxyAction::Reject => Verdict::Reject(s.reject_with.clone()),
+                    SynproxyAction::Reject => Verdict::Reject(s.reject_with),
                     SynproxyAction::Action(n) => Verdict::Custom(n.clone()),
                     _ => unreachable!(),
                 };
-                let act = crate::model::ir::Action {
-                    verdict: verdict.clone(),
-                    with: vec![],
-                    span: s.action_span,
-                };
+                let act = crate::model::ir::Action::new(verdict.clone(), s.action_span);
                 let Some(verdicts) = self.verdict(&act, Some(&Proto::Tcp)) else {
                     return;
                 };
