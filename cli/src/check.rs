@@ -1,30 +1,13 @@
 //! `fhc check`: exit 0 without errors, 1 with errors, 2 on usage or I/O problems.
 
 use crate::OutputFormat;
-use crate::config::{PreludeArgs, load_prelude};
-use fhc_lang::prelude::decode;
+use crate::config::{DEFAULT_CONFIG, PreludeArgs, color, load_prelude, read_input};
 use fhc_lang::{LineIndex, Prelude};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io::{IsTerminal, Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-
-pub const DEFAULT_CONFIG: &str = "/etc/firehol/firehol.conf";
-
-/// Reads a file argument (`-` is standard input), naming it as diagnostics will.
-pub fn read_input(arg: &str) -> Result<(String, String), String> {
-    if arg == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        Ok(("<stdin>".to_string(), decode(buf)))
-    } else {
-        let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
-        Ok((arg.to_string(), decode(bytes)))
-    }
-}
 
 pub fn run(files: &[String], format: OutputFormat, args: &PreludeArgs) -> ExitCode {
     let files: Vec<String> = if files.is_empty() {
@@ -38,7 +21,7 @@ pub fn run(files: &[String], format: OutputFormat, args: &PreludeArgs) -> ExitCo
     let mut io_error = false;
     let mut json = Vec::new();
     let mut stdout = std::io::stdout().lock();
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = color();
     for arg in &files {
         let dir = (arg != "-").then(|| Path::new(arg.as_str()).parent());
         let prelude = match preludes.entry(dir.flatten()) {

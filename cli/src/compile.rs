@@ -1,7 +1,6 @@
 //! `fhc compile` and `fhc sysctl`: the ruleset as nftables JSON, and the kernel settings it needs.
 
-use crate::check::DEFAULT_CONFIG;
-use crate::config::{self, PreludeArgs};
+use crate::config::{self, DEFAULT_CONFIG, PreludeArgs};
 use fhc_lang::nft::Options;
 use std::io::Write;
 use std::process::ExitCode;

@@ -2,11 +2,11 @@
 //! `firehol-defaults.conf` and the services directory. The files are read here; their meaning is
 //! `fhc_lang::prelude`'s.
 
-use crate::check::{DEFAULT_CONFIG, read_input};
 use fhc_lang::Prelude;
 use fhc_lang::nft::{Options, Output};
 use fhc_lang::prelude::Search;
-use std::io::IsTerminal;
+use fhc_lang::prelude::decode;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -26,6 +26,22 @@ pub struct PreludeArgs {
     /// Read neither the defaults file nor the services directory.
     #[arg(long, conflicts_with_all = ["defaults", "services_dir"])]
     pub no_defaults: bool,
+}
+
+pub const DEFAULT_CONFIG: &str = "/etc/firehol/firehol.conf";
+
+/// Reads a file argument (`-` is standard input), naming it as diagnostics will.
+pub fn read_input(arg: &str) -> Result<(String, String), String> {
+    if arg == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        Ok(("<stdin>".to_string(), decode(buf)))
+    } else {
+        let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+        Ok((arg.to_string(), decode(bytes)))
+    }
 }
 
 pub fn color() -> bool {

@@ -12,8 +12,7 @@ pub fn run(
     prelude: &PreludeArgs,
     opts: &Options,
 ) -> ExitCode {
-    let prelude = match config::load_prelude(prelude, file.unwrap_or(crate::check::DEFAULT_CONFIG))
-    {
+    let prelude = match config::load_prelude(prelude, file.unwrap_or(config::DEFAULT_CONFIG)) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -313,7 +313,7 @@ fn explain_code(code: Option<&str>, list: bool) -> ExitCode {
             let _ = write!(
                 std::io::stdout().lock(),
                 "{}",
-                fhc_lang::codes::explain(c).trim_start()
+                fhc_lang::catalogue::explain(c).trim_start()
             );
             ExitCode::SUCCESS
         }

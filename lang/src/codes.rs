@@ -4,8 +4,28 @@
 //! Each entry carries its default severity, a one-line title and an example that triggers it; the
 //! catalogue test proves every example really produces its code.
 
-use crate::diag::Severity;
 use serde::{Serialize, Serializer};
+
+/// How bad a diagnostic is (each code has a default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $sev:ident, $title:literal, $example:literal; )*) => {
@@ -155,45 +175,5 @@ impl Serialize for Code {
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// The catalogue as Markdown: every code with its severity, title, example and what fhc says about
-/// the example. `docs/diagnostics.md` is this text (a test keeps it in sync).
-pub fn catalogue_markdown() -> String {
-    let mut out = String::from(
-        "# fhc diagnostics\n\nEvery diagnostic fhc reports has a stable code. `E` codes are errors, `W` warnings, `I` \
-         information. `fhc explain-code CODE` prints an entry in the terminal.\n\nThis file is generated from \
-         `lang/src/codes.rs` (`UPDATE_DOCS=1 cargo test -p fhc-lang --test catalogue`).\n",
-    );
-    for &code in Code::ALL {
-        out.push_str(&explain(code));
-    }
-    out
-}
-
-/// One catalogue entry: title, example, and the rendered diagnostics of the example.
-pub fn explain(code: Code) -> String {
-    let analysis = crate::check(code.example());
-    let own: Vec<_> = analysis
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.code == code)
-        .collect();
-    let rendered = crate::render::render(&own, "example.conf", code.example(), false);
-    format!(
-        "\n## {code} ({})\n\n{}.\n\nExample:\n\n```sh\n{}```\n\nfhc says:\n\n```text\n{}```\n",
-        code.default_severity().as_str(),
-        capitalise(code.title()),
-        code.example(),
-        rendered
-    )
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }

@@ -6,25 +6,7 @@ use crate::codes::Code;
 use crate::span::{ColumnUnit, LineIndex, Span};
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-    Hint,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-            Severity::Hint => "hint",
-        }
-    }
-}
+pub use crate::codes::Severity;
 
 /// A secondary place involved in a diagnostic ("the dnat is here").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -57,9 +57,7 @@ impl Explanation {
 
 /// The statement's text on one line, at most `max` characters.
 pub fn statement_text(text: &str, span: Span, max: usize) -> String {
-    let raw = text.get(span.range()).unwrap_or("");
-    let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
-    let mut s = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s = crate::span::one_line(text, span);
     if s.chars().count() > max {
         s = s.chars().take(max.saturating_sub(3)).collect::<String>() + "...";
     }

@@ -5,6 +5,7 @@
 //! directory, read by the caller; [`prelude::load`] finds them). [`ide`] answers an editor's
 //! questions about one file as plain data. Everything else (CLI, LSP) is a thin consumer of these.
 
+pub mod catalogue;
 pub mod codes;
 pub mod diag;
 pub mod explain;

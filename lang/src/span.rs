@@ -162,6 +162,14 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// The text of `span` on one line: continuations joined, blanks collapsed (rule comments,
+/// explanations).
+pub fn one_line(text: &str, span: Span) -> String {
+    let raw = text.get(span.range()).unwrap_or("");
+    let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
+    joined.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 #[test]
 fn docs_diagnostics_md_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md");
-    let want = fhc_lang::codes::catalogue_markdown();
+    let want = fhc_lang::catalogue::catalogue_markdown();
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &want).unwrap();

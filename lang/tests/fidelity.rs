@@ -330,3 +330,53 @@ fn protection_rates_are_checked() {
             .contains(&"E0114".to_string())
     );
 }
+
+/// DEFAULT_INTERFACE_POLICY / DEFAULT_ROUTER_POLICY give a section without `policy` its policy,
+/// as FireHOL reads them when the section closes (before, fhc ignored them: DROP always).
+#[test]
+fn default_policies_apply() {
+    let r =
+        rules("DEFAULT_INTERFACE_POLICY=\"REJECT\"\ninterface eth0 lan\n    server ssh accept\n");
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[in_lan]") && l.contains("reject")),
+        "{r}"
+    );
+    let r = rules(
+        "DEFAULT_ROUTER_POLICY=\"DROP\"\nrouter r inface eth0 outface eth1\n    route ssh accept\n",
+    );
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[in_r]") && l.ends_with(" drop")),
+        "{r}"
+    );
+    // An explicit policy wins; the default is what is set when the section closes.
+    let r = rules(
+        "interface eth0 lan\n    policy accept\nDEFAULT_INTERFACE_POLICY=REJECT\ninterface eth1 dmz\n",
+    );
+    assert!(
+        !r.lines()
+            .any(|l| l.starts_with("[in_lan]") && l.contains("reject")),
+        "{r}"
+    );
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[in_dmz]") && l.contains("reject")),
+        "{r}"
+    );
+}
+
+/// FIREHOL_CONNTRACK_HASHSIZE is applied (FireHOL writes the module parameter; fhc the sysctl of
+/// the same table) instead of being read and dropped.
+#[test]
+fn conntrack_hashsize_is_a_kernel_setting() {
+    let conf = "FIREHOL_CONNTRACK_HASHSIZE=65536\ninterface eth0 lan\n    server ssh accept\n";
+    let (out, _) = fhc_lang::compile(conf, &Options::default()).expect("compiles");
+    assert!(
+        out.sysctls
+            .iter()
+            .any(|s| s.key == "net.netfilter.nf_conntrack_buckets" && s.value == "65536"),
+        "{:?}",
+        out.sysctls
+    );
+}

@@ -76,12 +76,8 @@ fn seed_examples_are_clean() {
     let m = &a.model;
     assert_eq!(m.synproxies.len(), 1);
     assert_eq!(m.sections.len(), 1);
-    assert!(m.sysctls.iter().any(|s| s.key == "net.ipv4.ip_forward"));
-    assert!(
-        m.sysctls
-            .iter()
-            .any(|s| s.key == "net.netfilter.nf_conntrack_tcp_loose" && s.value == "0")
-    );
+    let (out, _) = fhc_lang::compile(SEED_DMZ, &Default::default()).expect("compiles");
+    assert!(out.sysctls.iter().any(|s| s.key == "net.ipv4.ip_forward"));
 }
 
 #[test]
@@ -280,12 +276,6 @@ fn firehol_quirks_warn() {
 
 #[test]
 fn positional_settings() {
-    // Set after the synproxy: the user's value wins. Before it: synproxy forces 0.
-    let after = "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\nFIREHOL_CONNTRACK_LOOSE_MATCHING=1\ninterface eth0 wan\n    server http accept\n";
-    let loose = |t: &str| analyze(t).model.settings.conntrack_loose_matching.clone();
-    assert_eq!(loose(after), Some("1".into()));
-    let before = "FIREHOL_CONNTRACK_LOOSE_MATCHING=1\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
-    assert_eq!(loose(before), Some("0".into()));
     // FIREHOL_SYNPROXY_OPTIONS is read at each synproxy.
     let text = "FIREHOL_SYNPROXY_OPTIONS=\"--mss 1400\"\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\nFIREHOL_SYNPROXY_OPTIONS=\"--mss 1300 --wscale 5\"\nipv4 synproxy input inface eth0 dst 1.2.3.5 dport 80 accept\n";
     let m = analyze(text).model;

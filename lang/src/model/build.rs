@@ -532,6 +532,6 @@ impl<'a> Builder<'a> {
         self.check_trap_actions();
         self.check_own_set_uses();
         self.check_helper_options();
-        self.settings_and_sysctls();
+        self.settings();
     }
 }

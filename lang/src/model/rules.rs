@@ -60,7 +60,7 @@ impl Builder<'_> {
             }
         } else if let Some(names) = self.expand(svc_word) {
             for name in split_list(&names) {
-                if let Some(def) = self.resolve_service(name, svc_word.span, s) {
+                if let Some(def) = self.resolve_service(name, svc_word.span) {
                     services.push(Service {
                         name: name.to_string(),
                         span: svc_word.span,
@@ -161,12 +161,7 @@ impl Builder<'_> {
         })
     }
 
-    pub(super) fn resolve_service(
-        &mut self,
-        name: &str,
-        span: Span,
-        s: &ServiceCmd,
-    ) -> Option<ServiceDef> {
+    pub(super) fn resolve_service(&mut self, name: &str, span: Span) -> Option<ServiceDef> {
         self.used_services.entry(name.to_string()).or_insert(span);
         // User definitions (server_X_ports) win over the built-in table, as in FireHOL.
         let user_server = self
@@ -182,7 +177,6 @@ impl Builder<'_> {
                 .to_string();
             return self.simple_def(&sp, &cp, span);
         }
-        let _ = s;
         match super::services::lookup(name) {
             Some(found) => {
                 let def = match found {

@@ -9,9 +9,36 @@ use crate::diag::Diagnostic;
 use crate::syntax::ast::*;
 
 impl Builder<'_> {
+    /// Closes the open section. FireHOL gives a section without `policy` the value of
+    /// DEFAULT_INTERFACE_POLICY / DEFAULT_ROUTER_POLICY at this point (the configuration or the
+    /// defaults file may set them, `REJECT` or `reject with tcp-reset` for instance).
     pub(super) fn close_section(&mut self) {
         self.groups.clear();
-        self.section = None;
+        let Some(i) = self.section.take() else { return };
+        if self.model.sections[i].policy.is_some() {
+            return;
+        }
+        let var = match self.model.sections[i].kind {
+            SectionKind::Interface => "DEFAULT_INTERFACE_POLICY",
+            SectionKind::Router => "DEFAULT_ROUTER_POLICY",
+        };
+        let Some((value, at)) = self
+            .env
+            .get(var)
+            .filter(|v| v.user)
+            .map(|v| (v.value.clone(), v.defined_at))
+        else {
+            return;
+        };
+        let words: Vec<String> = value.split_whitespace().map(String::from).collect();
+        let Some(verb) = words.first() else { return };
+        let with = match words.get(1) {
+            Some(w) if w.eq_ignore_ascii_case("with") => &words[2..],
+            _ => &[],
+        };
+        let span = at.unwrap_or(self.model.sections[i].span);
+        let action = self.verdict_with(verb, span, with, span);
+        self.model.sections[i].policy = Some(action);
     }
 
     /// The interfaces a word names: `Some(None)` for `any` (every interface), `None` when it
@@ -99,10 +126,6 @@ impl Builder<'_> {
                 .env
                 .value("FIREHOL_TRUST_LOOPBACK")
                 .is_none_or(|v| v != "0");
-            self.model.settings.default_interface_policy =
-                self.env.value("DEFAULT_INTERFACE_POLICY").map(String::from);
-            self.model.settings.default_router_policy =
-                self.env.value("DEFAULT_ROUTER_POLICY").map(String::from);
         }
         if kind == SectionKind::Router {
             self.model.settings.routing = true;

@@ -6,4 +6,4 @@ pub mod lower;
 mod optimize;
 pub mod text;
 
-pub use lower::{Options, Output, lower};
+pub use lower::{Options, Output, Sysctl, lower};

@@ -522,7 +522,8 @@ fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
         }
         CommandKind::Mangle { args, .. } => {
             let need = match c.cmd {
-                Cmd::Custommark | Cmd::Dscp if c.cmd == Cmd::Custommark => 2,
+                Cmd::Custommark => 2,
+                Cmd::Dscp if args.first().is_some_and(|a| a.is_ci("class")) => 2,
                 Cmd::Tosfix => 0,
                 _ => 1,
             };

@@ -431,28 +431,12 @@ pub struct ActionDef {
     pub steps: Vec<ActionStep>,
 }
 
-/// A kernel setting the ruleset needs that nftables cannot express.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Sysctl {
-    pub key: String,
-    pub value: String,
-    /// Why fhc sets it (shown by `fhc sysctl`).
-    pub reason: String,
-}
-
-/// Settings read at the end of the file (FireHOL applies the sysctl-related ones last).
+/// Settings the lowering needs that the configuration does not state as statements.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
-    pub drop_invalid: bool,
-    pub conntrack_loose_matching: Option<String>,
-    pub tcp_syn_cookies: Option<String>,
-    pub tcp_timestamps: Option<String>,
-    pub conntrack_max: Option<String>,
-    pub conntrack_hashsize: Option<String>,
-    /// Read at the first interface/router.
-    pub default_interface_policy: Option<String>,
-    pub default_router_policy: Option<String>,
+    /// FIREHOL_TRUST_LOOPBACK at the first section (default on).
     pub trust_loopback: bool,
+    /// Routers or DNAT/SNAT: the host forwards traffic.
     pub routing: bool,
 }
 
@@ -517,7 +501,6 @@ pub struct Model {
     pub helpers: Vec<Helper>,
     /// The mark layout at the end of the file (see [`MarkDef`]).
     pub marks: Vec<MarkDef>,
-    pub sysctls: Vec<Sysctl>,
     /// `FIREHOL_*` settings the configuration assigns, with their final values.
     pub user_settings: std::collections::BTreeMap<String, String>,
 }

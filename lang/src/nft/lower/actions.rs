@@ -3,7 +3,7 @@
 use super::Lowerer;
 use super::matches::{Dir, port_expr, rule_families};
 use crate::model::ir::{ActionDef, ActionStep, ActionTrap, Match};
-use crate::model::values::{Af, Proto};
+use crate::model::values::Af;
 use crate::nft::json::{Expr, Op, Set, Stmt};
 use crate::nft::lower::set_addr_type;
 
@@ -33,7 +33,7 @@ impl Lowerer<'_> {
     fn step_matches(&mut self, a: &ActionDef, m: &Match) -> Vec<(Option<Af>, Vec<Stmt>)> {
         let mut out = Vec::new();
         for af in rule_families(a.families, m) {
-            let Some(mut st) = self.match_stmts(m, af, Dir::Request, a.span) else {
+            let Some(mut st) = self.match_stmts(m, af, Dir::Request) else {
                 return vec![];
             };
             super::matches::family_guard(&mut st, af);
@@ -255,6 +255,5 @@ impl Lowerer<'_> {
                 self.push(chain, r, Some(span));
             }
         }
-        let _ = Proto::Tcp;
     }
 }

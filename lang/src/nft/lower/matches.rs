@@ -1,6 +1,7 @@
 //! A model [`Match`] to nft match statements, per address family and direction.
 
 use super::Lowerer;
+use super::ip_proto;
 use crate::model::ir::{Cond, Connlimit, Extra, ExtraKind, Families, HashMode, Hashlimit, Match};
 use crate::model::values::{Addr, Af, IpList, Owner, Port, Proto, parse_addr};
 use crate::nft::json::{Expr, Op, Set, Stmt};
@@ -60,13 +61,6 @@ fn addr_in_family(a: &Addr, af: Af) -> bool {
     match a {
         Addr::List(_) | Addr::Ipset(_) | Addr::Host(_) => true,
         _ => a.family() == Some(af),
-    }
-}
-
-fn ip_proto(af: Af) -> &'static str {
-    match af {
-        Af::V4 => "ip",
-        Af::V6 => "ip6",
     }
 }
 
@@ -140,20 +134,19 @@ fn network(ip: &std::net::IpAddr, len: u8) -> String {
 }
 
 pub fn iface_expr(values: &[crate::model::values::Iface]) -> Expr {
-    let mut v: Vec<Expr> = values
-        .iter()
-        .map(|i| {
-            Expr::s(if let Some(base) = i.name.strip_suffix('+') {
-                format!("{base}*")
-            } else {
-                i.name.clone()
-            })
-        })
-        .collect();
+    let mut v: Vec<Expr> = values.iter().map(|i| Expr::s(iface_name(i))).collect();
     if v.len() == 1 {
         v.pop().unwrap_or(Expr::s(""))
     } else {
         Expr::Set(v)
+    }
+}
+
+/// An interface name as nft matches it: FireHOL's `+` wildcard is nft's `*`.
+pub fn iface_name(i: &crate::model::values::Iface) -> String {
+    match i.name.strip_suffix('+') {
+        Some(base) => format!("{base}*"),
+        None => i.name.clone(),
     }
 }
 
@@ -204,13 +197,7 @@ impl Lowerer<'_> {
     /// Match statements for `m` seen in direction `dir`, for family `af` (`None`: no address
     /// match is present and the rule serves both families). The protocol is NOT emitted here:
     /// services and ports decide it (see [`Lowerer::l4`]).
-    pub(super) fn match_stmts(
-        &mut self,
-        m: &Match,
-        af: Option<Af>,
-        dir: Dir,
-        span: crate::span::Span,
-    ) -> Option<Vec<Stmt>> {
+    pub(super) fn match_stmts(&mut self, m: &Match, af: Option<Af>, dir: Dir) -> Option<Vec<Stmt>> {
         let mut out = Vec::new();
         let (src, dst, inf, outf) = match dir {
             Dir::Request => ("saddr", "daddr", "iifname", "oifname"),
@@ -306,7 +293,6 @@ impl Lowerer<'_> {
             let st = self.extra_stmts(x, af, dir)?;
             out.extend(st);
         }
-        let _ = span;
         Some(out)
     }
 

@@ -16,7 +16,7 @@ mod synproxy;
 use super::json::{Chain, CtHelper, Expr, Hook, Rule, Ruleset, Set, Stmt};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
-use crate::model::ir::{Action, LogSpec, Model, RejectWith, Sysctl, Verdict};
+use crate::model::ir::{Action, LogSpec, Model, RejectWith, Verdict};
 use crate::model::values::{Af, Proto};
 use crate::span::{LineIndex, Span};
 use std::collections::HashMap;
@@ -42,6 +42,15 @@ impl Default for Options {
             optimize: true,
         }
     }
+}
+
+/// A kernel setting the ruleset needs that nftables cannot express.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sysctl {
+    pub key: String,
+    pub value: String,
+    /// Why fhc sets it (shown by `fhc sysctl`).
+    pub reason: String,
 }
 
 /// What compiling produces besides the ruleset: the kernel settings it needs, and what the
@@ -274,9 +283,7 @@ impl<'a> Lowerer<'a> {
 
     /// A statement on one line: continuations joined, blanks collapsed.
     fn statement_text(&self, span: Span) -> String {
-        let raw = self.text.get(span.range()).unwrap_or("");
-        let joined = raw.replace("\\\r\n", " ").replace("\\\n", " ");
-        joined.split_whitespace().collect::<Vec<_>>().join(" ")
+        crate::span::one_line(self.text, span)
     }
 
     /// The comment of a rule serving several statements: their lines, then the first statement.
@@ -467,6 +474,12 @@ impl<'a> Lowerer<'a> {
             ("FIREHOL_TCP_SYN_COOKIES", "net.ipv4.tcp_syncookies"),
             ("FIREHOL_TCP_TIMESTAMPS", "net.ipv4.tcp_timestamps"),
             ("FIREHOL_CONNTRACK_MAX", "net.netfilter.nf_conntrack_max"),
+            // FireHOL writes the module parameter; the sysctl is the same table, writable in
+            // the initial network namespace.
+            (
+                "FIREHOL_CONNTRACK_HASHSIZE",
+                "net.netfilter.nf_conntrack_buckets",
+            ),
         ] {
             if let Some(v) = self.model.user_settings.get(var) {
                 add(key, v, &format!("{var} in the configuration"));
@@ -512,6 +525,23 @@ fn stateful_last(stmts: &mut Vec<Stmt>) {
     plain.extend(counted);
     plain.extend(rest);
     *stmts = plain;
+}
+
+/// nft's payload protocol of the network header of family `af`.
+pub(crate) fn ip_proto(af: Af) -> &'static str {
+    match af {
+        Af::V4 => "ip",
+        Af::V6 => "ip6",
+    }
+}
+
+/// `ct state { STATES }`.
+pub(crate) fn ct_states(states: &[&str]) -> Stmt {
+    Stmt::Match(
+        super::json::Op::In,
+        Expr::Ct("state", None),
+        Expr::flags(states),
+    )
 }
 
 /// The nft set element type of an address of family `af`.

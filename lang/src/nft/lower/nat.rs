@@ -1,14 +1,11 @@
 //! dnat / snat / redirect / masquerade / transparent proxies.
 
-use super::matches::{Dir, addr_expr, iface_expr, port_expr, rule_families};
+use super::ip_proto;
+use super::matches::{Dir, port_expr, rule_families};
 use super::{Lowerer, nfproto};
 use crate::model::ir::{Nat, NatKind, NatTarget, SectionKind};
 use crate::model::values::{Addr, Af, Hook, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
-
-fn ipp(af: Af) -> &'static str {
-    if af == Af::V4 { "ip" } else { "ip6" }
-}
 
 fn target_addr(t: &NatTarget, af: Af) -> Option<Expr> {
     match &t.addr {
@@ -95,7 +92,7 @@ impl Lowerer<'_> {
             fams.v6 &= target_fams.contains(&Af::V6);
         }
         for af in rule_families(fams, &m) {
-            let Some(mut stmts) = self.match_stmts(&m, af, Dir::Request, n.span) else {
+            let Some(mut stmts) = self.match_stmts(&m, af, Dir::Request) else {
                 return;
             };
             let proto = m
@@ -168,14 +165,14 @@ impl Lowerer<'_> {
                     }
                     if n.kind == NatKind::Dnat {
                         Stmt::Dnat {
-                            family: ipp(af),
+                            family: ip_proto(af),
                             addr,
                             port,
                             flags,
                         }
                     } else {
                         Stmt::Snat {
-                            family: ipp(af),
+                            family: ip_proto(af),
                             addr,
                             port,
                             flags,
@@ -229,6 +226,5 @@ impl Lowerer<'_> {
             stmts.push(stmt);
             self.push(chain, stmts, span);
         }
-        let _ = (addr_expr, iface_expr);
     }
 }

@@ -1,5 +1,6 @@
 //! `interface` and `router` sections: their chains, jumps, services, protections and policies.
 
+use super::ct_states;
 use super::matches::{Dir, port_expr, rule_families};
 use super::skeleton::{related_icmp, related_tcp_ack_rst};
 use super::{Lowerer, log_limited, nfproto};
@@ -18,10 +19,6 @@ use crate::syntax::ast::Role;
 /// client ports of `client` statements in interfaces. fhc compiles without looking at the host.
 const LOCAL_CLIENT_PORTS: (u16, u16) = (32768, 60999);
 const DEFAULT_CLIENT_PORTS: (u16, u16) = (1024, 65535);
-
-fn state(states: &[&str]) -> Stmt {
-    Stmt::Match(Op::In, Expr::Ct("state", None), Expr::flags(states))
-}
 
 fn sproto(p: SProto) -> Option<Proto> {
     match p {
@@ -73,8 +70,7 @@ struct Flowspec {
 
 impl Lowerer<'_> {
     pub(super) fn sections(&mut self) {
-        for (i, s) in self.model.sections.iter().enumerate() {
-            let _ = i;
+        for s in &self.model.sections {
             self.section(s);
         }
     }
@@ -103,7 +99,7 @@ impl Lowerer<'_> {
         for af in rule_families(s.families, &m) {
             for (dir, hook, chain) in [(Dir::Request, hook_in, &cin), (Dir::Reply, hook_out, &cout)]
             {
-                let Some(mut stmts) = self.match_stmts(&m, af, dir, s.span) else {
+                let Some(mut stmts) = self.match_stmts(&m, af, dir) else {
                     return;
                 };
                 stmts.extend(scope_l4(&m, dir));
@@ -245,7 +241,7 @@ impl Lowerer<'_> {
             let chain = if f.request { req_chain } else { rep_chain };
             // As FireHOL: the reply rule carries the statement's own action, whatever it is (an
             // action chain may accept; a drop also drops replies another section let out).
-            self.flow(s, r, &f, chain, chain == cin);
+            self.flow(r, &f, chain, chain == cin);
         }
     }
 
@@ -314,7 +310,7 @@ impl Lowerer<'_> {
     /// enclosing groups' parameters apply as written on the section's in side and reversed on its
     /// out side (FireHOL's `in_groupN`/`out_groupN`), whatever the statement inside does; the
     /// statement's own parameters follow the flow (request as written, reply reversed).
-    fn flow(&mut self, _s: &Section, r: &Rule, f: &Flowspec, chain: &str, chain_is_in: bool) {
+    fn flow(&mut self, r: &Rule, f: &Flowspec, chain: &str, chain_is_in: bool) {
         let mut groups = Match::default();
         for g in &r.groups {
             merge(&mut groups, g);
@@ -336,11 +332,11 @@ impl Lowerer<'_> {
             None => r.families,
         };
         for af in rule_families(fams, &all) {
-            let Some(mut stmts) = self.match_stmts(&groups, af, group_dir, r.span) else {
+            let Some(mut stmts) = self.match_stmts(&groups, af, group_dir) else {
                 return;
             };
             stmts.extend(scope_l4(&groups, group_dir));
-            let Some(own) = self.match_stmts(&r.matches, af, f.dir, r.span) else {
+            let Some(own) = self.match_stmts(&r.matches, af, f.dir) else {
                 return;
             };
             stmts.extend(own);
@@ -391,7 +387,7 @@ impl Lowerer<'_> {
                 stmts.push(Stmt::matches(Expr::Payload(payload, "type"), Expr::s(t)));
             }
             if let Some(st) = f.states {
-                stmts.push(state(st));
+                stmts.push(ct_states(st));
             }
             let log = r.matches.log.as_ref().or(groups.log.as_ref());
             if f.request {
@@ -464,7 +460,7 @@ impl Lowerer<'_> {
                         ),
                         Expr::s("syn"),
                     ),
-                    state(&["new"]),
+                    ct_states(&["new"]),
                     Stmt::Drop,
                 ]],
                 IcmpFloods => vec![vec![
@@ -477,7 +473,7 @@ impl Lowerer<'_> {
                     over(),
                     Stmt::Drop,
                 ]],
-                AllFloods => vec![vec![state(&["new"]), over(), Stmt::Drop]],
+                AllFloods => vec![vec![ct_states(&["new"]), over(), Stmt::Drop]],
                 MalformedXmas => vec![vec![tcpf(&all6, Expr::flags(&all6)), Stmt::Drop]],
                 MalformedNull => vec![vec![tcpf(&all6, Expr::Num(0)), Stmt::Drop]],
                 MalformedBad => vec![

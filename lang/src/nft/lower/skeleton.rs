@@ -2,7 +2,7 @@
 //! packets, RELATED ICMP, and logging of unmatched traffic (checked against `firehol debug`).
 
 use super::{Lowerer, log_limited};
-use crate::nft::json::{Expr, Hook, Op, Stmt};
+use crate::nft::json::{Expr, Op, Stmt};
 
 pub(crate) const ORPHANS: &str = "drop_invalid";
 
@@ -167,11 +167,5 @@ impl Lowerer<'_> {
             self.push(c, std::mem::take(&mut r), None);
             self.push(c, vec![Stmt::Drop], None);
         }
-        let _ = Hook {
-            kind: "",
-            hook: "",
-            prio: 0,
-            policy: "",
-        };
     }
 }

@@ -14,9 +14,12 @@
 //! FireHOL marks SYNPROXY's packets with a private mark bit; fhc identifies them by their
 //! non-local source instead, which needs no mark allocation and works the same way.
 
+use super::Sysctl;
+use super::ct_states;
+use super::ip_proto;
 use super::matches::{Dir, addr_expr, port_expr};
 use super::{Lowerer, log_limited, nfproto};
-use crate::model::ir::{Match, NatTarget, Synproxy, SynproxyAction, SynproxyType, Sysctl, Verdict};
+use crate::model::ir::{Match, NatTarget, Synproxy, SynproxyAction, SynproxyType, Verdict};
 use crate::model::values::{Addr, Af, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 
@@ -47,10 +50,6 @@ fn lo(iif: bool) -> Stmt {
     )
 }
 
-fn ct(states: &[&str]) -> Stmt {
-    Stmt::Match(Op::In, Expr::Ct("state", None), Expr::flags(states))
-}
-
 fn not_local_source() -> Stmt {
     Stmt::Match(Op::Ne, Expr::Fib("type", vec!["saddr"]), Expr::s("local"))
 }
@@ -63,10 +62,6 @@ fn dnatted() -> Stmt {
 /// SYN to exactly this destination and port, and it must not get this statement's action.
 fn not_dnatted() -> Stmt {
     Stmt::Match(Op::NoFlag, Expr::Ct("status", None), Expr::s("dnat"))
-}
-
-fn ipp(af: Af) -> &'static str {
-    if af == Af::V4 { "ip" } else { "ip6" }
 }
 
 impl Lowerer<'_> {
@@ -85,7 +80,7 @@ impl Lowerer<'_> {
             if iif {
                 r.push(Stmt::matches(Expr::Meta("iifname"), Expr::s("lo")));
             }
-            r.extend([syn(), ct(&["new"]), not_local_source()]);
+            r.extend([syn(), ct_states(&["new"]), not_local_source()]);
             r.extend(log_limited(prefix));
             r.push(Stmt::Drop);
             r
@@ -104,7 +99,7 @@ impl Lowerer<'_> {
 
     /// The statement's match on the client's request, without the protocol.
     fn client_side(&mut self, s: &Synproxy, m: &Match, dir: Dir) -> Option<Vec<Stmt>> {
-        let mut st = self.match_stmts(m, Some(s.family), dir, s.span)?;
+        let mut st = self.match_stmts(m, Some(s.family), dir)?;
         if !st
             .iter()
             .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
@@ -182,7 +177,7 @@ impl Lowerer<'_> {
             "forward"
         };
         let mut r: Vec<Stmt> = req.iter().cloned().chain(ports.iter().cloned()).collect();
-        r.push(ct(&["invalid", "untracked", "new"]));
+        r.push(ct_states(&["invalid", "untracked", "new"]));
         self.log_rule(s, hook, r.clone(), "CLIENT->SYNPROXY SYN or ACK");
         r.push(Stmt::Synproxy {
             mss: s.options.mss,
@@ -208,7 +203,7 @@ impl Lowerer<'_> {
             &["syn", "rst", "ack"],
             Expr::flags(&["syn", "ack"]),
         ));
-        r.push(ct(&["invalid", "untracked"]));
+        r.push(ct_states(&["invalid", "untracked"]));
         self.log_rule(s, "output", r.clone(), "SYNPROXY->CLIENT SYN,ACK");
         r.push(Stmt::Accept);
         self.push("output", r, span);
@@ -217,7 +212,14 @@ impl Lowerer<'_> {
         let Some(srv) = self.client_side(s, &server, Dir::Request) else {
             return;
         };
-        let new_syn = || vec![syn(), ct(&["new"]), not_local_source(), not_dnatted()];
+        let new_syn = || {
+            vec![
+                syn(),
+                ct_states(&["new"]),
+                not_local_source(),
+                not_dnatted(),
+            ]
+        };
         let action_log = s.action_matches.log.clone();
         match &s.action {
             SynproxyAction::Dnat {
@@ -272,7 +274,7 @@ impl Lowerer<'_> {
                                 .into_iter()
                                 .chain(srv.iter().cloned())
                                 .chain(ports.iter().cloned())
-                                .chain([ct(&["established"]), Stmt::Accept])
+                                .chain([ct_states(&["established"]), Stmt::Accept])
                                 .collect();
                             self.push(chain, m, span);
                         }
@@ -287,7 +289,11 @@ impl Lowerer<'_> {
                         side.iter()
                             .chain(ports)
                             .cloned()
-                            .chain([ct(&["established"]), not_local_source(), Stmt::Accept])
+                            .chain([
+                                ct_states(&["established"]),
+                                not_local_source(),
+                                Stmt::Accept,
+                            ])
                             .collect()
                     };
                     if verdict == Verdict::Accept {
@@ -362,7 +368,7 @@ impl Lowerer<'_> {
             ack_to_server(false, None, Stmt::Notrack),
             span,
         );
-        let untracked = || Some(ct(&["untracked"]));
+        let untracked = || Some(ct_states(&["untracked"]));
         self.push(
             "output",
             ack_to_server(false, untracked(), Stmt::Accept),
@@ -380,7 +386,7 @@ impl Lowerer<'_> {
     /// The server's answer to SYNPROXY's ACK that conntrack finds INVALID (FireHOL drops it).
     fn invalid_ack_drop(&mut self, s: &Synproxy, chain: &str, rep: &[Stmt], rports: &[Stmt]) {
         let mut r: Vec<Stmt> = rep.iter().cloned().chain(rports.iter().cloned()).collect();
-        r.push(ct(&["invalid"]));
+        r.push(ct_states(&["invalid"]));
         r.push(tcp_flags(&["rst", "ack"], Expr::s("ack")));
         r.push(Stmt::Drop);
         self.push(chain, r, Some(s.span));
@@ -394,7 +400,7 @@ impl Lowerer<'_> {
             ..s.action_matches.clone()
         };
         let mut st = self
-            .match_stmts(&options, Some(s.family), Dir::Request, s.span)
+            .match_stmts(&options, Some(s.family), Dir::Request)
             .unwrap_or_default();
         st.retain(|x| !matches!(x, Stmt::Match(_, Expr::Meta("nfproto"), _)));
         st
@@ -440,13 +446,13 @@ impl Lowerer<'_> {
             ));
         }
         if let Some(a) = saddr {
-            r.push(Stmt::matches(Expr::Payload(ipp(af), "saddr"), a));
+            r.push(Stmt::matches(Expr::Payload(ip_proto(af), "saddr"), a));
         }
         if let Some(p) = sport {
             r.push(Stmt::matches(Expr::Payload("tcp", "sport"), p));
         }
         r.extend([
-            ct(&["invalid"]),
+            ct_states(&["invalid"]),
             tcp_flags(&["rst", "ack"], Expr::s("ack")),
             Stmt::Drop,
         ]);
@@ -469,12 +475,12 @@ impl Lowerer<'_> {
         {
             base.push(Stmt::Match(
                 if c.negated { Op::Ne } else { Op::Eq },
-                Expr::Payload(ipp(af), "saddr"),
+                Expr::Payload(ip_proto(af), "saddr"),
                 e,
             ));
         }
         if let Some(d) = dst {
-            base.push(Stmt::matches(Expr::Payload(ipp(af), "daddr"), d));
+            base.push(Stmt::matches(Expr::Payload(ip_proto(af), "daddr"), d));
         }
         match port {
             Some(p) => base.push(Stmt::matches(Expr::Payload("tcp", "dport"), p)),
@@ -496,7 +502,7 @@ impl Lowerer<'_> {
             }
             syn_rule.extend(base.iter().cloned());
             let mut est = syn_rule.clone();
-            syn_rule.extend([syn(), ct(&["new"]), dnatted()]);
+            syn_rule.extend([syn(), ct_states(&["new"]), dnatted()]);
             syn_rule.extend(extra.iter().cloned());
             let log = if chain == "output" || iif_lo {
                 s.action_matches.log.as_ref()
@@ -504,7 +510,7 @@ impl Lowerer<'_> {
                 None
             };
             self.push_logged(chain, syn_rule, log, vec![Stmt::Accept], Some(s.span));
-            est.extend([ct(&["established"]), dnatted(), Stmt::Accept]);
+            est.extend([ct_states(&["established"]), dnatted(), Stmt::Accept]);
             self.push(chain, est, Some(s.span));
         }
     }
@@ -549,7 +555,7 @@ impl Lowerer<'_> {
         let dnat = if targets.len() == 1 {
             let t = &targets[0];
             Stmt::Dnat {
-                family: ipp(af),
+                family: ip_proto(af),
                 addr: addr_of(t).or_else(|| orig_dst.clone()),
                 port: port_of(t),
                 flags: flags.clone(),
@@ -571,7 +577,7 @@ impl Lowerer<'_> {
                 .map(|(i, t)| (Expr::Num(i as u64), addr_of(t).unwrap_or(Expr::s(""))))
                 .collect();
             Stmt::Dnat {
-                family: ipp(af),
+                family: ip_proto(af),
                 addr: Some(Expr::Map(
                     Box::new(Expr::Numgen(targets.len() as u32)),
                     entries,
@@ -639,7 +645,7 @@ impl Lowerer<'_> {
         let (nat, dst) = match &single {
             Some(ip) => {
                 let dnat = Stmt::Dnat {
-                    family: ipp(af),
+                    family: ip_proto(af),
                     addr: Some(Expr::s(ip.clone())),
                     port: Some(pexpr.clone()),
                     flags: vec![],

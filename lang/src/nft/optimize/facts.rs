@@ -6,6 +6,7 @@
 //! name on the other) is never evidence of disjointness.
 
 use crate::hash::FastMap;
+use crate::hash::{FNV_OFFSET, fnv1a};
 use crate::nft::json::{Expr, Op, Stmt};
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
@@ -25,14 +26,12 @@ pub(super) enum Atom {
 
 /// FNV-1a over the lower-cased bytes (case never separates two names: `ETH0` may be `eth0`).
 fn sym<'a>(parts: impl IntoIterator<Item = &'a str>) -> Atom {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     for (i, part) in parts.into_iter().enumerate() {
         if i > 0 {
-            h = (h ^ u64::from(b',')).wrapping_mul(0x100_0000_01b3);
+            h = fnv1a(h, [b',']);
         }
-        for b in part.bytes() {
-            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3);
-        }
+        h = fnv1a(h, part.bytes().map(|b| b.to_ascii_lowercase()));
     }
     Atom::Sym(h)
 }
@@ -191,9 +190,7 @@ impl Roots {
 }
 
 fn fold(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    fnv1a(FNV_OFFSET, s.bytes())
 }
 
 /// The analysis of one rule.

@@ -3,7 +3,7 @@
 //! to them rejected (forward, output). `them` ... `input` only drop NEW connections from them;
 //! `stateful` blocks both ways, NEW connections only. Exceptions return before anything else.
 
-use super::{ct_state, ipp};
+use super::{ct_state, ip_proto};
 use crate::model::ir::{Blacklist, BlacklistMode, Helper, LogSpec};
 use crate::nft::json::{Expr, Op, Stmt};
 use crate::nft::lower::matches::{Dir, addr_expr, iface_expr};
@@ -45,7 +45,10 @@ impl Lowerer<'_> {
                         iface_expr(&c.values),
                     ));
                 }
-                st.push(Stmt::matches(Expr::Payload(ipp(af), field), ips.clone()));
+                st.push(Stmt::matches(
+                    Expr::Payload(ip_proto(af), field),
+                    ips.clone(),
+                ));
                 if state {
                     st.push(ct_state(&["new"]));
                 }

@@ -27,7 +27,7 @@ impl Lowerer<'_> {
         };
         for &(chain, dir) in sides {
             self.ensure_base(chain);
-            let Some(rules) = self.helper_rules(h.families, &h.matches, dir, h.span) else {
+            let Some(rules) = self.helper_rules(h.families, &h.matches, dir) else {
                 return;
             };
             for (_, mut st) in rules {

@@ -54,7 +54,7 @@ impl Lowerer<'_> {
             } else {
                 m.outface = ifaces.clone();
             }
-            let Some(rules) = self.helper_rules(h.families, &m, Dir::Request, h.span) else {
+            let Some(rules) = self.helper_rules(h.families, &m, Dir::Request) else {
                 return;
             };
             self.ensure_base(chain);

@@ -11,12 +11,12 @@ mod tcpmss;
 mod traps;
 
 use super::Lowerer;
+use super::ip_proto;
 use super::matches::{Dir, port_expr, rule_families};
 use super::nfproto;
 use crate::model::ir::{Families, Helper, HelperKind, Match};
 use crate::model::values::{Af, Hook};
 use crate::nft::json::{Expr, Op, Stmt};
-use crate::span::Span;
 
 /// The mangle chain of a hook.
 fn mangle_chain(h: Hook) -> &'static str {
@@ -27,10 +27,6 @@ fn mangle_chain(h: Hook) -> &'static str {
         Hook::Output => "mangle_output",
         Hook::Postrouting => "mangle_postrouting",
     }
-}
-
-fn ipp(af: Af) -> &'static str {
-    if af == Af::V4 { "ip" } else { "ip6" }
 }
 
 fn and(l: Expr, mask: u64) -> Expr {
@@ -81,11 +77,10 @@ impl Lowerer<'_> {
         fams: Families,
         m: &Match,
         dir: Dir,
-        span: Span,
     ) -> Option<Vec<(Option<Af>, Vec<Stmt>)>> {
         let mut out = Vec::new();
         for af in rule_families(fams, m) {
-            let mut st = self.match_stmts(m, af, dir, span)?;
+            let mut st = self.match_stmts(m, af, dir)?;
             let proto = m
                 .proto
                 .as_ref()
@@ -130,7 +125,7 @@ impl Lowerer<'_> {
         pre: Vec<Stmt>,
         tail: impl Fn(Option<Af>) -> Vec<Vec<Stmt>>,
     ) {
-        let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request, h.span) else {
+        let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request) else {
             return;
         };
         for chain in at.iter().map(|h| mangle_chain(*h)) {
@@ -149,7 +144,7 @@ impl Lowerer<'_> {
     /// The rules of `except` alternatives: matching traffic returns from `chain` first.
     fn except_returns(&mut self, h: &Helper, excepts: &[Match], dir: Dir, chain: &str) {
         for e in excepts {
-            let Some(rules) = self.helper_rules(h.families, e, dir, h.span) else {
+            let Some(rules) = self.helper_rules(h.families, e, dir) else {
                 return;
             };
             for (_, mut st) in rules {

@@ -1,7 +1,7 @@
 //! The QoS helpers: `classify` (tc class), `tos`, `dscp` and `tosfix` (FireHOL's ackfix and
 //! tosfix chains), in mangle-priority chains.
 
-use super::{and, ipp, mangle_chain};
+use super::{and, ip_proto, mangle_chain};
 use crate::model::ir::{Helper, TcClass};
 use crate::model::values::{Af, Hook, Tos};
 use crate::nft::json::{Expr, Op, Stmt};
@@ -19,7 +19,7 @@ impl Lowerer<'_> {
     /// the mask get the value, the others are kept. Numbers use mask 0xff (DSCP and ECN set);
     /// names use 0x3f, keeping the two top DSCP bits: one rule per value of those bits.
     fn set_tos(af: Af, value: u64, mask: u64) -> Vec<Vec<Stmt>> {
-        let ip = ipp(af);
+        let ip = ip_proto(af);
         let set = |tos: u64| {
             vec![
                 Stmt::Mangle(Expr::Payload(ip, "dscp"), Expr::Num(tos >> 2)),
@@ -72,7 +72,7 @@ impl Lowerer<'_> {
         let fams = h.families;
         self.mangle_rules(h, at, vec![], |af| match af {
             Some(a) => vec![vec![Stmt::Mangle(
-                Expr::Payload(ipp(a), "dscp"),
+                Expr::Payload(ip_proto(a), "dscp"),
                 Expr::Num(v),
             )]],
             None => fams
@@ -80,7 +80,7 @@ impl Lowerer<'_> {
                 .map(|a| {
                     vec![
                         nfproto(a),
-                        Stmt::Mangle(Expr::Payload(ipp(a), "dscp"), Expr::Num(v)),
+                        Stmt::Mangle(Expr::Payload(ip_proto(a), "dscp"), Expr::Num(v)),
                     ]
                 })
                 .collect(),
@@ -99,7 +99,7 @@ impl Lowerer<'_> {
             let mt = 0x08;
             for &af in &fams {
                 let ver = Stmt::matches(
-                    Expr::Payload(ipp(af), "version"),
+                    Expr::Payload(ip_proto(af), "version"),
                     Expr::Num(if af == Af::V4 { 4 } else { 6 }),
                 );
                 self.push(
@@ -171,7 +171,7 @@ impl Lowerer<'_> {
             ),
             Expr::s("ack"),
         );
-        let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request, h.span) else {
+        let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request) else {
             return;
         };
         for chain in at.iter().map(|h| mangle_chain(*h)) {

@@ -1,9 +1,10 @@
 //! `tcpmss` (MSS clamping) and `mac` (FireHOL's WRONGMAC chain).
 
-use super::ipp;
 use crate::model::ir::{Helper, Tcpmss};
 use crate::model::values::{Addr, Af, MacAddr};
 use crate::nft::json::{Expr, Op, Stmt};
+use crate::nft::lower::ip_proto;
+use crate::nft::lower::matches::iface_name;
 use crate::nft::lower::{Lowerer, log_limited, nfproto};
 
 impl Lowerer<'_> {
@@ -26,14 +27,13 @@ impl Lowerer<'_> {
         let set = Stmt::Mangle(Expr::TcpOption("maxseg", "size"), to);
         let fam = h.families.single().map(nfproto);
         let ifs: Vec<Option<String>> = match &t.ifaces {
-            Some(l) => l.iter().map(|f| Some(f.name.clone())).collect(),
+            Some(l) => l.iter().map(|f| Some(iface_name(f))).collect(),
             None => vec![None],
         };
         for f in ifs {
             let mut r: Vec<Stmt> = fam.iter().cloned().collect();
             if let Some(f) = f {
-                let name = f.strip_suffix('+').map(|b| format!("{b}*")).unwrap_or(f);
-                r.push(Stmt::matches(Expr::Meta("oifname"), Expr::s(name)));
+                r.push(Stmt::matches(Expr::Meta("oifname"), Expr::s(f)));
             }
             r.push(syn.clone());
             r.push(set.clone());
@@ -58,7 +58,7 @@ impl Lowerer<'_> {
         };
         for chain in ["input", "forward"] {
             let r = vec![
-                Stmt::matches(Expr::Payload(ipp(af), "saddr"), e.clone()),
+                Stmt::matches(Expr::Payload(ip_proto(af), "saddr"), e.clone()),
                 Stmt::Match(
                     Op::Ne,
                     Expr::Payload("ether", "saddr"),

@@ -2,15 +2,15 @@
 //! set, then log and return (or the trap's action). With `counters`, packets already in the set
 //! return before the timeout is refreshed.
 
-use super::ipp;
 use crate::model::ir::{Helper, LogSpec, Trap, TrapKey, TrapVerdict};
 use crate::nft::json::{Expr, Set, Stmt};
+use crate::nft::lower::ip_proto;
 use crate::nft::lower::matches::Dir;
 use crate::nft::lower::{Lowerer, action_chain, log_stmts};
 
 impl Lowerer<'_> {
     pub(super) fn trap(&mut self, h: &Helper, t: &Trap, n: usize) {
-        let ip = ipp(t.af);
+        let ip = ip_proto(t.af);
         let mut key: Vec<Expr> = t
             .key
             .iter()
@@ -78,7 +78,7 @@ impl Lowerer<'_> {
             TrapVerdict::Action(name) => Stmt::Jump(action_chain(name)),
         });
         self.push(&chain, last, Some(h.span));
-        let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request, h.span) else {
+        let Some(rules) = self.helper_rules(h.families, &h.matches, Dir::Request) else {
             return;
         };
         for hook in &t.at {
