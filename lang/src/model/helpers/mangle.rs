@@ -5,6 +5,7 @@ use super::Parts;
 use crate::model::build::Builder;
 use crate::model::ir::{HelperKind, TcClass};
 use crate::model::values::{self, Hook};
+use crate::syntax::ast::Cmd;
 
 impl Builder<'_> {
     /// The hooks of a mangle helper's `where` list (`default` when it has none), in the order
@@ -35,9 +36,9 @@ impl Builder<'_> {
     /// `classify CLASS`, `tos V`, `dscp V|class C`, `tosfix`, each with `[where] [params]`.
     pub(super) fn qos_helper(&mut self, p: &Parts) -> Option<HelperKind> {
         let value = p.args.first();
-        let need = |what: &str| format!("{} needs {what}", p.command);
-        Some(match p.command.as_str() {
-            "classify" => {
+        let need = |what: &str| format!("{} needs {what}", p.cmd.name());
+        Some(match p.cmd {
+            Cmd::Classify => {
                 let Some((class, span)) = value else {
                     self.bad_value(p.span, need("a class MAJOR:MINOR"));
                     return None;
@@ -49,7 +50,7 @@ impl Builder<'_> {
                 let at = self.where_hooks(p, &[Hook::Postrouting])?;
                 HelperKind::Classify { class, at }
             }
-            "tos" => {
+            Cmd::Tos => {
                 let Some((text, span)) = value else {
                     self.bad_value(p.span, need("a value"));
                     return None;
@@ -64,7 +65,7 @@ impl Builder<'_> {
                 let at = self.where_hooks(p, &[Hook::Output])?;
                 HelperKind::Tos { tos, at }
             }
-            "dscp" => {
+            Cmd::Dscp => {
                 let class = value.is_some_and(|a| a.0.eq_ignore_ascii_case("class"));
                 let Some((text, span)) = p.args.get(usize::from(class)) else {
                     self.bad_value(p.span, need("a value or `class NAME`"));

@@ -7,7 +7,7 @@ use crate::diag::Diagnostic;
 use crate::model::build::Builder;
 use crate::model::ir::{Cond, HelperKind, MarkAt, MarkDef};
 use crate::model::values::{self, Hook};
-use crate::syntax::ast::{Command, Word};
+use crate::syntax::ast::{Cmd, Command, Word};
 
 impl Builder<'_> {
     /// `mark V [where] [params]` (usermark, default OUTPUT), `connmark V [where] [params]`
@@ -15,9 +15,9 @@ impl Builder<'_> {
     /// NAME V [where] [params]` (default OUTPUT); `connmark V interface IFACE`.
     pub(super) fn mark_helper(&mut self, p: &Parts) -> Option<HelperKind> {
         let mut args = p.args.iter();
-        let group = match p.command.as_str() {
-            "mark" => "usermark".to_string(),
-            "connmark" => "connmark".to_string(),
+        let group = match p.cmd {
+            Cmd::Mark => "usermark".to_string(),
+            Cmd::Connmark => "connmark".to_string(),
             _ => match args.next() {
                 Some((g, _)) => g.clone(),
                 None => {
@@ -27,10 +27,10 @@ impl Builder<'_> {
             },
         };
         let Some((value, vspan)) = args.next() else {
-            self.bad_value(p.span, format!("{} needs a value", p.command));
+            self.bad_value(p.span, format!("{} needs a value", p.cmd.name()));
             return None;
         };
-        if p.command == "connmark" && (value == "save" || value == "restore") {
+        if p.cmd == Cmd::Connmark && (value == "save" || value == "restore") {
             return None; // FireHOL: kept for backward compatibility, does nothing
         }
         let Some(v) = values::parse_num(value) else {
@@ -38,13 +38,13 @@ impl Builder<'_> {
             return None;
         };
         self.mark_uses.push((group.clone(), v, *vspan));
-        let at = if p.command == "connmark"
+        let at = if p.cmd == Cmd::Connmark
             && let Some((chains, _)) = &p.chains
             && chains.eq_ignore_ascii_case("interface")
         {
             MarkAt::Interface(self.connmark_iface(p)?)
         } else {
-            let default: &[Hook] = if p.command == "connmark" {
+            let default: &[Hook] = if p.cmd == Cmd::Connmark {
                 &[Hook::Output, Hook::Postrouting]
             } else {
                 &[Hook::Output]

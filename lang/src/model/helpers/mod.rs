@@ -13,7 +13,7 @@ mod marks;
 mod tcpmss;
 mod traps;
 
-use super::build::{Builder, name_of};
+use super::build::Builder;
 use super::ir::{Families, Helper, HelperOption, Match};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
@@ -23,8 +23,8 @@ use crate::syntax::keywords::{self, Arity};
 
 /// A helper statement's parts before its command gives them meaning.
 pub(super) struct Parts {
-    /// The command without its 4/6/46 suffix, lower case (`mark`, `blacklist` ...).
-    pub command: String,
+    /// The command (its name, for messages: `cmd.name()`).
+    pub cmd: Cmd,
     pub span: Span,
     pub families: Families,
     /// Positional words, expanded, with their spans.
@@ -50,10 +50,6 @@ pub(super) fn take_options(m: &mut Match, keys: &[&str]) -> Vec<HelperOption> {
 impl Builder<'_> {
     /// Builds the item of a helper command. `false` when the command is not one of them.
     pub(super) fn helper(&mut self, c: &Command, fams: Families, section: Option<usize>) -> bool {
-        let command = name_of(c)
-            .to_ascii_lowercase()
-            .trim_end_matches(['4', '6'])
-            .to_string();
         match (c.cmd, &c.kind) {
             (Cmd::Marksreset, _) => {
                 self.model.marks.clear();
@@ -84,7 +80,7 @@ impl Builder<'_> {
                 let ps: Vec<&Param> = params.iter().collect();
                 let matches = self.build_match(&ps, fams);
                 self.push_helper(Parts {
-                    command,
+                    cmd: c.cmd,
                     span: c.span,
                     families: fams,
                     args,
@@ -99,7 +95,7 @@ impl Builder<'_> {
                 let ws: Vec<Word> = mss.iter().chain(ifaces.iter()).cloned().collect();
                 let args = self.words(&ws);
                 self.push_helper(Parts {
-                    command,
+                    cmd: c.cmd,
                     span: c.span,
                     families: fams,
                     args,
@@ -114,7 +110,7 @@ impl Builder<'_> {
                 Cmd::Mac | Cmd::Blacklist | Cmd::Iptrap | Cmd::Ipuntrap | Cmd::Cthelper,
                 CommandKind::Args { args, params },
             ) => {
-                let parts = self.except_parts(c, command, args, params, fams, section);
+                let parts = self.except_parts(c, args, params, fams, section);
                 self.push_helper(parts);
                 true
             }
@@ -126,7 +122,6 @@ impl Builder<'_> {
     fn except_parts(
         &mut self,
         c: &Command,
-        command: String,
         args: &[Word],
         params: &[Param],
         fams: Families,
@@ -184,7 +179,7 @@ impl Builder<'_> {
             excepts.push(self.build_match(&alt, fams));
         }
         Parts {
-            command,
+            cmd: c.cmd,
             span: c.span,
             families: fams,
             args,
@@ -198,14 +193,14 @@ impl Builder<'_> {
     /// Gives the parts their command's meaning; a statement with a bad value becomes no item
     /// (its diagnostic says why).
     fn push_helper(&mut self, mut p: Parts) {
-        let kind = match p.command.as_str() {
-            "mark" | "connmark" | "custommark" => self.mark_helper(&p),
-            "classify" | "tos" | "dscp" | "tosfix" => self.qos_helper(&p),
-            "tcpmss" => self.tcpmss(&p),
-            "mac" => self.mac(&p),
-            "blacklist" => self.blacklist(&mut p),
-            "iptrap" | "ipuntrap" => self.trap(&mut p),
-            "cthelper" => self.cthelper(&mut p),
+        let kind = match p.cmd {
+            Cmd::Mark | Cmd::Connmark | Cmd::Custommark => self.mark_helper(&p),
+            Cmd::Classify | Cmd::Tos | Cmd::Dscp | Cmd::Tosfix => self.qos_helper(&p),
+            Cmd::Tcpmss => self.tcpmss(&p),
+            Cmd::Mac => self.mac(&p),
+            Cmd::Blacklist => self.blacklist(&mut p),
+            Cmd::Iptrap | Cmd::Ipuntrap => self.trap(&mut p),
+            Cmd::Cthelper => self.cthelper(&mut p),
             _ => None,
         };
         if let Some(kind) = kind {

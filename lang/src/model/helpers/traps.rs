@@ -10,11 +10,12 @@ use crate::model::build::Builder;
 use crate::model::ir::{HelperKind, Trap, TrapKey, TrapVerdict};
 use crate::model::values::Hook;
 use crate::span::Span;
+use crate::syntax::ast::Cmd;
 
 impl Builder<'_> {
     pub(super) fn trap(&mut self, p: &mut Parts) -> Option<HelperKind> {
-        let undo = p.command == "ipuntrap";
-        let cmd = p.command.clone();
+        let undo = p.cmd == Cmd::Ipuntrap;
+        let cmd = p.cmd.name();
         let Some(af) = p.families.single() else {
             self.untranslatable(
                 p.span,
@@ -126,7 +127,7 @@ impl Builder<'_> {
                     at = self.trap_hooks(p, chains, *cspan)?;
                 }
                 _ => {
-                    self.bad_value(*span, format!("`{w}` is not an {} option", p.command));
+                    self.bad_value(*span, format!("`{w}` is not an {} option", p.cmd.name()));
                     return None;
                 }
             }
@@ -146,7 +147,7 @@ impl Builder<'_> {
                         span,
                         format!(
                             "{} `at {other}`: fhc links traps to INPUT, FORWARD or OUTPUT only",
-                            p.command
+                            p.cmd.name()
                         ),
                     );
                     return None;

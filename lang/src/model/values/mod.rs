@@ -48,6 +48,14 @@ impl IpList {
 
     /// The concrete networks for one family (values of FireHOL 3.1.7's `*_IPV4` / `*_IPV6`).
     /// Unroutable is, as in FireHOL, the reserved networks followed by the private ones.
+    /// The list's networks for family `af`, as addresses.
+    pub fn addrs(self, af: Af) -> Vec<Addr> {
+        self.networks(af)
+            .into_iter()
+            .filter_map(|n| parse_addr(n).ok())
+            .collect()
+    }
+
     pub fn networks(self, af: Af) -> Vec<&'static str> {
         const RESERVED4: &[&str] = &["0.0.0.0/8", "127.0.0.0/8", "240.0.0.0/4"];
         const PRIVATE4: &[&str] = &[
@@ -322,6 +330,11 @@ pub struct Iface {
 impl Iface {
     pub fn is_wildcard(&self) -> bool {
         self.name.ends_with('+')
+    }
+
+    /// The name without the `+` of a wildcard (`ppp` for `ppp+`).
+    pub fn base(&self) -> &str {
+        self.name.strip_suffix('+').unwrap_or(&self.name)
     }
 }
 
