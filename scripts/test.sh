@@ -50,6 +50,8 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# ARCHITECTURE.md invariant 5: rooms of a readable size.
+python3 scripts/rooms.py
 cargo test --workspace --all-targets
 
 # The differential fuzzer bites: each deliberate bug makes the CI seeds fail (as root; it builds
