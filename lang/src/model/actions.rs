@@ -34,59 +34,11 @@ impl Builder<'_> {
                 .filter(|p| p.kind != Some(ParamKind::Action))
                 .collect();
             match kind.as_str() {
-                "chain" | "action" => {
-                    let verb = s
-                        .args
-                        .first()
-                        .and_then(|w| self.expand(w))
-                        .unwrap_or_default();
-                    // `action reject with tcp-reset`: the words after `with`.
-                    let skip = if s.args.get(1).is_some_and(|w| w.is_ci("with")) {
-                        2
-                    } else {
-                        1
-                    };
-                    let with: Vec<String> = s
-                        .args
-                        .iter()
-                        .skip(skip)
-                        .filter_map(|w| self.expand(w))
-                        .collect();
-                    let verb_span = s.args.first().map_or(s.span, |w| w.span);
-                    let action = self.verdict_with(&verb, verb_span, &with, s.span);
-                    steps.push(ir::ActionStep::Final(action));
-                }
-                "rule" => {
-                    let matches = self.build_match(&ps, fams);
-                    let verdict = s
-                        .params
-                        .iter()
-                        .find(|p| p.kind == Some(ParamKind::Action))
-                        .and_then(|p| p.values.first())
-                        .map(|w| {
-                            let verb = self.expand(w).unwrap_or_default();
-                            let verdict = self.verdict(&verb, w.span, w.span);
-                            Action::new(verdict, w.span)
-                        });
-                    steps.push(ir::ActionStep::Rule {
-                        matches,
-                        verdict,
-                        span: s.span,
-                    });
-                }
+                "chain" | "action" => steps.push(self.final_step(s)),
+                "rule" => steps.push(self.rule_step(s, &ps, fams)),
                 "sockets_suspects_trap" | "iptrap" | "ipuntrap" => {
-                    let args: Vec<(String, Span)> = s
-                        .args
-                        .iter()
-                        .filter_map(|w| Some((self.expand(w)?, w.span)))
-                        .collect();
-                    let matches = self.build_match(&ps, fams);
-                    if let Some(trap) = self.action_trap(&kind, &args, s.span) {
-                        steps.push(ir::ActionStep::Trap {
-                            trap,
-                            matches,
-                            span: s.span,
-                        });
+                    if let Some(step) = self.trap_step(s, &kind, &ps, fams) {
+                        steps.push(step);
                     }
                 }
                 _ => self.diags.push(
@@ -109,5 +61,71 @@ impl Builder<'_> {
             families: fams,
             steps,
         });
+    }
+
+    /// `chain VERDICT` / `action VERDICT [with ...]`: the step that ends the action.
+    fn final_step(&mut self, s: &ActionStep) -> ir::ActionStep {
+        let verb = s
+            .args
+            .first()
+            .and_then(|w| self.expand(w))
+            .unwrap_or_default();
+        // `action reject with tcp-reset`: the words after `with`.
+        let skip = if s.args.get(1).is_some_and(|w| w.is_ci("with")) {
+            2
+        } else {
+            1
+        };
+        let with: Vec<String> = s
+            .args
+            .iter()
+            .skip(skip)
+            .filter_map(|w| self.expand(w))
+            .collect();
+        let verb_span = s.args.first().map_or(s.span, |w| w.span);
+        let action = self.verdict_with(&verb, verb_span, &with, s.span);
+        ir::ActionStep::Final(action)
+    }
+
+    /// `rule ... [action VERDICT]`: a match with an optional verdict of its own.
+    fn rule_step(&mut self, s: &ActionStep, ps: &[&Param], fams: Families) -> ir::ActionStep {
+        let matches = self.build_match(ps, fams);
+        let verdict = s
+            .params
+            .iter()
+            .find(|p| p.kind == Some(ParamKind::Action))
+            .and_then(|p| p.values.first())
+            .map(|w| {
+                let verb = self.expand(w).unwrap_or_default();
+                let verdict = self.verdict(&verb, w.span, w.span);
+                Action::new(verdict, w.span)
+            });
+        ir::ActionStep::Rule {
+            matches,
+            verdict,
+            span: s.span,
+        }
+    }
+
+    /// `iptrap`, `ipuntrap`, `sockets_suspects_trap`: `None` when the trap is invalid.
+    fn trap_step(
+        &mut self,
+        s: &ActionStep,
+        kind: &str,
+        ps: &[&Param],
+        fams: Families,
+    ) -> Option<ir::ActionStep> {
+        let args: Vec<(String, Span)> = s
+            .args
+            .iter()
+            .filter_map(|w| Some((self.expand(w)?, w.span)))
+            .collect();
+        let matches = self.build_match(ps, fams);
+        let trap = self.action_trap(kind, &args, s.span)?;
+        Some(ir::ActionStep::Trap {
+            trap,
+            matches,
+            span: s.span,
+        })
     }
 }

@@ -4,8 +4,8 @@
 
 use super::edits::{full_lines, line_start, move_line_edits};
 use super::expand::Env;
-use super::ir::{self, Cond, Families, Match, Model, Nat, NatKind, SectionKind};
-use super::values::{Hook, split_list};
+use super::ir::{self, Families, Match, Model, SectionKind};
+use super::values::split_list;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
 use crate::span::Span;
@@ -241,6 +241,89 @@ impl<'a> Builder<'a> {
     }
 
     fn command(&mut self, c: &Command) {
+        if !self.check_placement(c) {
+            return;
+        }
+        let fams = self.families(c);
+        match &c.kind {
+            CommandKind::Version { number } => self.version(number.as_ref()),
+            CommandKind::Interface {
+                ifaces,
+                name,
+                params,
+            } => self.open_section(
+                c,
+                SectionKind::Interface,
+                ifaces.as_ref(),
+                name.as_ref(),
+                params,
+                fams,
+            ),
+            CommandKind::Router { name, params } => {
+                self.open_section(c, SectionKind::Router, None, name.as_ref(), params, fams)
+            }
+            CommandKind::GroupStart { params, .. } => {
+                let ps: Vec<&Param> = params.iter().collect();
+                let m = self.build_match(&ps, fams);
+                self.groups.push((m, c.span));
+            }
+            CommandKind::GroupEnd { .. } => self.group_end(c),
+            CommandKind::Policy { action: Some(a) } => {
+                let act = self.action(a);
+                if let Some(i) = self.section {
+                    self.model.sections[i].policy = Some(act);
+                }
+            }
+            CommandKind::Protection { reverse, args, .. } => {
+                self.protection(c, reverse.is_some(), args, fams)
+            }
+            CommandKind::Service(s) => self.service(c, s, fams),
+            CommandKind::Synproxy(s) => self.synproxy(c, s, fams),
+            CommandKind::Nat(n) => self.nat(c, n, fams),
+            CommandKind::Masquerade {
+                reverse,
+                ifaces,
+                options,
+                params,
+            } => self.masquerade(c, reverse.is_some(), ifaces.as_ref(), options, params, fams),
+            CommandKind::TransparentProxy {
+                ports,
+                redirect_port,
+                user,
+                params,
+            } => self.transparent(
+                c,
+                ports.as_ref(),
+                redirect_port.as_ref(),
+                user.as_ref(),
+                params,
+                fams,
+            ),
+            CommandKind::TransparentSquid {
+                redirect_port,
+                user,
+                params,
+            } => self.transparent(c, None, redirect_port.as_ref(), user.as_ref(), params, fams),
+            CommandKind::Tproxy {
+                ports,
+                port,
+                params,
+                ..
+            } => self.transparent(c, ports.as_ref(), port.as_ref(), None, params, fams),
+            CommandKind::Action(a) => self.action_def(c, a, fams),
+            _ => {
+                // Helper commands become `Helper` items (see helpers/); what is left either has
+                // no effect on the ruleset or cannot be compiled.
+                if !self.helper(c, fams, self.section) {
+                    self.untranslated(c);
+                }
+            }
+        }
+    }
+
+    /// The statements FireHOL accepts only before the first section, or only inside one. False
+    /// when the statement must go no further (a section-only statement outside any section).
+    fn check_placement(&mut self, c: &Command) -> bool {
         if top_only(c.cmd)
             && let Some(i) = self.section
         {
@@ -287,129 +370,29 @@ impl<'a> Builder<'a> {
                 .with_label("no section is open here")
                 .with_help("open a section first, e.g. `interface eth0 lan`"),
             );
-            return;
+            return false;
         }
-        let fams = self.families(c);
-        match &c.kind {
-            CommandKind::Version { number } => self.version(number.as_ref()),
-            CommandKind::Interface {
-                ifaces,
-                name,
-                params,
-            } => self.open_section(
-                c,
-                SectionKind::Interface,
-                ifaces.as_ref(),
-                name.as_ref(),
-                params,
-                fams,
-            ),
-            CommandKind::Router { name, params } => {
-                self.open_section(c, SectionKind::Router, None, name.as_ref(), params, fams)
-            }
-            CommandKind::GroupStart { params, .. } => {
-                let ps: Vec<&Param> = params.iter().collect();
-                let m = self.build_match(&ps, fams);
-                self.groups.push((m, c.span));
-            }
-            CommandKind::GroupEnd { .. } => {
-                if self.groups.pop().is_none() {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::GroupMismatch,
-                            c.span,
-                            "`group end` without an open group",
-                        )
-                        .with_label("nothing to close")
-                        .with_fix(
-                            "remove it",
-                            vec![TextEdit {
-                                span: full_lines(self.text, c.span),
-                                new_text: String::new(),
-                            }],
-                        ),
-                    );
-                }
-            }
-            CommandKind::Policy { action: Some(a) } => {
-                let act = self.action(a);
-                if let Some(i) = self.section {
-                    self.model.sections[i].policy = Some(act);
-                }
-            }
-            CommandKind::Protection { reverse, args, .. } => {
-                self.protection(c, reverse.is_some(), args, fams)
-            }
-            CommandKind::Service(s) => self.service(c, s, fams),
-            CommandKind::Synproxy(s) => self.synproxy(c, s, fams),
-            CommandKind::Nat(n) => self.nat(c, n, fams),
-            CommandKind::Masquerade {
-                reverse,
-                ifaces,
-                options,
-                params,
-            } => {
-                let ps: Vec<&Param> = params.iter().collect();
-                let mut m = self.build_match(&ps, fams);
-                // `masquerade any`: every outgoing interface, no match.
-                if let Some(w) = ifaces
-                    && let Some(Some(vals)) = self.iface_list(w)
-                {
-                    m.outface = Some(Cond {
-                        negated: false,
-                        values: vals,
-                        span: w.span,
-                    });
-                }
-                self.check_masquerade_face(c, ifaces.is_some(), reverse.is_some());
-                let nat = Nat {
-                    span: c.span,
-                    kind: NatKind::Masquerade,
-                    families: fams,
-                    targets: vec![],
-                    ports: vec![],
-                    persistent: false,
-                    random: options.iter().any(|o| o.kind == NatOptionKind::Random),
-                    at: vec![Hook::Postrouting],
-                    user: None,
-                    matches: m,
-                    section: self.section,
-                    reverse: reverse.is_some(),
-                };
-                self.model.nats.push(nat);
-            }
-            CommandKind::TransparentProxy {
-                ports,
-                redirect_port,
-                user,
-                params,
-            } => self.transparent(
-                c,
-                ports.as_ref(),
-                redirect_port.as_ref(),
-                user.as_ref(),
-                params,
-                fams,
-            ),
-            CommandKind::TransparentSquid {
-                redirect_port,
-                user,
-                params,
-            } => self.transparent(c, None, redirect_port.as_ref(), user.as_ref(), params, fams),
-            CommandKind::Tproxy {
-                ports,
-                port,
-                params,
-                ..
-            } => self.transparent(c, ports.as_ref(), port.as_ref(), None, params, fams),
-            CommandKind::Action(a) => self.action_def(c, a, fams),
-            _ => {
-                // Helper commands become `Helper` items (see helpers/); what is left either has
-                // no effect on the ruleset or cannot be compiled.
-                if !self.helper(c, fams, self.section) {
-                    self.untranslated(c);
-                }
-            }
+        true
+    }
+
+    /// `group end`: closes the innermost open group.
+    fn group_end(&mut self, c: &Command) {
+        if self.groups.pop().is_none() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::GroupMismatch,
+                    c.span,
+                    "`group end` without an open group",
+                )
+                .with_label("nothing to close")
+                .with_fix(
+                    "remove it",
+                    vec![TextEdit {
+                        span: full_lines(self.text, c.span),
+                        new_text: String::new(),
+                    }],
+                ),
+            );
         }
     }
 

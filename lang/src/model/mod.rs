@@ -17,7 +17,6 @@ pub mod services;
 mod sets;
 mod settings;
 pub mod synproxy;
-mod synproxy_stall;
 pub mod values;
 mod verdicts;
 

@@ -2,7 +2,7 @@
 //! hooks of `at`, the users of transparent_proxy.
 
 use super::build::*;
-use super::ir::{Families, Nat, NatKind, NatTarget};
+use super::ir::{Cond, Families, Nat, NatKind, NatTarget};
 use super::values::{self, Af, Hook, Port, split_list};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
@@ -165,6 +165,47 @@ impl Builder<'_> {
         out
     }
 
+    /// `masquerade [reverse] [IFACES] [random] ...`: source NAT to the outgoing interface's
+    /// address, in postrouting.
+    pub(super) fn masquerade(
+        &mut self,
+        c: &Command,
+        reverse: bool,
+        ifaces: Option<&Word>,
+        options: &[NatOption],
+        params: &[Param],
+        fams: Families,
+    ) {
+        let ps: Vec<&Param> = params.iter().collect();
+        let mut m = self.build_match(&ps, fams);
+        // `masquerade any`: every outgoing interface, no match.
+        if let Some(w) = ifaces
+            && let Some(Some(vals)) = self.iface_list(w)
+        {
+            m.outface = Some(Cond {
+                negated: false,
+                values: vals,
+                span: w.span,
+            });
+        }
+        self.check_masquerade_face(c, ifaces.is_some(), reverse);
+        let nat = Nat {
+            span: c.span,
+            kind: NatKind::Masquerade,
+            families: fams,
+            targets: vec![],
+            ports: vec![],
+            persistent: false,
+            random: options.iter().any(|o| o.kind == NatOptionKind::Random),
+            at: vec![Hook::Postrouting],
+            user: None,
+            matches: m,
+            section: self.section,
+            reverse,
+        };
+        self.model.nats.push(nat);
+    }
+
     pub(super) fn transparent(
         &mut self,
         c: &Command,
@@ -185,6 +226,43 @@ impl Builder<'_> {
         } else {
             NatKind::TransparentProxy
         };
+        let port_list = self.transparent_ports(c, ports);
+        let mut targets = Vec::new();
+        if let Some(w) = redirect
+            && let Some(t) = self.expand(w)
+        {
+            match values::parse_port(&t) {
+                Ok(p) => targets.push(NatTarget {
+                    addr: None,
+                    port: p,
+                    text: t,
+                }),
+                Err(e) => self
+                    .diags
+                    .push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("local port")),
+            }
+        }
+        let user = self.transparent_users(c, user);
+        let ps: Vec<&Param> = params.iter().collect();
+        let matches = self.build_match(&ps, fams);
+        self.push_nat(Nat {
+            span: c.span,
+            kind,
+            families: fams,
+            targets,
+            ports: port_list,
+            persistent: false,
+            random: false,
+            at: vec![Hook::Prerouting],
+            user,
+            matches,
+            section: None,
+            reverse: false,
+        });
+    }
+
+    /// The ports a transparent proxy catches (80 when not given).
+    fn transparent_ports(&mut self, c: &Command, ports: Option<&Word>) -> Vec<Port> {
         let caught = match ports {
             Some(w) => self.expand(w).unwrap_or_default(),
             None => "80".to_string(),
@@ -204,21 +282,15 @@ impl Builder<'_> {
                 ),
             }
         }
-        let mut targets = Vec::new();
-        if let Some(w) = redirect
-            && let Some(t) = self.expand(w)
-        {
-            match values::parse_port(&t) {
-                Ok(p) => targets.push(NatTarget {
-                    addr: None,
-                    port: p,
-                    text: t,
-                }),
-                Err(e) => self
-                    .diags
-                    .push(Diagnostic::new(Code::InvalidValue, w.span, e).with_label("local port")),
-            }
-        }
+        port_list
+    }
+
+    /// The users whose traffic a transparent proxy does not redirect (`None`: no `user` given).
+    fn transparent_users(
+        &mut self,
+        c: &Command,
+        user: Option<&Word>,
+    ) -> Option<Vec<values::Owner>> {
         // `any` among the users: FireHOL's `uid not any` is no match (all local traffic).
         let user_word = user.map(|w| w.span).unwrap_or(c.span);
         let user: Option<Vec<String>> = user
@@ -251,23 +323,7 @@ impl Builder<'_> {
                     users
                 }
             });
-        let user = user.map(|users| self.owners(&users, user_word));
-        let ps: Vec<&Param> = params.iter().collect();
-        let matches = self.build_match(&ps, fams);
-        self.push_nat(Nat {
-            span: c.span,
-            kind,
-            families: fams,
-            targets,
-            ports: port_list,
-            persistent: false,
-            random: false,
-            at: vec![Hook::Prerouting],
-            user,
-            matches,
-            section: None,
-            reverse: false,
-        });
+        user.map(|users| self.owners(&users, user_word))
     }
 }
 

@@ -57,94 +57,18 @@ impl Builder<'_> {
         span: Span,
     ) -> Result<Parsed, (Code, String)> {
         let list: Vec<&str> = v.iter().flat_map(|x| split_list(x)).collect();
-        let bad = |msg: String| (Code::InvalidValue, msg);
         let extra = match kind {
-            ParamKind::Custommark => {
-                let group = v.first().cloned().unwrap_or_default();
-                let mut values = Vec::new();
-                for t in list.iter().skip(1) {
-                    let n = values::parse_num(t)
-                        .ok_or_else(|| bad(format!("`{t}` is not a mark value (a number)")))?;
-                    self.mark_uses.push((group.clone(), n, span));
-                    values.push(n);
-                }
-                ExtraKind::Custommark { group, values }
-            }
-            ParamKind::Rawmark => {
-                let text = v.first().cloned().unwrap_or_default();
-                let (value, mask) = match text.split_once('/') {
-                    Some((a, b)) => (values::parse_num(a), values::parse_num(b)),
-                    None => (values::parse_num(&text), Some(0xffff_ffff)),
-                };
-                match (value, mask) {
-                    (Some(value), Some(mask)) if value <= 0xffff_ffff && mask <= 0xffff_ffff => {
-                        ExtraKind::Rawmark { value, mask }
-                    }
-                    _ => return Err(bad(format!("`{text}` is not a mark VALUE[/MASK]"))),
-                }
-            }
+            ParamKind::Custommark => self.custommark(v, &list, span)?,
+            ParamKind::Rawmark => rawmark(v)?,
             ParamKind::Tos => tos_values(&list)?,
-            ParamKind::Dscp => {
-                let class = list
-                    .first()
-                    .is_some_and(|t| t.eq_ignore_ascii_case("class"));
-                let mut out = Vec::new();
-                for t in list.iter().skip(usize::from(class)) {
-                    out.push(values::parse_dscp(t, class).map_err(bad)?);
-                }
-                ExtraKind::Dscp(out)
-            }
+            ParamKind::Dscp => dscp(&list)?,
             ParamKind::Helper => {
                 ExtraKind::Helper(list.iter().map(|h| h.to_ascii_lowercase()).collect())
             }
-            ParamKind::Srctype | ParamKind::Dsttype => {
-                let mut types = Vec::new();
-                for t in &list {
-                    types.push(values::addr_type(t).ok_or_else(|| bad(format!("`{t}` is not an address type (UNICAST, LOCAL, BROADCAST, ANYCAST, MULTICAST, BLACKHOLE, UNREACHABLE, PROHIBIT, THROW, NAT, XRESOLVE)")))?);
-                }
-                types.sort();
-                types.dedup();
-                ExtraKind::AddrType {
-                    src: kind == ParamKind::Srctype,
-                    types,
-                }
-            }
+            ParamKind::Srctype | ParamKind::Dsttype => addr_types(kind, &list)?,
             ParamKind::Hashlimit => ExtraKind::Hashlimit(self.hashlimit(v, fams)?),
-            ParamKind::Ipset => {
-                let name = v.first().cloned().unwrap_or_default();
-                match (v.get(1).map(String::as_str), v.len()) {
-                    (Some(dir @ ("src" | "dst")), 2) => {
-                        self.own_set_uses
-                            .push((format!("ipset {name}"), name.clone(), fams, span));
-                        ExtraKind::Ipset {
-                            name,
-                            src: dir == "src",
-                        }
-                    }
-                    _ => {
-                        return Err((Code::Untranslatable, kernel_ipset(&format!("ipset {name}"))));
-                    }
-                }
-            }
+            ParamKind::Ipset => self.ipset_param(v, fams, span)?,
             ParamKind::Accounting => ExtraKind::Accounting(v.first().cloned().unwrap_or_default()),
-            ParamKind::Physin | ParamKind::Physout => {
-                return Err((
-                    Code::Untranslatable,
-                    format!(
-                        "`{}` matches the bridge port of bridged packets (iptables' physdev); nftables has no such match in the inet family (`meta ibrname`/`obrname` name the bridge, not its port, and exist only in the bridge family)",
-                        kind.name()
-                    ),
-                ));
-            }
-            ParamKind::Custom | ParamKind::CustomIn | ParamKind::CustomOut => {
-                return Err((
-                    Code::Untranslatable,
-                    format!(
-                        "`{}` passes raw iptables options, which cannot be translated to nftables",
-                        kind.name()
-                    ),
-                ));
-            }
             ParamKind::Nolog
             | ParamKind::Table
             | ParamKind::Action
@@ -160,17 +84,48 @@ impl Builder<'_> {
             | ParamKind::Nosoftwarnings
             | ParamKind::Optimal
             | ParamKind::Accurate => return Ok(Parsed::Nothing),
-            _ => {
-                return Err((
-                    Code::Untranslatable,
-                    format!(
-                        "`{}` is an internal FireHOL parameter that fhc cannot translate",
-                        kind.name()
-                    ),
-                ));
-            }
+            _ => return Err(untranslatable_param(kind)),
         };
         Ok(Parsed::Extra(extra))
+    }
+
+    /// `custommark GROUP VALUE...`: the values are recorded against the group's declaration.
+    fn custommark(
+        &mut self,
+        v: &[String],
+        list: &[&str],
+        span: Span,
+    ) -> Result<ExtraKind, (Code, String)> {
+        let group = v.first().cloned().unwrap_or_default();
+        let mut values = Vec::new();
+        for t in list.iter().skip(1) {
+            let n = values::parse_num(t)
+                .ok_or_else(|| bad(format!("`{t}` is not a mark value (a number)")))?;
+            self.mark_uses.push((group.clone(), n, span));
+            values.push(n);
+        }
+        Ok(ExtraKind::Custommark { group, values })
+    }
+
+    /// `ipset NAME src|dst`: the set is one of the configuration's own (else E0201).
+    fn ipset_param(
+        &mut self,
+        v: &[String],
+        fams: Families,
+        span: Span,
+    ) -> Result<ExtraKind, (Code, String)> {
+        let name = v.first().cloned().unwrap_or_default();
+        match (v.get(1).map(String::as_str), v.len()) {
+            (Some(dir @ ("src" | "dst")), 2) => {
+                self.own_set_uses
+                    .push((format!("ipset {name}"), name.clone(), fams, span));
+                Ok(ExtraKind::Ipset {
+                    name,
+                    src: dir == "src",
+                })
+            }
+            _ => Err((Code::Untranslatable, kernel_ipset(&format!("ipset {name}")))),
+        }
     }
 
     /// `hashlimit NAME upto|above RATE [burst B] [mode M] [srcmask P] [dstmask P] [htable-*]`.
@@ -343,6 +298,80 @@ impl Builder<'_> {
                 .with_label("fhc cannot compile this to nftables"),
             );
         }
+    }
+}
+
+/// A value FireHOL would refuse (E0114).
+fn bad(msg: String) -> (Code, String) {
+    (Code::InvalidValue, msg)
+}
+
+/// `rawmark VALUE[/MASK]`, 32-bit each (the mask defaults to all ones).
+fn rawmark(v: &[String]) -> Result<ExtraKind, (Code, String)> {
+    let text = v.first().cloned().unwrap_or_default();
+    let (value, mask) = match text.split_once('/') {
+        Some((a, b)) => (values::parse_num(a), values::parse_num(b)),
+        None => (values::parse_num(&text), Some(0xffff_ffff)),
+    };
+    match (value, mask) {
+        (Some(value), Some(mask)) if value <= 0xffff_ffff && mask <= 0xffff_ffff => {
+            Ok(ExtraKind::Rawmark { value, mask })
+        }
+        _ => Err(bad(format!("`{text}` is not a mark VALUE[/MASK]"))),
+    }
+}
+
+/// `dscp [class] VALUE...`.
+fn dscp(list: &[&str]) -> Result<ExtraKind, (Code, String)> {
+    let class = list
+        .first()
+        .is_some_and(|t| t.eq_ignore_ascii_case("class"));
+    let mut out = Vec::new();
+    for t in list.iter().skip(usize::from(class)) {
+        out.push(values::parse_dscp(t, class).map_err(bad)?);
+    }
+    Ok(ExtraKind::Dscp(out))
+}
+
+/// `srctype`/`dsttype TYPE...`: sorted, without duplicates.
+fn addr_types(kind: ParamKind, list: &[&str]) -> Result<ExtraKind, (Code, String)> {
+    let mut types = Vec::new();
+    for t in list {
+        types.push(values::addr_type(t).ok_or_else(|| bad(format!("`{t}` is not an address type (UNICAST, LOCAL, BROADCAST, ANYCAST, MULTICAST, BLACKHOLE, UNREACHABLE, PROHIBIT, THROW, NAT, XRESOLVE)")))?);
+    }
+    types.sort();
+    types.dedup();
+    Ok(ExtraKind::AddrType {
+        src: kind == ParamKind::Srctype,
+        types,
+    })
+}
+
+/// The parameters nftables cannot express: bridge ports, raw iptables options, FireHOL's
+/// internal parameters.
+fn untranslatable_param(kind: ParamKind) -> (Code, String) {
+    match kind {
+        ParamKind::Physin | ParamKind::Physout => (
+            Code::Untranslatable,
+            format!(
+                "`{}` matches the bridge port of bridged packets (iptables' physdev); nftables has no such match in the inet family (`meta ibrname`/`obrname` name the bridge, not its port, and exist only in the bridge family)",
+                kind.name()
+            ),
+        ),
+        ParamKind::Custom | ParamKind::CustomIn | ParamKind::CustomOut => (
+            Code::Untranslatable,
+            format!(
+                "`{}` passes raw iptables options, which cannot be translated to nftables",
+                kind.name()
+            ),
+        ),
+        _ => (
+            Code::Untranslatable,
+            format!(
+                "`{}` is an internal FireHOL parameter that fhc cannot translate",
+                kind.name()
+            ),
+        ),
     }
 }
 

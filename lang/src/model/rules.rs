@@ -12,31 +12,58 @@ use crate::syntax::ast::*;
 impl Builder<'_> {
     pub(super) fn service(&mut self, c: &Command, s: &ServiceCmd, fams: Families) {
         let Some(i) = self.section else { return };
-        if s.role == Role::Route && self.model.sections[i].kind != SectionKind::Router {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::RouteOutsideRouter,
-                    c.name.span,
-                    "`route` is only valid in a router section",
-                )
-                .with_label(format!(
-                    "inside interface `{}`",
-                    self.model.sections[i].name
-                ))
-                .with_secondary(self.model.sections[i].span, "the section starts here")
-                .with_help("use `server` or `client` here, or move the statement into a router")
-                .with_fix(
-                    "use `server`",
-                    vec![TextEdit {
-                        span: c.name.span,
-                        new_text: "server".into(),
-                    }],
-                ),
-            );
+        if s.role == Role::Route {
+            self.check_route_in_router(c, i);
         }
         let Some(svc_word) = &s.services else { return };
         let Some(action) = &s.action else { return };
         let action = self.action(action);
+        let services = self.rule_services(s, svc_word);
+        let params: Vec<&Param> = s.params.iter().collect();
+        self.check_service_overrides(&params, &services, svc_word);
+        let matches = self.build_match(&params, fams);
+        let groups = self.groups.iter().map(|g| g.0.clone()).collect();
+        self.model.sections[i].rules.push(Rule {
+            span: c.span,
+            role: s.role,
+            services,
+            action,
+            matches,
+            groups,
+            families: fams,
+        });
+    }
+
+    /// `route` in section `i`: only a router has it.
+    fn check_route_in_router(&mut self, c: &Command, i: usize) {
+        if self.model.sections[i].kind == SectionKind::Router {
+            return;
+        }
+        self.diags.push(
+            Diagnostic::new(
+                Code::RouteOutsideRouter,
+                c.name.span,
+                "`route` is only valid in a router section",
+            )
+            .with_label(format!(
+                "inside interface `{}`",
+                self.model.sections[i].name
+            ))
+            .with_secondary(self.model.sections[i].span, "the section starts here")
+            .with_help("use `server` or `client` here, or move the statement into a router")
+            .with_fix(
+                "use `server`",
+                vec![TextEdit {
+                    span: c.name.span,
+                    new_text: "server".into(),
+                }],
+            ),
+        );
+    }
+
+    /// The services of a statement: its `server custom` definition, or each name of its list
+    /// that resolves.
+    fn rule_services(&mut self, s: &ServiceCmd, svc_word: &Word) -> Vec<Service> {
         let mut services = Vec::new();
         if let Some(custom) = &s.custom {
             let mut text =
@@ -69,59 +96,58 @@ impl Builder<'_> {
                 }
             }
         }
-        let params: Vec<&Param> = s.params.iter().collect();
+        services
+    }
+
+    /// `proto`/`sport`/`dport` on a simple service: the service's own protocol and ports win.
+    fn check_service_overrides(
+        &mut self,
+        params: &[&Param],
+        services: &[Service],
+        svc_word: &Word,
+    ) {
         let has_port_params = params.iter().any(|p| {
             matches!(
                 p.kind,
                 Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport)
             )
         });
-        if has_port_params
-            && services
+        if !has_port_params
+            || !services
                 .iter()
                 .any(|s| matches!(s.def, ServiceDef::Simple { .. }))
         {
-            let p = params
-                .iter()
-                .find(|p| {
-                    matches!(
-                        p.kind,
-                        Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport)
-                    )
-                })
-                .unwrap();
-            let mut d = Diagnostic::new(
-                Code::ServiceOverrides,
-                p.keyword.span,
-                format!(
-                    "the service's own protocol and ports replace `{}`",
-                    p.kind.map(|k| k.name()).unwrap_or("?")
-                ),
-            )
-            .with_label("ignored by FireHOL")
-            .with_secondary(svc_word.span, "this service defines its protocol and ports");
-            if services.iter().any(|s| s.name == "any" || s.name == "all") {
-                d = d
-                    .with_note("FireHOL 3.1.7 ignores this and accepts every protocol; fhc allows only the protocol given")
-                    .with_help("for a configuration both tools read the same way: server custom myproto \"47/any\" any accept");
-            } else {
-                d = d.with_help(
-                    "use `server custom NAME PROTO/PORTS CLIENT_PORTS ACTION` for other ports",
-                );
-            }
-            self.diags.push(d);
+            return;
         }
-        let matches = self.build_match(&params, fams);
-        let groups = self.groups.iter().map(|g| g.0.clone()).collect();
-        self.model.sections[i].rules.push(Rule {
-            span: c.span,
-            role: s.role,
-            services,
-            action,
-            matches,
-            groups,
-            families: fams,
-        });
+        let p = params
+            .iter()
+            .find(|p| {
+                matches!(
+                    p.kind,
+                    Some(ParamKind::Proto | ParamKind::Sport | ParamKind::Dport)
+                )
+            })
+            .unwrap();
+        let mut d = Diagnostic::new(
+            Code::ServiceOverrides,
+            p.keyword.span,
+            format!(
+                "the service's own protocol and ports replace `{}`",
+                p.kind.map(|k| k.name()).unwrap_or("?")
+            ),
+        )
+        .with_label("ignored by FireHOL")
+        .with_secondary(svc_word.span, "this service defines its protocol and ports");
+        if services.iter().any(|s| s.name == "any" || s.name == "all") {
+            d = d
+                .with_note("FireHOL 3.1.7 ignores this and accepts every protocol; fhc allows only the protocol given")
+                .with_help("for a configuration both tools read the same way: server custom myproto \"47/any\" any accept");
+        } else {
+            d = d.with_help(
+                "use `server custom NAME PROTO/PORTS CLIENT_PORTS ACTION` for other ports",
+            );
+        }
+        self.diags.push(d);
     }
 
     /// The parsed port list, or `None` after reporting why it is invalid.

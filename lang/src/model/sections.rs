@@ -189,7 +189,6 @@ impl Builder<'_> {
 
     /// `protection [reverse] TYPES [RATE [BURST]]`: the checks FireHOL's type words stand for.
     pub(super) fn protection(&mut self, c: &Command, reverse: bool, args: &[Word], fams: Families) {
-        use ProtectionCheck::*;
         let words: Vec<String> = args.iter().filter_map(|w| self.expand(w)).collect();
         let numeric = |w: &String| w.starts_with(|c: char| c.is_ascii_digit());
         let kinds: Vec<String> = words
@@ -198,7 +197,7 @@ impl Builder<'_> {
             .flat_map(|w| split_list(w))
             .map(str::to_ascii_lowercase)
             .collect();
-        let mut rest = words.iter().skip_while(|w| !numeric(w));
+        let rest = &words[words.iter().position(numeric).unwrap_or(words.len())..];
         if kinds.iter().any(|k| k == "connrate") {
             self.diags.push(
                 Diagnostic::new(
@@ -209,8 +208,30 @@ impl Builder<'_> {
                 .with_label("FireHOL never sets its rate"),
             );
         }
+        let Some(checks) = self.protection_checks(c, &kinds) else {
+            return;
+        };
+        let Some((rate, burst)) = self.protection_rate(c, rest) else {
+            return;
+        };
+        if let Some(i) = self.section {
+            self.model.sections[i].protections.push(Protection {
+                reverse,
+                checks,
+                rate,
+                burst,
+                families: fams,
+                span: c.span,
+            });
+        }
+    }
+
+    /// The checks of the protection type words, in order, once each; `None` after reporting a
+    /// type nftables cannot express.
+    fn protection_checks(&mut self, c: &Command, kinds: &[String]) -> Option<Vec<ProtectionCheck>> {
+        use ProtectionCheck::*;
         let mut checks: Vec<ProtectionCheck> = Vec::new();
-        for k in &kinds {
+        for k in kinds {
             let add: &[ProtectionCheck] = match k.as_str() {
                 // These three end the list in FireHOL: what follows them is ignored.
                 "none" => break,
@@ -245,7 +266,7 @@ impl Builder<'_> {
                         c.span,
                         format!("protection `{other}` cannot be compiled to nftables"),
                     );
-                    return;
+                    return None;
                 }
             };
             for a in add {
@@ -257,7 +278,13 @@ impl Builder<'_> {
                 break;
             }
         }
-        let rate = match rest.next() {
+        Some(checks)
+    }
+
+    /// The flood limits' `RATE [BURST]` (100/sec and 50 when not given); `None` after reporting
+    /// an invalid one.
+    fn protection_rate(&mut self, c: &Command, rest: &[String]) -> Option<(values::Rate, u64)> {
+        let rate = match rest.first() {
             None => values::Rate {
                 n: 100,
                 per: values::Per::Second,
@@ -272,29 +299,20 @@ impl Builder<'_> {
                 Some(rate) => rate,
                 None => {
                     self.bad_value(c.span, format!("`{r}` is not a rate such as 10/sec"));
-                    return;
+                    return None;
                 }
             },
         };
-        let burst = match rest.next() {
+        let burst = match rest.get(1) {
             None => 50,
             Some(b) => match b.parse::<u64>() {
                 Ok(n) => n,
                 Err(_) => {
                     self.bad_value(c.span, format!("`{b}` is not a burst (a number)"));
-                    return;
+                    return None;
                 }
             },
         };
-        if let Some(i) = self.section {
-            self.model.sections[i].protections.push(Protection {
-                reverse,
-                checks,
-                rate,
-                burst,
-                families: fams,
-                span: c.span,
-            });
-        }
+        Some((rate, burst))
     }
 }

@@ -4,17 +4,17 @@
 //! speaks first (SSH, SMTP, ...) waits for it.
 //!
 //! Without NAT towards the server, the lowering untracks that ACK (`FHC_SYNPROXY_UNTRACK_ACK`,
-//! read per statement in synproxy.rs) and there is no stall. Behind `dnat`/`redirect` it cannot
+//! read per statement in mod.rs) and there is no stall. Behind `dnat`/`redirect` it cannot
 //! (an untracked packet is not translated): this module warns on those statements when their
 //! server may speak first, with a fix that turns `timestamp` off for that statement only.
 
-use super::build::Builder;
-use super::edits::line_start;
-use super::ir::{Synproxy, SynproxyAction, SynproxyOptions};
-use super::services::{SERVER_FIRST, server_first_in, server_first_on};
-use super::values::Port;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
+use crate::model::build::Builder;
+use crate::model::edits::line_start;
+use crate::model::ir::{Synproxy, SynproxyAction, SynproxyOptions};
+use crate::model::services::{SERVER_FIRST, server_first_in, server_first_on};
+use crate::model::values::Port;
 use crate::syntax::ast::Command;
 
 /// FIREHOL_SYNPROXY_OPTIONS as FireHOL writes them.

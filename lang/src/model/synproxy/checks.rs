@@ -1,0 +1,473 @@
+//! The synproxy checks that need the whole file: ordering against destination NAT, statements
+//! that cannot be told apart, traffic nothing accepts.
+
+use crate::codes::Code;
+use crate::diag::{Diagnostic, TextEdit};
+use crate::model::build::Builder;
+use crate::model::edits::move_line_edits;
+use crate::model::ir::*;
+use crate::model::values::{Addr, Af, Port, Proto};
+use crate::span::Span;
+use std::net::IpAddr;
+
+/// An accepting server/route statement: section kind, families, TCP port ranges (`None`: any
+/// port) and the destination it is restricted to.
+type Accepting = (
+    SectionKind,
+    Families,
+    Option<Vec<(u16, u16)>>,
+    Option<Cond<Addr>>,
+);
+
+/// Where a synproxy's connection must be accepted: section kinds, destinations, ports.
+type Wanted = (Vec<SectionKind>, Option<Vec<Addr>>, Vec<Port>);
+
+impl Builder<'_> {
+    pub(in crate::model) fn synproxy_checks(&mut self) {
+        self.check_dnat_order();
+        self.check_ambiguous();
+        self.check_accepted();
+    }
+
+    /// Destination NAT written before the first synproxy sits above synproxy's isolation in the
+    /// nat chains and can rewrite SYNPROXY's SYN to the server.
+    fn check_dnat_order(&mut self) {
+        let Some(&first_nat) = self.dnat_before_synproxy.first() else {
+            return;
+        };
+        let first_nat_span = self.model.nats[first_nat].span;
+        let mut out = Vec::new();
+        for s in &self.model.synproxies {
+            let Some(n) = self
+                .dnat_before_synproxy
+                .iter()
+                .map(|&i| &self.model.nats[i])
+                .find(|n| nat_captures(n, s))
+            else {
+                continue;
+            };
+            let what = match n.kind {
+                NatKind::Dnat => "dnat",
+                NatKind::Redirect => "redirect",
+                NatKind::Tproxy => "tproxy",
+                _ => "transparent proxy",
+            };
+            out.push(
+                Diagnostic::new(Code::SynproxyAfterDnat, s.span, format!("this synproxy comes after a {what} that can capture its SYN to the server"))
+                    .with_label("placed after the NAT statement")
+                    .with_secondary(n.span, format!("this {what} matches the same destination and port, and comes first"))
+                    .with_note("SYNPROXY's own SYN to the server is a new locally generated connection; destination NAT written above the first synproxy sees it first")
+                    .with_help("place synproxy statements above all destination NAT statements")
+                    .with_fix("move the synproxy above the first destination NAT", move_line_edits(self.text, s.span, first_nat_span)),
+            );
+        }
+        self.diags.extend(out);
+    }
+
+    /// Two synproxy statements whose SYN to the server looks the same but that want different
+    /// treatment: only the first would ever match (inface is lost on SYNPROXY's own packets).
+    fn check_ambiguous(&mut self) {
+        let sp = &self.model.synproxies;
+        let mut out = Vec::new();
+        // Only statements whose ports can overlap are compared: the usual config has one port per
+        // statement, and comparing every pair would be quadratic in the number of synproxies.
+        let points: Vec<Option<Vec<u16>>> = sp
+            .iter()
+            .map(|s| single_ports(s.matches.dport.as_ref()))
+            .collect();
+        let mut by_port: crate::hash::FastMap<u16, Vec<usize>> = Default::default();
+        let mut wide: Vec<usize> = Vec::new();
+        for (j, b) in sp.iter().enumerate() {
+            let mut earlier: Vec<usize> = match &points[j] {
+                Some(ports) => ports
+                    .iter()
+                    .flat_map(|p| by_port.get(p).into_iter().flatten().copied())
+                    .chain(wide.iter().copied())
+                    .collect(),
+                None => (0..j).collect(),
+            };
+            earlier.sort_unstable();
+            earlier.dedup();
+            match &points[j] {
+                Some(ports) => ports
+                    .iter()
+                    .for_each(|p| by_port.entry(*p).or_default().push(j)),
+                None => wide.push(j),
+            }
+            for a in earlier.into_iter().map(|i| &sp[i]) {
+                if a.family != b.family
+                    || !a.types.iter().any(|t| b.types.contains(t))
+                    || !addr_overlap(a.matches.dst_for(a.family), b.matches.dst_for(b.family))
+                    || !port_overlap(a.matches.dport.as_ref(), b.matches.dport.as_ref())
+                {
+                    continue;
+                }
+                let src_apart = match (a.matches.src_for(a.family), b.matches.src_for(b.family)) {
+                    (Some(x), Some(y)) => !addr_overlap(Some(x), Some(y)),
+                    _ => false,
+                };
+                if src_apart {
+                    continue;
+                }
+                let diff_action = a.action != b.action || a.action_matches != b.action_matches;
+                let ifaces = |s: &Synproxy| {
+                    s.matches
+                        .inface
+                        .as_ref()
+                        .map(|c| (c.negated, c.values.clone()))
+                };
+                let diff_iface = ifaces(a) != ifaces(b);
+                if !diff_action && !diff_iface {
+                    continue;
+                }
+                let why = if diff_action {
+                    "a different action"
+                } else {
+                    "a different inface"
+                };
+                // Insert `src` placeholders before each statement's action (or at its end).
+                let src_edit = |s: &Synproxy, name: &str| {
+                    let has_src = s.matches.src_for(s.family).is_some();
+                    let at = if s.action_span != s.span {
+                        s.action_span.start
+                    } else {
+                        s.span.end
+                    };
+                    let text = if at == s.span.end {
+                        format!(" src {name}")
+                    } else {
+                        format!("src {name} ")
+                    };
+                    (!has_src).then_some(TextEdit {
+                        span: Span::new(at, at),
+                        new_text: text,
+                    })
+                };
+                let edits: Vec<TextEdit> = [src_edit(a, "CLIENTS_1"), src_edit(b, "CLIENTS_2")]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                out.push(
+                    Diagnostic::new(Code::SynproxyAmbiguous, b.span, format!("this synproxy protects the same server as an earlier one, with {why}"))
+                        .with_label("SYNPROXY's SYN to the server cannot be told apart from the earlier one's")
+                        .with_secondary(a.span, "the earlier statement, which would catch both")
+                        .with_note("SYNPROXY's own packets lose the incoming interface, so only the destination, port and source can separate them")
+                        .with_help("add `src` to each statement, naming the clients it is for")
+                        .with_fix("add `src` placeholders to fill in", edits),
+                );
+                break;
+            }
+        }
+        self.diags.extend(out);
+    }
+
+    /// After the handshake the connection is ordinary traffic: some server/route must accept it.
+    fn check_accepted(&mut self) {
+        if self.model.synproxies.is_empty() {
+            return;
+        }
+        let accepting = self.accepting_statements();
+        let mut out = Vec::new();
+        for s in &self.model.synproxies {
+            if matches!(
+                s.action,
+                SynproxyAction::Drop | SynproxyAction::Reject | SynproxyAction::Action(_)
+            ) {
+                continue;
+            }
+            let Some(dport) = &s.matches.dport else {
+                continue;
+            };
+            if dport.negated {
+                continue;
+            }
+            let wants = wanted_after_nat(s, dport);
+            let missing = missing_ports(&accepting, s.family, &wants);
+            out.extend(not_accepted_diag(s, &missing));
+        }
+        self.diags.extend(out);
+    }
+
+    /// Every accepting server/route statement, once: (section kind, families, tcp port ranges
+    /// (None = any port), destination condition). Synproxies are then checked against this
+    /// compact list instead of walking every section's rules and services each time.
+    fn accepting_statements(&self) -> Vec<Accepting> {
+        let mut accepting: Vec<Accepting> = Vec::new();
+        for sec in &self.model.sections {
+            for r in &sec.rules {
+                if r.action.verdict != Verdict::Accept || r.role == crate::syntax::ast::Role::Client
+                {
+                    continue;
+                }
+                for af in [Af::V4, Af::V6] {
+                    if !r.families.has(af) || !sec.families.has(af) {
+                        continue;
+                    }
+                    let dst = r.matches.dst_for(af).or(sec.matches.dst_for(af)).cloned();
+                    let fam = if af == Af::V4 {
+                        Families::V4
+                    } else {
+                        Families::V6
+                    };
+                    for svc in &r.services {
+                        if let Some(ranges) = tcp_ranges(&svc.def) {
+                            accepting.push((sec.kind, fam, ranges, dst.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        accepting
+    }
+}
+
+/// Where the connection goes after the synproxy's own NAT: (section kinds, dsts, ports).
+fn wanted_after_nat(s: &Synproxy, dport: &Cond<Port>) -> Vec<Wanted> {
+    let orig_dsts = s
+        .matches
+        .dst_for(s.family)
+        .filter(|c| !c.negated)
+        .map(|c| c.values.clone());
+    let mut wants: Vec<Wanted> = Vec::new();
+    match &s.action {
+        SynproxyAction::Redirect { port } => wants.push((
+            vec![SectionKind::Interface],
+            orig_dsts.clone(),
+            vec![port.clone()],
+        )),
+        SynproxyAction::Dnat { targets, .. } => {
+            for t in targets {
+                let ports = t
+                    .port
+                    .clone()
+                    .map(|p| vec![p])
+                    .unwrap_or_else(|| dport.values.clone());
+                match &t.addr {
+                    // `dnat to :PORT` keeps the (local) destination the client used.
+                    None => wants.push((vec![SectionKind::Interface], orig_dsts.clone(), ports)),
+                    Some(a) => {
+                        wants.push((vec![SectionKind::Router], Some(vec![a.clone()]), ports))
+                    }
+                }
+            }
+        }
+        _ => {
+            let kinds = s
+                .types
+                .iter()
+                .map(|t| {
+                    if *t == SynproxyType::Input {
+                        SectionKind::Interface
+                    } else {
+                        SectionKind::Router
+                    }
+                })
+                .collect();
+            let kinds: Vec<SectionKind> = kinds;
+            if !kinds.is_empty() {
+                wants.push((kinds, orig_dsts.clone(), dport.values.clone()));
+            }
+        }
+    }
+    wants
+}
+
+/// The wanted ports no accepting statement of family `af` admits, each once, with the first
+/// section kind it was wanted in.
+fn missing_ports(accepting: &[Accepting], af: Af, wants: &[Wanted]) -> Vec<(SectionKind, Port)> {
+    let mut missing: Vec<(SectionKind, Port)> = Vec::new();
+    for (kinds, dsts, ports) in wants {
+        // Each destination on its own: with `in,pass` one may be local and another routed.
+        let each: Vec<Option<Vec<Addr>>> = match dsts {
+            Some(d) => d.iter().map(|a| Some(vec![a.clone()])).collect(),
+            None => vec![None],
+        };
+        for port in ports {
+            for dst in &each {
+                let accepted = accepting.iter().any(|(kind, fam, ranges, rdst)| {
+                    kinds.contains(kind)
+                        && fam.has(af)
+                        && ranges.as_ref().is_none_or(|rs| {
+                            port_range(port)
+                                .is_some_and(|(a, b)| rs.iter().any(|(x, y)| *x <= a && b <= *y))
+                        })
+                        && dst_allows(rdst.as_ref(), dst.as_deref())
+                });
+                if !accepted && !missing.iter().any(|(_, p)| p == port) {
+                    missing.push((kinds[0], port.clone()));
+                }
+            }
+        }
+    }
+    missing
+}
+
+/// W0111 for a synproxy whose connections nothing accepts after the handshake (`None`: all are).
+fn not_accepted_diag(s: &Synproxy, missing: &[(SectionKind, Port)]) -> Option<Diagnostic> {
+    let (kind, _) = missing.first()?;
+    let place = if *kind == SectionKind::Interface {
+        "an interface section"
+    } else {
+        "a router section"
+    };
+    let ports_s: Vec<String> = missing.iter().map(|(_, p)| p.to_string()).collect();
+    Some(
+        Diagnostic::new(
+            Code::SynproxyNotAccepted,
+            s.span,
+            format!(
+                "nothing accepts the connections this synproxy lets through (tcp port {})",
+                ports_s.join(",")
+            ),
+        )
+        .with_label("the handshake completes, then the firewall drops the connection")
+        .with_help(format!(
+            "allow the real traffic in {place}, e.g. `server custom web tcp/{} default accept`",
+            ports_s[0]
+        )),
+    )
+}
+
+/// The TCP port ranges a service accepts (`None`: every port; `Some(empty)`: no TCP at all).
+fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
+    use crate::model::services::{PortSpec, Proto as SProto};
+    match def {
+        ServiceDef::Simple { server, .. } => {
+            let mut ranges = Vec::new();
+            for sp in server
+                .iter()
+                .filter(|sp| matches!(sp.proto, SProto::Any | SProto::Tcp))
+            {
+                match sp.ports {
+                    PortSpec::Any => return Some(None),
+                    PortSpec::Port(n) => ranges.push((n, n)),
+                    PortSpec::Range(a, b) => ranges.push((a, b)),
+                }
+            }
+            (!ranges.is_empty()).then_some(Some(ranges))
+        }
+        _ => None,
+    }
+}
+
+/// The ports of a condition when it is a plain list of single ports (`None`: any port, a
+/// negation, a range or a name).
+fn single_ports(c: Option<&Cond<Port>>) -> Option<Vec<u16>> {
+    let c = c?;
+    if c.negated {
+        return None;
+    }
+    c.values
+        .iter()
+        .map(|p| match port_range(p) {
+            Some((a, b)) if a == b => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+fn port_range(p: &Port) -> Option<(u16, u16)> {
+    match p {
+        Port::Num(n) => Some((*n, *n)),
+        Port::Range(a, b) => Some((*a, *b)),
+        Port::Name(_) => None,
+    }
+}
+
+/// Whether two conditions can match a common value, given how two values overlap (a missing or
+/// negated condition: assume they can).
+fn cond_overlap<T>(
+    a: Option<&Cond<T>>,
+    b: Option<&Cond<T>>,
+    overlaps: impl Fn(&T, &T) -> bool,
+) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return true;
+    };
+    if a.negated || b.negated {
+        return true;
+    }
+    a.values
+        .iter()
+        .any(|x| b.values.iter().any(|y| overlaps(x, y)))
+}
+
+fn port_overlap(a: Option<&Cond<Port>>, b: Option<&Cond<Port>>) -> bool {
+    cond_overlap(a, b, |x, y| match (port_range(x), port_range(y)) {
+        (Some((a1, a2)), Some((b1, b2))) => a1 <= b2 && b1 <= a2,
+        _ => true,
+    })
+}
+
+fn addr_bounds(a: &Addr) -> Option<(u128, u128, Af)> {
+    let v = |ip: &IpAddr| match ip {
+        IpAddr::V4(x) => u32::from(*x) as u128,
+        IpAddr::V6(x) => u128::from(*x),
+    };
+    match a {
+        Addr::Net(ip, len) => {
+            let bits: u32 = if ip.is_ipv4() { 32 } else { 128 };
+            let host = bits - *len as u32;
+            let mask: u128 = if host >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host) - 1
+            };
+            let base = v(ip) & !mask;
+            Some((base, base | mask, crate::model::values::af_of(ip)))
+        }
+        Addr::Range(x, y) => Some((v(x), v(y), crate::model::values::af_of(x))),
+        _ => None,
+    }
+}
+
+fn addr_overlap(a: Option<&Cond<Addr>>, b: Option<&Cond<Addr>>) -> bool {
+    cond_overlap(a, b, |x, y| match (addr_bounds(x), addr_bounds(y)) {
+        (Some((a1, a2, f1)), Some((b1, b2, f2))) => f1 == f2 && a1 <= b2 && b1 <= a2,
+        // Names (hosts, ipsets, lists): only the same name is known to overlap.
+        (None, None) => x == y,
+        _ => true,
+    })
+}
+
+/// Whether a rule's `dst` admits every post-NAT destination.
+fn dst_allows(rule_dst: Option<&Cond<Addr>>, dsts: Option<&[Addr]>) -> bool {
+    let (Some(rd), Some(ds)) = (rule_dst, dsts) else {
+        return true;
+    };
+    if rd.negated {
+        return true;
+    }
+    ds.iter().all(|d| {
+        rd.values
+            .iter()
+            .any(|r| match (addr_bounds(r), addr_bounds(d)) {
+                (Some((r1, r2, f1)), Some((d1, d2, f2))) => f1 == f2 && r1 <= d1 && d2 <= r2,
+                _ => true,
+            })
+    })
+}
+
+/// Whether a destination NAT statement can match SYNPROXY's SYN for this synproxy.
+fn nat_captures(n: &Nat, s: &Synproxy) -> bool {
+    if !n.families.has(s.family) {
+        return false;
+    }
+    if let Some(p) = &n.matches.proto
+        && !p.negated
+        && !p.values.contains(&Proto::Tcp)
+    {
+        return false;
+    }
+    let nat_ports = match n.kind {
+        NatKind::TransparentProxy | NatKind::Tproxy => Some(Cond {
+            negated: false,
+            values: n.ports.clone(),
+            span: n.span,
+        }),
+        _ => n.matches.dport.clone(),
+    };
+    port_overlap(nat_ports.as_ref(), s.matches.dport.as_ref())
+        && addr_overlap(n.matches.dst_for(s.family), s.matches.dst_for(s.family))
+        && addr_overlap(n.matches.src_for(s.family), s.matches.src_for(s.family))
+}
