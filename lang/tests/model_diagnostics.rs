@@ -337,3 +337,31 @@ fn helper_values_are_checked_by_analyze() {
         );
     }
 }
+
+/// What nftables needs of NAT targets is checked by the model (so the editor shows it), not
+/// found while lowering.
+#[test]
+fn nat_targets_are_checked_by_the_model() {
+    for (conf, msg) in [
+        (
+            "dnat to :8080 proto tcp dport 80\n",
+            "NAT targets must name an address",
+        ),
+        (
+            "dnat4 to \"10.0.0.1 10.0.0.2:81\" proto tcp dport 80\n",
+            "several NAT targets must all give an address and the same port",
+        ),
+    ] {
+        let parse = fhc_lang::syntax::parse(conf);
+        let (_, diags) = fhc_lang::model::build(conf, &parse);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code == Code::Untranslatable && d.message == msg),
+            "{conf}: {:?}",
+            diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+    }
+    // One family named by the match is enough for a port-only target.
+    assert!(problems("dnat to :8080 proto tcp dst 192.0.2.1 dport 80\n").is_empty());
+}

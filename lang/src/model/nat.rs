@@ -103,6 +103,9 @@ impl Builder<'_> {
             })
             .collect();
         let at = self.nat_hooks(kind, &at_words);
+        if matches!(kind, NatKind::Dnat | NatKind::Snat) {
+            self.check_nat_targets(c.span, fams, &targets, &matches);
+        }
         self.push_nat(Nat {
             span: c.span,
             kind,
@@ -120,6 +123,36 @@ impl Builder<'_> {
             section: None,
             reverse: false,
         });
+    }
+
+    /// What nftables needs of DNAT/SNAT targets: an address of the rule's family (a dual-stack
+    /// `dnat to :PORT` names none), and several targets (a round robin) all with an address of
+    /// one family and the same port.
+    fn check_nat_targets(
+        &mut self,
+        span: Span,
+        fams: Families,
+        targets: &[NatTarget],
+        m: &super::ir::Match,
+    ) {
+        let addr_fams: Vec<Af> = targets
+            .iter()
+            .filter_map(|t| t.addr.as_ref().and_then(values::Addr::family))
+            .collect();
+        let msg = if targets.len() > 1
+            && (addr_fams.len() != targets.len()
+                || addr_fams.iter().any(|f| *f != addr_fams[0])
+                || targets.iter().any(|t| t.port != targets[0].port))
+        {
+            "several NAT targets must all give an address and the same port"
+        } else if addr_fams.is_empty() && fams.single().is_none() && m.families_named().is_none() {
+            "NAT targets must name an address"
+        } else if targets.len() == 1 && targets[0].addr.is_none() && targets[0].port.is_none() {
+            "the NAT target gives no address for this family"
+        } else {
+            return;
+        };
+        self.untranslatable(span, msg.into());
     }
 
     pub(super) fn push_nat(&mut self, nat: Nat) {

@@ -115,6 +115,19 @@ pub struct Match {
 }
 
 impl Match {
+    /// The one family its addresses name (`src 10.0.0.0/8`, `dst6 ...`), if they name one.
+    pub fn families_named(&self) -> Option<Af> {
+        let mut seen = [
+            &self.src, &self.dst, &self.src4, &self.src6, &self.dst4, &self.dst6,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|c| !c.negated)
+        .flat_map(|c| c.values.iter().filter_map(Addr::family));
+        let first = seen.next()?;
+        seen.all(|f| f == first).then_some(first)
+    }
+
     /// The source addresses for a family (`src4`/`src6` win over `src`).
     pub fn src_for(&self, af: Af) -> Option<&Cond<Addr>> {
         match af {
