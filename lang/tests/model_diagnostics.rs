@@ -351,6 +351,10 @@ fn nat_targets_are_checked_by_the_model() {
             "dnat4 to \"10.0.0.1 10.0.0.2:81\" proto tcp dport 80\n",
             "several NAT targets must all give an address and the same port",
         ),
+        (
+            "ipv4 synproxy input inface eth0 dst 192.0.2.1 dport 80 dnat to \"10.0.0.1 10.0.0.2:81\"\n",
+            "several dnat targets must all give an address and the same port",
+        ),
     ] {
         let parse = fhc_lang::syntax::parse(conf);
         let (_, diags) = fhc_lang::model::build(conf, &parse);

@@ -112,7 +112,36 @@ impl Builder<'_> {
             untrack_ack,
         };
         self.check_timestamp_stall(c, &synproxy);
+        self.check_synproxy_dnat(&synproxy);
         self.model.synproxies.push(synproxy);
+    }
+
+    /// What nftables needs of a synproxy's `dnat to`: several targets (a round robin) all with
+    /// an address and the same port; `dnat to :PORT` keeps the address the client targeted, so
+    /// the synproxy's `dst` names it.
+    fn check_synproxy_dnat(&mut self, s: &Synproxy) {
+        let SynproxyAction::Dnat { targets, .. } = &s.action else {
+            return;
+        };
+        let msg = match targets.as_slice() {
+            [t] if t.addr.is_none()
+                && s.matches
+                    .dst_for(s.family)
+                    .is_none_or(|c| c.values.is_empty()) =>
+            {
+                "`dnat to :PORT` needs the synproxy's `dst` to be one address"
+            }
+            [first, ..]
+                if targets.len() > 1
+                    && targets
+                        .iter()
+                        .any(|t| t.addr.is_none() || t.port != first.port) =>
+            {
+                "several dnat targets must all give an address and the same port"
+            }
+            _ => return,
+        };
+        self.untranslatable(s.action_span, msg.into());
     }
 
     /// The statement's one family. FireHOL refuses synproxy in dual-stack mode: without an
