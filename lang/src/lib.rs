@@ -17,6 +17,7 @@ pub mod nft;
 pub mod prelude;
 pub mod render;
 pub mod span;
+pub mod suggest;
 pub mod syntax;
 
 pub use codes::Code;

@@ -482,7 +482,7 @@ impl<'a> Builder<'a> {
             let builtins = crate::syntax::keywords::ACTIONS.iter().map(|a| a.0);
             let candidates: Vec<&str> =
                 builtins.chain(defined.iter().map(String::as_str)).collect();
-            if let Some(best) = crate::syntax::validate::suggest(&name, candidates.into_iter()) {
+            if let Some(best) = crate::suggest::suggest(&name, candidates.into_iter()) {
                 d = d.with_help(format!("did you mean `{best}`?")).with_fix(
                     format!("replace with `{best}`"),
                     vec![TextEdit {

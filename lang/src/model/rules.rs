@@ -228,9 +228,7 @@ impl Builder<'_> {
                     .with_help(format!(
                         "define it first: server_{name}_ports=\"tcp/PORT\" and client_{name}_ports=\"default\", or use `server custom`"
                     ));
-                if let Some(best) =
-                    crate::syntax::validate::suggest(name, super::services::all_names())
-                {
+                if let Some(best) = crate::suggest::suggest(name, super::services::all_names()) {
                     d = d.with_help(format!("did you mean `{best}`?"));
                     // Only a single-word service list can be fixed by replacing the word.
                     if self.text.get(span.range()).is_some_and(|t| t == name) {

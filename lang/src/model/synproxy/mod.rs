@@ -218,7 +218,7 @@ impl Builder<'_> {
                         );
                     }
                     other => {
-                        let best = crate::syntax::validate::suggest(
+                        let best = crate::suggest::suggest(
                             other,
                             ["input", "forward", "in", "pass"].into_iter(),
                         );

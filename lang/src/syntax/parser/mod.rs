@@ -1,0 +1,319 @@
+//! The chumsky parser: one logical line (statement) at a time.
+//!
+//! The word stream is first cut at statement separators (newline, `;`, `;;`); each statement is
+//! then parsed on its own. That makes recovery trivial and strong — one bad statement can never
+//! hide the errors of the next — and it is how bash itself reads a config. The grammar is lenient
+//! on purpose: a missing argument or value becomes `None`/`missing` in the tree instead of a parse
+//! failure, so the checks can say precisely what is missing and still see the rest of the line.
+//!
+//! This module holds the word classes, the statement splitting and the entry point; the grammar
+//! itself is in `prims` (word-level combinators), `params` (rule parameters, actions, NAT options),
+//! `commands` (the FireHOL commands) and `shell` (simple commands, builtins, assignments).
+
+mod commands;
+mod params;
+mod prims;
+mod shell;
+
+use super::ast::*;
+use super::keywords::{self, Arity, Cmd, Family, ParamKind};
+use super::words::{Op, Piece, Word};
+use crate::span::Span;
+use chumsky::input::{Input as _, ValueInput};
+use chumsky::prelude::*;
+use prims::span_of;
+use shell::simple;
+use std::sync::OnceLock;
+
+/// What the parser needs to know about a word, computed once per word (tables are hashed), so the
+/// many alternatives of the grammar compare small enums instead of strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct WordClass {
+    pub cmd: Option<(Cmd, Option<Family>)>,
+    pub param: Option<(ParamKind, Arity)>,
+    pub prefix: Option<Family>,
+    /// `not` or `!`
+    pub not: bool,
+    /// `NAME=...`
+    pub assign: bool,
+}
+
+/// The keyword tables are looked up for every word; see [`crate::hash`].
+type Table<V> = crate::hash::FastMap<&'static str, V>;
+
+fn command_table() -> &'static Table<(Cmd, Option<Family>)> {
+    static T: OnceLock<Table<(Cmd, Option<Family>)>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut m = Table::default();
+        for &(name, cmd, suffixes, _) in keywords::COMMANDS {
+            m.insert(name, (cmd, None));
+            if suffixes {
+                for (sfx, fam) in [
+                    ("4", Family::Ipv4),
+                    ("6", Family::Ipv6),
+                    ("46", Family::Both),
+                ] {
+                    m.insert(
+                        Box::leak(format!("{name}{sfx}").into_boxed_str()) as &str,
+                        (cmd, Some(fam)),
+                    );
+                }
+            }
+        }
+        m
+    })
+}
+
+fn param_table() -> &'static Table<(ParamKind, Arity)> {
+    static T: OnceLock<Table<(ParamKind, Arity)>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut m = Table::default();
+        for &(names, kind, arity, _, _) in keywords::PARAMS {
+            for n in names {
+                m.insert(*n, (kind, arity));
+            }
+        }
+        m
+    })
+}
+
+fn classify(w: &Word) -> WordClass {
+    let Some(text) = w.bare() else {
+        // A quoted or expanded word is always data (but may still be `NAME="value"`).
+        return WordClass {
+            assign: assign_prefix(w).is_some(),
+            ..WordClass::default()
+        };
+    };
+    // Parameter names are matched case-insensitively; lower-case on the stack, not the heap.
+    let param = if text.len() <= 24 {
+        let mut buf = [0u8; 24];
+        let lower = &mut buf[..text.len()];
+        lower.copy_from_slice(text.as_bytes());
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower)
+            .ok()
+            .and_then(|l| param_table().get(l).copied())
+    } else {
+        None
+    };
+    WordClass {
+        cmd: command_table().get(text).copied(),
+        param,
+        prefix: Family::from_prefix(text),
+        not: text.eq_ignore_ascii_case("not") || text == "!",
+        assign: assign_prefix(w).is_some(),
+    }
+}
+
+/// Assignment detection for words of several parts (`A="x"`): the first part carries `NAME=`.
+fn assign_prefix(w: &Word) -> Option<usize> {
+    let super::words::PartKind::Literal(first) = &w.parts.first()?.kind else {
+        return None;
+    };
+    let i = first.find('=')?;
+    let name = &first[..i];
+    (i > 0
+        && !name.as_bytes()[0].is_ascii_digit()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    .then_some(i)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tok<'a> {
+    Word(&'a Word, WordClass),
+    Op(Op),
+}
+
+impl std::fmt::Display for Tok<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tok::Word(w, _) => match w.literal() {
+                Some(l) => write!(f, "`{l}`"),
+                None => f.write_str("a quoted or expanded word"),
+            },
+            Tok::Op(op) => f.write_str(match op {
+                Op::Newline => "end of line",
+                Op::Semi => "`;`",
+                Op::DoubleSemi => "`;;`",
+                Op::AndIf => "`&&`",
+                Op::OrIf => "`||`",
+                Op::Pipe => "`|`",
+                Op::Amp => "`&`",
+                Op::LParen => "`(`",
+                Op::RParen => "`)`",
+                Op::Redirect => "a redirection",
+            }),
+        }
+    }
+}
+
+/// `Simple` errors: the grammar tries many alternatives per word, and `Rich` would allocate an
+/// expected-set for each failed one (it dominated parse time). The parser only reports what it
+/// found and where; the checks in `validate` give the real explanations.
+type Ex<'a> = extra::Err<Simple<'a, Tok<'a>>>;
+
+trait In<'a>: ValueInput<'a, Token = Tok<'a>, Span = SimpleSpan> {}
+impl<'a, T: ValueInput<'a, Token = Tok<'a>, Span = SimpleSpan>> In<'a> for T {}
+
+/// A statement: simple commands joined by `&&`, `||`, `|` or `&`.
+fn statement<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> {
+    let list_op =
+        select! { Tok::Op(o) if matches!(o, Op::AndIf | Op::OrIf | Op::Pipe | Op::Amp) => o }
+            .map_with(|o, e| (o, Span::from(e.span())));
+    simple()
+        .then(
+            list_op
+                .then(simple().or_not())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(end())
+        .map_with(|(first, more), e| {
+            if more.is_empty() {
+                return first;
+            }
+            let mut ops = Vec::new();
+            let mut items = vec![first];
+            for (o, s) in more {
+                ops.push(o);
+                items.extend(s);
+            }
+            Stmt {
+                span: span_of(e),
+                lead: vec![],
+                kind: StmtKind::Shell(ShellStmt::List { ops, items }),
+                redirects: vec![],
+            }
+        })
+}
+
+/// The result of parsing one file: the tree, the lexer tokens (trivia included) and the errors
+/// the parser itself found.
+#[derive(Clone, Debug)]
+pub struct Parse {
+    pub file: SourceFile,
+    /// Words and operators in source order (what the parser saw).
+    pub pieces: Vec<Piece>,
+    pub tokens: Vec<(super::lexer::RawTok, Span)>,
+    pub errors: Vec<crate::diag::Diagnostic>,
+}
+
+/// Cuts the token stream into statements at `\n`, `;` and `;;` (but not inside an array literal).
+fn statement_ranges(toks: &[(Tok<'_>, SimpleSpan)]) -> Vec<std::ops::Range<usize>> {
+    split_statements(toks, 0, true)
+}
+
+/// The splitting itself. An array that is never closed would swallow the rest of the file, so in
+/// that case the text after its `(` is split again line by line (recovery stays local, as for an
+/// unterminated quote).
+fn split_statements(
+    toks: &[(Tok<'_>, SimpleSpan)],
+    from: usize,
+    arrays: bool,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = from;
+    let mut array_depth = 0usize;
+    let mut array_open = 0;
+    for (i, (t, sp)) in toks.iter().enumerate().skip(from) {
+        match t {
+            Tok::Op(Op::LParen) if array_depth > 0 => array_depth += 1,
+            Tok::Op(Op::LParen) => {
+                let after_assign = arrays
+                    && i > 0
+                    && matches!(toks[i - 1].0, Tok::Word(w, WordClass { assign: true, .. }) if w.literal().is_some_and(|l| l.ends_with('=')))
+                    && toks[i - 1].1.end == sp.start;
+                if after_assign {
+                    array_depth = 1;
+                    array_open = i;
+                }
+            }
+            Tok::Op(Op::RParen) if array_depth > 0 => array_depth -= 1,
+            Tok::Op(Op::Newline | Op::Semi | Op::DoubleSemi) if array_depth == 0 => {
+                if start < i {
+                    out.push(start..i);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if array_depth > 0 {
+        // Unclosed: the assignment line up to its end is one statement, the rest is re-split.
+        let line_end = toks[array_open..]
+            .iter()
+            .position(|(t, _)| matches!(t, Tok::Op(Op::Newline)))
+            .map(|p| array_open + p)
+            .unwrap_or(toks.len());
+        out.push(start..line_end);
+        out.extend(split_statements(
+            toks,
+            (line_end + 1).min(toks.len()),
+            false,
+        ));
+        return out;
+    }
+    if start < toks.len() {
+        out.push(start..toks.len());
+    }
+    out
+}
+
+/// Lexes and parses a whole file. Never fails: problems are in `errors` and `Error` statements.
+pub fn parse(text: &str) -> Parse {
+    use crate::codes::Code;
+    use crate::diag::Diagnostic;
+
+    let tokens = super::lexer::lex(text);
+    let pieces = super::words::assemble(text, &tokens);
+    let mut stmts = Vec::new();
+    let mut errors = Vec::new();
+    {
+        let toks: Vec<(Tok<'_>, SimpleSpan)> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Word(w) => (Tok::Word(w, classify(w)), SimpleSpan::from(w.span.range())),
+                Piece::Op(o, s) => (Tok::Op(*o), SimpleSpan::from(s.range())),
+            })
+            .collect();
+        let parser = statement();
+        for range in statement_ranges(&toks) {
+            let slice = &toks[range];
+            let span = Span::new(slice[0].1.start, slice[slice.len() - 1].1.end);
+            let input = slice.split_token_span(SimpleSpan::from(span.end..span.end));
+            let (out, errs) = parser.parse(input).into_output_errors();
+            for e in errs {
+                let at = Span::from(*e.span());
+                let found = match e.found() {
+                    Some(t) => t.to_string(),
+                    None => "the end of the statement".to_string(),
+                };
+                errors.push(
+                    Diagnostic::new(
+                        Code::SyntaxError,
+                        at,
+                        format!("this statement cannot continue with {found}"),
+                    )
+                    .with_label("fhc cannot read the statement from here on")
+                    .with_secondary(span, "in this statement"),
+                );
+            }
+            stmts.push(out.unwrap_or(Stmt {
+                span,
+                lead: vec![],
+                kind: StmtKind::Error,
+                redirects: vec![],
+            }));
+        }
+    }
+    Parse {
+        file: SourceFile { stmts },
+        pieces,
+        tokens,
+        errors,
+    }
+}
+
+#[cfg(test)]
+mod tests;
