@@ -301,20 +301,6 @@ impl Stmt {
     }
 
     pub fn to_json(&self) -> Value {
-        let nat = |family: &str, addr: &Option<Expr>, port: &Option<Expr>, flags: &[&str]| {
-            let mut m = serde_json::Map::new();
-            m.insert("family".into(), json!(family));
-            if let Some(a) = addr {
-                m.insert("addr".into(), a.to_json());
-            }
-            if let Some(p) = port {
-                m.insert("port".into(), p.to_json());
-            }
-            if !flags.is_empty() {
-                m.insert("flags".into(), json!(flags));
-            }
-            Value::Object(m)
-        };
         match self {
             Stmt::Match(op, l, r) => json!({"match": {
                 "op": match op { Op::Eq => "==", Op::Ne => "!=", Op::In => "in", Op::NoFlag => "!" },
@@ -330,23 +316,7 @@ impl Stmt {
             Stmt::Reject(Some((ty, None))) => json!({"reject": {"type": ty}}),
             Stmt::Reject(Some((ty, Some(e)))) => json!({"reject": {"type": ty, "expr": e}}),
             Stmt::Notrack => json!({"notrack": null}),
-            Stmt::Synproxy { mss, wscale, flags } => {
-                let mut m = serde_json::Map::new();
-                if let Some(v) = mss {
-                    m.insert("mss".into(), json!(v));
-                }
-                if let Some(v) = wscale {
-                    m.insert("wscale".into(), json!(v));
-                }
-                if !flags.is_empty() {
-                    m.insert("flags".into(), json!(flags));
-                }
-                if m.is_empty() {
-                    json!({"synproxy": null})
-                } else {
-                    json!({"synproxy": Value::Object(m)})
-                }
-            }
+            Stmt::Synproxy { mss, wscale, flags } => synproxy_json(*mss, *wscale, flags),
             Stmt::Log { prefix, level } => match level {
                 Some(l) => json!({"log": {"prefix": prefix, "level": l}}),
                 None => json!({"log": {"prefix": prefix}}),
@@ -356,31 +326,20 @@ impl Stmt {
                 per,
                 burst,
                 over,
-            } => {
-                let mut m = serde_json::Map::new();
-                m.insert("rate".into(), json!(rate));
-                m.insert("per".into(), json!(per));
-                if let Some(b) = burst {
-                    m.insert("burst".into(), json!(b));
-                }
-                if *over {
-                    m.insert("inv".into(), json!(true));
-                }
-                json!({"limit": Value::Object(m)})
-            }
+            } => limit_json(*rate, per, *burst, *over),
             Stmt::Counter => json!({"counter": null}),
             Stmt::Dnat {
                 family,
                 addr,
                 port,
                 flags,
-            } => json!({"dnat": nat(family, addr, port, flags)}),
+            } => json!({"dnat": nat_json(family, addr.as_ref(), port.as_ref(), flags)}),
             Stmt::Snat {
                 family,
                 addr,
                 port,
                 flags,
-            } => json!({"snat": nat(family, addr, port, flags)}),
+            } => json!({"snat": nat_json(family, addr.as_ref(), port.as_ref(), flags)}),
             Stmt::Masquerade { flags } if flags.is_empty() => json!({"masquerade": null}),
             Stmt::Masquerade { flags } => json!({"masquerade": {"flags": flags}}),
             Stmt::Redirect { port: None } => json!({"redirect": null}),
@@ -390,26 +349,13 @@ impl Stmt {
                 elem,
                 timeout,
                 set,
-            } => {
-                let elem = match timeout {
-                    Some(t) => json!({"elem": {"val": elem.to_json(), "timeout": t}}),
-                    None => elem.to_json(),
-                };
-                json!({"set": {"op": op, "elem": elem, "set": format!("@{set}")}})
-            }
+            } => set_update_json(op, elem, *timeout, set),
             Stmt::CtCount {
                 set,
                 key,
                 val,
                 over,
-            } => {
-                let count = if *over {
-                    json!({"ct count": {"val": val, "inv": true}})
-                } else {
-                    json!({"ct count": {"val": val}})
-                };
-                json!({"set": {"op": "add", "elem": key.to_json(), "set": format!("@{set}"), "stmt": [count]}})
-            }
+            } => ct_count_json(set, key, *val, *over),
             Stmt::MetaMarkSet(v) => {
                 json!({"mangle": {"key": {"meta": {"key": "mark"}}, "value": v.to_json()}})
             }
@@ -428,6 +374,74 @@ impl Stmt {
             }}),
         }
     }
+}
+
+/// The body of a `dnat`/`snat` statement.
+fn nat_json(family: &str, addr: Option<&Expr>, port: Option<&Expr>, flags: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("family".into(), json!(family));
+    if let Some(a) = addr {
+        m.insert("addr".into(), a.to_json());
+    }
+    if let Some(p) = port {
+        m.insert("port".into(), p.to_json());
+    }
+    if !flags.is_empty() {
+        m.insert("flags".into(), json!(flags));
+    }
+    Value::Object(m)
+}
+
+/// `synproxy [mss M] [wscale W] [FLAGS]`.
+fn synproxy_json(mss: Option<u32>, wscale: Option<u32>, flags: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    if let Some(v) = mss {
+        m.insert("mss".into(), json!(v));
+    }
+    if let Some(v) = wscale {
+        m.insert("wscale".into(), json!(v));
+    }
+    if !flags.is_empty() {
+        m.insert("flags".into(), json!(flags));
+    }
+    if m.is_empty() {
+        json!({"synproxy": null})
+    } else {
+        json!({"synproxy": Value::Object(m)})
+    }
+}
+
+/// `limit rate [over] N/UNIT [burst B packets]`.
+fn limit_json(rate: u64, per: &str, burst: Option<u64>, over: bool) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("rate".into(), json!(rate));
+    m.insert("per".into(), json!(per));
+    if let Some(b) = burst {
+        m.insert("burst".into(), json!(b));
+    }
+    if over {
+        m.insert("inv".into(), json!(true));
+    }
+    json!({"limit": Value::Object(m)})
+}
+
+/// `update|add @set { elem [timeout T] }`.
+fn set_update_json(op: &str, elem: &Expr, timeout: Option<u64>, set: &str) -> Value {
+    let elem = match timeout {
+        Some(t) => json!({"elem": {"val": elem.to_json(), "timeout": t}}),
+        None => elem.to_json(),
+    };
+    json!({"set": {"op": op, "elem": elem, "set": format!("@{set}")}})
+}
+
+/// `add @set { KEY ct count [over] N }`.
+fn ct_count_json(set: &str, key: &Expr, val: u64, over: bool) -> Value {
+    let count = if over {
+        json!({"ct count": {"val": val, "inv": true}})
+    } else {
+        json!({"ct count": {"val": val}})
+    };
+    json!({"set": {"op": "add", "elem": key.to_json(), "set": format!("@{set}"), "stmt": [count]}})
 }
 
 /// A base chain's hook.

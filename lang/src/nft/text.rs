@@ -112,39 +112,14 @@ pub fn stmt(s: &Stmt) -> String {
         Stmt::Reject(Some((ty, None))) => format!("reject with {ty}"),
         Stmt::Reject(Some((ty, Some(code)))) => format!("reject with {ty} type {code}"),
         Stmt::Notrack => "notrack".into(),
-        Stmt::Synproxy { mss, wscale, flags } => {
-            let mut out = "synproxy".to_string();
-            if let Some(m) = mss {
-                let _ = write!(out, " mss {m}");
-            }
-            if let Some(w) = wscale {
-                let _ = write!(out, " wscale {w}");
-            }
-            for f in flags {
-                let _ = write!(out, " {f}");
-            }
-            out
-        }
-        Stmt::Log { prefix, level } => {
-            let mut out = format!("log prefix {}", quoted(prefix));
-            if let Some(l) = level {
-                let _ = write!(out, " level {l}");
-            }
-            out
-        }
+        Stmt::Synproxy { mss, wscale, flags } => synproxy_text(*mss, *wscale, flags),
+        Stmt::Log { prefix, level } => log_text(prefix, level.as_deref()),
         Stmt::Limit {
             rate,
             per,
             burst,
             over,
-        } => {
-            let over = if *over { "over " } else { "" };
-            let mut out = format!("limit rate {over}{rate}/{per}");
-            if let Some(b) = burst {
-                let _ = write!(out, " burst {b} packets");
-            }
-            out
-        }
+        } => limit_text(*rate, per, *burst, *over),
         Stmt::Counter => "counter".into(),
         Stmt::Dnat {
             family,
@@ -167,23 +142,13 @@ pub fn stmt(s: &Stmt) -> String {
             elem,
             timeout,
             set,
-        } => {
-            let t = timeout
-                .map(|t| format!(" timeout {t}s"))
-                .unwrap_or_default();
-            format!("{op} @{} {{ {}{t} }}", ident(set), expr(elem, false))
-        }
+        } => set_update_text(op, elem, *timeout, set),
         Stmt::CtCount {
             set,
             key,
             val,
             over,
-        } => format!(
-            "add @{} {{ {} ct count {}{val} }}",
-            ident(set),
-            expr(key, false),
-            if *over { "over " } else { "" }
-        ),
+        } => ct_count_text(set, key, *val, *over),
         Stmt::MetaMarkSet(v) => format!("meta mark set {}", expr(v, false)),
         Stmt::Meter { set, key, limit } => {
             format!(
@@ -214,6 +179,58 @@ pub fn stmt(s: &Stmt) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// `synproxy [mss M] [wscale W] [FLAGS]`.
+fn synproxy_text(mss: Option<u32>, wscale: Option<u32>, flags: &[&str]) -> String {
+    let mut out = "synproxy".to_string();
+    if let Some(m) = mss {
+        let _ = write!(out, " mss {m}");
+    }
+    if let Some(w) = wscale {
+        let _ = write!(out, " wscale {w}");
+    }
+    for f in flags {
+        let _ = write!(out, " {f}");
+    }
+    out
+}
+
+/// `log prefix "P" [level L]`.
+fn log_text(prefix: &str, level: Option<&str>) -> String {
+    let mut out = format!("log prefix {}", quoted(prefix));
+    if let Some(l) = level {
+        let _ = write!(out, " level {l}");
+    }
+    out
+}
+
+/// `limit rate [over] N/UNIT [burst B packets]`.
+fn limit_text(rate: u64, per: &str, burst: Option<u64>, over: bool) -> String {
+    let over = if over { "over " } else { "" };
+    let mut out = format!("limit rate {over}{rate}/{per}");
+    if let Some(b) = burst {
+        let _ = write!(out, " burst {b} packets");
+    }
+    out
+}
+
+/// `update|add @set { elem [timeout Ts] }`.
+fn set_update_text(op: &str, elem: &Expr, timeout: Option<u64>, set: &str) -> String {
+    let t = timeout
+        .map(|t| format!(" timeout {t}s"))
+        .unwrap_or_default();
+    format!("{op} @{} {{ {}{t} }}", ident(set), expr(elem, false))
+}
+
+/// `add @set { KEY ct count [over] N }`.
+fn ct_count_text(set: &str, key: &Expr, val: u64, over: bool) -> String {
+    format!(
+        "add @{} {{ {} ct count {}{val} }}",
+        ident(set),
+        expr(key, false),
+        if over { "over " } else { "" }
+    )
 }
 
 fn nat_text(

@@ -4,24 +4,32 @@
 //!
 //! Order matters and follows FireHOL: synproxy rules first (before loopback trust and the invalid
 //! drops they depend on), then the skeleton head, the sections in source order, the skeleton tail.
+//!
+//! One file per concern: the verdicts and logs (`verdict`), rule comments (`comments`), kernel
+//! settings (`sysctls`), matches (`matches/`), and one per kind of statement.
 
 mod actions;
+mod comments;
 mod helpers;
 mod matches;
 mod nat;
+mod protection;
 mod sections;
 mod skeleton;
 mod synproxy;
+mod sysctls;
+mod verdict;
 
 use super::json::{Chain, CtHelper, Expr, Hook, Rule, Ruleset, Set, Stmt};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
-use crate::model::ir::{Action, LogSpec, Model, RejectWith, Verdict};
-use crate::model::values::{Af, Proto};
+use crate::model::ir::{LogSpec, Model};
+use crate::model::values::Af;
 use crate::span::{LineIndex, Span};
 use std::collections::HashMap;
 
 pub use matches::Dir;
+pub(crate) use verdict::{action_chain, log_limited, log_stmts, nfproto};
 
 /// Options of `fhc compile`.
 #[derive(Clone, Debug)]
@@ -181,78 +189,12 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Creates a base chain of [`skeleton::BASE_HOOKS`] (with its hook) if needed.
     pub(crate) fn ensure_base(&mut self, name: &str) {
-        let hook = match name {
-            "raw_prerouting" => Hook {
-                kind: "filter",
-                hook: "prerouting",
-                prio: -300,
-                policy: "accept",
-            },
-            "nat_prerouting" => Hook {
-                kind: "nat",
-                hook: "prerouting",
-                prio: -100,
-                policy: "accept",
-            },
-            "nat_output" => Hook {
-                kind: "nat",
-                hook: "output",
-                prio: -100,
-                policy: "accept",
-            },
-            "nat_input" => Hook {
-                kind: "nat",
-                hook: "input",
-                prio: 100,
-                policy: "accept",
-            },
-            "nat_postrouting" => Hook {
-                kind: "nat",
-                hook: "postrouting",
-                prio: 100,
-                policy: "accept",
-            },
-            // iptables' mangle table: marks, TOS/DSCP, classify, tcpmss.
-            "mangle_prerouting" => Hook {
-                kind: "filter",
-                hook: "prerouting",
-                prio: -150,
-                policy: "accept",
-            },
-            "mangle_input" => Hook {
-                kind: "filter",
-                hook: "input",
-                prio: -150,
-                policy: "accept",
-            },
-            "mangle_forward" => Hook {
-                kind: "filter",
-                hook: "forward",
-                prio: -150,
-                policy: "accept",
-            },
-            "mangle_output" => Hook {
-                kind: "route",
-                hook: "output",
-                prio: -150,
-                policy: "accept",
-            },
-            "mangle_postrouting" => Hook {
-                kind: "filter",
-                hook: "postrouting",
-                prio: -150,
-                policy: "accept",
-            },
-            "raw_output" => Hook {
-                kind: "filter",
-                hook: "output",
-                prio: -300,
-                policy: "accept",
-            },
-            other => unreachable!("not a base chain: {other}"),
+        let Some((_, hook)) = skeleton::BASE_HOOKS.iter().find(|(n, _)| *n == name) else {
+            unreachable!("not a base chain: {name}")
         };
-        self.chain(name, Some(hook));
+        self.chain(name, Some(hook.clone()));
     }
 
     pub(crate) fn add_counter(&mut self, name: &str) {
@@ -272,44 +214,6 @@ impl<'a> Lowerer<'a> {
         if !self.sets.iter().any(|s| s.name == set.name) {
             self.sets.push(set);
         }
-    }
-
-    /// `line N: <the statement>` — lets `nft list ruleset` point back at the config. Continued
-    /// lines are joined and blanks collapsed; nft keeps at most 128 bytes.
-    pub(crate) fn comment(&self, span: Span) -> String {
-        let line = self.index.line_of(span.start);
-        clip(format!("line {}: {}", line + 1, self.statement_text(span)))
-    }
-
-    /// A statement on one line: continuations joined, blanks collapsed.
-    fn statement_text(&self, span: Span) -> String {
-        crate::span::one_line(self.text, span)
-    }
-
-    /// The comment of a rule serving several statements: their lines, then the first statement.
-    fn comment_of(&self, origins: &[Span]) -> Option<String> {
-        let (first, more) = origins.split_first()?;
-        if more.is_empty() {
-            return Some(self.comment(*first));
-        }
-        let lines: Vec<usize> = origins
-            .iter()
-            .map(|o| self.index.line_of(o.start) + 1)
-            .collect();
-        let mut list = crate::span::line_runs(&lines).replace(", ", ",");
-        if list.len() > 40 {
-            let (lo, hi) = (lines.iter().min(), lines.iter().max());
-            list = format!(
-                "{}-{} ({} statements)",
-                lo.unwrap_or(&0),
-                hi.unwrap_or(&0),
-                origins.len()
-            );
-        }
-        Some(clip(format!(
-            "lines {list}: {}",
-            self.statement_text(*first)
-        )))
     }
 
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
@@ -342,67 +246,6 @@ impl<'a> Lowerer<'a> {
         self.push(chain, m, span);
     }
 
-    /// The verdict statements of an action (reject picks tcp reset for TCP, as FireHOL's
-    /// SMART_REJECT does). The model refused what nftables cannot do (tarpit, mirror, unknown
-    /// actions); such an action yields no rule here.
-    pub(crate) fn verdict(&mut self, a: &Action, proto: Option<&Proto>) -> Option<Vec<Vec<Stmt>>> {
-        let base = match self.verdict_stmts(&a.verdict, proto) {
-            Some(v) => vec![v],
-            // `reject` without `with` on an unknown protocol: TCP reset, else ICMP.
-            None if matches!(a.verdict, Verdict::Reject(None)) => smart_reject(),
-            None => return None,
-        };
-        let Some(l) = &a.limit else {
-            return Some(base);
-        };
-        // `with limit R B [overflow A]`: the verdict within the limit; what exceeds it gets A
-        // right away (without `overflow`, it goes on to the next rule).
-        let limit = Stmt::Limit {
-            rate: l.rate.n,
-            per: l.rate.per.name().into(),
-            burst: l.burst,
-            over: false,
-        };
-        let mut alts: Vec<Vec<Stmt>> = base
-            .into_iter()
-            .map(|mut v| {
-                // Before the verdict itself (after smart reject's protocol test).
-                v.insert(v.len().saturating_sub(1), limit.clone());
-                v
-            })
-            .collect();
-        if let Some(over) = &l.overflow {
-            alts.extend(self.verdict(&Action::new(over.clone(), a.span), proto)?);
-        }
-        Some(alts)
-    }
-
-    /// One verdict as statements (`None` when it needs two rules or cannot be compiled).
-    fn verdict_stmts(&self, v: &Verdict, proto: Option<&Proto>) -> Option<Vec<Stmt>> {
-        Some(match v {
-            Verdict::Accept => vec![Stmt::Accept],
-            Verdict::Drop => vec![Stmt::Drop],
-            Verdict::Return => vec![Stmt::Return],
-            Verdict::None => vec![],
-            Verdict::Reject(Some(r)) => vec![Stmt::Reject(Some(reject_type(*r)))],
-            Verdict::Reject(None) => match proto {
-                Some(Proto::Tcp) => vec![Stmt::Reject(Some(("tcp reset", None)))],
-                Some(_) => vec![Stmt::Reject(Some((
-                    "icmpx",
-                    Some("port-unreachable".into()),
-                )))],
-                None => return None,
-            },
-            Verdict::Tarpit | Verdict::Mirror => return None,
-            Verdict::Custom(name) => {
-                if !self.model.actions.iter().any(|x| &x.name == name) {
-                    return None;
-                }
-                vec![Stmt::Jump(action_chain(name))]
-            }
-        })
-    }
-
     fn base_chains(&mut self) {
         for (name, hook) in [
             ("input", "input"),
@@ -420,91 +263,12 @@ impl<'a> Lowerer<'a> {
             );
         }
     }
-
-    fn settings_sysctls(&mut self) {
-        let st = &self.model.settings;
-        let mut add = |k: &str, v: &str, why: &str| {
-            self.sysctls.push(Sysctl {
-                key: k.into(),
-                value: v.into(),
-                reason: why.into(),
-            })
-        };
-        if st.routing {
-            // Forwarding per family: only the families that routers and NAT actually use.
-            use crate::model::ir::{NatKind, SectionKind};
-            let routes =
-                |f: fn(crate::model::ir::Families) -> bool| {
-                    self.model
-                        .sections
-                        .iter()
-                        .any(|s| s.kind == SectionKind::Router && f(s.families))
-                        || self.model.nats.iter().any(|n| {
-                            matches!(n.kind, NatKind::Dnat | NatKind::Snat) && f(n.families)
-                        })
-                };
-            let (v4, v6) = (routes(|f| f.v4), routes(|f| f.v6));
-            let enabled = self
-                .model
-                .families
-                .unwrap_or(crate::model::ir::Families::BOTH);
-            if v4 && enabled.v4 {
-                add(
-                    "net.ipv4.ip_forward",
-                    "1",
-                    "routers and NAT forward traffic",
-                );
-            }
-            if v6 && enabled.v6 {
-                add(
-                    "net.ipv6.conf.all.forwarding",
-                    "1",
-                    "IPv6 routers forward traffic",
-                );
-            }
-        }
-        // Settings the user wrote explicitly are applied as written. The ones FireHOL forces for
-        // synproxy (tcp_loose=0, syncookies=1, timestamps=1) are not needed by fhc's rulesets: the
-        // synproxy rule also matches `ct state new`, and SYNPROXY uses its own cookies (e2e notes).
-        for (var, key) in [
-            (
-                "FIREHOL_CONNTRACK_LOOSE_MATCHING",
-                "net.netfilter.nf_conntrack_tcp_loose",
-            ),
-            ("FIREHOL_TCP_SYN_COOKIES", "net.ipv4.tcp_syncookies"),
-            ("FIREHOL_TCP_TIMESTAMPS", "net.ipv4.tcp_timestamps"),
-            ("FIREHOL_CONNTRACK_MAX", "net.netfilter.nf_conntrack_max"),
-            // FireHOL writes the module parameter; the sysctl is the same table, writable in
-            // the initial network namespace.
-            (
-                "FIREHOL_CONNTRACK_HASHSIZE",
-                "net.netfilter.nf_conntrack_buckets",
-            ),
-        ] {
-            if let Some(v) = self.model.user_settings.get(var) {
-                add(key, v, &format!("{var} in the configuration"));
-            }
-        }
-    }
 }
 
 /// `update @set { KEY limit ... }` (hashlimit) and `ct count` (connlimit) act on every packet
 /// that reaches them, so they must follow all the rule's plain matches, as iptables evaluates
 /// hashlimit and connlimit after the protocol and ports. Matches are appended by several layers
 /// (parameters, then services and ports), so the order is fixed here, once, for every rule.
-/// Rule comments stay well under nft's 128-byte limit, cut at a character boundary.
-fn clip(mut c: String) -> String {
-    if c.len() > 120 {
-        let mut end = 117;
-        while !c.is_char_boundary(end) {
-            end -= 1;
-        }
-        c.truncate(end);
-        c.push_str("...");
-    }
-    c
-}
-
 fn stateful_last(stmts: &mut Vec<Stmt>) {
     let head = stmts
         .iter()
@@ -550,83 +314,4 @@ pub(crate) fn set_addr_type(af: Af) -> &'static str {
         Af::V4 => "ipv4_addr",
         Af::V6 => "ipv6_addr",
     }
-}
-
-pub(crate) fn action_chain(name: &str) -> String {
-    name.to_string()
-}
-
-/// FireHOL's SMART_REJECT when the protocol is not known: TCP reset for TCP, ICMP otherwise.
-fn smart_reject() -> Vec<Vec<Stmt>> {
-    vec![
-        vec![
-            Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
-            Stmt::Reject(Some(("tcp reset", None))),
-        ],
-        vec![Stmt::Reject(Some((
-            "icmpx",
-            Some("port-unreachable".into()),
-        )))],
-    ]
-}
-
-/// nft's reject of `reject with MSG`.
-fn reject_type(r: RejectWith) -> (&'static str, Option<String>) {
-    let icmpx = |code: &str| ("icmpx", Some(code.to_string()));
-    match r {
-        RejectWith::TcpReset => ("tcp reset", None),
-        RejectWith::PortUnreachable => icmpx("port-unreachable"),
-        RejectWith::HostUnreachable => icmpx("host-unreachable"),
-        RejectWith::NoRoute => icmpx("no-route"),
-        RejectWith::AdminProhibited => icmpx("admin-prohibited"),
-    }
-}
-
-/// `log`/`loglimit` as nft statements (FireHOL: level warning, 1/second burst 5 for loglimit).
-pub(crate) fn log_stmts(l: &LogSpec) -> Vec<Stmt> {
-    let mut out = Vec::new();
-    if l.new_only {
-        out.push(Stmt::Match(
-            super::json::Op::In,
-            Expr::Ct("state", None),
-            Expr::s("new"),
-        ));
-    }
-    if l.limited {
-        out.push(Stmt::Limit {
-            rate: 1,
-            per: "second".into(),
-            burst: Some(5),
-            over: false,
-        });
-    }
-    out.push(Stmt::Log {
-        prefix: format!("{}:", l.text),
-        level: Some(l.level.clone().unwrap_or_else(|| "warn".into())),
-    });
-    out
-}
-
-/// A rate-limited log statement pair with a fixed prefix (FireHOL's skeleton logs).
-pub(crate) fn log_limited(prefix: &str) -> Vec<Stmt> {
-    vec![
-        Stmt::Limit {
-            rate: 1,
-            per: "second".into(),
-            burst: Some(5),
-            over: false,
-        },
-        Stmt::Log {
-            prefix: prefix.into(),
-            level: Some("warn".into()),
-        },
-    ]
-}
-
-/// `meta nfproto ipv4|ipv6` for a family-specific rule that has no address match.
-pub(crate) fn nfproto(af: Af) -> Stmt {
-    Stmt::matches(
-        Expr::Meta("nfproto"),
-        Expr::s(if af == Af::V4 { "ipv4" } else { "ipv6" }),
-    )
 }

@@ -1,12 +1,11 @@
-//! `interface` and `router` sections: their chains, jumps, services, protections and policies.
+//! `interface` and `router` sections: their chains, jumps, services and policies (the protections
+//! are in `protection`).
 
 use super::ct_states;
-use super::matches::{Dir, port_expr, rule_families};
+use super::matches::{Dir, family_guard, port_expr, rule_families};
 use super::skeleton::{related_icmp, related_tcp_ack_rst};
-use super::{Lowerer, log_limited, nfproto};
-use crate::model::ir::{
-    Action, Families, Match, Protection, Rule, Section, SectionKind, ServiceDef, Verdict,
-};
+use super::{Lowerer, log_limited};
+use crate::model::ir::{Action, Families, Match, Rule, Section, SectionKind, ServiceDef, Verdict};
 use crate::model::services::{
     ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec, Proto as SProto,
     protocol_groups,
@@ -105,13 +104,7 @@ impl Lowerer<'_> {
                 stmts.extend(scope_l4(&m, dir));
                 // A rule for one family says so, unless its addresses do: a dual-stack section
                 // whose `src4` is `any` still must not jump IPv6 packets with the IPv4 rule.
-                if let Some(af) = af
-                    && !stmts
-                        .iter()
-                        .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
-                {
-                    stmts.insert(0, nfproto(af));
-                }
+                family_guard(&mut stmts, af);
                 stmts.push(Stmt::Jump(chain.clone()));
                 self.push(hook, stmts, Some(s.span));
             }
@@ -311,205 +304,162 @@ impl Lowerer<'_> {
     /// out side (FireHOL's `in_groupN`/`out_groupN`), whatever the statement inside does; the
     /// statement's own parameters follow the flow (request as written, reply reversed).
     fn flow(&mut self, r: &Rule, f: &Flowspec, chain: &str, chain_is_in: bool) {
-        let mut groups = Match::default();
-        for g in &r.groups {
-            merge(&mut groups, g);
-        }
-        let group_dir = if chain_is_in {
-            Dir::Request
-        } else {
-            Dir::Reply
-        };
-        // Everything that decides the families (addresses of both scopes).
-        let mut all = r.matches.clone();
-        merge(&mut all, &groups);
-        let fams = match f.family {
-            Some(af) => r.families.intersect(if af == Af::V4 {
-                Families::V4
-            } else {
-                Families::V6
-            }),
-            None => r.families,
-        };
-        for af in rule_families(fams, &all) {
-            let Some(mut stmts) = self.match_stmts(&groups, af, group_dir) else {
+        let (groups, group_dir, families) = flow_scope(r, f, chain_is_in);
+        for af in families {
+            let Some(mut stmts) = self.flow_matches(r, f, &groups, group_dir, af) else {
                 return;
             };
-            stmts.extend(scope_l4(&groups, group_dir));
-            let Some(own) = self.match_stmts(&r.matches, af, f.dir) else {
-                return;
+            stmts.extend(self.flow_l4(r, f));
+            let pushed = if f.request {
+                self.push_request(r, f, &groups, chain, stmts)
+            } else {
+                self.push_reply(r, f, chain, stmts)
             };
-            stmts.extend(own);
-            let fam = af.or(f.family).or(r.families.single());
-            if let Some(a) = fam
-                && !stmts
-                    .iter()
-                    .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
-                // `meta l4proto icmp` implies IPv4 (and icmpv6 IPv6) only in its own family: an
-                // IPv6 rule about `icmp` must still say IPv6, or it would catch IPv4 pings.
-                && !matches!(
-                    (f.proto.as_ref(), a),
-                    (Some(Proto::Icmp), Af::V4) | (Some(Proto::Icmpv6), Af::V6)
-                )
-            {
-                stmts.insert(0, nfproto(a));
-            }
-            if f.to_multicast {
-                let a = fam.unwrap_or(Af::V4);
-                let (p, net, len) = if a == Af::V4 {
-                    ("ip", "224.0.0.0", 4)
-                } else {
-                    ("ip6", "ff00::", 16)
-                };
-                stmts.push(Stmt::matches(
-                    Expr::Payload(p, "daddr"),
-                    Expr::Prefix(net.into(), len),
-                ));
-            }
-            if f.proto.is_none() && f.sport.is_none() && f.dport.is_none() {
-                // A service of any protocol (`anystateless`, `any`, `all`): the statement's own
-                // `proto`/ports say what it is about (FireHOL honours them for anystateless and
-                // ignores them for any/all, a bug fhc does not reproduce; reference §9.6).
-                stmts.extend(scope_l4(&r.matches, f.dir));
-            } else {
-                stmts.extend(self.l4(
-                    f.proto.as_ref(),
-                    f.sport.as_ref().map(|e| (e, false)),
-                    f.dport.as_ref().map(|e| (e, false)),
-                ));
-            }
-            if let Some(t) = f.icmp {
-                let payload = if matches!(f.proto, Some(Proto::Icmpv6)) {
-                    "icmpv6"
-                } else {
-                    "icmp"
-                };
-                stmts.push(Stmt::matches(Expr::Payload(payload, "type"), Expr::s(t)));
-            }
-            if let Some(st) = f.states {
-                stmts.push(ct_states(st));
-            }
-            let log = r.matches.log.as_ref().or(groups.log.as_ref());
-            if f.request {
-                let limit = r.matches.limit.as_ref().or(groups.limit.as_ref());
-                if let Some(l) = limit {
-                    stmts.push(Stmt::Limit {
-                        rate: l.rate.n,
-                        per: l.rate.per.name().into(),
-                        burst: l.burst,
-                        over: false,
-                    });
-                }
-                let Some(verdicts) = self.verdict(&r.action, f.proto.as_ref()) else {
-                    return;
-                };
-                for v in verdicts {
-                    self.push_logged(chain, stmts.clone(), log, v, Some(r.span));
-                }
-            } else {
-                // Replies of an accepted connection are accepted (FireHOL's limits and `with`
-                // options act on requests); other actions apply to the replies as well.
-                let verdicts = if r.action.verdict == Verdict::Accept {
-                    vec![vec![Stmt::Accept]]
-                } else {
-                    match self.verdict(&r.action, f.proto.as_ref()) {
-                        Some(v) => v,
-                        None => return,
-                    }
-                };
-                for v in verdicts {
-                    let mut rule = stmts.clone();
-                    rule.extend(v);
-                    self.push(chain, rule, Some(r.span));
-                }
+            if pushed.is_none() {
+                return;
             }
         }
     }
 
-    fn protection(&mut self, s: &Section, p: &Protection, cin: &str, cout: &str) {
-        use crate::model::ir::ProtectionCheck::*;
-        let chain = if p.reverse { cout } else { cin };
-        let over = || Stmt::Limit {
-            rate: p.rate.n,
-            per: p.rate.per.name().into(),
-            burst: Some(p.burst),
-            over: true,
-        };
-        let tcpf = |mask: &[&str], want: Expr| {
-            Stmt::matches(
-                Expr::And(
-                    Box::new(Expr::Payload("tcp", "flags")),
-                    Box::new(Expr::flags(mask)),
-                ),
-                want,
+    /// The matches of a flow for family `af`: the groups' (in their direction), the statement's
+    /// own, the family when no match says it, and a multicast destination.
+    fn flow_matches(
+        &mut self,
+        r: &Rule,
+        f: &Flowspec,
+        groups: &Match,
+        group_dir: Dir,
+        af: Option<Af>,
+    ) -> Option<Vec<Stmt>> {
+        let mut stmts = self.match_stmts(groups, af, group_dir)?;
+        stmts.extend(scope_l4(groups, group_dir));
+        stmts.extend(self.match_stmts(&r.matches, af, f.dir)?);
+        let fam = af.or(f.family).or(r.families.single());
+        // `meta l4proto icmp` implies IPv4 (and icmpv6 IPv6) only in its own family: an
+        // IPv6 rule about `icmp` must still say IPv6, or it would catch IPv4 pings.
+        let implied = fam.is_some_and(|a| {
+            matches!(
+                (f.proto.as_ref(), a),
+                (Some(Proto::Icmp), Af::V4) | (Some(Proto::Icmpv6), Af::V6)
             )
-        };
-        let all6 = ["fin", "syn", "rst", "psh", "ack", "urg"];
-        for k in &p.checks {
-            let rules: Vec<Vec<Stmt>> = match k {
-                Invalid => vec![vec![
-                    Stmt::Match(Op::In, Expr::Ct("state", None), Expr::s("invalid")),
-                    Stmt::Drop,
-                ]],
-                NewTcpWithoutSyn => vec![vec![
-                    Stmt::Match(
-                        Op::Ne,
-                        Expr::And(
-                            Box::new(Expr::Payload("tcp", "flags")),
-                            Box::new(Expr::flags(&["fin", "syn", "rst", "ack"])),
-                        ),
-                        Expr::s("syn"),
-                    ),
-                    ct_states(&["new"]),
-                    Stmt::Drop,
-                ]],
-                IcmpFloods => vec![vec![
-                    Stmt::matches(Expr::Payload("icmp", "type"), Expr::s("echo-request")),
-                    over(),
-                    Stmt::Drop,
-                ]],
-                SynFloods => vec![vec![
-                    tcpf(&["fin", "syn", "rst", "ack"], Expr::s("syn")),
-                    over(),
-                    Stmt::Drop,
-                ]],
-                AllFloods => vec![vec![ct_states(&["new"]), over(), Stmt::Drop]],
-                MalformedXmas => vec![vec![tcpf(&all6, Expr::flags(&all6)), Stmt::Drop]],
-                MalformedNull => vec![vec![tcpf(&all6, Expr::Num(0)), Stmt::Drop]],
-                MalformedBad => vec![
-                    vec![
-                        tcpf(&["syn", "fin"], Expr::flags(&["syn", "fin"])),
-                        Stmt::Drop,
-                    ],
-                    vec![
-                        tcpf(&["syn", "rst"], Expr::flags(&["syn", "rst"])),
-                        Stmt::Drop,
-                    ],
-                    vec![tcpf(&all6, Expr::flags(&["fin", "psh", "urg"])), Stmt::Drop],
-                    vec![
-                        tcpf(&all6, Expr::flags(&["fin", "syn", "rst", "ack", "urg"])),
-                        Stmt::Drop,
-                    ],
-                ],
-            };
-            // One rule per family, as FireHOL's separate iptables/ip6tables chains: a rate limit
-            // then counts each family on its own, and `ipv4 protection` leaves IPv6 alone.
-            let fams = p.families.intersect(s.families);
-            for r in rules {
-                for af in fams.iter() {
-                    let mut rule = vec![nfproto(af)];
-                    rule.extend(r.iter().map(|st| match st {
-                        // ICMP floods are ICMPv6 echo requests on IPv6.
-                        Stmt::Match(o, Expr::Payload("icmp", "type"), v) if af == Af::V6 => {
-                            Stmt::Match(*o, Expr::Payload("icmpv6", "type"), v.clone())
-                        }
-                        other => other.clone(),
-                    }));
-                    self.push(chain, rule, Some(p.span));
-                }
-            }
+        });
+        if !implied {
+            family_guard(&mut stmts, fam);
         }
+        if f.to_multicast {
+            let a = fam.unwrap_or(Af::V4);
+            let (p, net, len) = if a == Af::V4 {
+                ("ip", "224.0.0.0", 4)
+            } else {
+                ("ip6", "ff00::", 16)
+            };
+            stmts.push(Stmt::matches(
+                Expr::Payload(p, "daddr"),
+                Expr::Prefix(net.into(), len),
+            ));
+        }
+        Some(stmts)
     }
+
+    /// The protocol, ports, ICMP type and conntrack state of a flow.
+    fn flow_l4(&self, r: &Rule, f: &Flowspec) -> Vec<Stmt> {
+        let mut stmts = Vec::new();
+        if f.proto.is_none() && f.sport.is_none() && f.dport.is_none() {
+            // A service of any protocol (`anystateless`, `any`, `all`): the statement's own
+            // `proto`/ports say what it is about (FireHOL honours them for anystateless and
+            // ignores them for any/all, a bug fhc does not reproduce; reference §9.6).
+            stmts.extend(scope_l4(&r.matches, f.dir));
+        } else {
+            stmts.extend(self.l4(
+                f.proto.as_ref(),
+                f.sport.as_ref().map(|e| (e, false)),
+                f.dport.as_ref().map(|e| (e, false)),
+            ));
+        }
+        if let Some(t) = f.icmp {
+            let payload = if matches!(f.proto, Some(Proto::Icmpv6)) {
+                "icmpv6"
+            } else {
+                "icmp"
+            };
+            stmts.push(Stmt::matches(Expr::Payload(payload, "type"), Expr::s(t)));
+        }
+        if let Some(st) = f.states {
+            stmts.push(ct_states(st));
+        }
+        stmts
+    }
+
+    /// The request rules of a flow: the statement's limit, then its action (logged when asked).
+    /// `None` when the action cannot be compiled.
+    fn push_request(
+        &mut self,
+        r: &Rule,
+        f: &Flowspec,
+        groups: &Match,
+        chain: &str,
+        mut stmts: Vec<Stmt>,
+    ) -> Option<()> {
+        let log = r.matches.log.as_ref().or(groups.log.as_ref());
+        let limit = r.matches.limit.as_ref().or(groups.limit.as_ref());
+        if let Some(l) = limit {
+            stmts.push(Stmt::Limit {
+                rate: l.rate.n,
+                per: l.rate.per.name().into(),
+                burst: l.burst,
+                over: false,
+            });
+        }
+        let verdicts = self.verdict(&r.action, f.proto.as_ref())?;
+        for v in verdicts {
+            self.push_logged(chain, stmts.clone(), log, v, Some(r.span));
+        }
+        Some(())
+    }
+
+    /// The reply rules of a flow. `None` when the action cannot be compiled.
+    fn push_reply(&mut self, r: &Rule, f: &Flowspec, chain: &str, stmts: Vec<Stmt>) -> Option<()> {
+        // Replies of an accepted connection are accepted (FireHOL's limits and `with`
+        // options act on requests); other actions apply to the replies as well.
+        let verdicts = if r.action.verdict == Verdict::Accept {
+            vec![vec![Stmt::Accept]]
+        } else {
+            self.verdict(&r.action, f.proto.as_ref())?
+        };
+        for v in verdicts {
+            let mut rule = stmts.clone();
+            rule.extend(v);
+            self.push(chain, rule, Some(r.span));
+        }
+        Some(())
+    }
+}
+
+/// The scope of a statement's flow: its enclosing groups' conditions as one, their direction on
+/// this side of the section, and the families of the flow's rules (from the addresses of both
+/// scopes).
+fn flow_scope(r: &Rule, f: &Flowspec, chain_is_in: bool) -> (Match, Dir, Vec<Option<Af>>) {
+    let mut groups = Match::default();
+    for g in &r.groups {
+        merge(&mut groups, g);
+    }
+    let group_dir = if chain_is_in {
+        Dir::Request
+    } else {
+        Dir::Reply
+    };
+    // Everything that decides the families (addresses of both scopes).
+    let mut all = r.matches.clone();
+    merge(&mut all, &groups);
+    let fams = match f.family {
+        Some(af) => r.families.intersect(if af == Af::V4 {
+            Families::V4
+        } else {
+            Families::V6
+        }),
+        None => r.families,
+    };
+    (groups, group_dir, rule_families(fams, &all))
 }
 
 /// Protocol and port parameters of a scope (section, group, or a statement about "any" protocol),

@@ -2,9 +2,39 @@
 //! packets, RELATED ICMP, and logging of unmatched traffic (checked against `firehol debug`).
 
 use super::{Lowerer, log_limited};
-use crate::nft::json::{Expr, Op, Stmt};
+use crate::nft::json::{Expr, Hook, Op, Stmt};
 
 pub(crate) const ORPHANS: &str = "drop_invalid";
+
+/// The hooks of the base chains created when a rule needs them, as iptables' raw, nat and mangle
+/// tables at their priorities (`input`, `forward` and `output` always exist: `base_chains`).
+pub(crate) const BASE_HOOKS: &[(&str, Hook)] = &[
+    ("raw_prerouting", accepting("filter", "prerouting", -300)),
+    ("nat_prerouting", accepting("nat", "prerouting", -100)),
+    ("nat_output", accepting("nat", "output", -100)),
+    ("nat_input", accepting("nat", "input", 100)),
+    ("nat_postrouting", accepting("nat", "postrouting", 100)),
+    // iptables' mangle table: marks, TOS/DSCP, classify, tcpmss.
+    ("mangle_prerouting", accepting("filter", "prerouting", -150)),
+    ("mangle_input", accepting("filter", "input", -150)),
+    ("mangle_forward", accepting("filter", "forward", -150)),
+    ("mangle_output", accepting("route", "output", -150)),
+    (
+        "mangle_postrouting",
+        accepting("filter", "postrouting", -150),
+    ),
+    ("raw_output", accepting("filter", "output", -300)),
+];
+
+/// A base chain hook whose policy is accept (only `input`, `forward` and `output` drop).
+const fn accepting(kind: &'static str, hook: &'static str, prio: i32) -> Hook {
+    Hook {
+        kind,
+        hook,
+        prio,
+        policy: "accept",
+    }
+}
 
 fn flags(mask: &[&str], want: Expr) -> Stmt {
     Stmt::matches(

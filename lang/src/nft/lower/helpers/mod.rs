@@ -12,8 +12,7 @@ mod traps;
 
 use super::Lowerer;
 use super::ip_proto;
-use super::matches::{Dir, port_expr, rule_families};
-use super::nfproto;
+use super::matches::{Dir, family_guard, port_expr, rule_families};
 use crate::model::ir::{Families, Helper, HelperKind, Match};
 use crate::model::values::{Af, Hook};
 use crate::nft::json::{Expr, Op, Stmt};
@@ -105,13 +104,7 @@ impl Lowerer<'_> {
                 dport.as_ref().map(|(e, n)| (e, *n)),
             ));
             let fam = af.or(fams.single());
-            if let Some(a) = fam
-                && !st
-                    .iter()
-                    .any(|x| matches!(x, Stmt::Match(_, Expr::Payload("ip" | "ip6", _), _)))
-            {
-                st.insert(0, nfproto(a));
-            }
+            family_guard(&mut st, fam);
             out.push((fam, st));
         }
         Some(out)

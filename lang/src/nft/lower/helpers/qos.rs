@@ -8,6 +8,10 @@ use crate::nft::json::{Expr, Op, Stmt};
 use crate::nft::lower::matches::{Dir, tos_field};
 use crate::nft::lower::{Lowerer, nfproto};
 
+/// The TOS values of `tosfix`: Minimize-Delay and Maximize-Throughput.
+const MINIMIZE_DELAY: u64 = 0x10;
+const MAXIMIZE_THROUGHPUT: u64 = 0x08;
+
 impl Lowerer<'_> {
     /// `classify CLASS [params]`: the packet's priority (tc class) in POSTROUTING.
     pub(super) fn classify(&mut self, h: &Helper, class: &TcClass, at: &[Hook]) {
@@ -95,75 +99,91 @@ impl Lowerer<'_> {
         if !self.has_chain("ackfix") {
             self.chain("ackfix", None);
             self.chain("tosfix", None);
-            let md = 0x10;
-            let mt = 0x08;
-            for &af in &fams {
-                let ver = Stmt::matches(
-                    Expr::Payload(ip_proto(af), "version"),
-                    Expr::Num(if af == Af::V4 { 4 } else { 6 }),
-                );
-                self.push(
-                    "ackfix",
-                    vec![
-                        ver.clone(),
-                        Stmt::Match(Op::Ne, and(tos_field(af), 0x3f), Expr::Num(0)),
-                        Stmt::Return,
-                    ],
-                    Some(h.span),
-                );
-                for (range, tos) in [((0, 128), md), ((128, 65535), mt)] {
-                    for r in Self::set_tos(af, tos, 0x3f) {
-                        let mut st = vec![
-                            nfproto(af),
-                            Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
-                            Stmt::matches(
-                                Expr::Meta("length"),
-                                Expr::Range(
-                                    Box::new(Expr::Num(range.0)),
-                                    Box::new(Expr::Num(range.1)),
-                                ),
-                            ),
-                        ];
-                        st.extend(r);
-                        self.push("ackfix", st, Some(h.span));
-                    }
-                }
-            }
-            self.push("ackfix", vec![Stmt::Return], Some(h.span));
-            self.push(
-                "tosfix",
-                vec![
-                    Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
-                    Stmt::matches(
-                        Expr::Meta("length"),
-                        Expr::Range(Box::new(Expr::Num(0)), Box::new(Expr::Num(512))),
-                    ),
-                    Stmt::Return,
-                ],
-                Some(h.span),
-            );
-            self.push(
-                "tosfix",
-                vec![
-                    Stmt::Limit {
-                        rate: 2,
-                        per: "second".into(),
-                        burst: Some(10),
-                        over: false,
-                    },
-                    Stmt::Return,
-                ],
-                Some(h.span),
-            );
-            for &af in &fams {
-                for r in Self::set_tos(af, mt, 0x3f) {
-                    let mut st = vec![nfproto(af)];
-                    st.extend(r);
-                    self.push("tosfix", st, Some(h.span));
-                }
-            }
-            self.push("tosfix", vec![Stmt::Return], Some(h.span));
+            self.ackfix_chain(h, &fams);
+            self.tosfix_chain(h, &fams);
         }
+        self.tosfix_jumps(h, at, &fams);
+    }
+
+    /// FireHOL's `ackfix` chain: TCP ACKs without a TOS get Minimize-Delay when small and
+    /// Maximize-Throughput when large.
+    fn ackfix_chain(&mut self, h: &Helper, fams: &[Af]) {
+        for &af in fams {
+            let ver = Stmt::matches(
+                Expr::Payload(ip_proto(af), "version"),
+                Expr::Num(if af == Af::V4 { 4 } else { 6 }),
+            );
+            self.push(
+                "ackfix",
+                vec![
+                    ver.clone(),
+                    Stmt::Match(Op::Ne, and(tos_field(af), 0x3f), Expr::Num(0)),
+                    Stmt::Return,
+                ],
+                Some(h.span),
+            );
+            for (range, tos) in [
+                ((0, 128), MINIMIZE_DELAY),
+                ((128, 65535), MAXIMIZE_THROUGHPUT),
+            ] {
+                for r in Self::set_tos(af, tos, 0x3f) {
+                    let mut st = vec![
+                        nfproto(af),
+                        Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
+                        Stmt::matches(
+                            Expr::Meta("length"),
+                            Expr::Range(Box::new(Expr::Num(range.0)), Box::new(Expr::Num(range.1))),
+                        ),
+                    ];
+                    st.extend(r);
+                    self.push("ackfix", st, Some(h.span));
+                }
+            }
+        }
+        self.push("ackfix", vec![Stmt::Return], Some(h.span));
+    }
+
+    /// FireHOL's `tosfix` chain: Minimize-Delay TCP packets over 512 bytes, beyond 2/s burst 10,
+    /// get Maximize-Throughput.
+    fn tosfix_chain(&mut self, h: &Helper, fams: &[Af]) {
+        self.push(
+            "tosfix",
+            vec![
+                Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")),
+                Stmt::matches(
+                    Expr::Meta("length"),
+                    Expr::Range(Box::new(Expr::Num(0)), Box::new(Expr::Num(512))),
+                ),
+                Stmt::Return,
+            ],
+            Some(h.span),
+        );
+        self.push(
+            "tosfix",
+            vec![
+                Stmt::Limit {
+                    rate: 2,
+                    per: "second".into(),
+                    burst: Some(10),
+                    over: false,
+                },
+                Stmt::Return,
+            ],
+            Some(h.span),
+        );
+        for &af in fams {
+            for r in Self::set_tos(af, MAXIMIZE_THROUGHPUT, 0x3f) {
+                let mut st = vec![nfproto(af)];
+                st.extend(r);
+                self.push("tosfix", st, Some(h.span));
+            }
+        }
+        self.push("tosfix", vec![Stmt::Return], Some(h.span));
+    }
+
+    /// The jumps of one `tosfix` statement: its TCP ACKs to `ackfix`, its Minimize-Delay TCP
+    /// packets to `tosfix`, in the mangle chain of every hook.
+    fn tosfix_jumps(&mut self, h: &Helper, at: &[Hook], fams: &[Af]) {
         let ack = Stmt::matches(
             Expr::And(
                 Box::new(Expr::Payload("tcp", "flags")),
@@ -183,7 +203,7 @@ impl Lowerer<'_> {
                 self.push(chain, r, Some(h.span));
                 let afs: Vec<Af> = match af {
                     Some(a) => vec![*a],
-                    None => fams.clone(),
+                    None => fams.to_vec(),
                 };
                 for a in afs {
                     let mut r = st.clone();
@@ -191,7 +211,10 @@ impl Lowerer<'_> {
                         r.insert(0, nfproto(a));
                     }
                     r.push(Stmt::matches(Expr::Meta("l4proto"), Expr::s("tcp")));
-                    r.push(Stmt::matches(and(tos_field(a), 0x3f), Expr::Num(0x10)));
+                    r.push(Stmt::matches(
+                        and(tos_field(a), 0x3f),
+                        Expr::Num(MINIMIZE_DELAY),
+                    ));
                     r.push(Stmt::Jump("tosfix".into()));
                     self.push(chain, r, Some(h.span));
                 }

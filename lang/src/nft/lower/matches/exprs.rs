@@ -1,0 +1,200 @@
+//! Pure expression builders of the match lowering: addresses, interfaces, ports, protocols,
+//! owners and the small nft shapes they share (no lowering state).
+
+use crate::model::ir::Cond;
+use crate::model::values::{Addr, Af, IpList, Owner, Port, Proto, parse_addr};
+use crate::nft::json::{Expr, Op, Stmt};
+use crate::nft::lower::ip_proto;
+
+pub(super) fn addr_in_family(a: &Addr, af: Af) -> bool {
+    match a {
+        Addr::List(_) | Addr::Ipset(_) | Addr::Host(_) => true,
+        _ => a.family() == Some(af),
+    }
+}
+
+/// Address values of one family as an nft expression (lists expanded, other families dropped).
+pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
+    let mut out = Vec::new();
+    for a in values {
+        match a {
+            Addr::Net(ip, len) => {
+                if crate::model::values::af_of(ip) != af {
+                    continue;
+                }
+                let full = if af == Af::V4 { 32 } else { 128 };
+                out.push(if *len == full {
+                    Expr::s(ip.to_string())
+                } else {
+                    Expr::Prefix(network(ip, *len), *len)
+                });
+            }
+            Addr::Range(x, y) => {
+                if crate::model::values::af_of(x) == af {
+                    out.push(Expr::Range(
+                        Box::new(Expr::s(x.to_string())),
+                        Box::new(Expr::s(y.to_string())),
+                    ));
+                }
+            }
+            Addr::List(l) => {
+                for n in IpList::networks(*l, af) {
+                    if let Ok(Addr::Net(ip, len)) = parse_addr(n) {
+                        out.push(Expr::Prefix(network(&ip, len), len));
+                    }
+                }
+            }
+            Addr::Ipset(_) | Addr::Host(_) => {
+                return Err(a.static_limit().unwrap_or_default());
+            }
+        }
+    }
+    Ok(match out.len() {
+        0 => None,
+        1 => out.pop(),
+        _ => {
+            out.sort();
+            out.dedup();
+            Some(Expr::Set(out))
+        }
+    })
+}
+
+/// The network address of `ip/len` (nft refuses prefixes with host bits set).
+fn network(ip: &std::net::IpAddr, len: u8) -> String {
+    match ip {
+        std::net::IpAddr::V4(v) => {
+            let m = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - len as u32)
+            };
+            std::net::Ipv4Addr::from(u32::from(*v) & m).to_string()
+        }
+        std::net::IpAddr::V6(v) => {
+            let m = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len as u32)
+            };
+            std::net::Ipv6Addr::from(u128::from(*v) & m).to_string()
+        }
+    }
+}
+
+pub fn iface_expr(values: &[crate::model::values::Iface]) -> Expr {
+    let mut v: Vec<Expr> = values.iter().map(|i| Expr::s(iface_name(i))).collect();
+    if v.len() == 1 {
+        v.pop().unwrap_or(Expr::s(""))
+    } else {
+        Expr::Set(v)
+    }
+}
+
+/// An interface name as nft matches it: FireHOL's `+` wildcard is nft's `*`.
+pub fn iface_name(i: &crate::model::values::Iface) -> String {
+    match i.name.strip_suffix('+') {
+        Some(base) => format!("{base}*"),
+        None => i.name.clone(),
+    }
+}
+
+pub fn port_expr(values: &[Port]) -> Expr {
+    let mut v: Vec<Expr> = values
+        .iter()
+        .map(|p| match p {
+            Port::Num(n) => Expr::Num(*n as u64),
+            Port::Range(a, b) => Expr::Range(
+                Box::new(Expr::Num(*a as u64)),
+                Box::new(Expr::Num(*b as u64)),
+            ),
+            Port::Name(n) => Expr::s(n.clone()),
+        })
+        .collect();
+    if v.len() == 1 {
+        v.pop().unwrap_or(Expr::Num(0))
+    } else {
+        v.sort();
+        v.dedup();
+        Expr::Set(v)
+    }
+}
+
+pub fn proto_name(p: &Proto) -> String {
+    match p {
+        Proto::Icmpv6 => "ipv6-icmp".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `meta l4proto [!=] P` or `meta l4proto [!=] { P, Q }` for a protocol condition.
+pub fn proto_match(c: &Cond<Proto>) -> Stmt {
+    let mut v: Vec<Expr> = c.values.iter().map(|p| Expr::s(proto_name(p))).collect();
+    let e = if v.len() == 1 {
+        v.remove(0)
+    } else {
+        Expr::Set(v)
+    };
+    Stmt::Match(op(c.negated), Expr::Meta("l4proto"), e)
+}
+
+pub(super) fn op(negated: bool) -> Op {
+    if negated { Op::Ne } else { Op::Eq }
+}
+
+/// `ip version 4` / `ip6 version 6`: the family dependency of a raw payload match.
+pub(super) fn ip_version(af: Af) -> Stmt {
+    Stmt::matches(
+        Expr::Payload(ip_proto(af), "version"),
+        Expr::Num(if af == Af::V4 { 4 } else { 6 }),
+    )
+}
+
+/// The TOS byte (IPv4) or traffic class (IPv6).
+pub fn tos_field(af: Af) -> Expr {
+    if af == Af::V4 {
+        Expr::Raw("nh", 8, 8)
+    } else {
+        Expr::Raw("nh", 4, 8)
+    }
+}
+
+/// The netmask of a prefix length, as an address.
+pub(super) fn prefix_mask(af: Af, len: u8) -> String {
+    match af {
+        Af::V4 => std::net::Ipv4Addr::from(if len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - len as u32)
+        })
+        .to_string(),
+        Af::V6 => std::net::Ipv6Addr::from(if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len as u32)
+        })
+        .to_string(),
+    }
+}
+
+/// `meta skuid|skgid [!=] USERS`: each user or group by number, or by name (nft resolves names
+/// when the ruleset is loaded).
+pub(in crate::nft::lower) fn owner_match(
+    key: &'static str,
+    owners: &[Owner],
+    negated: bool,
+) -> Stmt {
+    let mut v: Vec<Expr> = owners
+        .iter()
+        .map(|o| match o {
+            Owner::Id(n) => Expr::Num(*n as u64),
+            Owner::Name(s) => Expr::s(s.clone()),
+        })
+        .collect();
+    let e = if v.len() == 1 {
+        v.remove(0)
+    } else {
+        Expr::Set(v)
+    };
+    Stmt::Match(op(negated), Expr::Meta(key), e)
+}
