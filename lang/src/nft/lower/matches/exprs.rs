@@ -2,7 +2,7 @@
 //! owners and the small nft shapes they share (no lowering state).
 
 use crate::model::ir::Cond;
-use crate::model::values::{Addr, Af, IpList, Owner, Port, Proto, parse_addr};
+use crate::model::values::{Addr, Af, Owner, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 use crate::nft::lower::ip_proto;
 
@@ -38,8 +38,8 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
                 }
             }
             Addr::List(l) => {
-                for n in IpList::networks(*l, af) {
-                    if let Ok(Addr::Net(ip, len)) = parse_addr(n) {
+                for n in l.addrs(af) {
+                    if let Addr::Net(ip, len) = n {
                         out.push(Expr::Prefix(network(&ip, len), len));
                     }
                 }
@@ -93,9 +93,10 @@ pub fn iface_expr(values: &[crate::model::values::Iface]) -> Expr {
 
 /// An interface name as nft matches it: FireHOL's `+` wildcard is nft's `*`.
 pub fn iface_name(i: &crate::model::values::Iface) -> String {
-    match i.name.strip_suffix('+') {
-        Some(base) => format!("{base}*"),
-        None => i.name.clone(),
+    if i.is_wildcard() {
+        format!("{}*", i.base())
+    } else {
+        i.name.clone()
     }
 }
 
