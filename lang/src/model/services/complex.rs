@@ -131,7 +131,8 @@ pub struct ComplexRule {
     /// The family the rule is emitted for (`Both` means each active family).
     pub family: Family,
     pub flow: Flow,
-    pub proto: Proto,
+    /// `None`: any protocol.
+    pub proto: Option<Proto>,
     /// Source port of the packet; [`ClientPort::Default`] is the statement's client port range.
     pub sport: &'static [ClientPort],
     /// Destination port of the packet, same convention.
@@ -151,7 +152,7 @@ pub struct ComplexRule {
 const fn rule(
     family: Family,
     flow: Flow,
-    proto: Proto,
+    proto: Option<Proto>,
     sport: &'static [ClientPort],
     dport: &'static [ClientPort],
     state: Conntrack,
@@ -172,7 +173,7 @@ const fn rule(
 /// A packet towards the server, with the statement's parameters as written.
 const fn to_server(
     family: Family,
-    proto: Proto,
+    proto: Option<Proto>,
     sport: &'static [ClientPort],
     dport: &'static [ClientPort],
     state: Conntrack,
@@ -183,7 +184,7 @@ const fn to_server(
 /// A packet towards the client, with the statement's parameters reversed.
 const fn to_client(
     family: Family,
-    proto: Proto,
+    proto: Option<Proto>,
     sport: &'static [ClientPort],
     dport: &'static [ClientPort],
     state: Conntrack,
@@ -201,8 +202,8 @@ const fn irregular(r: ComplexRule) -> ComplexRule {
 
 const fn icmp_rule(family: Family, flow: Flow, ty: IcmpType, state: Conntrack) -> ComplexRule {
     let proto = match family {
-        Family::Ipv6 => Proto::Icmpv6,
-        _ => Proto::Icmp,
+        Family::Ipv6 => Some(Proto::Icmpv6),
+        _ => Some(Proto::Icmp),
     };
     ComplexRule {
         icmp: Some(ty),
@@ -210,7 +211,7 @@ const fn icmp_rule(family: Family, flow: Flow, ty: IcmpType, state: Conntrack) -
     }
 }
 
-const fn multicast(flow: Flow, proto: Proto) -> ComplexRule {
+const fn multicast(flow: Flow, proto: Option<Proto>) -> ComplexRule {
     ComplexRule {
         to_multicast: true,
         ..irregular(rule(Family::Both, flow, proto, ANY, ANY, NOSTATE))
@@ -223,8 +224,8 @@ use Flow::{ToClient as TO_CLIENT, ToServer as TO_SERVER};
 const V4: Family = Family::Ipv4;
 const V6: Family = Family::Ipv6;
 const BOTH: Family = Family::Both;
-const TCP: Proto = Proto::Tcp;
-const UDP: Proto = Proto::Udp;
+const TCP: Option<Proto> = Some(Proto::Tcp);
+const UDP: Option<Proto> = Some(Proto::Udp);
 const CLIENT: &[ClientPort] = DEFAULT;
 
 const ECHO_REQUEST: IcmpType = icmp_type(8, "echo-request", "echo-request");
@@ -348,7 +349,7 @@ static HYLAFAX: &[ComplexRule] = &[
     irregular(to_server(BOTH, TCP, ANY, P4558, EST)),
 ];
 
-const IGMP: Proto = Proto::Number(2);
+const IGMP: Option<Proto> = Some(Proto::Num(2));
 
 static MULTICAST: &[ComplexRule] = &[
     multicast(TO_CLIENT, IGMP),
@@ -358,8 +359,8 @@ static MULTICAST: &[ComplexRule] = &[
 ];
 
 static ANYSTATELESS: &[ComplexRule] = &[
-    to_server(BOTH, Proto::Any, ANY, ANY, NOSTATE),
-    to_client(BOTH, Proto::Any, ANY, ANY, NOSTATE),
+    to_server(BOTH, None, ANY, ANY, NOSTATE),
+    to_client(BOTH, None, ANY, ANY, NOSTATE),
 ];
 
 /// A program whose ports a dynamic service reads from `rpcinfo -p`.

@@ -97,7 +97,7 @@ pub fn server_first_on(port: u16) -> Option<&'static str> {
             return false;
         };
         s.server.iter().any(|sp| {
-            sp.proto == Proto::Tcp
+            sp.proto == Some(Proto::Tcp)
                 && match sp.ports {
                     PortSpec::Port(p) => p == port,
                     PortSpec::Range(a, b) => (a..=b).contains(&port),

@@ -57,29 +57,29 @@ pub(super) const ANY: &[ClientPort] = &[ClientPort::Any];
 
 pub(super) const fn tcp(p: u16) -> ServerPort {
     ServerPort {
-        proto: Proto::Tcp,
+        proto: Some(Proto::Tcp),
         ports: PortSpec::Port(p),
     }
 }
 pub(super) const fn udp(p: u16) -> ServerPort {
     ServerPort {
-        proto: Proto::Udp,
+        proto: Some(Proto::Udp),
         ports: PortSpec::Port(p),
     }
 }
 pub(super) const fn tcp_range(a: u16, b: u16) -> ServerPort {
     ServerPort {
-        proto: Proto::Tcp,
+        proto: Some(Proto::Tcp),
         ports: PortSpec::Range(a, b),
     }
 }
 const fn udp_range(a: u16, b: u16) -> ServerPort {
     ServerPort {
-        proto: Proto::Udp,
+        proto: Some(Proto::Udp),
         ports: PortSpec::Range(a, b),
     }
 }
-pub(super) const fn all_ports(proto: Proto) -> ServerPort {
+pub(super) const fn all_ports(proto: Option<Proto>) -> ServerPort {
     ServerPort {
         proto,
         ports: PortSpec::Any,
@@ -103,20 +103,20 @@ const fn svc(
 /// [`lookup`](super::lookup) can binary-search. Identical to the reference table (§5.1): 112
 /// entries.
 pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
-    svc("AH", &[all_ports(Proto::Number(51))], ANY, &[]),
-    svc("ESP", &[all_ports(Proto::Number(50))], ANY, &[]),
-    svc("GRE", &[all_ports(Proto::Number(47))], ANY, &["proto_gre"]),
-    svc("ICMP", &[all_ports(Proto::Icmp)], ANY, &[]),
-    svc("ICMPV6", &[all_ports(Proto::Icmpv6)], ANY, &[]),
-    svc("OSPF", &[all_ports(Proto::Number(89))], ANY, &[]),
+    svc("AH", &[all_ports(Some(Proto::Num(51)))], ANY, &[]),
+    svc("ESP", &[all_ports(Some(Proto::Num(50)))], ANY, &[]),
+    svc("GRE", &[all_ports(Some(Proto::Num(47)))], ANY, &["proto_gre"]),
+    svc("ICMP", &[all_ports(Some(Proto::Icmp))], ANY, &[]),
+    svc("ICMPV6", &[all_ports(Some(Proto::Icmpv6))], ANY, &[]),
+    svc("OSPF", &[all_ports(Some(Proto::Num(89)))], ANY, &[]),
     svc(
         "all",
-        &[all_ports(Proto::Any)],
+        &[all_ports(None)],
         ANY,
         &["ftp", "irc", "sip", "pptp", "proto_gre"],
     ),
     svc("amanda", &[udp(10080)], DEFAULT, &["amanda"]),
-    svc("any", &[all_ports(Proto::Any)], ANY, &[]),
+    svc("any", &[all_ports(None)], ANY, &[]),
     svc("apcupsd", &[tcp(6544)], DEFAULT, &[]),
     svc("apcupsdnis", &[tcp(3551)], DEFAULT, &[]),
     svc("aptproxy", &[tcp(9999)], DEFAULT, &[]),
@@ -150,8 +150,8 @@ pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
     svc("https", &[tcp(443)], DEFAULT, &[]),
     svc("iax", &[udp(5036)], DEFAULT, &[]),
     svc("iax2", &[udp(5469), udp(4569)], DEFAULT, &[]),
-    svc("icmp", &[all_ports(Proto::Icmp)], ANY, &[]),
-    svc("icmpv6", &[all_ports(Proto::Icmpv6)], ANY, &[]),
+    svc("icmp", &[all_ports(Some(Proto::Icmp))], ANY, &[]),
+    svc("icmpv6", &[all_ports(Some(Proto::Icmpv6))], ANY, &[]),
     svc("icp", &[udp(3130)], &[ClientPort::Port(3130)], &[]),
     svc("ident", &[tcp(113)], DEFAULT, &[]),
     svc("imap", &[tcp(143)], DEFAULT, &[]),

@@ -91,7 +91,7 @@ fn services_spot_checks() {
         &["ftp", "irc", "sip", "pptp", "proto_gre"]
     );
     assert!(simple("any").helpers.is_empty());
-    assert_eq!(simple("GRE").server, &[all_ports(Proto::Number(47))]);
+    assert_eq!(simple("GRE").server, &[all_ports(Some(Proto::Num(47)))]);
     assert_eq!(simple("vnc").server, &[tcp_range(5900, 5903)]);
     assert_eq!(simple("dhcprelay").client, &[ClientPort::Port(67)]);
 
@@ -152,10 +152,10 @@ fn services_complex_rules() {
     assert_eq!(
         types,
         [
-            (Family::Ipv4, Proto::Icmp, 8, Conntrack::NewEstablished),
-            (Family::Ipv4, Proto::Icmp, 0, Conntrack::Established),
-            (Family::Ipv6, Proto::Icmpv6, 128, Conntrack::NewEstablished),
-            (Family::Ipv6, Proto::Icmpv6, 129, Conntrack::Established),
+            (Family::Ipv4, Some(Proto::Icmp), 8, Conntrack::NewEstablished),
+            (Family::Ipv4, Some(Proto::Icmp), 0, Conntrack::Established),
+            (Family::Ipv6, Some(Proto::Icmpv6), 128, Conntrack::NewEstablished),
+            (Family::Ipv6, Some(Proto::Icmpv6), 129, Conntrack::Established),
         ]
     );
     assert_eq!(ComplexService::Dhcp.family(), Family::Ipv4);
@@ -176,11 +176,11 @@ fn services_complex_rules() {
                 // ICMP types only on ICMP protocols, ports only on protocols with ports
                 assert_eq!(
                     r.icmp.is_some(),
-                    matches!(r.proto, Proto::Icmp | Proto::Icmpv6),
+                    matches!(r.proto, Some(Proto::Icmp | Proto::Icmpv6)),
                     "{}",
                     c.name()
                 );
-                if !r.proto.has_ports() {
+                if !r.proto.is_some_and(Proto::has_ports) {
                     assert_eq!((r.sport, r.dport), (ANY, ANY), "{}", c.name());
                 }
             }
@@ -241,7 +241,7 @@ fn services_parse_user_definitions() {
     );
     assert_eq!(
         parse_server_ports("50/any gre/any").unwrap(),
-        [all_ports(Proto::Number(50)), all_ports(Proto::Number(47))]
+        [all_ports(Some(Proto::Num(50))), all_ports(Some(Proto::Num(47)))]
     );
     assert_eq!(
         parse_server_ports("6/22 TCP/23").unwrap(),
@@ -249,7 +249,7 @@ fn services_parse_user_definitions() {
     );
     assert_eq!(
         parse_server_ports("any/any").unwrap(),
-        [all_ports(Proto::Any)]
+        [all_ports(None)]
     );
     assert_eq!(
         parse_client_ports("default 1024:2000").unwrap(),
@@ -316,8 +316,8 @@ fn services_protocol_groups() {
     assert_eq!(
         groups,
         [
-            (Proto::Tcp, vec![PortSpec::Port(4661)]),
-            (Proto::Udp, vec![PortSpec::Port(4661), PortSpec::Port(4665)])
+            (Some(Proto::Tcp), vec![PortSpec::Port(4661)]),
+            (Some(Proto::Udp), vec![PortSpec::Port(4661), PortSpec::Port(4665)])
         ]
     );
 }

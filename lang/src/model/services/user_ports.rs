@@ -125,7 +125,7 @@ impl std::error::Error for PortError {}
 /// `tcp/80` for a port name that is also a single-port built-in service (`http`).
 fn port_name_hint(name: &str) -> Option<String> {
     match lookup(name)? {
-        Service::Simple(s) if s.server.len() == 1 && s.server[0].proto.has_ports() => {
+        Service::Simple(s) if s.server.len() == 1 && s.server[0].proto.is_some_and(Proto::has_ports) => {
             Some(s.server[0].to_string())
         }
         _ => None,
@@ -216,14 +216,14 @@ pub fn parse_server_ports(text: &str) -> Result<Vec<ServerPort>, PortError> {
             return Err(err(start, word, PortErrorKind::MissingPort));
         }
         for &(pstart, pword) in &protos {
-            let proto = Proto::parse(pword)
+            let proto = crate::model::values::parse_service_proto(pword)
                 .ok_or_else(|| err(pstart, pword, PortErrorKind::UnknownProto))?;
             for &(ostart, oword) in &ports {
                 if oword == "default" {
                     return Err(err(ostart, oword, PortErrorKind::DefaultInServer));
                 }
                 let spec = parse_port_spec(oword).map_err(|k| err(ostart, oword, k))?;
-                if spec != PortSpec::Any && !proto.has_ports() {
+                if spec != PortSpec::Any && !proto.is_some_and(Proto::has_ports) {
                     return Err(err(start, word, PortErrorKind::PortlessProto));
                 }
                 out.push(ServerPort { proto, ports: spec });

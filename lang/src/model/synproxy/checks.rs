@@ -336,7 +336,7 @@ fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
             let mut ranges = Vec::new();
             for sp in server
                 .iter()
-                .filter(|sp| matches!(sp.proto, SProto::Any | SProto::Tcp))
+                .filter(|sp| matches!(sp.proto, None | Some(SProto::Tcp)))
             {
                 match sp.ports {
                     PortSpec::Any => return Some(None),

@@ -2,8 +2,10 @@
 //! sysadmin understands; the model attaches the span.
 
 mod netfilter;
+mod protocols;
 
 pub use netfilter::*;
+pub use protocols::*;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -363,53 +365,6 @@ pub fn parse_iface_list(text: &str) -> Option<Vec<Result<Iface, String>>> {
         return None;
     }
     Some(list.into_iter().map(parse_iface).collect())
-}
-
-/// An IP protocol.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Proto {
-    Tcp,
-    Udp,
-    Icmp,
-    Icmpv6,
-    Num(u8),
-    Name(String),
-}
-
-impl fmt::Display for Proto {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Proto::Tcp => f.write_str("tcp"),
-            Proto::Udp => f.write_str("udp"),
-            Proto::Icmp => f.write_str("icmp"),
-            Proto::Icmpv6 => f.write_str("icmpv6"),
-            Proto::Num(n) => write!(f, "{n}"),
-            Proto::Name(n) => f.write_str(n),
-        }
-    }
-}
-
-/// `None` for `any`/`all`.
-pub fn parse_proto(s: &str) -> Result<Option<Proto>, String> {
-    let l = s.to_ascii_lowercase();
-    Ok(Some(match l.as_str() {
-        "any" | "all" => return Ok(None),
-        "tcp" | "6" => Proto::Tcp,
-        "udp" | "17" => Proto::Udp,
-        "icmp" | "1" => Proto::Icmp,
-        "icmpv6" | "ipv6-icmp" | "icmp6" | "58" => Proto::Icmpv6,
-        _ if l.chars().all(|c| c.is_ascii_digit()) => match l.parse::<u8>() {
-            Ok(n) => Proto::Num(n),
-            Err(_) => return Err(format!("`{s}`: protocol numbers go from 0 to 255")),
-        },
-        "gre" | "esp" | "ah" | "sctp" | "udplite" | "igmp" | "ospf" | "ipip" | "ipv6" | "l2tp"
-        | "dccp" | "pim" | "vrrp" | "comp" | "encap" | "etherip" => Proto::Name(l),
-        _ => {
-            return Err(format!(
-                "`{s}` is not a protocol fhc knows (use its number)"
-            ));
-        }
-    }))
 }
 
 /// An IPv6 literal written where IPv4 is required is a family mismatch, not a syntax error.

@@ -41,7 +41,7 @@ impl Lowerer<'_> {
                 .proto
                 .as_ref()
                 .filter(|c| !c.negated && c.values.len() == 1)
-                .map(|c| c.values[0].clone());
+                .map(|c| c.values[0]);
             let sport = m.sport.as_ref().map(|c| (port_expr(&c.values), c.negated));
             let dport = m.dport.as_ref().map(|c| (port_expr(&c.values), c.negated));
             st.extend(self.l4(

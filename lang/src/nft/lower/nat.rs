@@ -170,7 +170,7 @@ impl Lowerer<'_> {
             .proto
             .as_ref()
             .filter(|c| !c.negated && c.values.len() == 1)
-            .map(|c| c.values[0].clone());
+            .map(|c| c.values[0]);
         let mut proto = proto;
         let mut dport = m.dport.as_ref().map(|c| (port_expr(&c.values), c.negated));
         if matches!(n.kind, NatKind::TransparentProxy) {

@@ -7,7 +7,7 @@ use super::skeleton::{related_icmp, related_tcp_ack_rst};
 use super::{Lowerer, log_limited};
 use crate::model::ir::{Action, Families, Match, Rule, Section, SectionKind, ServiceDef, Verdict};
 use crate::model::services::{
-    ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec, Proto as SProto,
+    ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec,
     protocol_groups,
 };
 use crate::model::values::{Af, Port, Proto};
@@ -18,17 +18,6 @@ use crate::syntax::ast::Role;
 /// client ports of `client` statements in interfaces. fhc compiles without looking at the host.
 const LOCAL_CLIENT_PORTS: (u16, u16) = (32768, 60999);
 const DEFAULT_CLIENT_PORTS: (u16, u16) = (1024, 65535);
-
-fn sproto(p: SProto) -> Option<Proto> {
-    match p {
-        SProto::Any => None,
-        SProto::Tcp => Some(Proto::Tcp),
-        SProto::Udp => Some(Proto::Udp),
-        SProto::Icmp => Some(Proto::Icmp),
-        SProto::Icmpv6 => Some(Proto::Icmpv6),
-        SProto::Number(n) => Some(Proto::Num(n)),
-    }
-}
 
 fn spec_port(p: &PortSpec) -> Option<Port> {
     match p {
@@ -185,7 +174,6 @@ impl Lowerer<'_> {
             match &svc.def {
                 ServiceDef::Simple { server, client, .. } => {
                     for (proto, ports) in protocol_groups(server) {
-                        let proto = sproto(proto);
                         let sp: Vec<Port> = ports.iter().filter_map(spec_port).collect();
                         let server_ports = if sp.len() == ports.len() && !sp.is_empty() {
                             Some(port_expr(&sp))
@@ -201,7 +189,7 @@ impl Lowerer<'_> {
                             None
                         };
                         let base = |request: bool| Flowspec {
-                            proto: proto.clone(),
+                            proto,
                             sport: if request {
                                 cports.clone()
                             } else {
@@ -280,7 +268,7 @@ impl Lowerer<'_> {
                 Conntrack::Stateless => None,
             };
             flows.push(Flowspec {
-                proto: sproto(cr.proto),
+                proto: cr.proto,
                 sport: client_ports(cr.sport, default_ports),
                 dport: client_ports(cr.dport, default_ports),
                 states,

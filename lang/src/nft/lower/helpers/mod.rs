@@ -84,7 +84,7 @@ impl Lowerer<'_> {
                 .proto
                 .as_ref()
                 .filter(|c| !c.negated && c.values.len() == 1)
-                .map(|c| c.values[0].clone());
+                .map(|c| c.values[0]);
             if let Some(c) = m
                 .proto
                 .as_ref()
