@@ -220,11 +220,7 @@ impl<'a> Builder<'a> {
                 .with_severity(crate::diag::Severity::Info),
             );
         }
-        let asked = match sel.family {
-            Family::Ipv4 => Families::V4,
-            Family::Ipv6 => Families::V6,
-            Family::Both => Families::BOTH,
-        };
+        let asked = Families::from(sel.family);
         if section_only(c.cmd) && asked.intersect(inherited) != asked {
             let name = self
                 .section

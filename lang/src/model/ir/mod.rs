@@ -3,6 +3,7 @@
 //! point back to the line.
 
 use super::services::{ClientPort, ComplexService, ServerPort};
+pub use super::values::Families;
 use super::values::{Addr, Af, CtState, Hook, Iface, MacAddr, Owner, Port, Proto};
 use crate::span::Span;
 use crate::syntax::ast::Role;
@@ -12,54 +13,6 @@ mod params;
 
 pub use helpers::*;
 pub use params::*;
-
-/// The address families a statement applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Families {
-    pub v4: bool,
-    pub v6: bool,
-}
-
-impl Families {
-    pub const BOTH: Families = Families { v4: true, v6: true };
-    pub const V4: Families = Families {
-        v4: true,
-        v6: false,
-    };
-    pub const V6: Families = Families {
-        v4: false,
-        v6: true,
-    };
-
-    pub fn single(self) -> Option<Af> {
-        match (self.v4, self.v6) {
-            (true, false) => Some(Af::V4),
-            (false, true) => Some(Af::V6),
-            _ => None,
-        }
-    }
-
-    pub fn has(self, af: Af) -> bool {
-        match af {
-            Af::V4 => self.v4,
-            Af::V6 => self.v6,
-        }
-    }
-
-    pub fn intersect(self, o: Families) -> Families {
-        Families {
-            v4: self.v4 && o.v4,
-            v6: self.v6 && o.v6,
-        }
-    }
-
-    pub fn iter(self) -> impl Iterator<Item = Af> {
-        [(self.v4, Af::V4), (self.v6, Af::V6)]
-            .into_iter()
-            .filter(|x| x.0)
-            .map(|x| x.1)
-    }
-}
 
 /// A match on one field: its values (any of them matches), optionally negated.
 #[derive(Clone, Debug, PartialEq, Eq)]

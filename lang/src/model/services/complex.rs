@@ -3,7 +3,7 @@
 
 use super::ports::{ClientPort, PortSpec, Proto};
 use super::simple::{ANY, DEFAULT};
-use crate::syntax::keywords::Family;
+use crate::model::values::Families;
 
 /// The services FireHOL implements as bash functions (`rules_<name>`) because a port table
 /// cannot express them: ICMP types, stateless rules, connections opened by the server,
@@ -128,8 +128,8 @@ const fn icmp_type(number: u8, iptables: &'static str, nft: &'static str) -> Icm
 /// destination ports, already reversed where FireHOL says `reverse`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ComplexRule {
-    /// The family the rule is emitted for (`Both` means each active family).
-    pub family: Family,
+    /// The families the rule is emitted for (both: each active family).
+    pub family: Families,
     pub flow: Flow,
     /// `None`: any protocol.
     pub proto: Option<Proto>,
@@ -150,7 +150,7 @@ pub struct ComplexRule {
 }
 
 const fn rule(
-    family: Family,
+    family: Families,
     flow: Flow,
     proto: Option<Proto>,
     sport: &'static [ClientPort],
@@ -172,7 +172,7 @@ const fn rule(
 
 /// A packet towards the server, with the statement's parameters as written.
 const fn to_server(
-    family: Family,
+    family: Families,
     proto: Option<Proto>,
     sport: &'static [ClientPort],
     dport: &'static [ClientPort],
@@ -183,7 +183,7 @@ const fn to_server(
 
 /// A packet towards the client, with the statement's parameters reversed.
 const fn to_client(
-    family: Family,
+    family: Families,
     proto: Option<Proto>,
     sport: &'static [ClientPort],
     dport: &'static [ClientPort],
@@ -200,10 +200,11 @@ const fn irregular(r: ComplexRule) -> ComplexRule {
     }
 }
 
-const fn icmp_rule(family: Family, flow: Flow, ty: IcmpType, state: Conntrack) -> ComplexRule {
-    let proto = match family {
-        Family::Ipv6 => Some(Proto::Icmpv6),
-        _ => Some(Proto::Icmp),
+const fn icmp_rule(family: Families, flow: Flow, ty: IcmpType, state: Conntrack) -> ComplexRule {
+    let proto = if family.v6 && !family.v4 {
+        Some(Proto::Icmpv6)
+    } else {
+        Some(Proto::Icmp)
     };
     ComplexRule {
         icmp: Some(ty),
@@ -214,16 +215,16 @@ const fn icmp_rule(family: Family, flow: Flow, ty: IcmpType, state: Conntrack) -
 const fn multicast(flow: Flow, proto: Option<Proto>) -> ComplexRule {
     ComplexRule {
         to_multicast: true,
-        ..irregular(rule(Family::Both, flow, proto, ANY, ANY, NOSTATE))
+        ..irregular(rule(Families::BOTH, flow, proto, ANY, ANY, NOSTATE))
     }
 }
 
 use Conntrack::{Established as EST, NewEstablished as NEW, Stateless as NOSTATE};
 use Flow::{ToClient as TO_CLIENT, ToServer as TO_SERVER};
 
-const V4: Family = Family::Ipv4;
-const V6: Family = Family::Ipv6;
-const BOTH: Family = Family::Both;
+const V4: Families = Families::V4;
+const V6: Families = Families::V6;
+const BOTH: Families = Families::BOTH;
 const TCP: Option<Proto> = Some(Proto::Tcp);
 const UDP: Option<Proto> = Some(Proto::Udp);
 const CLIENT: &[ClientPort] = DEFAULT;
@@ -483,14 +484,14 @@ impl ComplexService {
 
     /// The families the service may be used in. A one-family service in a context of the other
     /// family only is an error in FireHOL, not a silent no-op.
-    pub fn family(self) -> Family {
+    pub fn family(self) -> Families {
         match self {
-            ComplexService::Timestamp | ComplexService::Dhcp => Family::Ipv4,
+            ComplexService::Timestamp | ComplexService::Dhcp => Families::V4,
             ComplexService::Dhcpv6
             | ComplexService::Ipv6neigh
             | ComplexService::Ipv6router
-            | ComplexService::Ipv6mld => Family::Ipv6,
-            _ => Family::Both,
+            | ComplexService::Ipv6mld => Families::V6,
+            _ => Families::BOTH,
         }
     }
 

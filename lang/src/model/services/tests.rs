@@ -2,8 +2,8 @@
 
 use super::simple::{ANY, all_ports, tcp, tcp_range, udp};
 use super::*;
+use crate::model::values::Families;
 use crate::span::Span;
-use crate::syntax::keywords::Family;
 
 fn simple(name: &str) -> &'static SimpleService<'static> {
     match lookup(name) {
@@ -152,14 +152,14 @@ fn services_complex_rules() {
     assert_eq!(
         types,
         [
-            (Family::Ipv4, Some(Proto::Icmp), 8, Conntrack::NewEstablished),
-            (Family::Ipv4, Some(Proto::Icmp), 0, Conntrack::Established),
-            (Family::Ipv6, Some(Proto::Icmpv6), 128, Conntrack::NewEstablished),
-            (Family::Ipv6, Some(Proto::Icmpv6), 129, Conntrack::Established),
+            (Families::V4, Some(Proto::Icmp), 8, Conntrack::NewEstablished),
+            (Families::V4, Some(Proto::Icmp), 0, Conntrack::Established),
+            (Families::V6, Some(Proto::Icmpv6), 128, Conntrack::NewEstablished),
+            (Families::V6, Some(Proto::Icmpv6), 129, Conntrack::Established),
         ]
     );
-    assert_eq!(ComplexService::Dhcp.family(), Family::Ipv4);
-    assert_eq!(ComplexService::Ipv6mld.family(), Family::Ipv6);
+    assert_eq!(ComplexService::Dhcp.family(), Families::V4);
+    assert_eq!(ComplexService::Ipv6mld.family(), Families::V6);
     assert_eq!(ComplexService::Ipv6error.rules(), ComplexRules::Fixed(&[]));
     assert_eq!(ComplexService::Custom.rules(), ComplexRules::Inline);
     let ComplexRules::Rpc(nfs) = ComplexService::Nfs.rules() else {
@@ -170,7 +170,7 @@ fn services_complex_rules() {
         if let ComplexRules::Fixed(rules) = c.rules() {
             for r in rules {
                 // one-family services only emit rules of their family
-                if c.family() != Family::Both {
+                if c.family() != Families::BOTH {
                     assert_eq!(r.family, c.family(), "{}", c.name());
                 }
                 // ICMP types only on ICMP protocols, ports only on protocols with ports

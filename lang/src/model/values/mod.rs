@@ -1,21 +1,16 @@
 //! Typed parameter values, parsed from expanded text. Each parser returns the value or a message a
 //! sysadmin understands; the model attaches the span.
 
+mod families;
 mod netfilter;
 mod protocols;
 
+pub use families::*;
 pub use netfilter::*;
 pub use protocols::*;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-/// Which family an address belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Af {
-    V4,
-    V6,
-}
 
 /// FireHOL's predefined address lists; they expand per rule family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

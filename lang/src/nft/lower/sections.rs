@@ -245,11 +245,7 @@ impl Lowerer<'_> {
             }
         };
         for cr in rules {
-            let family = match cr.family {
-                crate::syntax::keywords::Family::Ipv4 => Some(Af::V4),
-                crate::syntax::keywords::Family::Ipv6 => Some(Af::V6),
-                crate::syntax::keywords::Family::Both => None,
-            };
+            let family = cr.family.single();
             if let Some(af) = family
                 && !r.families.has(af)
             {
