@@ -1,7 +1,7 @@
 //! The complex services: FireHOL's hand-written `rules_<name>` functions as rule data (ICMP types,
 //! stateless rules, server-opened connections, multicast), and the rpcinfo lookups of nfs and nis.
 
-use super::ports::{ClientPort, PortSpec, Proto};
+use super::ports::{ClientPort, Port, Proto};
 use super::simple::{ANY, DEFAULT};
 use crate::model::values::Families;
 
@@ -257,10 +257,10 @@ static TIMESTAMP: &[ComplexRule] = &[
     icmp_rule(V4, TO_CLIENT, TIMESTAMP_REPLY, EST),
 ];
 
-const P67: &[ClientPort] = &[ClientPort::Port(67)];
-const P68: &[ClientPort] = &[ClientPort::Port(68)];
-const P546: &[ClientPort] = &[ClientPort::Port(546)];
-const P547: &[ClientPort] = &[ClientPort::Port(547)];
+const P67: &[ClientPort] = &[ClientPort::Ports(Port::Num(67))];
+const P68: &[ClientPort] = &[ClientPort::Ports(Port::Num(68))];
+const P546: &[ClientPort] = &[ClientPort::Ports(Port::Num(546))];
+const P547: &[ClientPort] = &[ClientPort::Ports(Port::Num(547))];
 
 static DHCP: &[ComplexRule] = &[
     to_server(V4, UDP, P68, P67, NOSTATE),
@@ -289,12 +289,12 @@ static IPV6MLD: &[ComplexRule] = &[
     icmp_rule(V6, TO_CLIENT, MLD_QUERY, NOSTATE),
 ];
 
-const P137: &[ClientPort] = &[ClientPort::Port(137)];
-const P137_CLIENT: &[ClientPort] = &[ClientPort::Port(137), ClientPort::Default];
-const P138: &[ClientPort] = &[ClientPort::Port(138)];
-const P138_CLIENT: &[ClientPort] = &[ClientPort::Port(138), ClientPort::Default];
-const P139: &[ClientPort] = &[ClientPort::Port(139)];
-const P445: &[ClientPort] = &[ClientPort::Port(445)];
+const P137: &[ClientPort] = &[ClientPort::Ports(Port::Num(137))];
+const P137_CLIENT: &[ClientPort] = &[ClientPort::Ports(Port::Num(137)), ClientPort::Default];
+const P138: &[ClientPort] = &[ClientPort::Ports(Port::Num(138))];
+const P138_CLIENT: &[ClientPort] = &[ClientPort::Ports(Port::Num(138)), ClientPort::Default];
+const P139: &[ClientPort] = &[ClientPort::Ports(Port::Num(139))];
+const P445: &[ClientPort] = &[ClientPort::Ports(Port::Num(445))];
 const NETBIOS_NS_REPLY: Conntrack = Conntrack::NewIfInterfaceServer;
 
 static SAMBA: &[ComplexRule] = &[
@@ -308,8 +308,11 @@ static SAMBA: &[ComplexRule] = &[
     to_client(BOTH, TCP, P445, CLIENT, EST),
 ];
 
-const XBOX_UDP: &[ClientPort] = &[ClientPort::Port(88), ClientPort::Port(3074)];
-const P3074: &[ClientPort] = &[ClientPort::Port(3074)];
+const XBOX_UDP: &[ClientPort] = &[
+    ClientPort::Ports(Port::Num(88)),
+    ClientPort::Ports(Port::Num(3074)),
+];
+const P3074: &[ClientPort] = &[ClientPort::Ports(Port::Num(3074))];
 
 static XBOX: &[ComplexRule] = &[
     to_server(BOTH, UDP, CLIENT, XBOX_UDP, NEW),
@@ -320,10 +323,10 @@ static XBOX: &[ComplexRule] = &[
     to_client(BOTH, UDP, CLIENT, P3074, EST),
 ];
 
-const P4661: &[ClientPort] = &[ClientPort::Port(4661)];
-const P4662: &[ClientPort] = &[ClientPort::Port(4662)];
-const P4665: &[ClientPort] = &[ClientPort::Port(4665)];
-const P4672: &[ClientPort] = &[ClientPort::Port(4672)];
+const P4661: &[ClientPort] = &[ClientPort::Ports(Port::Num(4661))];
+const P4662: &[ClientPort] = &[ClientPort::Ports(Port::Num(4662))];
+const P4665: &[ClientPort] = &[ClientPort::Ports(Port::Num(4665))];
+const P4672: &[ClientPort] = &[ClientPort::Ports(Port::Num(4672))];
 
 static EMULE: &[ComplexRule] = &[
     to_server(BOTH, TCP, ANY, P4662, NEW),
@@ -340,8 +343,8 @@ static EMULE: &[ComplexRule] = &[
     to_client(BOTH, UDP, P4665, ANY, EST),
 ];
 
-const P4558: &[ClientPort] = &[ClientPort::Port(4558)];
-const P4559: &[ClientPort] = &[ClientPort::Port(4559)];
+const P4558: &[ClientPort] = &[ClientPort::Ports(Port::Num(4558))];
+const P4559: &[ClientPort] = &[ClientPort::Ports(Port::Num(4559))];
 
 static HYLAFAX: &[ComplexRule] = &[
     to_server(BOTH, TCP, ANY, P4559, NEW),
@@ -379,7 +382,7 @@ pub struct RpcLookup {
     /// In the order FireHOL emits their rules.
     pub programs: &'static [RpcProgram],
     /// Client ports of every generated rule pair (a literal, not `default`).
-    pub client_ports: PortSpec,
+    pub client_ports: Option<Port>,
 }
 
 static NFS_RPC: RpcLookup = RpcLookup {
@@ -405,7 +408,7 @@ static NFS_RPC: RpcLookup = RpcLookup {
             required: true,
         },
     ],
-    client_ports: PortSpec::Range(500, 65535),
+    client_ports: Some(Port::Range(500, 65535)),
 };
 
 static NIS_RPC: RpcLookup = RpcLookup {
@@ -419,7 +422,7 @@ static NIS_RPC: RpcLookup = RpcLookup {
             required: true,
         },
     ],
-    client_ports: PortSpec::Range(500, 65535),
+    client_ports: Some(Port::Range(500, 65535)),
 };
 
 /// The rules of a complex service, as far as they are known statically.

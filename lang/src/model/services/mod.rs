@@ -18,7 +18,7 @@ mod user_ports;
 pub use complex::{
     ComplexRule, ComplexRules, ComplexService, Conntrack, Flow, IcmpType, RpcLookup, RpcProgram,
 };
-pub use ports::{ClientPort, PortSpec, Proto, ServerPort, protocol_groups};
+pub use ports::{ClientPort, Port, Proto, ServerPort, port_text, protocol_groups};
 pub use simple::{SIMPLE_SERVICES, SimpleService};
 pub use user_ports::{PortError, PortErrorKind, parse_client_ports, parse_server_ports};
 
@@ -99,9 +99,9 @@ pub fn server_first_on(port: u16) -> Option<&'static str> {
         s.server.iter().any(|sp| {
             sp.proto == Some(Proto::Tcp)
                 && match sp.ports {
-                    PortSpec::Port(p) => p == port,
-                    PortSpec::Range(a, b) => (a..=b).contains(&port),
-                    PortSpec::Any => false,
+                    Some(Port::Num(p)) => p == port,
+                    Some(Port::Range(a, b)) => (a..=b).contains(&port),
+                    Some(Port::Name(_)) | None => false,
                 }
         })
     })

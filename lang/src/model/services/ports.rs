@@ -1,27 +1,12 @@
 //! The protocol and port vocabulary of service definitions: `proto/ports` server entries and
 //! client port entries.
 
-pub use crate::model::values::Proto;
+pub use crate::model::values::{Port, Proto};
 use std::fmt;
 
-/// The port part of a server port entry (`443`, `5900:5903`, `any`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PortSpec {
-    /// No port match.
-    Any,
-    Port(u16),
-    /// Inclusive range, `start <= end` (also written `a-b`; FireHOL turns `-` into `:`).
-    Range(u16, u16),
-}
-
-impl fmt::Display for PortSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PortSpec::Any => f.write_str("any"),
-            PortSpec::Port(p) => write!(f, "{p}"),
-            PortSpec::Range(a, b) => write!(f, "{a}:{b}"),
-        }
-    }
+/// `any` for no port (FireHOL's word), else the port.
+pub fn port_text(p: Option<Port>) -> String {
+    p.map_or_else(|| "any".to_string(), |p| p.to_string())
 }
 
 /// One `proto/ports` entry of `server_<svc>_ports`.
@@ -29,14 +14,15 @@ impl fmt::Display for PortSpec {
 pub struct ServerPort {
     /// `None`: `any` (no protocol match).
     pub proto: Option<Proto>,
-    pub ports: PortSpec,
+    /// `None`: `any` (no port match).
+    pub ports: Option<Port>,
 }
 
 impl fmt::Display for ServerPort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.proto {
-            Some(p) => write!(f, "{p}/{}", self.ports),
-            None => write!(f, "any/{}", self.ports),
+            Some(p) => write!(f, "{p}/{}", port_text(self.ports)),
+            None => write!(f, "any/{}", port_text(self.ports)),
         }
     }
 }
@@ -51,9 +37,8 @@ pub enum ClientPort {
     Default,
     /// `any`: no port match.
     Any,
-    Port(u16),
-    /// Inclusive range, `start <= end`.
-    Range(u16, u16),
+    /// A port or an inclusive range (never a name: fhc reads no /etc/services).
+    Ports(Port),
 }
 
 impl fmt::Display for ClientPort {
@@ -61,8 +46,7 @@ impl fmt::Display for ClientPort {
         match self {
             ClientPort::Default => f.write_str("default"),
             ClientPort::Any => f.write_str("any"),
-            ClientPort::Port(p) => write!(f, "{p}"),
-            ClientPort::Range(a, b) => write!(f, "{a}:{b}"),
+            ClientPort::Ports(p) => write!(f, "{p}"),
         }
     }
 }
@@ -70,8 +54,8 @@ impl fmt::Display for ClientPort {
 /// Groups server ports by protocol in order of first appearance, as FireHOL's `rules_custom`
 /// does: it emits one request/reply rule pair per protocol carrying all that protocol's ports
 /// (`eserver`'s `tcp/4661 udp/4661 udp/4665` gives a tcp pair and one udp pair for two ports).
-pub fn protocol_groups(server: &[ServerPort]) -> Vec<(Option<Proto>, Vec<PortSpec>)> {
-    let mut groups: Vec<(Option<Proto>, Vec<PortSpec>)> = Vec::new();
+pub fn protocol_groups(server: &[ServerPort]) -> Vec<(Option<Proto>, Vec<Option<Port>>)> {
+    let mut groups: Vec<(Option<Proto>, Vec<Option<Port>>)> = Vec::new();
     for sp in server {
         match groups.iter_mut().find(|(p, _)| *p == sp.proto) {
             Some((_, ports)) => ports.push(sp.ports),

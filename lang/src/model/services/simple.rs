@@ -1,6 +1,6 @@
 //! The simple services: port tables from which FireHOL generates request/reply rule pairs.
 
-use super::ports::{ClientPort, PortSpec, Proto, ServerPort};
+use super::ports::{ClientPort, Port, Proto, ServerPort};
 
 /// A service defined by port tables only: FireHOL emits, per protocol, a request rule (client
 /// ports to server ports, `NEW,ESTABLISHED`) and its mirrored reply rule (`ESTABLISHED`).
@@ -47,8 +47,8 @@ fn client_phrase(c: ClientPort) -> String {
     match c {
         ClientPort::Default => "default ports".into(),
         ClientPort::Any => "any port".into(),
-        ClientPort::Port(p) => format!("port {p}"),
-        ClientPort::Range(a, b) => format!("ports {a}:{b}"),
+        ClientPort::Ports(p @ Port::Num(_)) => format!("port {p}"),
+        ClientPort::Ports(p) => format!("ports {p}"),
     }
 }
 
@@ -58,32 +58,29 @@ pub(super) const ANY: &[ClientPort] = &[ClientPort::Any];
 pub(super) const fn tcp(p: u16) -> ServerPort {
     ServerPort {
         proto: Some(Proto::Tcp),
-        ports: PortSpec::Port(p),
+        ports: Some(Port::Num(p)),
     }
 }
 pub(super) const fn udp(p: u16) -> ServerPort {
     ServerPort {
         proto: Some(Proto::Udp),
-        ports: PortSpec::Port(p),
+        ports: Some(Port::Num(p)),
     }
 }
 pub(super) const fn tcp_range(a: u16, b: u16) -> ServerPort {
     ServerPort {
         proto: Some(Proto::Tcp),
-        ports: PortSpec::Range(a, b),
+        ports: Some(Port::Range(a, b)),
     }
 }
 const fn udp_range(a: u16, b: u16) -> ServerPort {
     ServerPort {
         proto: Some(Proto::Udp),
-        ports: PortSpec::Range(a, b),
+        ports: Some(Port::Range(a, b)),
     }
 }
 pub(super) const fn all_ports(proto: Option<Proto>) -> ServerPort {
-    ServerPort {
-        proto,
-        ports: PortSpec::Any,
-    }
+    ServerPort { proto, ports: None }
 }
 const fn svc(
     name: &'static str,
@@ -105,7 +102,12 @@ const fn svc(
 pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
     svc("AH", &[all_ports(Some(Proto::Num(51)))], ANY, &[]),
     svc("ESP", &[all_ports(Some(Proto::Num(50)))], ANY, &[]),
-    svc("GRE", &[all_ports(Some(Proto::Num(47)))], ANY, &["proto_gre"]),
+    svc(
+        "GRE",
+        &[all_ports(Some(Proto::Num(47)))],
+        ANY,
+        &["proto_gre"],
+    ),
     svc("ICMP", &[all_ports(Some(Proto::Icmp))], ANY, &[]),
     svc("ICMPV6", &[all_ports(Some(Proto::Icmpv6))], ANY, &[]),
     svc("OSPF", &[all_ports(Some(Proto::Num(89)))], ANY, &[]),
@@ -127,7 +129,12 @@ pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
     svc("daytime", &[tcp(13)], DEFAULT, &[]),
     svc("dcc", &[udp(6277)], DEFAULT, &[]),
     svc("dcpp", &[tcp(1412), udp(1412)], DEFAULT, &[]),
-    svc("dhcprelay", &[udp(67)], &[ClientPort::Port(67)], &[]),
+    svc(
+        "dhcprelay",
+        &[udp(67)],
+        &[ClientPort::Ports(Port::Num(67))],
+        &[],
+    ),
     svc("dict", &[tcp(2628)], DEFAULT, &[]),
     svc("distcc", &[tcp(3632)], DEFAULT, &[]),
     svc("dns", &[udp(53), tcp(53)], ANY, &[]),
@@ -152,7 +159,12 @@ pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
     svc("iax2", &[udp(5469), udp(4569)], DEFAULT, &[]),
     svc("icmp", &[all_ports(Some(Proto::Icmp))], ANY, &[]),
     svc("icmpv6", &[all_ports(Some(Proto::Icmpv6))], ANY, &[]),
-    svc("icp", &[udp(3130)], &[ClientPort::Port(3130)], &[]),
+    svc(
+        "icp",
+        &[udp(3130)],
+        &[ClientPort::Ports(Port::Num(3130))],
+        &[],
+    ),
     svc("ident", &[tcp(113)], DEFAULT, &[]),
     svc("imap", &[tcp(143)], DEFAULT, &[]),
     svc("imaps", &[tcp(993)], DEFAULT, &[]),
@@ -214,7 +226,7 @@ pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
     svc(
         "sip",
         &[tcp(5060), udp(5060)],
-        &[ClientPort::Port(5060), ClientPort::Default],
+        &[ClientPort::Ports(Port::Num(5060)), ClientPort::Default],
         &["sip"],
     ),
     svc("smtp", &[tcp(25)], DEFAULT, &[]),
@@ -231,7 +243,7 @@ pub static SIMPLE_SERVICES: &[SimpleService<'static>] = &[
     svc(
         "syslog",
         &[udp(514)],
-        &[ClientPort::Port(514), ClientPort::Default],
+        &[ClientPort::Ports(Port::Num(514)), ClientPort::Default],
         &[],
     ),
     svc("telnet", &[tcp(23)], DEFAULT, &[]),

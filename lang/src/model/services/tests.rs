@@ -79,7 +79,10 @@ fn services_spot_checks() {
 
     let sip = simple("sip");
     assert_eq!(sip.helpers, &["sip"]);
-    assert_eq!(sip.client, &[ClientPort::Port(5060), ClientPort::Default]);
+    assert_eq!(
+        sip.client,
+        &[ClientPort::Ports(Port::Num(5060)), ClientPort::Default]
+    );
     assert_eq!(
         describe("sip").unwrap(),
         "sip: tcp/5060 udp/5060, clients from port 5060 or default ports; helpers sip"
@@ -93,7 +96,10 @@ fn services_spot_checks() {
     assert!(simple("any").helpers.is_empty());
     assert_eq!(simple("GRE").server, &[all_ports(Some(Proto::Num(47)))]);
     assert_eq!(simple("vnc").server, &[tcp_range(5900, 5903)]);
-    assert_eq!(simple("dhcprelay").client, &[ClientPort::Port(67)]);
+    assert_eq!(
+        simple("dhcprelay").client,
+        &[ClientPort::Ports(Port::Num(67))]
+    );
 
     assert_eq!(
         lookup("samba"),
@@ -152,10 +158,25 @@ fn services_complex_rules() {
     assert_eq!(
         types,
         [
-            (Families::V4, Some(Proto::Icmp), 8, Conntrack::NewEstablished),
+            (
+                Families::V4,
+                Some(Proto::Icmp),
+                8,
+                Conntrack::NewEstablished
+            ),
             (Families::V4, Some(Proto::Icmp), 0, Conntrack::Established),
-            (Families::V6, Some(Proto::Icmpv6), 128, Conntrack::NewEstablished),
-            (Families::V6, Some(Proto::Icmpv6), 129, Conntrack::Established),
+            (
+                Families::V6,
+                Some(Proto::Icmpv6),
+                128,
+                Conntrack::NewEstablished
+            ),
+            (
+                Families::V6,
+                Some(Proto::Icmpv6),
+                129,
+                Conntrack::Established
+            ),
         ]
     );
     assert_eq!(ComplexService::Dhcp.family(), Families::V4);
@@ -165,7 +186,7 @@ fn services_complex_rules() {
     let ComplexRules::Rpc(nfs) = ComplexService::Nfs.rules() else {
         panic!()
     };
-    assert_eq!(nfs.client_ports, PortSpec::Range(500, 65535));
+    assert_eq!(nfs.client_ports, Some(Port::Range(500, 65535)));
     for c in ComplexService::ALL {
         if let ComplexRules::Fixed(rules) = c.rules() {
             for r in rules {
@@ -190,8 +211,8 @@ fn services_complex_rules() {
     let ComplexRules::Fixed(dhcp) = ComplexService::Dhcp.rules() else {
         panic!()
     };
-    assert_eq!(dhcp[1].sport, &[ClientPort::Port(67)]);
-    assert_eq!(dhcp[1].dport, &[ClientPort::Port(68)]);
+    assert_eq!(dhcp[1].sport, &[ClientPort::Ports(Port::Num(67))]);
+    assert_eq!(dhcp[1].dport, &[ClientPort::Ports(Port::Num(68))]);
     assert!(dhcp.iter().all(|r| r.state == Conntrack::Stateless));
 }
 
@@ -241,28 +262,34 @@ fn services_parse_user_definitions() {
     );
     assert_eq!(
         parse_server_ports("50/any gre/any").unwrap(),
-        [all_ports(Some(Proto::Num(50))), all_ports(Some(Proto::Num(47)))]
+        [
+            all_ports(Some(Proto::Num(50))),
+            all_ports(Some(Proto::Num(47)))
+        ]
     );
     assert_eq!(
         parse_server_ports("6/22 TCP/23").unwrap(),
         [tcp(22), tcp(23)]
     );
-    assert_eq!(
-        parse_server_ports("any/any").unwrap(),
-        [all_ports(None)]
-    );
+    assert_eq!(parse_server_ports("any/any").unwrap(), [all_ports(None)]);
     assert_eq!(
         parse_client_ports("default 1024:2000").unwrap(),
-        [ClientPort::Default, ClientPort::Range(1024, 2000)]
+        [
+            ClientPort::Default,
+            ClientPort::Ports(Port::Range(1024, 2000))
+        ]
     );
     assert_eq!(
         parse_client_ports("5060,default").unwrap(),
-        [ClientPort::Port(5060), ClientPort::Default]
+        [ClientPort::Ports(Port::Num(5060)), ClientPort::Default]
     );
     assert_eq!(parse_client_ports("any").unwrap(), [ClientPort::Any]);
     assert_eq!(
         parse_client_ports("0 65535").unwrap(),
-        [ClientPort::Port(0), ClientPort::Port(65535)]
+        [
+            ClientPort::Ports(Port::Num(0)),
+            ClientPort::Ports(Port::Num(65535))
+        ]
     );
 }
 
@@ -316,8 +343,36 @@ fn services_protocol_groups() {
     assert_eq!(
         groups,
         [
-            (Some(Proto::Tcp), vec![PortSpec::Port(4661)]),
-            (Some(Proto::Udp), vec![PortSpec::Port(4661), PortSpec::Port(4665)])
+            (Some(Proto::Tcp), vec![Some(Port::Num(4661))]),
+            (
+                Some(Proto::Udp),
+                vec![Some(Port::Num(4661)), Some(Port::Num(4665))]
+            )
         ]
     );
+}
+
+/// One port type, two readings (the table in values/ports.rs): where a rule parameter and a
+/// service definition read the same text differently.
+#[test]
+fn port_readings_differ_where_documented() {
+    use crate::model::values::{Port, parse_port};
+    let def = |s: &str| parse_server_ports(&format!("tcp/{s}")).map(|v| v[0].ports);
+    // The same: numbers, ranges (`:` or `-`), any.
+    for (text, want) in [
+        ("80", Some(Port::Num(80))),
+        ("1000:2000", Some(Port::Range(1000, 2000))),
+        ("1000-2000", Some(Port::Range(1000, 2000))),
+        ("any", None),
+    ] {
+        assert_eq!(parse_port(text), Ok(want), "parameter {text}");
+        assert_eq!(def(text).ok(), Some(want), "definition {text}");
+    }
+    // Different: open ranges, leading zeros and names are parameters' only.
+    assert_eq!(parse_port(":1024"), Ok(Some(Port::Range(0, 1024))));
+    assert!(def(":1024").is_err());
+    assert_eq!(parse_port("080"), Ok(Some(Port::Num(80))));
+    assert!(def("080").is_err());
+    assert!(matches!(parse_port("http"), Ok(Some(Port::Name(n))) if n.as_str() == "http"));
+    assert!(def("http").is_err());
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::ports::{ClientPort, PortSpec, Proto, ServerPort};
+use super::ports::{ClientPort, Port, Proto, ServerPort};
 use super::{Service, lookup};
 use crate::span::Span;
 
@@ -125,7 +125,9 @@ impl std::error::Error for PortError {}
 /// `tcp/80` for a port name that is also a single-port built-in service (`http`).
 fn port_name_hint(name: &str) -> Option<String> {
     match lookup(name)? {
-        Service::Simple(s) if s.server.len() == 1 && s.server[0].proto.is_some_and(Proto::has_ports) => {
+        Service::Simple(s)
+            if s.server.len() == 1 && s.server[0].proto.is_some_and(Proto::has_ports) =>
+        {
             Some(s.server[0].to_string())
         }
         _ => None,
@@ -171,12 +173,12 @@ fn parse_number(s: &str) -> Result<u16, PortErrorKind> {
 }
 
 /// A port, a range (`a:b`, `a-b`) or `any`.
-fn parse_port_spec(s: &str) -> Result<PortSpec, PortErrorKind> {
+fn parse_port_spec(s: &str) -> Result<Option<Port>, PortErrorKind> {
     if s == "any" || s == "ANY" {
-        return Ok(PortSpec::Any);
+        return Ok(None);
     }
     match s.split_once([':', '-']) {
-        None => parse_number(s).map(PortSpec::Port),
+        None => parse_number(s).map(|n| Some(Port::Num(n))),
         Some((a, b)) => {
             if b.contains([':', '-']) {
                 return Err(PortErrorKind::NotAPort);
@@ -185,7 +187,7 @@ fn parse_port_spec(s: &str) -> Result<PortSpec, PortErrorKind> {
             if a > b {
                 return Err(PortErrorKind::ReversedRange);
             }
-            Ok(PortSpec::Range(a, b))
+            Ok(Some(Port::Range(a, b)))
         }
     }
 }
@@ -223,7 +225,7 @@ pub fn parse_server_ports(text: &str) -> Result<Vec<ServerPort>, PortError> {
                     return Err(err(ostart, oword, PortErrorKind::DefaultInServer));
                 }
                 let spec = parse_port_spec(oword).map_err(|k| err(ostart, oword, k))?;
-                if spec != PortSpec::Any && !proto.is_some_and(Proto::has_ports) {
+                if spec.is_some() && !proto.is_some_and(Proto::has_ports) {
                     return Err(err(start, word, PortErrorKind::PortlessProto));
                 }
                 out.push(ServerPort { proto, ports: spec });
@@ -244,9 +246,8 @@ pub fn parse_client_ports(text: &str) -> Result<Vec<ClientPort>, PortError> {
         let port = match word {
             "default" => ClientPort::Default,
             _ => match parse_port_spec(word).map_err(|k| err(start, word, k))? {
-                PortSpec::Any => ClientPort::Any,
-                PortSpec::Port(p) => ClientPort::Port(p),
-                PortSpec::Range(a, b) => ClientPort::Range(a, b),
+                None => ClientPort::Any,
+                Some(p) => ClientPort::Ports(p),
             },
         };
         out.push(port);

@@ -230,16 +230,13 @@ fn wanted_after_nat(s: &Synproxy, dport: &Cond<Port>) -> Vec<Wanted> {
         .map(|c| c.values.clone());
     let mut wants: Vec<Wanted> = Vec::new();
     match &s.action {
-        SynproxyAction::Redirect { port } => wants.push((
-            vec![SectionKind::Interface],
-            orig_dsts.clone(),
-            vec![port.clone()],
-        )),
+        SynproxyAction::Redirect { port } => {
+            wants.push((vec![SectionKind::Interface], orig_dsts.clone(), vec![*port]))
+        }
         SynproxyAction::Dnat { targets, .. } => {
             for t in targets {
                 let ports = t
                     .port
-                    .clone()
                     .map(|p| vec![p])
                     .unwrap_or_else(|| dport.values.clone());
                 match &t.addr {
@@ -294,7 +291,7 @@ fn missing_ports(accepting: &[Accepting], af: Af, wants: &[Wanted]) -> Vec<(Sect
                         && dst_allows(rdst.as_ref(), dst.as_deref())
                 });
                 if !accepted && !missing.iter().any(|(_, p)| p == port) {
-                    missing.push((kinds[0], port.clone()));
+                    missing.push((kinds[0], *port));
                 }
             }
         }
@@ -330,7 +327,7 @@ fn not_accepted_diag(s: &Synproxy, missing: &[(SectionKind, Port)]) -> Option<Di
 
 /// The TCP port ranges a service accepts (`None`: every port; `Some(empty)`: no TCP at all).
 fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
-    use crate::model::services::{PortSpec, Proto as SProto};
+    use crate::model::services::{Port, Proto as SProto};
     match def {
         ServiceDef::Simple { server, .. } => {
             let mut ranges = Vec::new();
@@ -339,9 +336,10 @@ fn tcp_ranges(def: &ServiceDef) -> Option<Option<Vec<(u16, u16)>>> {
                 .filter(|sp| matches!(sp.proto, None | Some(SProto::Tcp)))
             {
                 match sp.ports {
-                    PortSpec::Any => return Some(None),
-                    PortSpec::Port(n) => ranges.push((n, n)),
-                    PortSpec::Range(a, b) => ranges.push((a, b)),
+                    None => return Some(None),
+                    Some(Port::Num(n)) => ranges.push((n, n)),
+                    Some(Port::Range(a, b)) => ranges.push((a, b)),
+                    Some(Port::Name(_)) => {} // never in a service definition
                 }
             }
             (!ranges.is_empty()).then_some(Some(ranges))

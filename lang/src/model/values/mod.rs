@@ -3,10 +3,12 @@
 
 mod families;
 mod netfilter;
+mod ports;
 mod protocols;
 
 pub use families::*;
 pub use netfilter::*;
+pub use ports::*;
 pub use protocols::*;
 
 use std::fmt;
@@ -244,78 +246,10 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
     ))
 }
 
-/// A port or port range, or a service name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Port {
-    Num(u16),
-    Range(u16, u16),
-    /// A name from /etc/services (nft resolves it when loading).
-    Name(String),
-}
-
-impl fmt::Display for Port {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Port::Num(n) => write!(f, "{n}"),
-            Port::Range(a, b) => write!(f, "{a}:{b}"),
-            Port::Name(n) => f.write_str(n),
-        }
-    }
-}
-
-fn port_num(s: &str, whole: &str) -> Result<u16, String> {
-    match s.parse::<u32>() {
-        Ok(n) if n <= 65535 => Ok(n as u16),
-        Ok(_) => Err(format!("`{whole}`: ports go from 0 to 65535")),
-        Err(_) => Err(format!("`{whole}` is not a port number")),
-    }
-}
-
 /// FireHOL's "no condition" value of a rule parameter: exactly `any` or `ANY` (FireHOL compares
 /// those two spellings; `Any` is an ordinary word to it).
 pub fn is_any(s: &str) -> bool {
     s == "any" || s == "ANY"
-}
-
-/// Parses a port token: `80`, `1000:2000`, `1000-2000`, or a service name. `None` for `any`.
-pub fn parse_port(s: &str) -> Result<Option<Port>, String> {
-    if is_any(s) {
-        return Ok(None);
-    }
-    if s.eq_ignore_ascii_case("any") {
-        return Err(format!(
-            "`{s}` is no port: FireHOL knows `any` and `ANY` only (it would look `{s}` up as a service name)"
-        ));
-    }
-    if let Some((a, b)) = s.split_once([':', '-']) {
-        let (x, y) = (
-            if a.is_empty() { 0 } else { port_num(a, s)? },
-            if b.is_empty() { 65535 } else { port_num(b, s)? },
-        );
-        if x > y {
-            return Err(format!("`{s}`: the first port is after the last"));
-        }
-        return Ok(Some(if x == y {
-            Port::Num(x)
-        } else {
-            Port::Range(x, y)
-        }));
-    }
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        return port_num(s, s).map(|n| Some(Port::Num(n)));
-    }
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Ok(Some(Port::Name(s.to_ascii_lowercase())));
-    }
-    if s.is_empty() {
-        return Err("a port is empty: expected a number, a range (a:b) or a service name".into());
-    }
-    Err(format!(
-        "`{s}` is not a port, a range (a:b) or a service name"
-    ))
 }
 
 /// An interface name; `+` at the end is a wildcard (`ppp+`).
@@ -431,7 +365,10 @@ mod tests {
         assert_eq!(parse_port("1000-2000"), Ok(Some(Port::Range(1000, 2000))));
         assert_eq!(parse_port("1000:2000"), Ok(Some(Port::Range(1000, 2000))));
         assert_eq!(parse_port("any"), Ok(None));
-        assert_eq!(parse_port("http"), Ok(Some(Port::Name("http".into()))));
+        assert_eq!(
+            parse_port("http"),
+            Ok(Some(Port::Name(ServiceName::new("http").unwrap())))
+        );
         for bad in ["65536", "20:10", "8o!"] {
             assert!(parse_port(bad).is_err(), "{bad}");
         }

@@ -7,8 +7,7 @@ use super::skeleton::{related_icmp, related_tcp_ack_rst};
 use super::{Lowerer, log_limited};
 use crate::model::ir::{Action, Families, Match, Rule, Section, SectionKind, ServiceDef, Verdict};
 use crate::model::services::{
-    ClientPort, ComplexRules, ComplexService, Conntrack, Flow, PortSpec,
-    protocol_groups,
+    ClientPort, ComplexRules, ComplexService, Conntrack, Flow, protocol_groups,
 };
 use crate::model::values::{Af, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
@@ -19,14 +18,6 @@ use crate::syntax::ast::Role;
 const LOCAL_CLIENT_PORTS: (u16, u16) = (32768, 60999);
 const DEFAULT_CLIENT_PORTS: (u16, u16) = (1024, 65535);
 
-fn spec_port(p: &PortSpec) -> Option<Port> {
-    match p {
-        PortSpec::Any => None,
-        PortSpec::Port(n) => Some(Port::Num(*n)),
-        PortSpec::Range(a, b) => Some(Port::Range(*a, *b)),
-    }
-}
-
 /// Client ports as an expression; `None` means any port.
 fn client_ports(ports: &[ClientPort], default: (u16, u16)) -> Option<Expr> {
     let mut out = Vec::new();
@@ -34,8 +25,7 @@ fn client_ports(ports: &[ClientPort], default: (u16, u16)) -> Option<Expr> {
         match p {
             ClientPort::Any => return None,
             ClientPort::Default => out.push(Port::Range(default.0, default.1)),
-            ClientPort::Port(n) => out.push(Port::Num(*n)),
-            ClientPort::Range(a, b) => out.push(Port::Range(*a, *b)),
+            ClientPort::Ports(p) => out.push(*p),
         }
     }
     (!out.is_empty()).then(|| port_expr(&out))
@@ -174,7 +164,7 @@ impl Lowerer<'_> {
             match &svc.def {
                 ServiceDef::Simple { server, client, .. } => {
                     for (proto, ports) in protocol_groups(server) {
-                        let sp: Vec<Port> = ports.iter().filter_map(spec_port).collect();
+                        let sp: Vec<Port> = ports.iter().flatten().copied().collect();
                         let server_ports = if sp.len() == ports.len() && !sp.is_empty() {
                             Some(port_expr(&sp))
                         } else {

@@ -109,7 +109,7 @@ pub fn port_expr(values: &[Port]) -> Expr {
                 Box::new(Expr::Num(*a as u64)),
                 Box::new(Expr::Num(*b as u64)),
             ),
-            Port::Name(n) => Expr::s(n.clone()),
+            Port::Name(n) => Expr::s(n.as_str()),
         })
         .collect();
     if v.len() == 1 {

@@ -197,7 +197,7 @@ impl Lowerer<'_> {
                 return;
             }
             SynproxyAction::Redirect { port } => {
-                self.synproxy_redirect(s, &srv, &ports, &server, port.clone());
+                self.synproxy_redirect(s, &srv, &ports, &server, *port);
                 return;
             }
             SynproxyAction::Accept => Verdict::Accept,
