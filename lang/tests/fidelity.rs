@@ -380,3 +380,67 @@ fn conntrack_hashsize_is_a_kernel_setting() {
         out.sysctls
     );
 }
+
+/// Found by the review of the typed model (one case each).
+#[test]
+fn review_of_the_typed_model() {
+    // A dual-stack port-only NAT whose match names both families is one rule per family.
+    let r = rules("dnat to :8080 proto tcp dport 80 src4 10.0.0.0/8 src6 fd00::/8\n");
+    assert!(
+        r.contains("dnat ip to :8080") && r.contains("dnat ip6 to :8080"),
+        "{r}"
+    );
+    // A trap set and a hashlimit table of one name and different types.
+    let c = codes(
+        "iptrap4 bad src 3600\ninterface4 eth0 lan\n    server http accept hashlimit bad upto 10/sec mode dstport\n",
+    );
+    assert!(c.contains(&"E0114".to_string()), "{c:?}");
+    // An unknown overflow verdict: the fix rewrites that word only.
+    let conf = "interface eth0 lan\n    server http accept with limit 10/sec 5 overflow rejct\n";
+    let a = fhc_lang::analyze(conf);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "E0110" || d.message.contains("no action"))
+        .expect("unknown action");
+    assert_eq!(&conf[d.span.start..d.span.end], "rejct");
+    // A default policy is reported once, however many sections take it.
+    let c = codes("DEFAULT_INTERFACE_POLICY=tarpit\ninterface eth0 a\ninterface eth1 b\n");
+    assert_eq!(c.iter().filter(|c| *c == "E0201").count(), 1, "{c:?}");
+    // A bare number is a rate per second; a word where the burst goes is an error.
+    let r = rules("interface eth0 lan\n    server http accept limit 10 20\n");
+    assert!(r.contains("limit rate 10/second burst 20 packets"), "{r}");
+    assert!(
+        codes("interface eth0 lan\n    server http accept with limit 10/sec overflow drop\n")
+            .contains(&"E0114".to_string())
+    );
+    // connlimit of a group limits the requests of a client (they leave through out_).
+    let r = rules(
+        "interface eth0 lan\n    group with connlimit upto 2\n        client http accept\n    group end\n",
+    );
+    assert!(
+        r.lines()
+            .any(|l| l.starts_with("[out_lan]") && l.contains("ct count")),
+        "{r}"
+    );
+    assert!(
+        !r.lines()
+            .any(|l| l.starts_with("[in_lan]") && l.contains("ct count")),
+        "{r}"
+    );
+    // An option only helpers read, in a group: one report.
+    let c = codes(
+        "interface eth0 lan\n    group with src 10.0.0.0/8 table filter\n        server ssh accept\n        server http accept\n    group end\n",
+    );
+    assert_eq!(c.iter().filter(|c| *c == "E0201").count(), 1, "{c:?}");
+    // An action trap keyed on both addresses keys its set on both.
+    let r =
+        rules("ipv4 action T iptrap pairs src,dst 600\ninterface4 eth0 lan\n    server ssh T\n");
+    assert!(r.contains("ip saddr . ip daddr"), "{r}");
+    // No bits left for `rest`; a custommark without a value.
+    assert!(codes("markdef a rest\nmarkdef b rest\n").contains(&"E0114".to_string()));
+    assert!(
+        codes("interface eth0 lan\n    server ssh accept custommark usermark \"\"\n")
+            .contains(&"E0114".to_string())
+    );
+}

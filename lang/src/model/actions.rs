@@ -76,14 +76,14 @@ impl Builder<'_> {
         } else {
             1
         };
-        let with: Vec<String> = s
+        let with: Vec<(String, Span)> = s
             .args
             .iter()
             .skip(skip)
-            .filter_map(|w| self.expand(w))
+            .filter_map(|w| Some((self.expand(w)?, w.span)))
             .collect();
-        let verb_span = s.args.first().map_or(s.span, |w| w.span);
-        let action = self.verdict_with(&verb, verb_span, &with, s.span);
+        let verb_at = s.args.first().map(|w| w.span);
+        let action = self.verdict_with(&verb, verb_at, &with, s.span);
         ir::ActionStep::Final(action)
     }
 
@@ -97,7 +97,7 @@ impl Builder<'_> {
             .and_then(|p| p.values.first())
             .map(|w| {
                 let verb = self.expand(w).unwrap_or_default();
-                let verdict = self.verdict(&verb, w.span, w.span);
+                let verdict = self.verdict(&verb, Some(w.span), w.span);
                 Action::new(verdict, w.span)
             });
         ir::ActionStep::Rule {

@@ -26,7 +26,11 @@ pub struct Builder<'a> {
     /// Services already used (FireHOL caches a definition at its first use).
     pub(super) used_services: HashMap<String, Span>,
     /// Action names used as verdicts, checked at the end (definitions may come later in the file).
-    pub(super) action_refs: Vec<(String, Span)>,
+    /// (name, span, the span is the name's word: a "replace" fix may rewrite it).
+    pub(super) action_refs: Vec<(String, Span, bool)>,
+    /// DEFAULT_*_POLICY values already read: (value, assignment) -> the action (each is reported
+    /// once, however many sections take it).
+    pub(super) default_policies: Vec<(String, Option<Span>, ir::Action)>,
     /// Statement index of each synproxy (for "position matters" settings).
     pub(super) last_synproxy_stmt: Option<usize>,
     pub(super) stmt_index: usize,
@@ -46,7 +50,7 @@ pub struct Builder<'a> {
     pub(super) own_set_uses: Vec<(String, String, Families, Span)>,
     /// Hashlimit names with the shape of their key (address or port, per mode): FireHOL shares
     /// one table per name.
-    pub(super) hashlimit_shapes: Vec<(String, Vec<bool>)>,
+    pub(super) hashlimit_sets: Vec<(String, Vec<super::ir::HashMode>, Families, Span)>,
 }
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
@@ -99,12 +103,13 @@ fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
         reported_unset: HashSet::new(),
         mark_uses: Vec::new(),
         own_set_uses: Vec::new(),
-        hashlimit_shapes: Vec::new(),
+        hashlimit_sets: Vec::new(),
         section: None,
         groups: Vec::new(),
         default_families: Families::BOTH,
         used_services: HashMap::new(),
         action_refs: Vec::new(),
+        default_policies: Vec::new(),
         last_synproxy_stmt: None,
         stmt_index: 0,
         first_section_stmt: None,
@@ -465,7 +470,9 @@ impl<'a> Builder<'a> {
     fn finish(&mut self) {
         self.close_section();
         let defined: HashSet<String> = self.model.actions.iter().map(|a| a.name.clone()).collect();
-        for (name, span) in std::mem::take(&mut self.action_refs) {
+        let mut refs = std::mem::take(&mut self.action_refs);
+        refs.dedup();
+        for (name, span, fixable) in refs {
             if defined.contains(&name) {
                 continue;
             }
@@ -479,13 +486,16 @@ impl<'a> Builder<'a> {
             let candidates: Vec<&str> =
                 builtins.chain(defined.iter().map(String::as_str)).collect();
             if let Some(best) = crate::suggest::suggest(&name, candidates.into_iter()) {
-                d = d.with_help(format!("did you mean `{best}`?")).with_fix(
-                    format!("replace with `{best}`"),
-                    vec![TextEdit {
-                        span,
-                        new_text: best.to_string(),
-                    }],
-                );
+                d = d.with_help(format!("did you mean `{best}`?"));
+                if fixable {
+                    d = d.with_fix(
+                        format!("replace with `{best}`"),
+                        vec![TextEdit {
+                            span,
+                            new_text: best.to_string(),
+                        }],
+                    );
+                }
             }
             let at = self
                 .first_section_stmt
@@ -510,6 +520,7 @@ impl<'a> Builder<'a> {
         self.check_mark_uses();
         self.check_trap_actions();
         self.check_own_set_uses();
+        self.check_set_types();
         self.check_helper_options();
         self.settings();
     }

@@ -111,6 +111,21 @@ impl Builder<'_> {
             Some(Af::V6) => Families::V6,
             None => fams,
         };
+        if cond.values.len() > 1
+            && let Some(Addr::Ipset(name)) =
+                cond.values.iter().find(|a| matches!(a, Addr::Ipset(_)))
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Untranslatable,
+                    p.span,
+                    format!("`ipset:{name}` cannot be listed with other addresses"),
+                )
+                .with_label("fhc cannot compile this to nftables")
+                .with_help("write one statement for the set and one for the addresses"),
+            );
+            return Some(cond);
+        }
         for a in &cond.values {
             match a {
                 Addr::Ipset(name) => self.own_set_uses.push((
@@ -306,7 +321,7 @@ impl Builder<'_> {
                 _ => self.extra_param(p, kind, fams, &mut m),
             }
         }
-        self.check_hashlimit_ports(&m);
+        self.check_hashlimits(&m, fams);
         self.check_pairs(&m, params, fams);
         m
     }

@@ -103,7 +103,8 @@ impl Builder<'_> {
             })
             .collect();
         let at = self.nat_hooks(kind, &at_words);
-        if matches!(kind, NatKind::Dnat | NatKind::Snat) {
+        // (A missing target word is E0008 already.)
+        if matches!(kind, NatKind::Dnat | NatKind::Snat) && n.targets.is_some() {
             self.check_nat_targets(c.span, fams, &targets, &matches);
         }
         self.push_nat(Nat {
@@ -139,13 +140,18 @@ impl Builder<'_> {
             .iter()
             .filter_map(|t| t.addr.as_ref().and_then(values::Addr::family))
             .collect();
+        if targets.is_empty() {
+            self.bad_value(span, "the NAT target is empty".into());
+            return;
+        }
         let msg = if targets.len() > 1
             && (addr_fams.len() != targets.len()
                 || addr_fams.iter().any(|f| *f != addr_fams[0])
                 || targets.iter().any(|t| t.port != targets[0].port))
         {
             "several NAT targets must all give an address and the same port"
-        } else if addr_fams.is_empty() && fams.single().is_none() && m.families_named().is_none() {
+        } else if addr_fams.is_empty() && m.rule_families(fams) == [None] {
+            // One rule for both families: nft's dnat/snat needs to know which.
             "NAT targets must name an address"
         } else if targets.len() == 1 && targets[0].addr.is_none() && targets[0].port.is_none() {
             "the NAT target gives no address for this family"

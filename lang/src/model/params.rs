@@ -6,7 +6,7 @@ use super::build::Builder;
 use super::ir::{
     Connlimit, Extra, ExtraKind, Families, HashMode, Hashlimit, HelperOption, Limit, Match,
 };
-use super::values::{self, Proto, split_list};
+use super::values::{self, Af, Proto, split_list};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -66,7 +66,7 @@ impl Builder<'_> {
                 ExtraKind::Helper(list.iter().map(|h| h.to_ascii_lowercase()).collect())
             }
             ParamKind::Srctype | ParamKind::Dsttype => addr_types(kind, &list)?,
-            ParamKind::Hashlimit => ExtraKind::Hashlimit(self.hashlimit(v, fams)?),
+            ParamKind::Hashlimit => ExtraKind::Hashlimit(self.hashlimit(v, fams, span)?),
             ParamKind::Ipset => self.ipset_param(v, fams, span)?,
             ParamKind::Accounting => ExtraKind::Accounting(v.first().cloned().unwrap_or_default()),
             ParamKind::Nolog
@@ -104,6 +104,9 @@ impl Builder<'_> {
             self.mark_uses.push((group.clone(), n, span));
             values.push(n);
         }
+        if values.is_empty() {
+            return Err(bad(format!("custommark `{group}` needs a value")));
+        }
         Ok(ExtraKind::Custommark { group, values })
     }
 
@@ -132,7 +135,12 @@ impl Builder<'_> {
     /// The `htable-*` options size and expire the kernel's hash table: nft sets grow to their
     /// size and the element of an idle key keeps its refilled bucket, so they do not change
     /// which packets match.
-    fn hashlimit(&mut self, v: &[String], fams: Families) -> Result<Hashlimit, (Code, String)> {
+    fn hashlimit(
+        &mut self,
+        v: &[String],
+        fams: Families,
+        span: Span,
+    ) -> Result<Hashlimit, (Code, String)> {
         let bad = |msg: String| (Code::InvalidValue, msg);
         let name = v.first().cloned().unwrap_or_default();
         let over = match v.get(1).map(String::as_str) {
@@ -160,9 +168,9 @@ impl Builder<'_> {
         };
         let mask = |k: &str| -> Result<Option<u8>, (Code, String)> {
             let Some(p) = opt(k) else { return Ok(None) };
-            let full = if fams.v4 { 32 } else { 128 };
+            // Up to 32 where an IPv4 rule gets it (checked with the whole match, below).
             match p.parse::<u8>() {
-                Ok(n) if n <= full => Ok(Some(n)),
+                Ok(n) if n <= 128 => Ok(Some(n)),
                 _ => Err(bad(format!("`{p}` is not a prefix length for `{k}`"))),
             }
         };
@@ -182,9 +190,9 @@ impl Builder<'_> {
                 }
             });
         }
-        let shape: Vec<bool> = modes.iter().map(|m| m.is_addr()).collect();
-        match self.hashlimit_shapes.iter().find(|(n, _)| *n == name) {
-            Some((_, s)) if *s != shape => {
+        let shape = |ms: &[HashMode]| ms.iter().map(|m| m.is_addr()).collect::<Vec<bool>>();
+        match self.hashlimit_sets.iter().find(|(n, ..)| *n == name) {
+            Some((_, s, ..)) if shape(s) != shape(&modes) => {
                 return Err((
                     Code::InvalidValue,
                     format!(
@@ -192,8 +200,9 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            Some(_) => {}
-            None => self.hashlimit_shapes.push((name.clone(), shape)),
+            _ => self
+                .hashlimit_sets
+                .push((name.clone(), modes.clone(), fams, span)),
         }
         Ok(Hashlimit {
             name,
@@ -278,7 +287,34 @@ impl Builder<'_> {
 
     /// A hashlimit keyed on ports needs a protocol with ports: xt_hashlimit keys the others on
     /// port 0, nft's `th` ports would read other header bytes (the ICMP type and checksum).
-    pub(super) fn check_hashlimit_ports(&mut self, m: &Match) {
+    pub(super) fn check_hashlimits(&mut self, m: &Match, fams: Families) {
+        // A prefix over 32 cannot key an IPv4 rule (iptables refuses it).
+        let v4_rules = m
+            .rule_families(fams)
+            .iter()
+            .any(|f| *f == Some(Af::V4) || (f.is_none() && fams.v4));
+        for e in &m.extras {
+            if let ExtraKind::Hashlimit(h) = &e.kind
+                && v4_rules
+                && let Some(len) = [h.srcmask, h.dstmask]
+                    .into_iter()
+                    .flatten()
+                    .find(|l| *l > 32)
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        e.span,
+                        format!("`{len}` is not a prefix length of an IPv4 address (0 to 32)"),
+                    )
+                    .with_label("this statement has IPv4 rules"),
+                );
+            }
+        }
+        self.check_hashlimit_ports(m);
+    }
+
+    fn check_hashlimit_ports(&mut self, m: &Match) {
         let ports = m.extras.iter().find(
             |e| matches!(&e.kind, ExtraKind::Hashlimit(h) if h.modes.iter().any(|m| !m.is_addr())),
         );

@@ -6,6 +6,7 @@ use super::ir::{FacesGiven, Families, Protection, ProtectionCheck, Section, Sect
 use super::values::{self, split_list};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
+use crate::span::Span;
 use crate::syntax::ast::*;
 
 impl Builder<'_> {
@@ -30,14 +31,42 @@ impl Builder<'_> {
         else {
             return;
         };
-        let words: Vec<String> = value.split_whitespace().map(String::from).collect();
-        let Some(verb) = words.first() else { return };
-        let with = match words.get(1) {
-            Some(w) if w.eq_ignore_ascii_case("with") => &words[2..],
-            _ => &[],
+        let cached = self
+            .default_policies
+            .iter()
+            .find(|(v, a, _)| *v == value && *a == at)
+            .map(|(.., action)| action.clone());
+        let action = match cached {
+            Some(action) => action,
+            None => {
+                // The words are not in this file's text: diagnostics point at the assignment
+                // (or the section, for a defaults file's value) and offer no text fix.
+                let span = at.unwrap_or(self.model.sections[i].span);
+                let words: Vec<(String, Span)> = value
+                    .split_whitespace()
+                    .map(|w| (w.to_string(), span))
+                    .collect();
+                let Some((verb, _)) = words.first() else {
+                    return;
+                };
+                let with = match words.get(1) {
+                    Some((w, _)) if w.eq_ignore_ascii_case("with") || w == "--reject-with" => {
+                        &words[2..]
+                    }
+                    Some((w, _)) => {
+                        self.bad_value(
+                            span,
+                            format!("`{w}` in {var}: expected `VERDICT [with ...]`"),
+                        );
+                        &[]
+                    }
+                    None => &[],
+                };
+                let action = self.verdict_with(verb, None, with, span);
+                self.default_policies.push((value, at, action.clone()));
+                action
+            }
         };
-        let span = at.unwrap_or(self.model.sections[i].span);
-        let action = self.verdict_with(verb, span, with, span);
         self.model.sections[i].policy = Some(action);
     }
 
@@ -289,13 +318,7 @@ impl Builder<'_> {
                 n: 100,
                 per: values::Per::Second,
             },
-            Some(r) => match values::parse_rate(r).or_else(|| {
-                // A bare number is per second (iptables' limit default unit).
-                r.parse().ok().map(|n| values::Rate {
-                    n,
-                    per: values::Per::Second,
-                })
-            }) {
+            Some(r) => match values::parse_rate(r) {
                 Some(rate) => rate,
                 None => {
                     self.bad_value(c.span, format!("`{r}` is not a rate such as 10/sec"));

@@ -26,7 +26,8 @@ pub fn own_sets(model: &Model) -> Vec<(String, Af)> {
                 continue;
             };
             let base = match trap {
-                ActionTrap::Ip { set, .. } => set.clone(),
+                ActionTrap::Ip { set, key, .. } if key.len() == 1 => set.clone(),
+                ActionTrap::Ip { .. } => continue,
                 ActionTrap::SocketsSuspects { .. } => format!("{}_trap", a.name),
             };
             for &af in &fams {
@@ -122,11 +123,10 @@ impl Builder<'_> {
             self.bad_value(span, format!("{kind} needs a set name and src or dst"));
             return None;
         };
-        let dst = match dir.get(..3) {
-            Some("dst") => true,
-            Some("src") => false,
-            _ => {
-                self.bad_value(*dspan, format!("`{dir}` is not src or dst"));
+        let key = match super::helpers::trap_key(dir) {
+            Ok(key) => key,
+            Err(msg) => {
+                self.bad_value(*dspan, msg);
                 return None;
             }
         };
@@ -147,7 +147,7 @@ impl Builder<'_> {
         Some(ActionTrap::Ip {
             undo,
             set: set.clone(),
-            dst,
+            key,
             timeout,
         })
     }
@@ -171,12 +171,15 @@ impl Builder<'_> {
     /// Options only helper commands read (`table`, `action`, `in`, `out`) left in any other
     /// statement. `nolog` elsewhere changes nothing (FireHOL's internal modifier).
     pub(super) fn check_helper_options(&mut self) {
-        let left: Vec<(&'static str, Span)> = all_matches(&self.model)
+        let mut left: Vec<(&'static str, Span)> = all_matches(&self.model)
             .into_iter()
             .flat_map(|m| m.options.iter())
             .filter(|o| o.keyword != "nolog")
             .map(|o| (o.keyword, o.span))
             .collect();
+        // A group's match is in each of its rules: one report per option written.
+        left.sort_by_key(|(_, s)| (s.start, s.end));
+        left.dedup();
         for (kw, span) in left {
             self.diags.push(
                 Diagnostic::new(
@@ -185,6 +188,91 @@ impl Builder<'_> {
                     format!("`{kw}` is an internal FireHOL parameter that fhc cannot translate"),
                 )
                 .with_label("fhc cannot compile this to nftables"),
+            );
+        }
+    }
+
+    /// The nft sets fhc creates (traps, action traps, hashlimit tables) share one namespace:
+    /// two uses of one name must agree on the element type, or nft refuses the ruleset.
+    pub(super) fn check_set_types(&mut self) {
+        let mut seen: Vec<(String, Vec<&'static str>)> = Vec::new();
+        let mut clashes = Vec::new();
+        let addr = |af: Af| {
+            if af == Af::V4 {
+                "ipv4_addr"
+            } else {
+                "ipv6_addr"
+            }
+        };
+        let mut uses: Vec<(String, Vec<&'static str>, Span)> = Vec::new();
+        for h in &self.model.helpers {
+            if let HelperKind::Trap(t) = &h.kind {
+                uses.push((t.set.clone(), vec![addr(t.af); t.key.len()], h.span));
+            }
+        }
+        for a in &self.model.actions {
+            let fams: Vec<Af> = a.families.iter().collect();
+            for step in &a.steps {
+                let ActionStep::Trap { trap, span, .. } = step else {
+                    continue;
+                };
+                for &af in &fams {
+                    let sfx = family_suffix(&fams, af);
+                    match trap {
+                        ActionTrap::Ip { set, key, .. } => {
+                            uses.push((format!("{set}{sfx}"), vec![addr(af); key.len()], *span))
+                        }
+                        ActionTrap::SocketsSuspects { .. } => {
+                            uses.push((format!("{}_trap{sfx}", a.name), vec![addr(af)], *span));
+                            uses.push((
+                                format!("{}_sockets{sfx}", a.name),
+                                vec![addr(af), addr(af), "inet_service"],
+                                *span,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for (name, modes, fams, span) in &self.hashlimit_sets {
+            let per_family = modes.iter().any(|m| m.is_addr());
+            for af in fams.iter() {
+                let kinds = modes
+                    .iter()
+                    .map(|m| {
+                        if m.is_addr() {
+                            addr(af)
+                        } else {
+                            "inet_service"
+                        }
+                    })
+                    .collect();
+                let sfx = if !per_family {
+                    ""
+                } else if af == Af::V4 {
+                    "4"
+                } else {
+                    "6"
+                };
+                uses.push((format!("{name}{sfx}"), kinds, *span));
+            }
+        }
+        for (name, kinds, span) in uses {
+            match seen.iter().find(|(n, _)| *n == name) {
+                Some((_, k)) if *k != kinds => clashes.push((name, span)),
+                Some(_) => {}
+                None => seen.push((name, kinds)),
+            }
+        }
+        for (name, span) in clashes {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    span,
+                    format!("set `{name}` is already used with another type"),
+                )
+                .with_label("nft keeps one set per name")
+                .with_help("give this trap or hashlimit a name of its own"),
             );
         }
     }

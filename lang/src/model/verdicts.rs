@@ -45,27 +45,33 @@ impl Builder<'_> {
     /// The action of a `server`/`client`/`route`/`policy` statement; custom names are checked
     /// at the end of the file.
     pub(super) fn action(&mut self, a: &RuleAction) -> Action {
-        let with: Vec<String> = a
+        let with: Vec<(String, Span)> = a
             .with
             .as_ref()
-            .map(|w| w.args.iter().filter_map(|x| self.expand(x)).collect())
+            .map(|w| {
+                w.args
+                    .iter()
+                    .filter_map(|x| Some((self.expand(x)?, x.span)))
+                    .collect()
+            })
             .unwrap_or_default();
         let verb = self.expand(&a.verb).unwrap_or_default();
-        self.verdict_with(&verb, a.verb.span, &with, a.span)
+        self.verdict_with(&verb, Some(a.verb.span), &with, a.span)
     }
 
-    /// A verdict word with the words after its `with`.
+    /// A verdict word with the words after its `with` (and their spans). `verb_at` is the span
+    /// of the verdict word when it is written in this file (a fix may rewrite it).
     pub(super) fn verdict_with(
         &mut self,
         verb: &str,
-        verb_span: Span,
-        with: &[String],
+        verb_at: Option<Span>,
+        with: &[(String, Span)],
         span: Span,
     ) -> Action {
-        let mut verdict = self.verdict(verb, verb_span, span);
+        let mut verdict = self.verdict(verb, verb_at, span);
         let mut limit = None;
         if let Verdict::Reject(r) = &mut verdict {
-            if let Some(msg) = with.first() {
+            if let Some((msg, _)) = with.first() {
                 *r = reject_with(msg);
                 if r.is_none() {
                     self.untranslatable(
@@ -74,7 +80,7 @@ impl Builder<'_> {
                     );
                 }
             }
-        } else if let Some(kind) = with.first() {
+        } else if let Some((kind, _)) = with.first() {
             // `with recent|knock|connlimit|hashlimit ...` would change meaning if ignored.
             if kind == "limit" {
                 limit = self.action_limit(with, span);
@@ -93,10 +99,13 @@ impl Builder<'_> {
     }
 
     /// A verdict word: tarpit and mirror are refused, action names are checked at the end.
-    pub(super) fn verdict(&mut self, verb: &str, verb_span: Span, span: Span) -> Verdict {
+    pub(super) fn verdict(&mut self, verb: &str, verb_at: Option<Span>, span: Span) -> Verdict {
         let verdict = verdict_of(verb);
         match &verdict {
-            Verdict::Custom(name) => self.action_refs.push((name.clone(), verb_span)),
+            Verdict::Custom(name) => {
+                self.action_refs
+                    .push((name.clone(), verb_at.unwrap_or(span), verb_at.is_some()))
+            }
             Verdict::Tarpit | Verdict::Mirror => {
                 self.untranslatable(span, "tarpit and mirror have no nftables equivalent".into())
             }
@@ -106,8 +115,8 @@ impl Builder<'_> {
     }
 
     /// `limit RATE [BURST] [overflow VERDICT]` after `with`.
-    fn action_limit(&mut self, with: &[String], span: Span) -> Option<ActionLimit> {
-        let text = with.get(1).map(String::as_str).unwrap_or_default();
+    fn action_limit(&mut self, with: &[(String, Span)], span: Span) -> Option<ActionLimit> {
+        let text = with.get(1).map(|w| w.0.as_str()).unwrap_or_default();
         let Some(rate) = values::parse_rate(text) else {
             self.diags.push(
                 Diagnostic::new(
@@ -119,9 +128,25 @@ impl Builder<'_> {
             );
             return None;
         };
-        let burst = with.get(2).and_then(|b| b.parse().ok());
-        let overflow = match (with.get(3).map(String::as_str), with.get(4)) {
-            (Some("overflow"), Some(v)) => Some(self.verdict(v, span, span)),
+        let burst = match with.get(2) {
+            None => None,
+            Some((b, _)) => match b.parse::<u64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            span,
+                            format!("`{b}` is not a burst (a number): FireHOL reads RATE and BURST after `with limit`, then `overflow`"),
+                        )
+                        .with_label("in `with limit`"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let overflow = match (with.get(3).map(|w| w.0.as_str()), with.get(4)) {
+            (Some("overflow"), Some((v, at))) => Some(self.verdict(v, Some(*at), *at)),
             _ => None,
         };
         Some(ActionLimit {

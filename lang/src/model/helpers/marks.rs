@@ -132,7 +132,14 @@ impl Builder<'_> {
             .map(|m| 32 - m.max.leading_zeros())
             .sum();
         let values: u64 = if max == "rest" {
-            1u64 << (32 - total.min(32))
+            if total >= 31 {
+                self.bad_value(
+                    *max_span,
+                    format!("no bits of the 32-bit mark are left for `{name}` ({total} are used)"),
+                );
+                return;
+            }
+            1u64 << (32 - total)
         } else {
             match max.parse::<u64>() {
                 Ok(v) if v >= 2 && v.is_power_of_two() && v <= 1 << 32 => v,

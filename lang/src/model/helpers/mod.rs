@@ -13,6 +13,8 @@ mod marks;
 mod tcpmss;
 mod traps;
 
+pub(super) use traps::trap_key;
+
 use super::build::Builder;
 use super::ir::{Families, Helper, HelperOption, Match};
 use crate::codes::Code;

@@ -12,6 +12,17 @@ use crate::model::values::Hook;
 use crate::span::Span;
 use crate::syntax::ast::Cmd;
 
+/// A trap's key: `src`, `dst` or both (`src,dst`), in order.
+pub(in crate::model) fn trap_key(text: &str) -> Result<Vec<TrapKey>, String> {
+    text.split(',')
+        .map(|t| match t {
+            "src" => Ok(TrapKey::Src),
+            "dst" => Ok(TrapKey::Dst),
+            _ => Err(format!("`{t}` is not src or dst")),
+        })
+        .collect()
+}
+
 impl Builder<'_> {
     pub(super) fn trap(&mut self, p: &mut Parts) -> Option<HelperKind> {
         let undo = p.cmd == Cmd::Ipuntrap;
@@ -28,17 +39,13 @@ impl Builder<'_> {
             return None;
         };
         let (set, tspan) = (set.clone(), *tspan);
-        let mut key = Vec::new();
-        for t in types.split(',') {
-            key.push(match t {
-                "src" => TrapKey::Src,
-                "dst" => TrapKey::Dst,
-                _ => {
-                    self.bad_value(tspan, format!("`{t}` is not src or dst"));
-                    return None;
-                }
-            });
-        }
+        let key = match trap_key(types) {
+            Ok(key) => key,
+            Err(msg) => {
+                self.bad_value(tspan, msg);
+                return None;
+            }
+        };
         let clash = self.model.helpers.iter().any(|h| {
             matches!(&h.kind, HelperKind::Trap(t) if t.set == set && (t.key.len(), t.af) != (key.len(), af))
         });

@@ -68,17 +68,49 @@ pub struct Match {
 }
 
 impl Match {
-    /// The one family its addresses name (`src 10.0.0.0/8`, `dst6 ...`), if they name one.
-    pub fn families_named(&self) -> Option<Af> {
-        let mut seen = [
+    /// The families a statement's rules are made for, one rule per entry: `[None]` is one rule
+    /// serving both families (no address narrows it); otherwise one rule per family whose
+    /// address conditions can match (per family, only that family's conditions count: `src4`
+    /// must not veto IPv6 rules). A parameter whose nft expression depends on the family
+    /// (TOS/DSCP, hashlimit on addresses, own sets, connlimit) splits a both-families rule too:
+    /// one nft rule cannot read `ip` and `ip6` fields at once.
+    pub fn rule_families(&self, fams: Families) -> Vec<Option<Af>> {
+        let any_addr = [
             &self.src, &self.dst, &self.src4, &self.src6, &self.dst4, &self.dst6,
         ]
-        .into_iter()
-        .flatten()
-        .filter(|c| !c.negated)
-        .flat_map(|c| c.values.iter().filter_map(Addr::family));
-        let first = seen.next()?;
-        seen.all(|f| f == first).then_some(first)
+        .iter()
+        .any(|c| c.as_ref().is_some_and(|c| !c.values.is_empty()));
+        let per: Vec<Option<Af>> = if !any_addr && fams.v4 && fams.v6 {
+            vec![None]
+        } else {
+            fams.iter()
+                .filter(|&af| {
+                    [self.src_for(af), self.dst_for(af)]
+                        .into_iter()
+                        .flatten()
+                        .all(|c| {
+                            c.values.is_empty()
+                                || c.negated
+                                || c.values.iter().any(|a| addr_in_family(a, af))
+                        })
+                })
+                .map(Some)
+                .collect()
+        };
+        if per == [None] && self.needs_family() {
+            fams.iter().map(Some).collect()
+        } else {
+            per
+        }
+    }
+
+    /// Whether a parameter needs a rule per family (see [`Match::rule_families`]).
+    pub fn needs_family(&self) -> bool {
+        self.extras.iter().any(|x| match &x.kind {
+            ExtraKind::Tos { .. } | ExtraKind::Dscp(_) | ExtraKind::Ipset { .. } => true,
+            ExtraKind::Hashlimit(h) => h.modes.iter().any(|m| m.is_addr()),
+            _ => false,
+        }) || self.connlimit.is_some()
     }
 
     /// The source addresses for a family (`src4`/`src6` win over `src`).
@@ -94,6 +126,14 @@ impl Match {
             Af::V4 => self.dst4.as_ref().or(self.dst.as_ref()),
             Af::V6 => self.dst6.as_ref().or(self.dst.as_ref()),
         }
+    }
+}
+
+/// Whether an address may match in family `af` (lists, sets and names belong to both).
+fn addr_in_family(a: &Addr, af: Af) -> bool {
+    match a {
+        Addr::List(_) | Addr::Ipset(_) | Addr::Host(_) => true,
+        _ => a.family() == Some(af),
     }
 }
 
@@ -373,11 +413,12 @@ pub enum ActionStep {
 /// suffix when the action applies to both families.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActionTrap {
-    /// `iptrap SET src|dst [TIMEOUT]` / `ipuntrap SET src|dst`.
+    /// `iptrap SET src|dst[,...] [TIMEOUT]` / `ipuntrap SET src|dst[,...]`.
     Ip {
         undo: bool,
         set: String,
-        dst: bool,
+        /// The set's key: source and/or destination address, in order.
+        key: Vec<TrapKey>,
         timeout: Option<u64>,
     },
     /// `sockets_suspects_trap SUSPECTS_TIMEOUT TRAP_TIMEOUT VALID_CONNECTIONS`.

@@ -112,7 +112,9 @@ impl Builder<'_> {
             untrack_ack,
         };
         self.check_timestamp_stall(c, &synproxy);
-        self.check_synproxy_dnat(&synproxy);
+        if s.action.as_ref().is_some_and(|a| a.target.is_some()) {
+            self.check_synproxy_dnat(&synproxy);
+        }
         self.model.synproxies.push(synproxy);
     }
 
@@ -124,6 +126,8 @@ impl Builder<'_> {
             return;
         };
         let msg = match targets.as_slice() {
+            // No target word is E0008; an empty one is an empty list here.
+            [] => "`dnat to` has an empty target",
             [t] if t.addr.is_none()
                 && s.matches
                     .dst_for(s.family)
@@ -416,7 +420,7 @@ impl Builder<'_> {
             SynproxyVerb::Reject => SynproxyAction::Reject,
             SynproxyVerb::Action => match &target {
                 Some((name, span)) => {
-                    self.action_refs.push((name.clone(), *span));
+                    self.action_refs.push((name.clone(), *span, true));
                     SynproxyAction::Action(name.clone())
                 }
                 None => SynproxyAction::Drop,

@@ -180,8 +180,15 @@ pub struct Rate {
     pub per: Per,
 }
 
-/// FireHOL rates (`10/sec`, `100/second`, `5/m`).
+/// FireHOL rates (`10/sec`, `100/second`, `5/m`; a bare number is per second, as iptables
+/// reads it).
 pub fn parse_rate(s: &str) -> Option<Rate> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Rate {
+            n: s.parse().ok()?,
+            per: Per::Second,
+        });
+    }
     let (n, u) = s.split_once('/')?;
     let n = n.parse().ok()?;
     let per = match u.to_ascii_lowercase().as_str() {

@@ -2,10 +2,10 @@
 
 use super::Lowerer;
 use super::matches::{Dir, port_expr, rule_families};
-use crate::model::ir::{ActionDef, ActionStep, ActionTrap, Match};
+use crate::model::ir::{ActionDef, ActionStep, ActionTrap, Match, TrapKey};
 use crate::model::values::Af;
 use crate::nft::json::{Expr, Op, Set, Stmt};
-use crate::nft::lower::set_addr_type;
+use crate::nft::lower::{ip_proto, set_addr_type};
 
 /// `valid` events per `window` seconds as an nft limit rate: per the largest whole unit of the
 /// window, rounded up.
@@ -101,9 +101,9 @@ impl Lowerer<'_> {
                     ActionTrap::Ip {
                         undo,
                         set,
-                        dst,
+                        key,
                         timeout,
-                    } => self.ip_trap_step(a, &chain, (*undo, set, *dst, *timeout), matches, *span),
+                    } => self.ip_trap_step(a, &chain, (*undo, set, key, *timeout), matches, *span),
                     ActionTrap::SocketsSuspects {
                         suspects,
                         trap,
@@ -127,17 +127,29 @@ impl Lowerer<'_> {
         &mut self,
         a: &ActionDef,
         chain: &str,
-        (undo, set, dst, timeout): (bool, &str, bool, Option<u64>),
+        (undo, set, key, timeout): (bool, &str, &[TrapKey], Option<u64>),
         matches: &Match,
         span: crate::span::Span,
     ) {
         let fams: Vec<Af> = a.families.iter().collect();
-        let field = if dst { "daddr" } else { "saddr" };
         for &af in &fams {
+            let ip = ip_proto(af);
+            let mut fields: Vec<Expr> = key
+                .iter()
+                .map(|k| match k {
+                    TrapKey::Src => Expr::Payload(ip, "saddr"),
+                    TrapKey::Dst => Expr::Payload(ip, "daddr"),
+                })
+                .collect();
+            let elem = if fields.len() == 1 {
+                fields.remove(0)
+            } else {
+                Expr::Concat(fields)
+            };
             let name = format!("{set}{}", crate::model::family_suffix(&fams, af));
             self.add_set(Set {
                 name: name.clone(),
-                kind: vec![set_addr_type(af)],
+                kind: vec![set_addr_type(af); key.len()],
                 flags: vec!["timeout"],
                 timeout,
                 size: Some(65535),
@@ -148,10 +160,9 @@ impl Lowerer<'_> {
                 }
                 let mut r = st;
                 super::matches::family_guard(&mut r, Some(af));
-                let elem = Expr::Payload(if af == Af::V4 { "ip" } else { "ip6" }, field);
                 r.push(Stmt::SetUpdate {
                     op: if undo { "delete" } else { "update" },
-                    elem,
+                    elem: elem.clone(),
                     timeout: None,
                     set: name.clone(),
                 });

@@ -305,9 +305,9 @@ impl Lowerer<'_> {
         group_dir: Dir,
         af: Option<Af>,
     ) -> Option<Vec<Stmt>> {
-        let mut stmts = self.match_stmts(groups, af, group_dir)?;
+        let mut stmts = self.match_stmts_for(groups, af, group_dir, f.request)?;
         stmts.extend(scope_l4(groups, group_dir));
-        stmts.extend(self.match_stmts(&r.matches, af, f.dir)?);
+        stmts.extend(self.match_stmts_for(&r.matches, af, f.dir, f.request)?);
         let fam = af.or(f.family).or(r.families.single());
         // `meta l4proto icmp` implies IPv4 (and icmpv6 IPv6) only in its own family: an
         // IPv6 rule about `icmp` must still say IPv6, or it would catch IPv4 pings.

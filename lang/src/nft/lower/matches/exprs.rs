@@ -6,13 +6,6 @@ use crate::model::values::{Addr, Af, Owner, Port, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
 use crate::nft::lower::ip_proto;
 
-pub(super) fn addr_in_family(a: &Addr, af: Af) -> bool {
-    match a {
-        Addr::List(_) | Addr::Ipset(_) | Addr::Host(_) => true,
-        _ => a.family() == Some(af),
-    }
-}
-
 /// Address values of one family as an nft expression (lists expanded, other families dropped).
 pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
     let mut out = Vec::new();

@@ -10,10 +10,10 @@ pub use exprs::{addr_expr, iface_expr, iface_name, port_expr, proto_match, tos_f
 
 use super::Lowerer;
 use super::ip_proto;
-use crate::model::ir::{ExtraKind, Families, Match};
+use crate::model::ir::{Families, Match};
 use crate::model::values::{Addr, Af, Proto};
 use crate::nft::json::{Expr, Op, Stmt};
-use exprs::{addr_in_family, op, proto_name};
+use exprs::{op, proto_name};
 
 /// Which way a rule looks at the statement's parameters: FireHOL writes them for the request;
 /// replies (and the out side of sections) swap source and destination.
@@ -23,45 +23,9 @@ pub enum Dir {
     Reply,
 }
 
-/// Like [`rule_families`], but also splits per family when the match has a parameter whose nft
-/// expression depends on the family (TOS/DSCP fields, hashlimit keys on addresses, fhc's own
-/// per-family trap sets): one nft rule cannot read `ip` and `ip6` fields at once.
+/// The families a statement's rules are made for (see [`Match::rule_families`]).
 pub fn rule_families(fams: Families, m: &Match) -> Vec<Option<Af>> {
-    // Per family, only that family's conditions count: `src4` must not veto IPv6 rules.
-    let any_addr = [&m.src, &m.dst, &m.src4, &m.src6, &m.dst4, &m.dst6]
-        .iter()
-        .any(|c| c.as_ref().is_some_and(|c| !c.values.is_empty()));
-    let per: Vec<Option<Af>> = if !any_addr && fams.v4 && fams.v6 {
-        vec![None]
-    } else {
-        fams.iter()
-            .filter(|&af| {
-                [m.src_for(af), m.dst_for(af)]
-                    .into_iter()
-                    .flatten()
-                    .all(|c| {
-                        c.values.is_empty()
-                            || c.negated
-                            || c.values.iter().any(|a| addr_in_family(a, af))
-                    })
-            })
-            .map(Some)
-            .collect()
-    };
-    if per == [None] && needs_family(m) {
-        fams.iter().map(Some).collect()
-    } else {
-        per
-    }
-}
-
-/// Whether a match needs a rule per family (see [`rule_families`]).
-pub fn needs_family(m: &Match) -> bool {
-    m.extras.iter().any(|x| match &x.kind {
-        ExtraKind::Tos { .. } | ExtraKind::Dscp(_) | ExtraKind::Ipset { .. } => true,
-        ExtraKind::Hashlimit(h) => h.modes.iter().any(|m| m.is_addr()),
-        _ => false,
-    }) || m.connlimit.is_some()
+    m.rule_families(fams)
 }
 
 impl Lowerer<'_> {
@@ -69,6 +33,19 @@ impl Lowerer<'_> {
     /// match is present and the rule serves both families). The protocol is NOT emitted here:
     /// services and ports decide it (see [`Lowerer::l4`]).
     pub(super) fn match_stmts(&mut self, m: &Match, af: Option<Af>, dir: Dir) -> Option<Vec<Stmt>> {
+        self.match_stmts_for(m, af, dir, dir == Dir::Request)
+    }
+
+    /// [`Lowerer::match_stmts`] for a rule that is (`request`) or is not a request of its flow,
+    /// whichever way its chain sees the addresses (a group's conditions in the other section
+    /// chain, a client's request leaving through `out_`).
+    pub(super) fn match_stmts_for(
+        &mut self,
+        m: &Match,
+        af: Option<Af>,
+        dir: Dir,
+        request: bool,
+    ) -> Option<Vec<Stmt>> {
         let mut out = iface_stmts(m, dir);
         if let Some(af) = af {
             self.addr_stmts(m, af, dir, &mut out)?;
@@ -81,7 +58,7 @@ impl Lowerer<'_> {
         // host): every connection then counts under one key, and replies are cut off once the
         // service has N connections in all. Like `limit`, fhc limits the requests only.
         if let Some(c) = &m.connlimit
-            && dir == Dir::Request
+            && request
         {
             out.push(self.connlimit(c, af)?);
         }
