@@ -20,8 +20,10 @@ trap 'rm -rf "$work"' EXIT
 mutation() {
     case "$1" in
     any-literal) echo 'lang/src/model/values/mod.rs|s/^    s == "any" || s == "ANY"$/    s == "\\u{0}"/' ;;
-    reply-skip) echo 'lang/src/nft/lower/sections.rs|s/let verdicts = if r.action.verdict == Verdict::Accept {/if r.action.verdict != Verdict::Accept { return; } let verdicts = if true {/' ;;
-    default-policy) echo 'lang/src/nft/lower/sections.rs|s/                verdict: Verdict::Drop,/                verdict: Verdict::Accept,/' ;;
+    reply-skip) echo 'lang/src/nft/lower/sections.rs|s/let verdicts = if r.action.verdict == Verdict::Accept {/if r.action.verdict != Verdict::Accept { return Some(()); } let verdicts = if true {/' ;;
+    # A section's DROP policy accepts instead, whether it is FireHOL's default or comes from
+    # DEFAULT_INTERFACE_POLICY (the host's firehol-defaults.conf sets it).
+    default-policy) echo 'lang/src/nft/lower/sections.rs|s/Some(a) => a.clone(),/Some(a) if a.verdict != Verdict::Drop => a.clone(), Some(_) => Action::new(Verdict::Accept, s.span),/; s/None => Action::new(Verdict::Drop, s.span),/None => Action::new(Verdict::Accept, s.span),/' ;;
     *) return 1 ;;
     esac
 }
