@@ -32,8 +32,15 @@ fn sources(dir: &Path) -> Vec<(PathBuf, Vec<(usize, String)>)> {
             } else if p.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&p).expect("read source");
                 let mut lines = Vec::new();
-                for (i, l) in text.lines().enumerate() {
-                    if l.trim() == "#[cfg(test)]" {
+                let all: Vec<&str> = text.lines().collect();
+                for (i, l) in all.iter().enumerate() {
+                    // A test module ends the code (tests may do anything); a single test item
+                    // does not.
+                    if l.trim() == "#[cfg(test)]"
+                        && all
+                            .get(i + 1)
+                            .is_some_and(|n| n.trim_start().starts_with("mod "))
+                    {
                         break;
                     }
                     let code = match l.find("//") {

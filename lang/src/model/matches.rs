@@ -211,6 +211,38 @@ impl Builder<'_> {
         Some(cond)
     }
 
+    /// `log TEXT [level L]`, `loglimit TEXT [level L]`, `connlog TEXT`.
+    fn log_spec(&mut self, p: &Param, kind: ParamKind) -> LogSpec {
+        let text = p
+            .values
+            .first()
+            .and_then(|w| self.expand(w))
+            .unwrap_or_default();
+        let level = match p
+            .values
+            .get(2)
+            .and_then(|w| Some((self.expand(w)?, w.span)))
+        {
+            Some((l, span)) if kind != ParamKind::Connlog => match values::parse_log_level(&l) {
+                Ok(level) => Some(level),
+                Err(msg) => {
+                    self.diags.push(
+                        Diagnostic::new(Code::InvalidValue, span, msg).with_label("log level"),
+                    );
+                    None
+                }
+            },
+            _ => None,
+        };
+        LogSpec {
+            text,
+            limited: kind == ParamKind::Loglimit,
+            level,
+            new_only: kind == ParamKind::Connlog,
+            span: p.span,
+        }
+    }
+
     /// Users of transparent_proxy (a list, like `uid`).
     pub(super) fn owners(&mut self, users: &[String], span: Span) -> Vec<values::Owner> {
         let mut out = Vec::new();
@@ -287,34 +319,8 @@ impl Builder<'_> {
                     }
                     m.state = self.typed(p, |s| values::parse_state(s).map(Some));
                 }
-                ParamKind::Log | ParamKind::Loglimit => {
-                    let text = p
-                        .values
-                        .first()
-                        .and_then(|w| self.expand(w))
-                        .unwrap_or_default();
-                    let level = p.values.get(2).and_then(|w| self.expand(w));
-                    m.log = Some(LogSpec {
-                        text,
-                        limited: kind == ParamKind::Loglimit,
-                        level,
-                        new_only: false,
-                        span: p.span,
-                    });
-                }
-                ParamKind::Connlog => {
-                    let text = p
-                        .values
-                        .first()
-                        .and_then(|w| self.expand(w))
-                        .unwrap_or_default();
-                    m.log = Some(LogSpec {
-                        text,
-                        limited: false,
-                        level: None,
-                        new_only: true,
-                        span: p.span,
-                    });
+                ParamKind::Log | ParamKind::Loglimit | ParamKind::Connlog => {
+                    m.log = Some(self.log_spec(p, kind))
                 }
                 ParamKind::Limit => m.limit = self.limit(p),
                 ParamKind::Connlimit => m.connlimit = self.connlimit(p),

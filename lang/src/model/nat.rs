@@ -274,7 +274,6 @@ impl Builder<'_> {
                 Ok(p) => targets.push(NatTarget {
                     addr: None,
                     port: p,
-                    text: t,
                 }),
                 Err(e) => self
                     .diags
@@ -396,9 +395,5 @@ pub fn parse_nat_target(tok: &str) -> Result<NatTarget, String> {
     if addr.is_none() && port.is_none() {
         return Err(format!("`{tok}` gives neither an address nor a port"));
     }
-    Ok(NatTarget {
-        addr,
-        port,
-        text: tok.to_string(),
-    })
+    Ok(NatTarget { addr, port })
 }

@@ -27,7 +27,7 @@ pub struct Cond<T> {
 pub struct LogSpec {
     pub text: String,
     pub limited: bool,
-    pub level: Option<String>,
+    pub level: Option<super::values::LogLevel>,
     /// `connlog`: log only the first packet of a connection (`ct state new`).
     pub new_only: bool,
     pub span: Span,
@@ -296,7 +296,6 @@ pub enum SynproxyType {
 pub struct NatTarget {
     pub addr: Option<Addr>,
     pub port: Option<Port>,
-    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

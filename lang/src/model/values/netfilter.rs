@@ -144,6 +144,54 @@ pub fn parse_mac(s: &str) -> Result<MacAddr, String> {
     }
 }
 
+/// A syslog level of `log ... level L` (iptables' names or numbers 0-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogLevel {
+    Emerg,
+    Alert,
+    Crit,
+    Err,
+    Warn,
+    Notice,
+    Info,
+    Debug,
+}
+
+impl LogLevel {
+    /// nft's name of the level.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Emerg => "emerg",
+            LogLevel::Alert => "alert",
+            LogLevel::Crit => "crit",
+            LogLevel::Err => "err",
+            LogLevel::Warn => "warn",
+            LogLevel::Notice => "notice",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
+}
+
+pub fn parse_log_level(s: &str) -> Result<LogLevel, String> {
+    use LogLevel::*;
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "emerg" | "panic" | "0" => Emerg,
+        "alert" | "1" => Alert,
+        "crit" | "2" => Crit,
+        "err" | "error" | "3" => Err,
+        "warn" | "warning" | "4" => Warn,
+        "notice" | "5" => Notice,
+        "info" | "6" => Info,
+        "debug" | "7" => Debug,
+        _ => {
+            return Result::Err(format!(
+                "`{s}` is not a log level (emerg, alert, crit, err, warning, notice, info, debug or 0-7)"
+            ));
+        }
+    })
+}
+
 /// `0x2000`, `12`.
 pub fn parse_num(s: &str) -> Option<u64> {
     match s.strip_prefix("0x").or(s.strip_prefix("0X")) {

@@ -115,7 +115,7 @@ pub(crate) fn log_stmts(l: &LogSpec) -> Vec<Stmt> {
     }
     out.push(Stmt::Log {
         prefix: format!("{}:", l.text),
-        level: Some(l.level.clone().unwrap_or_else(|| "warn".into())),
+        level: Some(l.level.map_or("warn", |l| l.name()).into()),
     });
     out
 }

@@ -1,15 +1,12 @@
 //! Command-level problems: arguments a command does not take, the arguments and parts it is
 //! missing, and raw iptables rules.
 
+use super::cmd_name;
 use super::params::param_problems;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
 use crate::syntax::ast::*;
 use crate::syntax::keywords::Cmd;
-
-pub(super) fn cmd_name(c: &Command) -> &str {
-    c.name.literal().unwrap_or("command")
-}
 
 fn missing(c: &Command, what: &str, example: &str, out: &mut Vec<Diagnostic>) {
     let name = cmd_name(c);

@@ -21,6 +21,11 @@ use commands::command_problems;
 use shell::{harmless_builtin, shell_problems, unknown_command};
 use words::word_problems;
 
+/// A command's name as written, for messages.
+fn cmd_name(c: &crate::syntax::ast::Command) -> &str {
+    c.name.literal().unwrap_or("command")
+}
+
 pub fn validate(text: &str, parse: &Parse) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Word-level problems, except inside statements already reported as shell code (one error per

@@ -1,7 +1,7 @@
 //! Rule parameter problems: unknown parameters (with a suggestion), negations that are misplaced
 //! or that FireHOL cannot read, and missing values.
 
-use super::commands::cmd_name;
+use super::cmd_name;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
 use crate::suggest::suggest;
