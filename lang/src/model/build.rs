@@ -50,7 +50,7 @@ pub struct Builder<'a> {
     pub(super) own_set_uses: Vec<(String, String, Families, Span)>,
     /// Hashlimit names with the shape of their key (address or port, per mode): FireHOL shares
     /// one table per name.
-    pub(super) hashlimit_sets: Vec<(String, Vec<super::ir::HashMode>, Families, Span)>,
+    pub(super) hashlimit_sets: Vec<(super::ir::Hashlimit, Families, Span)>,
 }
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
@@ -143,6 +143,20 @@ pub(super) fn name_of(c: &Command) -> String {
 }
 
 impl<'a> Builder<'a> {
+    /// An invalid value (E0114).
+    pub(super) fn bad_value(&mut self, span: Span, msg: String) {
+        self.diags
+            .push(Diagnostic::new(Code::InvalidValue, span, msg).with_label("invalid value"));
+    }
+
+    /// What nftables (or fhc's translation) cannot do (E0201), found before lowering.
+    pub(super) fn untranslatable(&mut self, span: Span, msg: String) {
+        self.diags.push(
+            Diagnostic::new(Code::Untranslatable, span, msg)
+                .with_label("fhc cannot compile this to nftables"),
+        );
+    }
+
     pub(super) fn stmt_index(&self) -> usize {
         self.stmt_index
     }

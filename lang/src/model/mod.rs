@@ -25,3 +25,4 @@ pub use nat::parse_nat_target;
 
 pub use ir::Model;
 pub use sets::{family_suffix, own_set, own_sets};
+pub use settings::KERNEL_SETTINGS;

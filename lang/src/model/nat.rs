@@ -145,9 +145,9 @@ impl Builder<'_> {
             return;
         }
         let msg = if targets.len() > 1
-            && (addr_fams.len() != targets.len()
-                || addr_fams.iter().any(|f| *f != addr_fams[0])
-                || targets.iter().any(|t| t.port != targets[0].port))
+            && (!NatTarget::round_robin(targets)
+                || addr_fams.len() != targets.len()
+                || addr_fams.iter().any(|f| *f != addr_fams[0]))
         {
             "several NAT targets must all give an address and the same port"
         } else if addr_fams.is_empty() && m.rule_families(fams) == [None] {

@@ -127,7 +127,10 @@ impl Builder<'_> {
                     src: dir == "src",
                 })
             }
-            _ => Err((Code::Untranslatable, kernel_ipset(&format!("ipset {name}")))),
+            _ => Err((
+                Code::Untranslatable,
+                values::kernel_ipset(&format!("ipset {name}")),
+            )),
         }
     }
 
@@ -190,21 +193,7 @@ impl Builder<'_> {
                 }
             });
         }
-        let shape = |ms: &[HashMode]| ms.iter().map(|m| m.is_addr()).collect::<Vec<bool>>();
-        match self.hashlimit_sets.iter().find(|(n, ..)| *n == name) {
-            Some((_, s, ..)) if shape(s) != shape(&modes) => {
-                return Err((
-                    Code::InvalidValue,
-                    format!(
-                        "hashlimit `{name}` is used with different modes; FireHOL shares one table per name"
-                    ),
-                ));
-            }
-            _ => self
-                .hashlimit_sets
-                .push((name.clone(), modes.clone(), fams, span)),
-        }
-        Ok(Hashlimit {
+        let h = Hashlimit {
             name,
             over,
             rate,
@@ -212,7 +201,21 @@ impl Builder<'_> {
             modes,
             srcmask,
             dstmask,
-        })
+        };
+        let shape = |ms: &[HashMode]| ms.iter().map(|m| m.is_addr()).collect::<Vec<bool>>();
+        match self.hashlimit_sets.iter().find(|(o, ..)| o.name == h.name) {
+            Some((o, ..)) if shape(&o.modes) != shape(&h.modes) => {
+                return Err((
+                    Code::InvalidValue,
+                    format!(
+                        "hashlimit `{}` is used with different modes; FireHOL shares one table per name",
+                        h.name
+                    ),
+                ));
+            }
+            _ => self.hashlimit_sets.push((h.clone(), fams, span)),
+        }
+        Ok(h)
     }
 
     /// `limit RATE BURST`.
@@ -435,11 +438,4 @@ fn tos_values(list: &[&str]) -> Result<ExtraKind, (Code, String)> {
         values: out,
         mask: mask.unwrap_or(0xff),
     })
-}
-
-/// Why a kernel ipset (`what` as written) cannot be matched.
-pub(super) fn kernel_ipset(what: &str) -> String {
-    format!(
-        "`{what}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"
-    )
 }

@@ -160,7 +160,7 @@ impl Builder<'_> {
             if fams.iter().all(|af| own_set(&sets, &name, af).is_some()) {
                 continue;
             }
-            let msg = super::params::kernel_ipset(&written);
+            let msg = super::values::kernel_ipset(&written);
             self.diags.push(
                 Diagnostic::new(Code::Untranslatable, span, msg)
                     .with_label("fhc cannot compile this to nftables"),
@@ -195,19 +195,18 @@ impl Builder<'_> {
     /// The nft sets fhc creates (traps, action traps, hashlimit tables) share one namespace:
     /// two uses of one name must agree on the element type, or nft refuses the ruleset.
     pub(super) fn check_set_types(&mut self) {
-        let mut seen: Vec<(String, Vec<&'static str>)> = Vec::new();
+        /// What a set element holds, as far as a clash goes.
+        #[derive(Clone, Copy, PartialEq)]
+        enum Elem {
+            Addr(Af),
+            Port,
+        }
+        let mut seen: Vec<(String, Vec<Elem>)> = Vec::new();
         let mut clashes = Vec::new();
-        let addr = |af: Af| {
-            if af == Af::V4 {
-                "ipv4_addr"
-            } else {
-                "ipv6_addr"
-            }
-        };
-        let mut uses: Vec<(String, Vec<&'static str>, Span)> = Vec::new();
+        let mut uses: Vec<(String, Vec<Elem>, Span)> = Vec::new();
         for h in &self.model.helpers {
             if let HelperKind::Trap(t) = &h.kind {
-                uses.push((t.set.clone(), vec![addr(t.af); t.key.len()], h.span));
+                uses.push((t.set.clone(), vec![Elem::Addr(t.af); t.key.len()], h.span));
             }
         }
         for a in &self.model.actions {
@@ -218,15 +217,16 @@ impl Builder<'_> {
                 };
                 for &af in &fams {
                     let sfx = family_suffix(&fams, af);
+                    let addr = Elem::Addr(af);
                     match trap {
                         ActionTrap::Ip { set, key, .. } => {
-                            uses.push((format!("{set}{sfx}"), vec![addr(af); key.len()], *span))
+                            uses.push((format!("{set}{sfx}"), vec![addr; key.len()], *span))
                         }
                         ActionTrap::SocketsSuspects { .. } => {
-                            uses.push((format!("{}_trap{sfx}", a.name), vec![addr(af)], *span));
+                            uses.push((format!("{}_trap{sfx}", a.name), vec![addr], *span));
                             uses.push((
                                 format!("{}_sockets{sfx}", a.name),
-                                vec![addr(af), addr(af), "inet_service"],
+                                vec![addr, addr, Elem::Port],
                                 *span,
                             ));
                         }
@@ -234,27 +234,20 @@ impl Builder<'_> {
                 }
             }
         }
-        for (name, modes, fams, span) in &self.hashlimit_sets {
-            let per_family = modes.iter().any(|m| m.is_addr());
+        for (h, fams, span) in &self.hashlimit_sets {
             for af in fams.iter() {
-                let kinds = modes
+                let elems = h
+                    .modes
                     .iter()
                     .map(|m| {
                         if m.is_addr() {
-                            addr(af)
+                            Elem::Addr(af)
                         } else {
-                            "inet_service"
+                            Elem::Port
                         }
                     })
                     .collect();
-                let sfx = if !per_family {
-                    ""
-                } else if af == Af::V4 {
-                    "4"
-                } else {
-                    "6"
-                };
-                uses.push((format!("{name}{sfx}"), kinds, *span));
+                uses.push((h.set_name(Some(af)), elems, *span));
             }
         }
         for (name, kinds, span) in uses {

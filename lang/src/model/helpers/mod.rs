@@ -17,8 +17,6 @@ pub(super) use traps::trap_key;
 
 use super::build::Builder;
 use super::ir::{Families, Helper, HelperOption, Match};
-use crate::codes::Code;
-use crate::diag::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::{Cmd, Command, CommandKind, Param, ParamKind, Word};
 use crate::syntax::keywords::{self, Arity};
@@ -61,14 +59,9 @@ impl Builder<'_> {
                 self.markdef(c, args);
                 true
             }
+            // The parser gives the mangle commands (mark ... tosfix) this shape.
             (
-                Cmd::Mark
-                | Cmd::Connmark
-                | Cmd::Custommark
-                | Cmd::Classify
-                | Cmd::Tos
-                | Cmd::Dscp
-                | Cmd::Tosfix,
+                _,
                 CommandKind::Mangle {
                     args,
                     chains,
@@ -219,19 +212,5 @@ impl Builder<'_> {
         ws.iter()
             .filter_map(|w| Some((self.expand(w)?, w.span)))
             .collect()
-    }
-
-    /// An invalid value (E0114).
-    pub(super) fn bad_value(&mut self, span: Span, msg: String) {
-        self.diags
-            .push(Diagnostic::new(Code::InvalidValue, span, msg).with_label("invalid value"));
-    }
-
-    /// What nftables (or fhc's translation) cannot do (E0201), found before lowering.
-    pub(super) fn untranslatable(&mut self, span: Span, msg: String) {
-        self.diags.push(
-            Diagnostic::new(Code::Untranslatable, span, msg)
-                .with_label("fhc cannot compile this to nftables"),
-        );
     }
 }

@@ -298,6 +298,16 @@ pub struct NatTarget {
     pub port: Option<Port>,
 }
 
+impl NatTarget {
+    /// Whether several targets can be one round robin (nft's `numgen` map): each gives an
+    /// address, and all the same port.
+    pub fn round_robin(targets: &[NatTarget]) -> bool {
+        targets
+            .iter()
+            .all(|t| t.addr.is_some() && t.port == targets[0].port)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SynproxyAction {
     Accept,

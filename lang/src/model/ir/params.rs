@@ -2,7 +2,7 @@
 //! TOS/DSCP, address types, hashlimit, fhc's own sets, accounting, and the options FireHOL's
 //! helper commands read. The model parses them (model/params.rs); a backend only reads them.
 
-use crate::model::values::Rate;
+use crate::model::values::{Af, Rate};
 use crate::span::Span;
 
 /// `limit RATE BURST` (the request packets of a rule).
@@ -82,6 +82,19 @@ pub struct Hashlimit {
     /// Prefix lengths the addresses are keyed on (`None`: the whole address).
     pub srcmask: Option<u8>,
     pub dstmask: Option<u8>,
+}
+
+impl Hashlimit {
+    /// The name of its set in a rule of family `af`: FireHOL shares one table per name, and a
+    /// table keyed on addresses is one per family (`NAME4`, `NAME6`).
+    pub fn set_name(&self, af: Option<Af>) -> String {
+        match af {
+            Some(a) if self.modes.iter().any(|m| m.is_addr()) => {
+                format!("{}{}", self.name, if a == Af::V4 { "4" } else { "6" })
+            }
+            _ => self.name.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -135,12 +135,7 @@ impl Builder<'_> {
             {
                 "`dnat to :PORT` needs the synproxy's `dst` to be one address"
             }
-            [first, ..]
-                if targets.len() > 1
-                    && targets
-                        .iter()
-                        .any(|t| t.addr.is_none() || t.port != first.port) =>
-            {
+            [_, _, ..] if !NatTarget::round_robin(targets) => {
                 "several dnat targets must all give an address and the same port"
             }
             _ => return,

@@ -49,21 +49,7 @@ impl Lowerer<'_> {
         // Settings the user wrote explicitly are applied as written. The ones FireHOL forces for
         // synproxy (tcp_loose=0, syncookies=1, timestamps=1) are not needed by fhc's rulesets: the
         // synproxy rule also matches `ct state new`, and SYNPROXY uses its own cookies (e2e notes).
-        for (var, key) in [
-            (
-                "FIREHOL_CONNTRACK_LOOSE_MATCHING",
-                "net.netfilter.nf_conntrack_tcp_loose",
-            ),
-            ("FIREHOL_TCP_SYN_COOKIES", "net.ipv4.tcp_syncookies"),
-            ("FIREHOL_TCP_TIMESTAMPS", "net.ipv4.tcp_timestamps"),
-            ("FIREHOL_CONNTRACK_MAX", "net.netfilter.nf_conntrack_max"),
-            // FireHOL writes the module parameter; the sysctl is the same table, writable in
-            // the initial network namespace.
-            (
-                "FIREHOL_CONNTRACK_HASHSIZE",
-                "net.netfilter.nf_conntrack_buckets",
-            ),
-        ] {
+        for &(var, key) in crate::model::KERNEL_SETTINGS {
             if let Some(v) = self.model.user_settings.get(var) {
                 add(key, v, &format!("{var} in the configuration"));
             }

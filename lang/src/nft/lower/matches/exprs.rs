@@ -154,7 +154,18 @@ pub fn tos_field(af: Af) -> Expr {
 }
 
 /// The netmask of a prefix length, as an address.
-pub(super) fn prefix_mask(af: Af, len: u8) -> String {
+/// The packet's `field` address, cut to its first `mask` bits when that is a prefix (a key of
+/// hashlimit and connlimit sets).
+pub(super) fn masked_addr(af: Af, field: &'static str, mask: Option<u8>) -> Expr {
+    let e = Expr::Payload(super::ip_proto(af), field);
+    let full = if af == Af::V4 { 32 } else { 128 };
+    match mask.filter(|len| *len < full) {
+        Some(len) => Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len)))),
+        None => e,
+    }
+}
+
+fn prefix_mask(af: Af, len: u8) -> String {
     match af {
         Af::V4 => std::net::Ipv4Addr::from(if len == 0 {
             0

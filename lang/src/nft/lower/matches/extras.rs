@@ -2,7 +2,7 @@
 //! address type, own sets, accounting), `connlimit` and `hashlimit`.
 
 use super::Dir;
-use super::exprs::{ip_version, op, prefix_mask, tos_field};
+use super::exprs::{ip_version, masked_addr, op, tos_field};
 use crate::model::ir::{Connlimit, Extra, ExtraKind, HashMode, Hashlimit};
 use crate::model::values::Af;
 use crate::nft::json::{Expr, Set, Stmt};
@@ -138,13 +138,8 @@ impl Lowerer<'_> {
             );
             return None;
         };
-        let full = if af == Af::V4 { 32 } else { 128 };
         let field = if c.daddr { "daddr" } else { "saddr" };
-        let e = Expr::Payload(ip_proto(af), field);
-        let key = match c.mask.filter(|len| *len < full) {
-            Some(len) => Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len)))),
-            None => e,
-        };
+        let key = masked_addr(af, field, c.mask);
         let n = match self.connlimits.iter().position(|s| *s == c.span) {
             Some(i) => i + 1,
             None => {
@@ -187,19 +182,12 @@ impl Lowerer<'_> {
                         self.error(span, "hashlimit on addresses in a rule for both families (internal: not split)".into());
                         return None;
                     };
-                    let full = if af == Af::V4 { 32 } else { 128 };
                     let (field, mask) = if *m == HashMode::SrcIp {
                         ("saddr", h.srcmask)
                     } else {
                         ("daddr", h.dstmask)
                     };
-                    let e = Expr::Payload(ip_proto(af), field);
-                    key.push(match mask.filter(|len| *len < full) {
-                        Some(len) => {
-                            Expr::And(Box::new(e), Box::new(Expr::s(prefix_mask(af, len))))
-                        }
-                        None => e,
-                    });
+                    key.push(masked_addr(af, field, mask));
                     kinds.push(set_addr_type(af));
                 }
                 HashMode::SrcPort | HashMode::DstPort => {
@@ -213,12 +201,7 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let set = match af {
-            Some(a) if h.modes.iter().any(|m| m.is_addr()) => {
-                format!("{}{}", h.name, if a == Af::V4 { "4" } else { "6" })
-            }
-            _ => h.name.clone(),
-        };
+        let set = h.set_name(af);
         // nft makes the set dynamic itself when a rule updates it (nft 1.0.6 JSON has no
         // `dynamic` flag).
         self.add_set(Set {
