@@ -33,6 +33,9 @@
 # temp dirs) by a tmpfs, only inside the private mount namespace. Interfaces a config names are
 # created there as dummy devices (FireHOL's debug mode does not inspect them today).
 #
+# FHC_ORACLE_KEEP=DIR keeps FireHOL's debug output (stdout) of each accepted CONF as
+# DIR/<file name>.stdout (tests/corpus/bash/check-firehol.sh compares them).
+#
 # Usage: tests/firehol-oracle.sh [-v] [CONF ...]
 #   -v    show FireHOL's output (and the restore error) for failures and warnings
 #   CONF  check only these files (each must be accepted)
@@ -294,6 +297,7 @@ for conf in "${accept_list[@]}"; do
 		failed+=("$rel")
 	else
 		rules=$(grep -cE '^-[AIN] ' "$out/stdout")
+		[ -n "${FHC_ORACLE_KEEP:-}" ] && cp "$out/stdout" "$FHC_ORACLE_KEEP/$(basename "$conf").stdout"
 		warns=$(grep -cE '^ *WARNING( |$)' "$out/stderr")
 		printf 'PASS  %s (%s rule lines%s%s)\n' "$rel" "$rules" \
 			"$([ "$RESTORE_CHECK" = 1 ] && echo ', restore --test ok')" \

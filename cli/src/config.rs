@@ -26,6 +26,15 @@ pub struct PreludeArgs {
     /// Read neither the defaults file nor the services directory.
     #[arg(long, conflicts_with_all = ["defaults", "services_dir"])]
     pub no_defaults: bool,
+    /// Set a shell variable before the configuration runs (repeatable). It also answers for a
+    /// value the configuration reads from the host: `WAN_IP=$(ip ...)` takes VALUE. The
+    /// defines are listed in the ruleset's comments.
+    #[arg(long = "define", short = 'D', value_name = "NAME=VALUE", value_parser = parse_define)]
+    pub defines: Vec<(String, String)>,
+}
+
+fn parse_define(s: &str) -> Result<(String, String), String> {
+    fhc_lang::eval::Defines::parse_one(s)
 }
 
 pub const DEFAULT_CONFIG: &str = "/etc/firehol/firehol.conf";
@@ -56,6 +65,7 @@ impl PreludeArgs {
             services_dir: self.services_dir.clone(),
             disabled: self.no_defaults,
             env_services_dir: None,
+            defines: fhc_lang::eval::Defines(self.defines.clone()),
         })
     }
 }

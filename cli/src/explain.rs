@@ -65,6 +65,17 @@ fn statement(out: &mut String, s: &StatementRules) {
         format!("line {}", s.line)
     };
     out.push_str(&format!("{lines}: {}\n", s.text));
+    match s.called_from.as_slice() {
+        [] => {}
+        [one] => out.push_str(&format!("    (in a function called from line {one})\n")),
+        more => {
+            let list: Vec<String> = more.iter().map(usize::to_string).collect();
+            out.push_str(&format!(
+                "    (in a function called from lines {})\n",
+                list.join(", ")
+            ))
+        }
+    }
     if s.rules.is_empty() {
         let what = if s.command {
             "no nftables rule of its own (it shapes the rules of other statements, or sets something up)"

@@ -180,3 +180,41 @@ fn random_configurations_behave_as_under_firehol() {
         "random configurations: fhc and FireHOL disagree (seeds above)"
     );
 }
+
+/// The configurations written with bash (tests/corpus/bash: loops, functions, conditions,
+/// `case`, arithmetic, expansions) behave as under FireHOL, which runs them in real bash.
+#[test]
+fn bash_configurations_behave_as_under_firehol() {
+    if !support::root_or_skip(
+        "differential FireHOL-vs-fhc test",
+        "sudo -E cargo test -p fhc --test differential",
+    ) {
+        return;
+    }
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = repo().join("tests/corpus/bash");
+    let mut confs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".conf") && !p.ends_with(".expanded.conf"))
+        .collect();
+    confs.sort();
+    assert!(
+        confs.len() >= 15,
+        "only {} bash configurations",
+        confs.len()
+    );
+    let args: Vec<&str> = confs.iter().map(String::as_str).collect();
+    let (code, _out, (configs, _probes, _diffs, unexpected)) = harness(&args, None);
+    assert_eq!(
+        configs as usize,
+        confs.len(),
+        "some configurations were not compared"
+    );
+    assert_eq!(
+        unexpected, 0,
+        "bash configurations behave differently (see above)"
+    );
+    assert_eq!(code, 0, "harness failed (see above)");
+}

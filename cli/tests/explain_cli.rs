@@ -247,7 +247,7 @@ fn bash_in_the_defaults_file_is_an_error_in_that_file() {
     let defaults = write(
         &dir,
         "firehol-defaults.conf",
-        "OK=1\nX=$(hostname)\ninterface eth0 lan\n",
+        "OK=1\ninterface eth0 lan\nX=$(hostname)\n",
     );
     let conf = write(
         &dir,
@@ -258,11 +258,11 @@ fn bash_in_the_defaults_file_is_an_error_in_that_file() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
-        err.contains("firehol-defaults.conf:2") && err.contains("E0004"),
+        err.contains("firehol-defaults.conf:3") && err.contains("E0004"),
         "{err}"
     );
     assert!(
-        err.contains("firehol-defaults.conf:3") && err.contains("variables and `markdef`s only"),
+        err.contains("firehol-defaults.conf:2") && err.contains("variables and `markdef`s only"),
         "{err}"
     );
     assert!(stdout(&o).is_empty());

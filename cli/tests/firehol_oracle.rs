@@ -57,3 +57,32 @@ fn firehol_accepts_the_valid_corpus() {
         "no summary line from tests/firehol-oracle.sh:\n{stdout}"
     );
 }
+
+/// The bash pairs (tests/corpus/bash): FireHOL accepts each file and generates the same rules for
+/// a configuration written with bash and for its hand-expanded twin.
+#[test]
+fn firehol_agrees_the_bash_pairs_are_twins() {
+    let in_ci = std::env::var_os("CI").is_some();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    if !support::is_root() && !in_ci {
+        support::skip(
+            "bash pairs under FireHOL",
+            "needs root (network namespaces and bind mounts)",
+            "sudo tests/corpus/bash/check-firehol.sh",
+        );
+        return;
+    }
+    let out = Command::new("bash")
+        .arg(root.join("tests/corpus/bash/check-firehol.sh"))
+        .current_dir(&root)
+        .output()
+        .expect("cannot run tests/corpus/bash/check-firehol.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "FireHOL disagrees on a bash pair:\n{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("pairs: ") && l.ends_with(" 0 failed")),
+        "no summary line:\n{stdout}"
+    );
+}

@@ -41,6 +41,12 @@ fn frontend(c: &mut Criterion) {
     g.bench_function("parse", |b| {
         b.iter(|| fhc_lang::syntax::parse(black_box(&text)))
     });
+    // The shell stage alone (on a parsed file): what bash evaluation adds to the front end.
+    let parsed = fhc_lang::syntax::parse(&text);
+    let env = fhc_lang::model::expand::Env::new();
+    g.bench_function("evaluate", |b| {
+        b.iter(|| fhc_lang::eval::evaluate(black_box(&text), &parsed, &env, &Default::default()))
+    });
     g.bench_function("analyze", |b| {
         b.iter(|| fhc_lang::analyze(black_box(&text)))
     });

@@ -66,13 +66,13 @@ codes! {
         "interface eth0 lan src \"10.0.0.0/8\n";
     UnexpectedChar = "E0002", Error, "a character that cannot appear here",
         "interface eth0 lan\r\n\x01\n";
-    ShellConstruct = "E0003", Error, "a shell construct (if, for, while, case, functions, &&, ||, pipes, redirections) fhc cannot evaluate statically",
-        "if [ -f /etc/x ]\nthen\n    version 6\nfi\n";
-    CommandSubstitution = "E0004", Error, "command substitution ($(...) or backticks) cannot be evaluated statically",
+    ShellConstruct = "E0003", Error, "shell fhc does not evaluate (pipes, background jobs, subshells, select, for ((...)), redirections to files)",
+        "version 6 | tee /tmp/x\n";
+    CommandSubstitution = "E0004", Error, "command substitution ($(...) or backticks) that runs a program: its output depends on the host (`--define NAME=VALUE` gives the value)",
         "IP=$(hostname -i)\n";
-    ShellArray = "E0005", Error, "bash arrays cannot be evaluated statically",
-        "params=(src 10.0.0.1)\n";
-    SourceFile = "E0006", Error, "including other files with source or . is not supported",
+    ShellArray = "E0005", Error, "a bash array form fhc does not evaluate (associative arrays, slices)",
+        "declare -A ports\n";
+    SourceFile = "E0006", Error, "including other files with source or . (the file is on the host, not given to fhc)",
         "source /etc/firehol/extra.conf\n";
     UnknownCommand = "E0007", Error, "a word in command position is not a FireHOL command",
         "interfce eth0 lan\n";
@@ -86,16 +86,20 @@ codes! {
         "interface eth0 lan not src 10.0.0.1\n";
     SyntaxError = "E0012", Error, "the statement does not follow the command's syntax",
         ") version 6\n";
-    ShellCommand = "E0013", Error, "a shell command (test, exit, a write to a file, ...) that fhc cannot run",
-        "exit 1\n";
-    UnsupportedExpansion = "E0014", Error, "a variable expansion fhc cannot evaluate (positional parameters, ${x//a/b}, ...)",
-        "interface eth0 lan src \"$1\"\n";
+    ShellCommand = "E0013", Error, "a shell command or program (exit, read, eval, grep, ...) that fhc cannot run",
+        "eval \"version 6\"\n";
+    UnsupportedExpansion = "E0014", Error, "an expansion or arithmetic fhc cannot evaluate (indirect ${!x}, ${x@Q}, a bad expression)",
+        "interface eth0 lan src \"${!NET}\"\n";
     Passthrough = "E0015", Error, "raw iptables/ip6tables commands cannot be translated to nftables",
         "iptables -A INPUT -j ACCEPT\n";
     ExtraArgument = "E0016", Error, "a command got more arguments than it takes",
         "version 6 7\n";
     FamilyPrefix = "E0017", Error, "an ipv4/ipv6/both prefix is not followed by a command that accepts it",
         "ipv4\n";
+    EvalLimit = "E0018", Error, "the shell code ran past a limit (loop iterations, call depth, statements run, size of values): fhc stops instead of hanging",
+        "while true; do\n    version 6\ndone\n";
+    HostDependent = "E0019", Error, "a value that depends on the host running FireHOL (files, the environment, $RANDOM, $$): give it with `--define NAME=VALUE`",
+        "if [ -f /etc/firehol/lan ]; then\n    version 6\nfi\n";
     SynproxyNoInface = "E0101", Error, "a synproxy statement has no `inface`",
         "ipv4 synproxy input dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n";
     SynproxyNoDst = "E0102", Error, "a synproxy statement has no `dst` (or, with FIREHOL_SYNPROXY_EXCLUDE_OWNER=1, no `dst` and no `src not`)",

@@ -32,6 +32,8 @@ pub struct StatementRules {
     pub text: String,
     /// A FireHOL command (false for a variable assignment).
     pub command: bool,
+    /// For a statement inside a function: the (first) lines of the statements that called it.
+    pub called_from: Vec<usize>,
     pub rules: Vec<RuleReason>,
 }
 
@@ -65,7 +67,12 @@ pub fn statement_text(text: &str, span: Span, max: usize) -> String {
 }
 
 /// Builds the explanation of a compiled configuration.
-pub fn explain(text: &str, parse: &Parse, out: &Output) -> Explanation {
+pub fn explain(
+    text: &str,
+    parse: &Parse,
+    model: &crate::model::Model,
+    out: &Output,
+) -> Explanation {
     let index = LineIndex::new(text);
     let mut statements: Vec<StatementRules> = parse
         .file
@@ -84,6 +91,13 @@ pub fn explain(text: &str, parse: &Parse, out: &Output) -> Explanation {
                 end_line: index.line_of(end) + 1,
                 text: statement_text(text, s.span, usize::MAX),
                 command,
+                called_from: s
+                    .command()
+                    .map(|c| model.callers_of(c.span))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| index.line_of(c.start) + 1)
+                    .collect(),
                 rules: Vec::new(),
             })
         })
@@ -563,7 +577,7 @@ mod tests {
         let parse = crate::syntax::parse(text);
         let (s2, s3) = (parse.file.stmts[1].span, parse.file.stmts[2].span);
         assert!(out.ruleset.rules.iter().any(|r| r.origins == [s2, s3]));
-        let e = super::explain(text, &parse, &out);
+        let e = super::explain(text, &parse, &crate::analyze(text).model, &out);
         let on2 = e.at_line(2).unwrap();
         let on3 = e.at_line(3).unwrap();
         assert!(on2.rules.iter().any(|r| r.shared_with == [3]));

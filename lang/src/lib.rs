@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod codes;
 pub mod diag;
+pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod hash;
@@ -30,6 +31,8 @@ pub use span::{LineIndex, Span};
 #[derive(Clone, Debug)]
 pub struct Analysis {
     pub parse: syntax::Parse,
+    /// What the file's shell code did: the FireHOL commands it ran, in order, and its functions.
+    pub evaluation: eval::Evaluation,
     pub model: model::Model,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -58,16 +61,21 @@ pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     analysis
 }
 
-/// The front end without the lowering: syntax, shell subset and model.
+/// The front end without the lowering: syntax, the shell's evaluation and the model.
 fn front(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
-    let (model, semantic) = model::build_in(text, &parse, prelude.env(), prelude.marks());
+    let env = prelude.env();
+    let evaluation = eval::evaluate(text, &parse, &env, prelude.defines());
+    diagnostics.extend(evaluation.diagnostics.iter().cloned());
+    let (mut model, semantic) = model::build_in(text, &parse, &evaluation, env, prelude.marks());
+    model.defines = prelude.defines().0.clone();
     diagnostics.extend(semantic);
     diag::sort(&mut diagnostics);
     Analysis {
         parse,
+        evaluation,
         model,
         diagnostics,
     }
@@ -162,7 +170,7 @@ pub fn explain(
     opts: &nft::Options,
 ) -> Result<Explanation, Vec<Diagnostic>> {
     lowered(text, prelude, opts)
-        .map(|(analysis, out)| explain::explain(text, &analysis.parse, &out))
+        .map(|(analysis, out)| explain::explain(text, &analysis.parse, &analysis.model, &out))
 }
 
 /// Formats a whole configuration in the canonical style (see `docs/fmt.md`). Fails with the

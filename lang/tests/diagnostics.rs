@@ -67,19 +67,30 @@ fn unterminated_quote_does_not_hide_later_errors() {
 }
 
 #[test]
-fn shell_constructs_are_errors_and_the_inside_is_checked() {
-    let text = "if [ -n \"$X\" ]; then\n    interface eth0 lan sorce 1.2.3.4\nfi\nIP=$(hostname -i)\nsource /x\nA=1 && B=2\n";
+fn shell_code_runs_and_what_needs_the_host_stops_it() {
+    // The condition is false (X is not set), but the statement inside is still checked as
+    // written; the command substitution needs the host: an error, and nothing after it runs.
+    let text = "if [ -n \"$X\" ]; then\n    interface eth0 lan sorce 1.2.3.4\nfi\nIP=$(hostname -i)\nsource /x\n";
     let got = lines(text, &analyze(text).diagnostics);
     assert_eq!(
         got,
         vec![
-            ("E0003".into(), 1),
+            ("W0121".into(), 1),
             ("E0009".into(), 2),
             ("E0004".into(), 4),
-            ("E0006".into(), 5),
-            ("E0003".into(), 6)
         ]
     );
+    for (text, code) in [
+        ("source /x\n", "E0006"),
+        ("A=1 | B=2\n", "E0003"),
+        ("x=( a b\n", "E0012"),
+        ("cat /etc/x\n", "E0013"),
+        ("[ -f /etc/x ] && version 6\n", "E0019"),
+        ("echo $RANDOM\n", "E0019"),
+    ] {
+        let got = lines(text, &analyze(text).diagnostics);
+        assert!(got.iter().any(|(c, _)| c == code), "{text:?}: {got:?}");
+    }
 }
 
 #[test]

@@ -20,6 +20,23 @@ pub struct Backend {
 }
 
 impl Backend {
+    /// Re-reads every open document's prelude (files may have changed, or the defines) and
+    /// republishes the documents whose prelude changed.
+    async fn reload(&self) {
+        let state = self.state.clone();
+        let Ok(changed) = tokio::task::spawn_blocking(move || state.reload_preludes()).await else {
+            return;
+        };
+        for (doc, error) in changed {
+            let loaded = Loaded {
+                prelude: doc.file.prelude().clone(),
+                error,
+            };
+            self.log_prelude(&doc.uri, &loaded).await;
+            self.publish(doc).await;
+        }
+    }
+
     pub fn new(client: Client, state: Arc<State>) -> Self {
         Backend { client, state }
     }
@@ -135,6 +152,13 @@ impl LanguageServer for Backend {
             .and_then(|g| g.position_encodings.as_deref());
         let enc = Encoding::negotiate(offered);
         self.state.set_encoding(enc);
+        if let Some(d) = params
+            .initialization_options
+            .as_ref()
+            .and_then(crate::state::defines_from)
+        {
+            self.state.set_defines(d);
+        }
         Ok(InitializeResult {
             capabilities: Self::capabilities(enc),
             server_info: Some(ServerInfo {
@@ -162,19 +186,15 @@ impl LanguageServer for Backend {
         self.publish(doc).await;
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {
-        let state = self.state.clone();
-        let Ok(changed) = tokio::task::spawn_blocking(move || state.reload_preludes()).await else {
-            return;
-        };
-        for (doc, error) in changed {
-            let loaded = Loaded {
-                prelude: doc.file.prelude().clone(),
-                error,
-            };
-            self.log_prelude(&doc.uri, &loaded).await;
-            self.publish(doc).await;
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        if let Some(d) = crate::state::defines_from(&params.settings) {
+            self.state.set_defines(d);
+            self.reload().await;
         }
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        self.reload().await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {

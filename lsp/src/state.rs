@@ -13,6 +13,7 @@
 
 use crate::convert::{self, Encoding, Mapper};
 use crate::disk;
+use fhc_lang::eval::Defines;
 use fhc_lang::ide::{self, Place};
 use fhc_lang::prelude::{LoadError, Search};
 use fhc_lang::{Analysis, LineIndex, Prelude, Span};
@@ -145,8 +146,38 @@ pub struct State {
     docs: Mutex<HashMap<Uri, Arc<Doc>>>,
     enc: AtomicU8,
     shutdown: AtomicBool,
-    /// `fhc lsp --defaults/--services-dir/--no-defaults`, and the environment.
+    /// `fhc lsp --defaults/--services-dir/--no-defaults/--define`, and the environment.
     search: Search,
+    /// The editor's `fhc.defines` setting, when it gave one (it replaces `--define`).
+    defines: Mutex<Option<Defines>>,
+}
+
+/// The `defines` of the editor's settings: `{"defines": ["NAME=VALUE", ...]}` or
+/// `{"defines": {"NAME": "VALUE"}}`, at the top or under `fhc` (as `workspace/configuration`
+/// sends it). Entries that are not `NAME=VALUE` are left out.
+pub fn defines_from(settings: &serde_json::Value) -> Option<Defines> {
+    let v = settings
+        .get("fhc")
+        .and_then(|f| f.get("defines"))
+        .or_else(|| settings.get("defines"))?;
+    let list: Vec<(String, String)> = match v {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|i| Defines::parse_one(i.as_str()?).ok())
+            .collect(),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .filter_map(|(k, v)| {
+                let value = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Defines::parse_one(&format!("{k}={value}")).ok()
+            })
+            .collect(),
+        _ => return None,
+    };
+    Some(Defines(list))
 }
 
 impl State {
@@ -183,11 +214,25 @@ impl State {
         self.shutdown.load(Ordering::Relaxed)
     }
 
+    /// The editor's defines (they replace the command line's).
+    pub fn set_defines(&self, defines: Defines) {
+        *self.defines.lock().unwrap_or_else(|e| e.into_inner()) = Some(defines);
+    }
+
     /// Reads the prelude for a document (file I/O: call it off the async workers). A document
     /// that is not a file (an unsaved buffer) gets `/etc/firehol`'s, as standard input does.
     pub fn load_prelude(&self, uri: &Uri) -> Loaded {
         let path: Option<PathBuf> = uri.to_file_path().map(|p| p.into_owned());
-        match disk::load(&self.search, path.as_deref()) {
+        let mut search = self.search.clone();
+        if let Some(d) = self
+            .defines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            search.defines = d;
+        }
+        match disk::load(&search, path.as_deref()) {
             Ok(p) => Loaded {
                 prelude: Arc::new(p),
                 error: None,
@@ -239,6 +284,7 @@ impl State {
             let before = old.file.prelude();
             if before.sources() == loaded.prelude.sources()
                 && before.ignored == loaded.prelude.ignored
+                && before.defines() == loaded.prelude.defines()
             {
                 continue;
             }

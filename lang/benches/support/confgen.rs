@@ -125,7 +125,7 @@ fn params(r: &mut Rng, vars: &[String], v6: bool) -> String {
                 dst = true;
                 match (k, v6) {
                     (4, false) => write!(out, " dst {}", ip(r)),
-                    (_, false) => write!(out, " dst ${{{}}}", vars[r.below(vars.len())]),
+                    (_, false) => write!(out, " dst \"${{{}}}\"", vars[r.below(vars.len())]),
                     (_, true) => write!(out, " dst {}", ip6(r)),
                 }
                 .unwrap();

@@ -48,7 +48,8 @@ pub(super) fn effects(stmt: &Stmt, pieces: &[Piece], out: &mut Vec<(usize, Effec
     }
     for w in &stmt.lead {
         let e = match w.bare() {
-            Some("then" | "else" | "do") => Effect::Middle,
+            Some("if" | "while" | "until") => Effect::Open,
+            Some("then" | "else" | "elif" | "do") => Effect::Middle,
             Some("fi" | "done" | "}") => Effect::Close,
             Some("esac") => Effect::CloseCase,
             Some("{") => Effect::Open,
@@ -57,20 +58,20 @@ pub(super) fn effects(stmt: &Stmt, pieces: &[Piece], out: &mut Vec<(usize, Effec
         out.push((w.span.start, e));
     }
     match &stmt.kind {
+        StmtKind::Shell(ShellStmt::For { keyword, .. }) => {
+            out.push((keyword.span.start, Effect::Open))
+        }
+        StmtKind::Shell(ShellStmt::Case { keyword, .. }) => {
+            out.push((keyword.span.start, Effect::OpenCase))
+        }
         StmtKind::Shell(ShellStmt::Compound { keyword, .. }) => match keyword.bare() {
-            Some("if" | "while" | "until" | "for" | "select") => {
-                out.push((keyword.span.start, Effect::Open))
-            }
-            Some("case") => out.push((keyword.span.start, Effect::OpenCase)),
-            Some("elif") => out.push((keyword.span.start, Effect::Middle)),
-            // `function name {` or `function name() {`
+            Some("select" | "for") => out.push((keyword.span.start, Effect::Open)),
+            // `function name {` (malformed forms keep their words)
             _ => brace(stmt_words(pieces, keyword.span.start), out),
         },
-        // `name() {`
-        StmtKind::Shell(ShellStmt::FunctionDef { name }) => {
-            brace(stmt_words(pieces, name.span.start), out)
+        StmtKind::Shell(ShellStmt::CasePattern { .. }) => {
+            out.push((stmt.span.start, Effect::OpenItem))
         }
-        StmtKind::Shell(ShellStmt::CasePattern) => out.push((stmt.span.start, Effect::OpenItem)),
         StmtKind::Shell(ShellStmt::List { items, .. }) => {
             for item in items {
                 effects(item, pieces, out);

@@ -1,16 +1,13 @@
-//! What a variable holds where. The model evaluates the file once, top to bottom, with one
-//! environment ([`Env`]): the prelude's variables and FireHOL's predefined ones first, then each
-//! top-level assignment (expanded with the variables set before it; a value it cannot evaluate
-//! leaves the variable as it was; arrays are skipped) and each `unset`; shell lists and blocks
-//! are not run. This module replays exactly those steps with the model's `Env` and records them
-//! as a timeline per variable, so that the value at any offset is the one the model expands
-//! there, without keeping a copy of the environment per statement.
+//! What a variable holds where. The shell evaluator runs the file once, in bash's order
+//! ([`crate::eval`]), starting from the prelude's variables and FireHOL's predefined ones; its
+//! assignment events are what the model sees. This module records them as a timeline per
+//! variable, by source offset, so that the value at a place is the one the model used there.
+//! A line run several times (a loop, a function called twice) shows the value of its last run.
 
 use crate::Span;
+use crate::eval::{Evaluation, EventKind};
 use crate::model::expand::Env;
 use crate::prelude::Prelude;
-use crate::syntax::Parse;
-use crate::syntax::ast::{Assignment, ShellStmt, Stmt, StmtKind};
 use std::collections::HashMap;
 
 /// Where the value of a variable at some place comes from.
@@ -80,30 +77,39 @@ impl Timeline {
     }
 }
 
-/// Replays the model's evaluation of the file's assignments (see the module's comment).
-pub fn replay(parse: &Parse, prelude: &Prelude) -> Timeline {
-    let mut env = prelude.env();
+/// The timeline of the evaluation's assignments (see the module's comment).
+pub fn replay(evaluation: &Evaluation, prelude: &Prelude) -> Timeline {
     let mut tl = Timeline {
-        initial: env.clone(),
+        initial: prelude.env(),
         events: HashMap::new(),
         assigned: HashMap::new(),
     };
-    for stmt in &parse.file.stmts {
-        match &stmt.kind {
-            StmtKind::Assignment(list) => {
-                for a in list {
-                    assign(&mut env, a, &mut tl);
-                }
+    for ev in &evaluation.events {
+        match &ev.kind {
+            EventKind::Assign {
+                name,
+                value,
+                span,
+                end,
+            } => {
+                tl.assigned.insert(span.start, Some(value.clone()));
+                tl.push(name, *end, Some(value.clone()), Origin::Here(*span));
             }
-            StmtKind::Unset(words) => {
-                for name in words.iter().filter_map(|w| w.literal()) {
-                    env.unset(name);
-                    tl.push(name, stmt.span.end, None, Origin::Unset);
-                }
-            }
-            StmtKind::Shell(ShellStmt::List { items, .. }) => not_run(&env, items, &mut tl),
-            _ => {}
+            EventKind::Unset { name, end } => tl.push(name, *end, None, Origin::Unset),
+            EventKind::Command { .. } => {}
         }
+    }
+    // By offset; a line run several times keeps its last value (stable sort: run order).
+    for list in tl.events.values_mut() {
+        list.sort_by_key(|(at, _)| *at);
+        list.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 && later.1.origin == earlier.1.origin {
+                *earlier = later.clone();
+                true
+            } else {
+                false
+            }
+        });
     }
     tl
 }
@@ -117,78 +123,41 @@ impl Timeline {
     }
 }
 
-/// The value an assignment gives, expanded in `env` (`None`: an array or a value that cannot be
-/// evaluated).
-fn value_of(env: &Env, a: &Assignment) -> Option<String> {
-    if a.array.is_some() {
-        return None;
-    }
-    match &a.value {
-        Some(w) => {
-            let e = env.expand(w);
-            (!e.opaque).then_some(e.text)
-        }
-        None => Some(String::new()),
-    }
-}
-
-fn assign(env: &mut Env, a: &Assignment, tl: &mut Timeline) {
-    let value = value_of(env, a);
-    tl.assigned.insert(a.name_span.start, value.clone());
-    if let Some(v) = value {
-        env.set(&a.name, v.clone(), a.name_span, 0);
-        let end = a.value.as_ref().map_or(a.name_span.end + 1, |w| w.span.end);
-        tl.push(&a.name, end, Some(v), Origin::Here(a.name_span));
-    }
-}
-
-/// Assignments inside shell lists (`test -n "$X" || X=1`): what they would assign, shown at the
-/// assignment, but not in force afterwards (the model does not run them).
-fn not_run(env: &Env, items: &[Stmt], tl: &mut Timeline) {
-    for s in items {
-        match &s.kind {
-            StmtKind::Assignment(list) => {
-                for a in list {
-                    tl.assigned.insert(a.name_span.start, value_of(env, a));
-                }
-            }
-            StmtKind::Shell(ShellStmt::List { items, .. }) => not_run(env, items, tl),
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn timeline(text: &str, prelude: &Prelude) -> Timeline {
+        let analysis = crate::analyze_with(text, prelude);
+        replay(&analysis.evaluation, prelude)
+    }
+
     fn at(text: &str, prelude: &Prelude, name: &str, needle: &str) -> Binding {
-        let parse = crate::syntax::parse(text);
-        let tl = replay(&parse, prelude);
+        let tl = timeline(text, prelude);
         tl.at(name, text.find(needle).unwrap(), |n| prelude.origin(n))
     }
 
     #[test]
     fn the_value_in_force_follows_the_model() {
-        let text = "A=1\nB=\"$A 2\"\nA=$(hostname)\nunset B\nC=( x )\nversion 6\n";
+        let text = "A=1\nB=\"$A 2\"\nunset B\nC=( x )\nversion 6\nA=$(hostname)\n";
         let one = at(text, &Prelude::none(), "A", "B=");
         assert_eq!(one.value.as_deref(), Some("1"));
         assert_eq!(one.origin, Origin::Here(Span::new(0, 1)));
-        // A value the model cannot evaluate leaves the variable as it was.
+        // A value fhc cannot evaluate stops the evaluation: the variable stays as it was.
         assert_eq!(
             at(text, &Prelude::none(), "A", "version").value.as_deref(),
             Some("1")
         );
         assert_eq!(
-            at(text, &Prelude::none(), "B", "A=$").value.as_deref(),
+            at(text, &Prelude::none(), "C", "version").value.as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            at(text, &Prelude::none(), "B", "unset").value.as_deref(),
             Some("1 2")
         );
         assert_eq!(
             at(text, &Prelude::none(), "B", "version").origin,
-            Origin::Unset
-        );
-        assert_eq!(
-            at(text, &Prelude::none(), "C", "version").origin,
             Origin::Unset
         );
         let pre = at(text, &Prelude::none(), "PRIVATE_IPV4", "A=1");
@@ -196,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn the_prelude_comes_first_and_shell_lists_are_not_run() {
+    fn the_prelude_comes_first_and_shell_lists_run() {
         let mut p = Prelude::none();
         p.add_defaults("d.conf", "# settings\nA=pre\n");
         let text = "B=$A\ntest -n \"$B\" || A=never\nA=x\n";
@@ -204,12 +173,9 @@ mod tests {
         assert_eq!(a.value.as_deref(), Some("pre"));
         assert_eq!(a.origin, Origin::Prelude(0, Span::new(11, 12)));
         assert_eq!(at(text, &p, "A", "A=x").value.as_deref(), Some("pre"));
-        let parse = crate::syntax::parse(text);
-        let tl = replay(&parse, &p);
+        let tl = timeline(text, &p);
         let never = text.find("A=never").unwrap();
-        assert_eq!(
-            tl.assigned(Span::new(never, never + 1)).as_deref(),
-            Some("never")
-        );
+        // `test -n "pre"` succeeds: the assignment after `||` does not run.
+        assert_eq!(tl.assigned(Span::new(never, never + 1)), None);
     }
 }

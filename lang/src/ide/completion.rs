@@ -277,6 +277,15 @@ fn commands(doc: &File, offset: usize) -> Vec<Item> {
     ] {
         out.push(item(p, Kind::Keyword, d));
     }
+    // The file's shell functions are commands too.
+    for o in doc.names().all().iter().filter(|o| o.def) {
+        if let Sym::Function(n) = &o.sym
+            && !out.iter().any(|i| &i.label == n)
+        {
+            let detail = format!("shell function defined at line {}", doc.line(o.span.start));
+            out.push(item(n, Kind::Function, &detail));
+        }
+    }
     out
 }
 

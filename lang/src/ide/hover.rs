@@ -52,6 +52,7 @@ fn contents(doc: &File, offset: usize) -> Option<(String, Span)> {
             Sym::Action(n) => Some(action(doc, names, n)),
             Sym::Service(n) => Some(user_service(doc, names, n, o)),
             Sym::Section(_) => None,
+            Sym::Function(n) => Some(function(doc, n, o)),
         };
         if let Some(md) = md {
             return Some((md, o.span));
@@ -231,6 +232,90 @@ fn assignment_value(doc: &File, name_span: Span) -> Option<String> {
         }
     }
     None
+}
+
+/// At most this many produced statements are listed for a call.
+const MAX_CALLED: usize = 20;
+
+/// A shell function: where it is defined and, at a call, the FireHOL statements that call
+/// produced (as the evaluator expanded them); at the definition, how often it was called.
+fn function(doc: &File, name: &str, o: &Occurrence) -> String {
+    let eval = &doc.analysis().evaluation;
+    let def = eval.functions.iter().find(|f| f.name == name);
+    let mut md = match def {
+        Some(f) => format!(
+            "**{name}** (shell function), defined at line {}",
+            doc.line(f.name_span.start)
+        ),
+        None => format!("**{name}** (shell function)"),
+    };
+    let calls: Vec<&crate::eval::Call> = eval
+        .calls
+        .iter()
+        .filter(|c| {
+            if o.def {
+                def.is_some_and(|f| eval.functions.get(c.function) == Some(f))
+            } else {
+                c.name_span == o.span
+            }
+        })
+        .collect();
+    if o.def {
+        md.push_str(&format!(
+            "\n\ncalled {} time(s) when the file runs",
+            calls.len()
+        ));
+        return md;
+    }
+    if calls.is_empty() {
+        md.push_str("\n\nthis call does not run (or runs before the definition)");
+        return md;
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for c in &calls {
+        for ev in &eval.events[c.events.clone()] {
+            if let crate::eval::EventKind::Command { argv, .. } = &ev.kind {
+                lines.push(
+                    argv.iter()
+                        .map(|w| shell_word(w))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+        }
+    }
+    let runs = if calls.len() > 1 {
+        format!(" (over the {} times this line runs)", calls.len())
+    } else {
+        String::new()
+    };
+    md.push_str(&format!(
+        "\n\nthis call runs {} FireHOL statement(s){runs}:\n```firehol\n",
+        lines.len()
+    ));
+    for l in lines.iter().take(MAX_CALLED) {
+        md.push_str(l);
+        md.push('\n');
+    }
+    if lines.len() > MAX_CALLED {
+        md.push_str(&format!("# ... and {} more\n", lines.len() - MAX_CALLED));
+    }
+    md.push_str("```");
+    md
+}
+
+/// A word as it would be written back: quoted when it holds blanks or is empty.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty() && !w.contains(|c: char| c.is_whitespace() || "\"'$`\\".contains(c)) {
+        w.to_string()
+    } else {
+        format!(
+            "\"{}\"",
+            w.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('$', "\\$")
+        )
+    }
 }
 
 fn action(doc: &File, names: &Names, name: &str) -> String {

@@ -97,7 +97,7 @@ impl File {
     /// The symbol table: every name defined or used, and the variables' values where used.
     pub fn names(&self) -> &names::Names {
         self.names
-            .get_or_init(|| names::Names::new(&self.text, &self.analysis().parse, &self.prelude))
+            .get_or_init(|| names::Names::new(&self.text, self.analysis(), &self.prelude))
     }
 
     /// The nftables rules of the whole file ([`crate::compile_with`], default options), or why

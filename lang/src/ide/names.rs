@@ -30,12 +30,18 @@ pub enum Sym {
     Variable(String),
     /// The NAME of `interface IFACE NAME` / `router NAME`.
     Section(String),
+    /// A shell function: `NAME() {` / `function NAME {` and the commands that call it.
+    Function(String),
 }
 
 impl Sym {
     pub fn name(&self) -> &str {
         match self {
-            Sym::Action(n) | Sym::Service(n) | Sym::Variable(n) | Sym::Section(n) => n,
+            Sym::Action(n)
+            | Sym::Service(n)
+            | Sym::Variable(n)
+            | Sym::Section(n)
+            | Sym::Function(n) => n,
         }
     }
 
@@ -45,6 +51,7 @@ impl Sym {
             Sym::Service(_) => "service",
             Sym::Variable(_) => "variable",
             Sym::Section(_) => "section",
+            Sym::Function(_) => "function",
         }
     }
 
@@ -61,6 +68,7 @@ impl Sym {
             Sym::Service(_) => ident(new, ""),
             Sym::Action(_) => ident(new, "-") && !is_builtin_action(new),
             Sym::Section(_) => ident(new, "-."),
+            Sym::Function(_) => ident(new, "-."),
         }
     }
 }
@@ -88,7 +96,8 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn new(text: &str, parse: &Parse, prelude: &Prelude) -> Names {
+    pub fn new(text: &str, analysis: &crate::Analysis, prelude: &Prelude) -> Names {
+        let parse = &analysis.parse;
         let prelude_vars: Vec<String> = prelude.names().into_iter().map(String::from).collect();
         let prelude_services = services_of(prelude_vars.iter().map(String::as_str));
         let prelude_origins = prelude_vars
@@ -97,7 +106,7 @@ impl Names {
             .collect();
         Names {
             occs: index(text, parse, &prelude_services),
-            timeline: bindings::replay(parse, prelude),
+            timeline: bindings::replay(&analysis.evaluation, prelude),
             prelude_services,
             prelude_vars,
             prelude_origins,
@@ -160,7 +169,7 @@ impl Names {
         let vars = match sym {
             Sym::Variable(n) => vec![n.clone()],
             Sym::Service(n) => vec![format!("server_{n}_ports"), format!("client_{n}_ports")],
-            Sym::Action(_) | Sym::Section(_) => Vec::new(),
+            Sym::Action(_) | Sym::Section(_) | Sym::Function(_) => Vec::new(),
         };
         vars.iter()
             .filter_map(|v| self.prelude_origins.get(v))
@@ -198,8 +207,26 @@ fn index(text: &str, parse: &Parse, prelude_services: &[String]) -> Vec<Occurren
     for s in &parse.file.stmts {
         stmt(text, s, &mut out);
     }
+    // Calls: a command word naming a function the file defines.
+    let functions: Vec<String> = out
+        .iter()
+        .filter_map(|o| match &o.sym {
+            Sym::Function(n) if o.def => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    for s in &parse.file.stmts {
+        calls(s, &functions, &mut out);
+    }
     for p in &parse.pieces {
         if let Piece::Word(w) = p {
+            for (name, span) in expansion_names(text, w) {
+                out.push(Occurrence {
+                    sym: Sym::Variable(name),
+                    span,
+                    def: false,
+                });
+            }
             for (name, span) in w.vars() {
                 let raw = text.get(span.range()).unwrap_or("");
                 let span = if raw.starts_with("${") {
@@ -301,6 +328,102 @@ fn rule_action(a: &Option<RuleAction>, out: &mut Vec<Occurrence>) {
     }
 }
 
+/// The calls of the file's functions (the first word of a statement naming one).
+fn calls(s: &Stmt, functions: &[String], out: &mut Vec<Occurrence>) {
+    let name = match &s.kind {
+        StmtKind::Unknown(u) => &u.name,
+        StmtKind::Command(c) if c.family.is_none() => &c.name,
+        StmtKind::Shell(ShellStmt::List { items, .. }) => {
+            items.iter().for_each(|i| calls(i, functions, out));
+            return;
+        }
+        _ => return,
+    };
+    if let Some(n) = name.bare()
+        && functions.iter().any(|f| f == n)
+    {
+        out.push(Occurrence {
+            sym: Sym::Function(n.to_string()),
+            span: name.span,
+            def: false,
+        });
+    }
+}
+
+/// The variables `${NAME:-x}`, `${#NAME}`, `${NAME[@]}` ... read (the name's span), which the
+/// lexer leaves to the evaluator.
+fn expansion_names(text: &str, w: &Word) -> Vec<(String, Span)> {
+    w.opaque_parts()
+        .into_iter()
+        .filter(|(o, _)| {
+            matches!(
+                o,
+                crate::syntax::words::Opaque::ComplexExpansion
+                    | crate::syntax::words::Opaque::ArrayExpansion
+            )
+        })
+        .filter_map(|(_, span)| {
+            let raw = text.get(span.range())?;
+            let inner = raw.strip_prefix("${")?;
+            let skip = usize::from(inner.starts_with('#') && inner.len() > 2);
+            let name_len = inner[skip..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len() - skip);
+            let name = &inner[skip..skip + name_len];
+            let ok = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            let start = span.start + 2 + skip;
+            ok.then(|| (name.to_string(), Span::new(start, start + name_len)))
+        })
+        .collect()
+}
+
+/// What the shell statements define: functions, loop variables, `local`/`export`/`readonly`
+/// assignments.
+fn shell_defs(sh: &ShellStmt, out: &mut Vec<Occurrence>) {
+    match sh {
+        ShellStmt::FunctionDef { name } => {
+            if let Some(n) = name.bare() {
+                out.push(Occurrence {
+                    sym: Sym::Function(n.to_string()),
+                    span: name.span,
+                    def: true,
+                });
+            }
+        }
+        // `for NAME in ...` sets NAME.
+        ShellStmt::For { var: Some(v), .. } => {
+            if let Some(n) = v.bare() {
+                out.push(Occurrence {
+                    sym: Sym::Variable(n.to_string()),
+                    span: v.span,
+                    def: true,
+                });
+            }
+        }
+        // `local NAME=...`, `export NAME`, `readonly NAME=...`: NAME is set.
+        ShellStmt::Builtin { name, args, .. }
+            if matches!(
+                name.bare(),
+                Some("local" | "declare" | "typeset" | "export" | "readonly")
+            ) =>
+        {
+            for a in args {
+                if let Some(asg) = crate::syntax::parser::assignment_word(a) {
+                    out.push(Occurrence {
+                        sym: Sym::Variable(asg.name.clone()),
+                        span: asg.name_span,
+                        def: true,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 fn stmt(text: &str, s: &Stmt, out: &mut Vec<Occurrence>) {
     match &s.kind {
         StmtKind::Assignment(list) => {
@@ -387,6 +510,7 @@ fn stmt(text: &str, s: &Stmt, out: &mut Vec<Occurrence>) {
                 _ => {}
             }
         }
+        StmtKind::Shell(sh) => shell_defs(sh, out),
         _ => {}
     }
 }
@@ -398,7 +522,7 @@ mod tests {
     const TEXT: &str = "LAN=\"10.0.0.0/8\"\nserver_myapp_ports=\"tcp/8080\"\nclient_myapp_ports=default\naction MYDROP chain drop\ninterface eth0 lan src \"$LAN\" dst ${LAN}\n    policy MYDROP\n    server \"ssh myapp\" MYDROP\n    server myapp,http accept\n";
 
     fn names_of(text: &str, prelude: &Prelude) -> Names {
-        Names::new(text, &crate::syntax::parse(text), prelude)
+        Names::new(text, &crate::analyze_with(text, prelude), prelude)
     }
 
     fn idx() -> Names {

@@ -8,6 +8,7 @@ use super::ir::{self, Families, Match, Model, SectionKind};
 use super::values::split_list;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
+use crate::eval::{Ctx, Evaluation, EventKind, Frame};
 use crate::span::Span;
 use crate::syntax::Parse;
 use crate::syntax::ast::*;
@@ -55,25 +56,77 @@ pub struct Builder<'a> {
 
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
 pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
-    build_in(text, parse, Env::new(), ir::default_marks())
+    let env = Env::new();
+    let evaluation = crate::eval::evaluate(text, parse, &env, &Default::default());
+    build_in(text, parse, &evaluation, env, ir::default_marks())
 }
 
-/// [`build`], starting from `env` (FireHOL's predefined variables plus what the defaults and
-/// services files set) and the mark groups the defaults file defined.
+/// [`build`] from what the shell evaluator produced (`evaluation`), starting from `env`
+/// (FireHOL's predefined variables plus what the defaults and services files set) and the mark
+/// groups the defaults file defined.
 pub fn build_in(
     text: &str,
     parse: &Parse,
+    evaluation: &Evaluation,
     env: Env,
     marks: Vec<ir::MarkDef>,
 ) -> (Model, Vec<Diagnostic>) {
     let mut b = builder(text, parse, env);
     b.model.marks = marks;
-    for (i, stmt) in parse.file.stmts.iter().enumerate() {
+    let mut seen: HashSet<(crate::codes::Code, Span, String)> = HashSet::new();
+    let events = if evaluation.runaway {
+        &[][..]
+    } else {
+        &evaluation.events[..]
+    };
+    for (i, ev) in events.iter().enumerate() {
         b.stmt_index = i + 1;
-        b.statement(stmt);
+        let before = b.diags.len();
+        match &ev.kind {
+            EventKind::Assign {
+                name, value, span, ..
+            } => b.assign(name, value.clone(), *span),
+            EventKind::Unset { name, .. } => b.env.unset(name),
+            EventKind::Command { stmt, .. } => {
+                if let (Some(c), Some(call)) = (stmt.command(), ev.ctx.caller())
+                    && !b.model.calls.contains(&(c.span, call))
+                {
+                    b.model.calls.push((c.span, call));
+                }
+                b.statement(stmt)
+            }
+        }
+        if !ev.ctx.is_empty() {
+            in_context(&mut b.diags, before, &ev.ctx, &mut seen);
+        }
     }
     b.finish();
     (b.model, b.diags)
+}
+
+/// The diagnostics of a statement run inside functions or loops: each place reported once,
+/// naming the call (a label at the calling line) and the iteration.
+fn in_context(
+    diags: &mut Vec<Diagnostic>,
+    from: usize,
+    ctx: &Ctx,
+    seen: &mut HashSet<(crate::codes::Code, Span, String)>,
+) {
+    let new: Vec<Diagnostic> = diags.drain(from..).collect();
+    for mut d in new {
+        if !seen.insert((d.code, d.span, d.message.clone())) {
+            continue;
+        }
+        for f in ctx.frames().iter().rev() {
+            d = match f {
+                Frame::Call { span, .. } => d.with_secondary(*span, f.describe()),
+                Frame::Iteration { .. } => {
+                    d.with_note(format!("in the iteration {}", f.describe()))
+                }
+            };
+        }
+        diags.push(d);
+    }
 }
 
 /// Runs the `markdef` statements of a defaults file over `marks` (FireHOL's own
@@ -81,13 +134,16 @@ pub fn build_in(
 pub fn prelude_marks(
     text: &str,
     parse: &Parse,
+    evaluation: &Evaluation,
     env: Env,
     marks: Vec<ir::MarkDef>,
 ) -> (Vec<ir::MarkDef>, Vec<Diagnostic>) {
     let mut b = builder(text, parse, env);
     b.model.marks = marks;
-    for stmt in &parse.file.stmts {
-        if stmt.command().is_some_and(|c| c.cmd == Cmd::Markdef) {
+    for ev in &evaluation.events {
+        if let EventKind::Command { stmt, .. } = &ev.kind
+            && stmt.command().is_some_and(|c| c.cmd == Cmd::Markdef)
+        {
             b.statement(stmt);
         }
     }
@@ -162,47 +218,23 @@ impl<'a> Builder<'a> {
     }
 
     fn statement(&mut self, stmt: &Stmt) {
-        match &stmt.kind {
-            StmtKind::Assignment(list) => {
-                for a in list {
-                    self.assign(a);
-                }
-            }
-            StmtKind::Unset(names) => {
-                for n in names {
-                    if let Some(l) = n.literal() {
-                        self.env.unset(l);
-                    }
-                }
-            }
-            StmtKind::Command(c) => self.command(c),
-            _ => {}
+        if let StmtKind::Command(c) = &stmt.kind {
+            self.command(c);
         }
     }
 
-    fn assign(&mut self, a: &Assignment) {
-        if a.array.is_some() {
-            return;
-        }
-        let value = match &a.value {
-            Some(w) => match self.expand(w) {
-                Some(v) => v,
-                None => return,
-            },
-            None => String::new(),
-        };
+    fn assign(&mut self, name: &str, value: String, name_span: Span) {
         // Redefining a service after its first use has no effect in FireHOL.
-        if let Some(svc) = a
-            .name
+        if let Some(svc) = name
             .strip_prefix("server_")
-            .or(a.name.strip_prefix("client_"))
+            .or(name.strip_prefix("client_"))
             .and_then(|r| r.strip_suffix("_ports"))
             && let Some(&used) = self.used_services.get(svc)
         {
             self.diags.push(
                 Diagnostic::new(
                     Code::ServiceCached,
-                    a.name_span,
+                    name_span,
                     format!("service `{svc}` was already used; this new definition has no effect"),
                 )
                 .with_label("too late")
@@ -210,7 +242,7 @@ impl<'a> Builder<'a> {
                 .with_help("define the service before its first use"),
             );
         }
-        self.env.set(&a.name, value, a.name_span, self.stmt_index);
+        self.env.set(name, value, name_span, self.stmt_index);
     }
 
     /// The families a command applies to, with the checks FireHOL makes on namespaces.

@@ -217,7 +217,7 @@ impl Builder<'_> {
                     self.diags.push(
                         Diagnostic::new(Code::DynamicService, span, format!("`{name}` ports are discovered with rpcinfo when FireHOL runs"))
                             .with_label("cannot be resolved statically")
-                            .with_help(format!("pin the ports and define the service: server_{name}_ports=\"tcp/2049 udp/2049 ...\"")),
+                            .with_help(format!("pin the ports: define the service in the file (server_{name}_ports=\"tcp/2049 udp/2049 ...\") or give them with --define server_{name}_ports=...")),
                     );
                 }
                 Some(def)

@@ -37,6 +37,8 @@ pub struct Search {
     pub disabled: bool,
     /// `FIREHOL_SERVICES_DIR` from the environment (the caller reads it).
     pub env_services_dir: Option<PathBuf>,
+    /// `--define NAME=VALUE` (in force even with `disabled`).
+    pub defines: crate::eval::Defines,
 }
 
 /// The file system, as far as the lookup needs it.
@@ -91,6 +93,7 @@ pub fn load(
     fs: &dyn Files,
 ) -> Result<Prelude, LoadError> {
     let mut prelude = Prelude::none();
+    prelude.set_defines(search.defines.clone());
     if search.disabled {
         return Ok(prelude);
     }

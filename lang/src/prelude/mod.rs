@@ -18,11 +18,11 @@ pub use locate::{DEFAULTS_FILE, ETC_DIR, Files, LoadError, SERVICES_DIR, Search,
 
 use crate::codes::Code;
 use crate::diag::{self, Diagnostic};
+use crate::eval::{Defines, EventKind};
 use crate::model::expand::Env;
 use crate::model::ir::{self, MarkDef};
 use crate::span::Span;
 use crate::syntax::keywords::Cmd;
-use crate::syntax::words::Opaque;
 use crate::syntax::{self, ast::StmtKind};
 
 /// The services API version FireHOL 3.1.7 loads (`#FHVER: 1:<minor>`).
@@ -67,6 +67,8 @@ pub struct Prelude {
     pub ignored: Vec<(String, String)>,
     /// Mark groups after the defaults file's `markdef`s (`None`: FireHOL's defaults).
     marks: Option<Vec<MarkDef>>,
+    /// `--define NAME=VALUE`: in force before the prelude files and the configuration.
+    defines: Defines,
 }
 
 impl Prelude {
@@ -96,8 +98,22 @@ impl Prelude {
     }
 
     /// FireHOL's predefined variables plus everything the prelude set.
+    /// Sets the defines (`--define NAME=VALUE`); call before adding files, which see them.
+    pub fn set_defines(&mut self, defines: Defines) {
+        self.defines = defines;
+    }
+
+    pub fn defines(&self) -> &Defines {
+        &self.defines
+    }
+
+    /// The variables in force when the configuration starts: FireHOL's predefined ones, the
+    /// defines, then what the prelude files set (which may keep a define: `${NAME-default}`).
     pub fn env(&self) -> Env {
         let mut env = Env::new();
+        for (name, value) in &self.defines.0 {
+            env.preset(name, value.clone());
+        }
         for v in &self.vars {
             env.preset(&v.name, v.value.clone());
         }
@@ -142,60 +158,57 @@ impl Prelude {
         let mut diags = parse.errors.clone();
         diags.extend(syntax::validate::validate(text, &parse));
         // Values may refer to variables set earlier (here or in a previous prelude file).
-        let mut env = self.env();
-        let mut defaulted: Vec<Span> = Vec::new();
+        let env = self.env();
+        let evaluation = crate::eval::evaluate(text, &parse, &env, &self.defines);
+        // These files read unset variables on purpose (`X="${X}"`: the environment may set it).
+        diags.extend(
+            evaluation
+                .diagnostics
+                .iter()
+                .filter(|d| d.code != Code::UnsetVariable)
+                .cloned(),
+        );
         let mut markdefs = false;
+        for ev in &evaluation.events {
+            match &ev.kind {
+                EventKind::Assign {
+                    name: var, value, span, ..
+                } => {
+                    self.vars.retain(|v| &v.name != var);
+                    self.vars.push(Var {
+                        name: var.clone(),
+                        value: value.clone(),
+                        file,
+                        span: *span,
+                    });
+                }
+                EventKind::Unset { name: var, .. } => self.vars.retain(|v| &v.name != var),
+                EventKind::Command { stmt, .. } => match stmt.command() {
+                    Some(c) if c.cmd == Cmd::Markdef => markdefs = true,
+                    _ => diags.push(
+                        Diagnostic::new(Code::SyntaxError, stmt.span, format!(
+                            "{name} is read for its variables and `markdef`s only; this statement has no effect there"
+                        ))
+                        .with_label("not a variable assignment")
+                        .with_help("move FireHOL commands into the configuration file"),
+                    ),
+                },
+            }
+        }
         for stmt in &parse.file.stmts {
-            match &stmt.kind {
-                StmtKind::Assignment(list) => {
-                    for a in list.iter().filter(|a| a.array.is_none()) {
-                        let value = match &a.value {
-                            Some(w) => {
-                                let e = env.expand_with(w, |o, span| {
-                                    let v = with_default(&env, o, text.get(span.range())?)?;
-                                    defaulted.push(span);
-                                    Some(v)
-                                });
-                                if e.opaque {
-                                    continue;
-                                }
-                                e.text
-                            }
-                            None => String::new(),
-                        };
-                        env.preset(&a.name, value.clone());
-                        self.vars.push(Var {
-                            name: a.name.clone(),
-                            value,
-                            file,
-                            span: a.name_span,
-                        });
-                    }
-                }
-                StmtKind::Command(c) if c.cmd == Cmd::Markdef => markdefs = true,
-                StmtKind::Unset(words) => {
-                    for w in words {
-                        if let Some(n) = w.literal() {
-                            env.unset(n);
-                            self.vars.retain(|v| v.name != n);
-                        }
-                    }
-                }
-                StmtKind::Command(_) | StmtKind::Unknown(_) => diags.push(
+            if let StmtKind::Unknown(_) = stmt.kind {
+                diags.push(
                     Diagnostic::new(Code::SyntaxError, stmt.span, format!(
                         "{name} is read for its variables and `markdef`s only; this statement has no effect there"
                     ))
                     .with_label("not a variable assignment")
                     .with_help("move FireHOL commands into the configuration file"),
-                ),
-                // Shell statements are already reported by the validation above.
-                _ => {}
+                );
             }
         }
-        // `${NAME-default}` was evaluated: not the error validation reported for it.
-        diags.retain(|d| !(d.code == Code::UnsupportedExpansion && defaulted.contains(&d.span)));
         if markdefs {
-            let (marks, errors) = crate::model::prelude_marks(text, &parse, env, self.marks());
+            let (marks, errors) =
+                crate::model::prelude_marks(text, &parse, &evaluation, self.env(), self.marks());
             self.marks = Some(marks);
             diags.extend(errors);
         }
@@ -208,28 +221,6 @@ impl Prelude {
                 diagnostics: diags,
             });
         }
-    }
-}
-
-/// `${NAME-default}` / `${NAME:-default}` (the source text of an opaque part): the variable's
-/// value when set (and not empty, for `:-`), else the default. Other forms stay opaque.
-fn with_default(env: &Env, o: Opaque, src: &str) -> Option<String> {
-    if o != Opaque::ComplexExpansion {
-        return None;
-    }
-    let inner = src.strip_prefix("${")?.strip_suffix('}')?;
-    let split = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
-    let (var, rest) = inner.split_at(split);
-    let (colon, default) = match rest.strip_prefix(":-") {
-        Some(d) => (true, d),
-        None => (false, rest.strip_prefix('-')?),
-    };
-    if var.is_empty() || default.contains(['$', '`', '{', '}', '"', '\'']) {
-        return None;
-    }
-    match env.value(var) {
-        Some(v) if !(colon && v.is_empty()) => Some(v.to_string()),
-        _ => Some(default.to_string()),
     }
 }
 
@@ -319,14 +310,18 @@ mod tests {
             marks.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
             ["connmark", "usermark", "extra"]
         );
-        // A value set by an earlier file wins over the default; other forms stay errors.
-        p.add_defaults("more.conf", "X=${ENABLE_IPV4-7}\nY=${ENABLE_IPV4//1/2}\n");
+        // A value set by an earlier file wins over the default; bash's other forms work too.
+        p.add_defaults(
+            "more.conf",
+            "X=${ENABLE_IPV4-7}\nY=${ENABLE_IPV4//1/2}\nZ=$(ip r)\n",
+        );
         assert_eq!(p.env().value("X"), Some("1"));
+        assert_eq!(p.env().value("Y"), Some("2"));
         assert!(
             p.files[0]
                 .diagnostics
                 .iter()
-                .any(|d| d.code == Code::UnsupportedExpansion)
+                .any(|d| d.code == Code::CommandSubstitution)
         );
     }
 

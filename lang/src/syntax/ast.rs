@@ -17,7 +17,8 @@ pub struct SourceFile {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stmt {
     pub span: Span,
-    /// Shell keywords in front of the command (`then`, `else`, `do`) that fhc ignores.
+    /// Reserved words in front of the command (`then`, `else`, `do`, `fi`, `if`, `while`, `{` ...):
+    /// the block structure, read by [`super::blocks`].
     pub lead: Vec<Word>,
     pub kind: StmtKind,
     /// Redirections (`> file`) attached to the statement.
@@ -41,12 +42,24 @@ pub enum StmtKind {
     Error,
 }
 
-/// Shell code outside the subset fhc evaluates.
+/// Shell statements: the bash around the FireHOL commands. The statement list stays flat (see
+/// the module doc); [`super::blocks`] pairs the headers with their bodies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShellStmt {
-    /// `if`, `while`, `for`, `case`, `function` ... headers (the keyword, then the rest).
+    /// A header fhc does not evaluate (`select`, `for ((...))`, a malformed one).
     Compound { keyword: Word, rest: Vec<Word> },
-    /// `name() {`
+    /// `for NAME [in WORDS]` (`words` is `None` without `in`: the loop runs over `"$@"`).
+    For {
+        keyword: Word,
+        var: Option<Word>,
+        words: Option<Vec<Word>>,
+    },
+    /// `case WORD in` (its patterns and their commands are the statements that follow).
+    Case {
+        keyword: Word,
+        subject: Option<Word>,
+    },
+    /// `name()` or `function name [()]`; the body (`{ ... }`) is the statements that follow.
     FunctionDef { name: Word },
     /// `a && b`, `a || b`, `a | b`, `a &`: the operators and the statements they join.
     List {
@@ -55,8 +68,10 @@ pub enum ShellStmt {
     },
     /// `( ... )`
     Subshell,
-    /// A `case` pattern line (`a|b)`).
-    CasePattern,
+    /// `(( expression ))`: the span of the expression between the parentheses.
+    Arith { expr: Span },
+    /// A `case` pattern list (`a|b)`), its command on the statements that follow.
+    CasePattern { patterns: Vec<Word> },
     /// `source FILE` or `. FILE`
     Source { keyword: Word, args: Vec<Word> },
     /// A builtin or utility (`test`, `echo`, ...). `redirects` are those between its arguments
@@ -386,6 +401,186 @@ impl Command {
             }
             CommandKind::Action(a) => a.steps.iter().flat_map(|s| s.params.iter()).collect(),
             _ => Vec::new(),
+        }
+    }
+}
+
+impl Command {
+    /// Every word of the command, in no particular order, for the shell evaluator to replace
+    /// with its expansion when that cannot change how the command reads.
+    pub fn words_mut(&mut self, f: &mut impl FnMut(&mut Word)) {
+        fn opt(w: &mut Option<Word>, f: &mut impl FnMut(&mut Word)) {
+            if let Some(w) = w {
+                f(w);
+            }
+        }
+        fn params(ps: &mut [Param], f: &mut impl FnMut(&mut Word)) {
+            for p in ps {
+                f(&mut p.keyword);
+                p.values.iter_mut().for_each(&mut *f);
+            }
+        }
+        fn action(a: &mut Option<RuleAction>, f: &mut impl FnMut(&mut Word)) {
+            if let Some(a) = a {
+                f(&mut a.verb);
+                if let Some(w) = &mut a.with {
+                    f(&mut w.with);
+                    w.args.iter_mut().for_each(&mut *f);
+                }
+            }
+        }
+        fn nat_options(os: &mut [NatOption], f: &mut impl FnMut(&mut Word)) {
+            for o in os {
+                opt(&mut o.value, f);
+            }
+        }
+        f(&mut self.name);
+        self.extra.iter_mut().for_each(&mut *f);
+        match &mut self.kind {
+            CommandKind::Version { number } => opt(number, f),
+            CommandKind::Interface {
+                ifaces,
+                name,
+                params: ps,
+            } => {
+                opt(ifaces, f);
+                opt(name, f);
+                params(ps, f);
+            }
+            CommandKind::Router { name, params: ps } => {
+                opt(name, f);
+                params(ps, f);
+            }
+            CommandKind::GroupStart { verb, params: ps } => {
+                f(verb);
+                params(ps, f);
+            }
+            CommandKind::GroupEnd { verb } => f(verb),
+            CommandKind::GroupBare => {}
+            CommandKind::Policy { action: a } => action(a, f),
+            CommandKind::Protection {
+                args, params: ps, ..
+            }
+            | CommandKind::Args { args, params: ps } => {
+                args.iter_mut().for_each(&mut *f);
+                params(ps, f);
+            }
+            CommandKind::Service(s) => {
+                opt(&mut s.services, f);
+                if let Some(c) = &mut s.custom {
+                    opt(&mut c.name, f);
+                    opt(&mut c.server_ports, f);
+                    opt(&mut c.client_ports, f);
+                }
+                opt(&mut s.anystateless_name, f);
+                action(&mut s.action, f);
+                params(&mut s.params, f);
+            }
+            CommandKind::Synproxy(s) => {
+                opt(&mut s.types, f);
+                params(&mut s.params, f);
+                if let Some(a) = &mut s.action {
+                    f(&mut a.verb_word);
+                    opt(&mut a.target, f);
+                    opt(&mut a.with, f);
+                    nat_options(&mut a.nat_options, f);
+                    params(&mut a.params, f);
+                }
+            }
+            other => other.helper_words_mut(f, &mut params, &mut nat_options),
+        }
+    }
+}
+
+impl CommandKind {
+    /// The words of the helper commands (see [`Command::words_mut`]).
+    fn helper_words_mut<F: FnMut(&mut Word)>(
+        &mut self,
+        f: &mut F,
+        params: &mut impl FnMut(&mut [Param], &mut F),
+        nat_options: &mut impl FnMut(&mut [NatOption], &mut F),
+    ) {
+        fn opt(w: &mut Option<Word>, f: &mut impl FnMut(&mut Word)) {
+            if let Some(w) = w {
+                f(w);
+            }
+        }
+        match self {
+            CommandKind::Nat(n) => {
+                opt(&mut n.mode, f);
+                opt(&mut n.targets, f);
+                nat_options(&mut n.options, f);
+                params(&mut n.params, f);
+            }
+            CommandKind::Masquerade {
+                ifaces,
+                options,
+                params: ps,
+                ..
+            } => {
+                opt(ifaces, f);
+                nat_options(options, f);
+                params(ps, f);
+            }
+            CommandKind::TransparentProxy {
+                ports,
+                redirect_port,
+                user,
+                params: ps,
+            } => {
+                opt(ports, f);
+                opt(redirect_port, f);
+                opt(user, f);
+                params(ps, f);
+            }
+            CommandKind::TransparentSquid {
+                redirect_port,
+                user,
+                params: ps,
+            } => {
+                opt(redirect_port, f);
+                opt(user, f);
+                params(ps, f);
+            }
+            CommandKind::Tproxy {
+                ports,
+                port,
+                ip,
+                params: ps,
+            } => {
+                opt(ports, f);
+                opt(port, f);
+                opt(ip, f);
+                params(ps, f);
+            }
+            CommandKind::Action(a) => {
+                opt(&mut a.name, f);
+                opt(&mut a.table, f);
+                for s in &mut a.steps {
+                    f(&mut s.kind);
+                    s.args.iter_mut().for_each(&mut *f);
+                    params(&mut s.params, f);
+                }
+            }
+            CommandKind::Mangle {
+                args,
+                chains,
+                params: ps,
+            } => {
+                args.iter_mut().for_each(&mut *f);
+                opt(chains, f);
+                params(ps, f);
+            }
+            CommandKind::Tcpmss { mss, ifaces } => {
+                opt(mss, f);
+                opt(ifaces, f);
+            }
+            CommandKind::LogHelper { text, params: ps } => {
+                opt(text, f);
+                params(ps, f);
+            }
+            CommandKind::Passthrough { args } => args.iter_mut().for_each(&mut *f),
+            _ => {}
         }
     }
 }

@@ -419,6 +419,9 @@ pub const SHELL_OPENERS: &[&str] = &[
     "if", "elif", "while", "until", "for", "case", "select", "function",
 ];
 pub const SHELL_CONTINUERS: &[&str] = &["then", "else", "do"];
+/// Reserved words that lead a statement which is itself a command: the condition of `if`,
+/// `elif`, `while` and `until`, and `!` (negation).
+pub const SHELL_CONDITION_LEADS: &[&str] = &["if", "elif", "while", "until", "!"];
 pub const SHELL_CLOSERS: &[&str] = &["fi", "done", "esac", "}", "{"];
 
 /// Shell builtins and utilities that appear in configs but that fhc cannot run.
@@ -430,6 +433,8 @@ pub const SHELL_COMMANDS: &[&str] = &[
     "printf",
     "exit",
     "return",
+    "break",
+    "continue",
     "read",
     "local",
     "declare",

@@ -43,8 +43,9 @@ pub enum RawTok {
     /// `$NAME`
     #[regex(r"\$[A-Za-z_][A-Za-z0-9_]*")]
     Var,
-    /// `${...}` (any content: the shell stage decides what it supports).
-    #[regex(r"\$\{[^}\n]*\}")]
+    /// `${...}` up to its matching `}` (nested `${...}` and quotes inside count; the shell
+    /// stage decides what it supports). Not closed on its line: up to the end of the line.
+    #[token("${", braced_var)]
     BracedVar,
     /// `$1`, `$@`, `$#`, `$?`, ...
     #[regex(r"\$[0-9@#?*!$-]")]
@@ -265,6 +266,39 @@ fn command_substitution(lex: &mut logos::Lexer<RawTok>) {
 }
 
 /// Where the current line ends in `rest`: before its `\n`, or before the `\r` of a CRLF.
+fn braced_var(lex: &mut logos::Lexer<RawTok>) {
+    let rest = lex.remainder();
+    let line = &rest[..line_end(rest)];
+    lex.bump(brace_close(line).unwrap_or(line.len()));
+}
+
+/// Where the `${` just before `s` is closed: the index just after its `}`, skipping nested
+/// `${...}`, quotes and escapes.
+pub(crate) fn brace_close(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let (mut i, mut depth) = (0, 1usize);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'\'' => i += 1 + s[i + 1..].find('\'')? + 1,
+            b'"' => i += 1 + s[i + 1..].find('"')? + 1,
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 2;
+            }
+            b'}' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 fn line_end(rest: &str) -> usize {
     let n = rest.find('\n').unwrap_or(rest.len());
     if n > 0 && rest.as_bytes()[n - 1] == b'\r' {

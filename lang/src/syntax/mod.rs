@@ -2,6 +2,7 @@
 
 pub mod arith;
 pub mod ast;
+pub mod blocks;
 pub mod keywords;
 pub mod lexer;
 pub mod parser;

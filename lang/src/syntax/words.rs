@@ -127,6 +127,31 @@ impl Word {
         }
     }
 
+    /// The same word `by` bytes further on (a word read from a piece of text that starts there).
+    pub fn shifted(&self, by: usize) -> Word {
+        let sh = |s: Span| Span::new(s.start + by, s.end + by);
+        let parts: Vec<WordPart> = self
+            .parts
+            .iter()
+            .map(|p| WordPart {
+                span: sh(p.span),
+                kind: match &p.kind {
+                    PartKind::DoubleQuoted(dq) => PartKind::DoubleQuoted(
+                        dq.iter()
+                            .map(|d| match d {
+                                DqPart::Text(t, s) => DqPart::Text(t.clone(), sh(*s)),
+                                DqPart::Var(n, s) => DqPart::Var(n.clone(), sh(*s)),
+                                DqPart::Opaque(o, s) => DqPart::Opaque(*o, sh(*s)),
+                            })
+                            .collect(),
+                    ),
+                    k => k.clone(),
+                },
+            })
+            .collect();
+        Word::new(sh(self.span), parts)
+    }
+
     /// Variables referenced by this word, with their spans.
     pub fn vars(&self) -> impl Iterator<Item = (&str, Span)> {
         self.parts.iter().flat_map(|p| {
@@ -270,7 +295,10 @@ fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
             PartKind::DoubleQuoted(double_quoted(&s[1..s.len() - 1], span.start + 1))
         }
         RawTok::Var => PartKind::Var(s[1..].to_string()),
-        RawTok::BracedVar => braced(&s[2..s.len() - 1]),
+        RawTok::BracedVar => match s.strip_suffix('}') {
+            Some(inner) => braced(&inner[2..]),
+            None => PartKind::Opaque(Opaque::ComplexExpansion),
+        },
         RawTok::SpecialVar => PartKind::Opaque(Opaque::SpecialParameter),
         RawTok::CommandSubst | RawTok::Backtick => PartKind::Opaque(Opaque::CommandSubstitution),
         RawTok::Arithmetic => arithmetic_part(s),
@@ -402,12 +430,15 @@ fn dq_expansion(s: &str) -> (usize, Option<Result<String, Opaque>>) {
         return (end, Some(Err(Opaque::CommandSubstitution)));
     }
     match b.get(1) {
-        Some(b'{') => match s.find('}') {
-            Some(e) => match braced(&s[2..e]) {
-                PartKind::Var(n) => (e + 1, Some(Ok(n))),
-                PartKind::Opaque(o) => (e + 1, Some(Err(o))),
-                _ => (e + 1, Some(Err(Opaque::ComplexExpansion))),
-            },
+        Some(b'{') => match super::lexer::brace_close(&s[2..]) {
+            Some(len) => {
+                let e = len + 1;
+                match braced(&s[2..e]) {
+                    PartKind::Var(n) => (e + 1, Some(Ok(n))),
+                    PartKind::Opaque(o) => (e + 1, Some(Err(o))),
+                    _ => (e + 1, Some(Err(Opaque::ComplexExpansion))),
+                }
+            }
             None => (s.len(), Some(Err(Opaque::ComplexExpansion))),
         },
         Some(b'(') => {

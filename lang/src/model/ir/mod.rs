@@ -519,4 +519,24 @@ pub struct Model {
     pub marks: Vec<MarkDef>,
     /// `FIREHOL_*` settings the configuration assigns, with their final values.
     pub user_settings: std::collections::BTreeMap<String, String>,
+    /// (a statement inside a function, the statement that called the function), once per pair in
+    /// evaluation order: a rule's comment names the calling lines too.
+    pub calls: Vec<(Span, Span)>,
+    /// `--define NAME=VALUE` in force (the ruleset says which).
+    pub defines: Vec<(String, String)>,
+}
+
+impl Model {
+    /// The statements that called the function `stmt` ran in (sorted, without repeats).
+    pub fn callers_of(&self, stmt: Span) -> Vec<Span> {
+        let mut out: Vec<Span> = self
+            .calls
+            .iter()
+            .filter(|(s, _)| *s == stmt)
+            .map(|(_, c)| *c)
+            .collect();
+        out.sort_by_key(|s| s.start);
+        out.dedup();
+        out
+    }
 }

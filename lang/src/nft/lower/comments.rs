@@ -5,10 +5,52 @@ use crate::span::Span;
 
 impl Lowerer<'_> {
     /// `line N: <the statement>` — lets `nft list ruleset` point back at the config. Continued
-    /// lines are joined and blanks collapsed; nft keeps at most 128 bytes.
+    /// lines are joined and blanks collapsed; nft keeps at most 128 bytes. A statement inside a
+    /// function names the lines that called it: `line 5 (called from line 40): ...`.
     pub(crate) fn comment(&self, span: Span) -> String {
         let line = self.index.line_of(span.start);
-        clip(format!("line {}: {}", line + 1, self.statement_text(span)))
+        clip(format!(
+            "line {}{}: {}",
+            line + 1,
+            self.called_from(span),
+            self.statement_text(span)
+        ))
+    }
+
+    /// ` (called from line 40)`, or nothing for a statement outside functions.
+    fn called_from(&self, span: Span) -> String {
+        let lines: Vec<usize> = self
+            .model
+            .callers_of(span)
+            .iter()
+            .map(|c| self.index.line_of(c.start) + 1)
+            .collect();
+        match lines.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (called from line {one})"),
+            more => format!(
+                " (called from lines {})",
+                crate::span::line_runs(more).replace(", ", ",")
+            ),
+        }
+    }
+
+    /// The first rule's comment says which `--define`s the ruleset was compiled with.
+    pub(super) fn with_defines(&self, comment: Option<String>) -> Option<String> {
+        if self.model.defines.is_empty() {
+            return comment;
+        }
+        let defs: Vec<String> = self
+            .model
+            .defines
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        let defines = format!("--define {}", defs.join(" "));
+        Some(clip(match comment {
+            Some(c) if !c.is_empty() => format!("{defines}; {c}"),
+            _ => defines,
+        }))
     }
 
     /// A statement on one line: continuations joined, blanks collapsed.

@@ -141,6 +141,9 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
     for c in &l.chains {
         rules.extend(by_chain.remove(&c.name).unwrap_or_default());
     }
+    if let Some(first) = rules.first_mut() {
+        first.comment = l.with_defines(first.comment.take());
+    }
     let mut sysctls = l.sysctls;
     sysctls.sort();
     sysctls.dedup_by(|a, b| a.key == b.key);

@@ -479,10 +479,19 @@ fn helper_body<'a, I: In<'a>>(cmd: Cmd) -> Body<'a, I> {
 
 /// `[ipv4|ipv6|both] CMD ...`
 pub(super) fn command<'a, I: In<'a>>() -> impl Parser<'a, I, StmtKind, Ex<'a>> + Clone {
+    command_of(Cmd::ALL)
+}
+
+/// The grammar of some commands only: building the whole grammar costs far more than reading
+/// one statement with it, and the shell evaluator reads its statements one at a time, knowing
+/// the command.
+pub(super) fn command_of<'a, I: In<'a>>(
+    cmds: &[Cmd],
+) -> impl Parser<'a, I, StmtKind, Ex<'a>> + Clone + use<'a, I> {
     let prefix = select! { Tok::Word(w, WordClass { prefix: Some(f), .. }) => FamilySel { family: f, span: w.span, prefix: true } };
     // One alternative per command (Cmd::ALL, from the vocabulary table); each starts with an enum
     // comparison on the precomputed word class, so trying them in turn costs almost nothing.
-    let alternatives: Vec<_> = Cmd::ALL
+    let alternatives: Vec<_> = cmds
         .iter()
         .map(|&cmd| {
             select! { Tok::Word(w, WordClass { cmd: Some((c, sfx)), .. }) if c == cmd => (w.clone(), sfx) }

@@ -174,6 +174,9 @@ fn statement<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> {
                 return first;
             }
             let mut ops = Vec::new();
+            // `if a && b`: the reserved words lead the whole list, not its first command.
+            let mut first = first;
+            let lead = std::mem::take(&mut first.lead);
             let mut items = vec![first];
             for (o, s) in more {
                 ops.push(o);
@@ -181,7 +184,7 @@ fn statement<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> {
             }
             Stmt {
                 span: span_of(e),
-                lead: vec![],
+                lead,
                 kind: StmtKind::Shell(ShellStmt::List { ops, items }),
                 redirects: vec![],
             }
@@ -199,9 +202,55 @@ pub struct Parse {
     pub errors: Vec<crate::diag::Diagnostic>,
 }
 
-/// Cuts the token stream into statements at `\n`, `;` and `;;` (but not inside an array literal).
+/// Cuts the token stream into statements at `\n`, `;` and `;;` (but not inside an array literal),
+/// and after the headers that bash lets a command follow on the same line: `case WORD in`, a
+/// case pattern's `)`, `name()` and `function name`.
 fn statement_ranges(toks: &[(Tok<'_>, SimpleSpan)]) -> Vec<std::ops::Range<usize>> {
     split_statements(toks, 0, true)
+}
+
+fn bare_is(t: &Tok<'_>, words: &[&str]) -> bool {
+    matches!(t, Tok::Word(w, _) if w.bare().is_some_and(|b| words.contains(&b)))
+}
+
+/// Where a statement starting at `from` must be cut before its separator: the index just after
+/// its header. `pattern` says a case pattern may start here (after `case ... in` or `;;`).
+fn header_end(toks: &[(Tok<'_>, SimpleSpan)], from: usize, pattern: bool) -> Option<usize> {
+    use keywords::{SHELL_CLOSERS, SHELL_CONDITION_LEADS, SHELL_CONTINUERS};
+    let mut i = from;
+    while toks.get(i).is_some_and(|(t, _)| {
+        bare_is(t, SHELL_CONTINUERS)
+            || bare_is(t, SHELL_CONDITION_LEADS)
+            || bare_is(t, SHELL_CLOSERS)
+    }) {
+        i += 1;
+    }
+    let word = |k: usize| matches!(toks.get(k), Some((Tok::Word(..), _)));
+    let is_op = |k: usize, o: Op| matches!(toks.get(k), Some((Tok::Op(x), _)) if *x == o);
+    let (first, _) = toks.get(i)?;
+    if pattern && !bare_is(first, &["esac"]) {
+        let mut k = i + usize::from(is_op(i, Op::LParen));
+        if word(k) {
+            k += 1;
+            while is_op(k, Op::Pipe) && word(k + 1) {
+                k += 2;
+            }
+            if is_op(k, Op::RParen) {
+                return Some(k + 1);
+            }
+        }
+    }
+    if bare_is(first, &["case"]) && word(i + 1) && bare_is(&toks.get(i + 2)?.0, &["in"]) {
+        return Some(i + 3);
+    }
+    if bare_is(first, &["function"]) && word(i + 1) {
+        let paren = is_op(i + 2, Op::LParen) && is_op(i + 3, Op::RParen);
+        return Some(if paren { i + 4 } else { i + 2 });
+    }
+    if word(i) && is_op(i + 1, Op::LParen) && is_op(i + 2, Op::RParen) {
+        return Some(i + 3);
+    }
+    None
 }
 
 /// The splitting itself. An array that is never closed would swallow the rest of the file, so in
@@ -216,7 +265,31 @@ fn split_statements(
     let mut start = from;
     let mut array_depth = 0usize;
     let mut array_open = 0;
-    for (i, (t, sp)) in toks.iter().enumerate().skip(from) {
+    // A case pattern may start the next statement; the cut that ends the current header.
+    let mut pattern = false;
+    let mut cut: Option<usize> = None;
+    let mut i = from;
+    while i < toks.len() {
+        if i == start && cut.is_none() && array_depth == 0 {
+            cut = header_end(toks, i, pattern);
+            if let Some(c) = cut {
+                let case_header = toks[i..c].iter().any(|(t, _)| bare_is(t, &["in"]))
+                    && toks[i..c].iter().any(|(t, _)| bare_is(t, &["case"]));
+                let is_pattern = matches!(toks[c - 1].0, Tok::Op(Op::RParen))
+                    && !matches!(
+                        toks.get(c.wrapping_sub(2)).map(|t| &t.0),
+                        Some(Tok::Op(Op::LParen))
+                    );
+                pattern = case_header && !is_pattern;
+            }
+        }
+        if cut == Some(i) {
+            out.push(start..i);
+            start = i;
+            cut = None;
+            continue;
+        }
+        let (t, sp) = &toks[i];
         match t {
             Tok::Op(Op::LParen) if array_depth > 0 => array_depth += 1,
             Tok::Op(Op::LParen) => {
@@ -230,14 +303,20 @@ fn split_statements(
                 }
             }
             Tok::Op(Op::RParen) if array_depth > 0 => array_depth -= 1,
-            Tok::Op(Op::Newline | Op::Semi | Op::DoubleSemi) if array_depth == 0 => {
+            Tok::Op(o @ (Op::Newline | Op::Semi | Op::DoubleSemi)) if array_depth == 0 => {
                 if start < i {
                     out.push(start..i);
+                    // A pattern may follow `;;`, and blank lines after `case ... in`.
+                    pattern = *o == Op::DoubleSemi;
+                } else if *o == Op::DoubleSemi {
+                    pattern = true;
                 }
                 start = i + 1;
+                cut = None;
             }
             _ => {}
         }
+        i += 1;
     }
     if array_depth > 0 {
         // Unclosed: the assignment line up to its end is one statement, the rest is re-split.
@@ -258,6 +337,74 @@ fn split_statements(
         out.push(start..toks.len());
     }
     out
+}
+
+/// Reads a statement from words that are not in the text: a FireHOL command's words as the
+/// shell evaluator expanded them (what FireHOL's function receives).
+pub fn parse_words(words: &[Word]) -> Stmt {
+    let toks: Vec<(Tok<'_>, SimpleSpan)> = words
+        .iter()
+        .map(|w| (Tok::Word(w, classify(w)), SimpleSpan::from(w.span.range())))
+        .collect();
+    let span = match (words.first(), words.last()) {
+        (Some(a), Some(b)) => Span::new(a.span.start, b.span.end.max(a.span.end)),
+        _ => Span::default(),
+    };
+    let input = toks
+        .as_slice()
+        .split_token_span(SimpleSpan::from(span.end..span.end));
+    // A FireHOL command (the usual case): its own grammar only.
+    let cmd = toks.iter().take(2).find_map(|(t, _)| match t {
+        Tok::Word(
+            _,
+            WordClass {
+                cmd: Some((c, _)), ..
+            },
+        ) => Some(*c),
+        _ => None,
+    });
+    if let Some(cmd) = cmd {
+        let one = commands::command_of(&[cmd])
+            .then_ignore(end())
+            .map_with(|kind, e| Stmt {
+                span: span_of(e),
+                lead: vec![],
+                kind,
+                redirects: vec![],
+            });
+        if let Some(stmt) = one.parse(input).into_output() {
+            return stmt;
+        }
+    }
+    statement().parse(input).into_output().unwrap_or(Stmt {
+        span,
+        lead: vec![],
+        kind: StmtKind::Error,
+        redirects: vec![],
+    })
+}
+
+/// True when `text`, as a bare word, reads as a plain value everywhere the grammar looks: no
+/// keyword of any kind, and (digits, dots, slashes, colons or blanks in it) no word the grammar
+/// compares with (those are all letters). The shell evaluator then puts an expansion in place
+/// of its word without reading the command again.
+pub fn reads_as_value(text: &str) -> bool {
+    let w = Word::new(
+        Span::default(),
+        vec![super::words::WordPart {
+            span: Span::default(),
+            kind: super::words::PartKind::Literal(text.into()),
+        }],
+    );
+    classify(&w) == WordClass::default()
+        && text != "."
+        && text.contains(|c: char| c.is_ascii_digit() || "./: \t\n".contains(c))
+}
+
+/// `NAME=value` read from one word (the arguments of `local`, `export`, `declare` ...).
+pub fn assignment_word(w: &Word) -> Option<Assignment> {
+    assign_prefix(w)?;
+    Some(shell::split_assignment(w))
 }
 
 /// Lexes and parses a whole file. Never fails: problems are in `errors` and `Error` statements.

@@ -6,7 +6,9 @@ use super::prims::{kw, op, rest, span_of, value, word};
 use super::{Ex, In, Tok, WordClass, assign_prefix};
 use crate::span::Span;
 use crate::syntax::ast::*;
-use crate::syntax::keywords::{self, SHELL_CLOSERS, SHELL_COMMANDS, SHELL_CONTINUERS};
+use crate::syntax::keywords::{
+    self, SHELL_CLOSERS, SHELL_COMMANDS, SHELL_CONDITION_LEADS, SHELL_CONTINUERS,
+};
 use crate::syntax::words::{Op, Word};
 use chumsky::prelude::*;
 
@@ -15,7 +17,7 @@ fn is_shell_word(w: &Word, set: &[&str]) -> bool {
 }
 
 /// Splits `NAME=value` into the name and the value word (spans kept).
-fn split_assignment(w: &Word) -> Assignment {
+pub(super) fn split_assignment(w: &Word) -> Assignment {
     use crate::syntax::words::{PartKind, WordPart};
     let eq = assign_prefix(w).unwrap_or(0);
     let first = &w.parts[0];
@@ -48,33 +50,53 @@ fn split_assignment(w: &Word) -> Assignment {
 /// One simple command: the shell words that may lead it (`then`, `do`, `fi`, ...), a FireHOL
 /// command or a shell statement, and its redirections.
 pub(super) fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clone {
-    let lead = select! { Tok::Word(w, _) if is_shell_word(w, SHELL_CONTINUERS) || is_shell_word(w, SHELL_CLOSERS) => w.clone() }
+    let lead = select! { Tok::Word(w, _) if is_shell_word(w, SHELL_CONTINUERS) || is_shell_word(w, SHELL_CLOSERS) || is_shell_word(w, SHELL_CONDITION_LEADS) => w.clone() }
         .repeated()
         .collect::<Vec<_>>();
-    // A compound command's header is reported as a whole; `case x in a) ...` may hold `)` and `|`.
-    let shell_opener =
-        select! { Tok::Word(w, _) if is_shell_word(w, keywords::SHELL_OPENERS) => w.clone() }
-            .then(rest())
-            .then_ignore(any().repeated())
-            .map(|(keyword, rest)| StmtKind::Shell(ShellStmt::Compound { keyword, rest }));
     let source = kw(&["source", "."])
         .then(rest())
         .map(|(keyword, args)| StmtKind::Shell(ShellStmt::Source { keyword, args }));
     let unset = kw(&["unset"]).ignore_then(rest()).map(StmtKind::Unset);
     let export_only = kw(&["export", "readonly"])
         .then(rest())
-        .map(|_| StmtKind::Empty);
+        .map(|(keyword, names)| {
+            StmtKind::Shell(ShellStmt::Builtin {
+                name: keyword,
+                args: names,
+                redirects: vec![],
+            })
+        });
+    // `name()`: the statement splitter cut it after `)`, its body follows.
     let function_def = value()
         .then_ignore(op(Op::LParen))
         .then_ignore(op(Op::RParen))
-        .then_ignore(rest())
         .map(|name| StmtKind::Shell(ShellStmt::FunctionDef { name }));
+    // (Not `(a|b)`: that form would read `( cmd )` as a pattern.)
     let case_pattern = word()
         .separated_by(op(Op::Pipe))
         .at_least(1)
+        .collect()
+        .then_ignore(op(Op::RParen))
+        .map(|patterns| StmtKind::Shell(ShellStmt::CasePattern { patterns }));
+    // `(( expr ))`: two adjacent parentheses on each side.
+    let arith = op(Op::LParen)
+        .then(op(Op::LParen))
+        .then(
+            any()
+                .filter(|t: &Tok<'a>| *t != Tok::Op(Op::RParen))
+                .repeated(),
+        )
         .then(op(Op::RParen))
-        .then(any().repeated())
-        .map(|_| StmtKind::Shell(ShellStmt::CasePattern));
+        .then(op(Op::RParen))
+        .try_map(|((((a, b), _), c), d), span| {
+            if a.end == b.start && c.end == d.start {
+                Ok(StmtKind::Shell(ShellStmt::Arith {
+                    expr: Span::new(b.end, c.start),
+                }))
+            } else {
+                Err(Simple::new(None, span))
+            }
+        });
     let subshell = op(Op::LParen)
         .then(any().repeated())
         .map(|_| StmtKind::Shell(ShellStmt::Subshell));
@@ -86,15 +108,20 @@ pub(super) fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clon
     // FireHOL commands first: they are most statements, and each alternative that fails costs.
     lead.then(
         choice((
+            // Before the commands: `nat)` is a case pattern and `route() {` a function, though
+            // `nat` and `route` are FireHOL commands.
+            case_pattern.clone().then_ignore(end()),
+            function_def.clone().then_ignore(end()),
+            double_bracket(),
             command(),
-            shell_opener,
+            header(),
             source,
             builtin(),
             unset,
             assignment(),
             export_only,
             function_def,
-            case_pattern,
+            arith,
             subshell,
             unknown,
             empty().to(StmtKind::Empty),
@@ -108,6 +135,74 @@ pub(super) fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clon
         kind,
         redirects,
     })
+}
+
+/// The headers of compound commands: `for NAME [in WORDS]`, `case WORD in`,
+/// `function NAME [()]`; `select` and `for ((...))` are kept as words (not evaluated).
+fn header<'a, I: In<'a>>() -> impl Parser<'a, I, StmtKind, Ex<'a>> + Clone {
+    let for_in = kw(&["for"])
+        .then(value().filter(|w: &Word| w.bare().is_some()))
+        .then(kw(&["in"]).ignore_then(rest()).or_not())
+        .then_ignore(end())
+        .map(|((keyword, var), words)| {
+            StmtKind::Shell(ShellStmt::For {
+                keyword,
+                var: Some(var),
+                words,
+            })
+        });
+    let case = kw(&["case"])
+        .then(word().or_not())
+        .then_ignore(kw(&["in"]).or_not())
+        .then_ignore(end())
+        .map(|(keyword, subject)| StmtKind::Shell(ShellStmt::Case { keyword, subject }));
+    let function = kw(&["function"])
+        .ignore_then(word())
+        .then_ignore(op(Op::LParen).then(op(Op::RParen)).or_not())
+        .then_ignore(end())
+        .map(|name| StmtKind::Shell(ShellStmt::FunctionDef { name }));
+    // Anything else that starts with a reserved word: kept whole, reported as not evaluated.
+    let other =
+        select! { Tok::Word(w, _) if is_shell_word(w, keywords::SHELL_OPENERS) => w.clone() }
+            .then(rest())
+            .then_ignore(any().repeated())
+            .map(|(keyword, rest)| StmtKind::Shell(ShellStmt::Compound { keyword, rest }));
+    choice((for_in, case, function, other))
+}
+
+/// `[[ ... ]]`: its `&&`, `||` and parentheses belong to the condition, not to a list.
+fn double_bracket<'a, I: In<'a>>() -> impl Parser<'a, I, StmtKind, Ex<'a>> + Clone {
+    let close = |w: &Word| w.bare() == Some("]]");
+    let inner = choice((
+        select! { Tok::Word(w, _) if !close(w) => w.clone() },
+        select! {
+            Tok::Op(Op::AndIf) => "&&",
+            Tok::Op(Op::OrIf) => "||",
+            Tok::Op(Op::LParen) => "(",
+            Tok::Op(Op::RParen) => ")",
+        }
+        .map_with(|t, e| {
+            let span = span_of(e);
+            Word::new(
+                span,
+                vec![crate::syntax::words::WordPart {
+                    span,
+                    kind: crate::syntax::words::PartKind::Literal(t.into()),
+                }],
+            )
+        }),
+    ));
+    select! { Tok::Word(w, _) if w.bare() == Some("[[") => w.clone() }
+        .then(inner.repeated().collect::<Vec<_>>())
+        .then(select! { Tok::Word(w, _) if close(w) => w.clone() })
+        .map(|((name, mut args), close)| {
+            args.push(close);
+            StmtKind::Shell(ShellStmt::Builtin {
+                name,
+                args,
+                redirects: vec![],
+            })
+        })
 }
 
 /// A shell builtin. Its arguments may be interleaved with redirections (`echo >&2 "..."`).

@@ -199,7 +199,7 @@ fn shell_structure() {
     assert_eq!(
         kinds,
         [
-            "compound", "empty", "command", "empty", "list", "function", "empty"
+            "other", "empty", "command", "empty", "list", "function", "empty", "empty"
         ]
     );
 }

@@ -14,11 +14,9 @@ mod words;
 use super::ast::*;
 use super::parser::Parse;
 use super::words::Piece;
-use crate::codes::Code;
 use crate::diag::Diagnostic;
-use crate::span::Span;
 use commands::command_problems;
-use shell::{harmless_builtin, shell_problems, unknown_command};
+use shell::{harmless_builtin, unknown_command};
 use words::word_problems;
 
 /// A command's name as written, for messages.
@@ -28,59 +26,74 @@ fn cmd_name(c: &crate::syntax::ast::Command) -> &str {
 
 pub fn validate(text: &str, parse: &Parse) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    // Word-level problems, except inside statements already reported as shell code (one error per
-    // construct is enough).
-    let shell_spans: Vec<Span> = parse
-        .file
-        .stmts
-        .iter()
-        .filter(|s| matches!(s.kind, StmtKind::Shell(_)) || !s.redirects.is_empty())
-        .map(|s| s.span)
-        .collect();
     for piece in &parse.pieces {
         let Piece::Word(w) = piece else { continue };
-        let in_shell = shell_spans
-            .iter()
-            .any(|s| s.start <= w.span.start && w.span.end <= s.end);
-        word_problems(text, w, in_shell, &mut out);
+        word_problems(text, w, &mut out);
     }
+    let functions = function_names(&parse.file);
     for stmt in &parse.file.stmts {
-        stmt_problems(text, stmt, &mut out);
+        stmt_problems(text, parse, stmt, &functions, &mut out);
     }
     out
 }
 
-fn stmt_problems(text: &str, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+/// The checks of one FireHOL command's words. The shell evaluator runs them on a command whose
+/// words expand, once expanded (`server $ARGS` may well supply the action).
+pub fn command(c: &Command) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    command_problems(c, &mut out);
+    out
+}
+
+/// True when every word of the command is plain text (nothing to expand).
+fn plain(parse: &Parse, c: &Command) -> bool {
+    let lo = parse
+        .pieces
+        .partition_point(|p| p.span().start < c.span.start);
+    parse.pieces[lo..]
+        .iter()
+        .take_while(|p| p.span().end <= c.span.end)
+        .all(|p| match p {
+            Piece::Word(w) => w.bare().is_some(),
+            Piece::Op(..) => true,
+        })
+}
+
+/// The shell functions the file defines (a call to one is not an unknown command, wherever the
+/// definition is: the evaluator says when a call comes before it).
+fn function_names(file: &SourceFile) -> Vec<&str> {
+    file.stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Shell(ShellStmt::FunctionDef { name }) => name.literal(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the statement's own words show. Whether shell code can run is the evaluator's question
+/// (only the code that runs matters, as in bash).
+fn stmt_problems(
+    text: &str,
+    parse: &Parse,
+    stmt: &Stmt,
+    functions: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
     if let Some(d) = harmless_builtin(text, stmt) {
         out.push(d);
         return;
     }
-    for r in &stmt.redirects {
-        out.push(
-            Diagnostic::new(
-                Code::ShellConstruct,
-                *r,
-                "redirections cannot be evaluated statically",
-            )
-            .with_label("redirection")
-            .with_secondary(stmt.span, "in this statement"),
-        );
-    }
     match &stmt.kind {
-        StmtKind::Command(c) => command_problems(c, out),
-        StmtKind::Assignment(list) => {
-            for a in list {
-                if let Some(arr) = a.array {
-                    out.push(
-                        Diagnostic::new(Code::ShellArray, arr, format!("`{}` is a bash array", a.name))
-                            .with_label("arrays cannot be evaluated statically")
-                            .with_help("use a plain variable holding a space-separated list in one quoted word"),
-                    );
-                }
+        // A FireHOL command whose words expand is checked once expanded (by the evaluator).
+        StmtKind::Command(c) if plain(parse, c) => command_problems(c, out),
+        StmtKind::Unknown(u) if u.name.literal().is_some_and(|n| functions.contains(&n)) => {}
+        StmtKind::Unknown(u) => unknown_command(u, out),
+        StmtKind::Shell(ShellStmt::List { items, .. }) => {
+            for item in items {
+                stmt_problems(text, parse, item, functions, out);
             }
         }
-        StmtKind::Unknown(u) => unknown_command(u, out),
-        StmtKind::Shell(sh) => shell_problems(stmt, sh, out),
-        StmtKind::Unset(_) | StmtKind::Empty | StmtKind::Error => {}
+        _ => {}
     }
 }

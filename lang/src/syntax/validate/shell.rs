@@ -1,5 +1,4 @@
-//! Shell outside the subset fhc reads (compound commands, lists, functions, builtins, `source`),
-//! the harmless builtins it only warns about, and unknown commands.
+//! The harmless builtins fhc only warns about, and unknown commands.
 
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
@@ -50,7 +49,6 @@ pub(super) fn harmless_builtin(text: &str, stmt: &Stmt) -> Option<Diagnostic> {
         return None;
     }
     let what = match n {
-        "true" | ":" => "does nothing",
         // `printf -v VAR ...` assigns a variable.
         "printf" if args.first().and_then(|w| w.literal()) == Some("-v") => return None,
         "set" if !args.is_empty() && flags_only() => "only changes how bash runs the file",
@@ -67,84 +65,6 @@ pub(super) fn harmless_builtin(text: &str, stmt: &Stmt) -> Option<Diagnostic> {
         .with_note("FireHOL runs it as bash; it adds, removes or changes no rule")
         .with_help("remove the line to silence this warning"),
     )
-}
-
-pub(super) fn shell_problems(stmt: &Stmt, sh: &ShellStmt, out: &mut Vec<Diagnostic>) {
-    let d = match sh {
-        ShellStmt::Compound { keyword, .. } => {
-            let k = keyword.literal().unwrap_or("?");
-            let what = match k {
-                "if" | "elif" => "conditions",
-                "while" | "until" | "for" | "select" => "loops",
-                "case" => "case statements",
-                _ => "shell functions",
-            };
-            Diagnostic::new(Code::ShellConstruct, stmt.span, format!("fhc cannot evaluate `{k}` statically"))
-                .with_label(format!("{what} are bash, not FireHOL"))
-                .with_note("the commands inside are still checked, as if this code ran once")
-                .with_help("write the statements you want unconditionally, or generate firehol.conf with a script and check its output")
-        }
-        ShellStmt::FunctionDef { name } => Diagnostic::new(
-            Code::ShellConstruct,
-            stmt.span,
-            format!(
-                "fhc cannot evaluate the shell function `{}`",
-                name.literal().unwrap_or("?")
-            ),
-        )
-        .with_label("function definition")
-        .with_note("the commands inside are still checked, but calls to the function are not"),
-        ShellStmt::List { ops, .. } => {
-            let (op, span) = ops[0];
-            let sym = match op {
-                Op::AndIf => "&&",
-                Op::OrIf => "||",
-                Op::Pipe => "|",
-                _ => "&",
-            };
-            Diagnostic::new(
-                Code::ShellConstruct,
-                span,
-                format!("fhc cannot evaluate `{sym}` statically"),
-            )
-            .with_label("joins commands conditionally")
-            .with_secondary(stmt.span, "this statement is not analysed")
-            .with_help("write the command you want unconditionally on its own line")
-        }
-        ShellStmt::Subshell => Diagnostic::new(
-            Code::ShellConstruct,
-            stmt.span,
-            "fhc cannot evaluate subshells",
-        )
-        .with_label("subshell"),
-        ShellStmt::CasePattern => return,
-        ShellStmt::Source { keyword, .. } => Diagnostic::new(
-            Code::SourceFile,
-            stmt.span,
-            format!(
-                "fhc cannot include other files with `{}`",
-                keyword.literal().unwrap_or("source")
-            ),
-        )
-        .with_label("include")
-        .with_help("check the included file on its own, or merge it into this one"),
-        ShellStmt::Builtin { name, .. } => {
-            let n = name.literal().unwrap_or("?");
-            let label = if matches!(n, "test" | "[" | "[[") {
-                "conditions cannot be evaluated statically"
-            } else {
-                "fhc reads the configuration; it does not run it"
-            };
-            Diagnostic::new(
-                Code::ShellCommand,
-                name.span,
-                format!("`{n}` is a shell command, not a FireHOL command"),
-            )
-            .with_label(label)
-            .with_secondary(stmt.span, "this statement is ignored")
-        }
-    };
-    out.push(d);
 }
 
 pub(super) fn unknown_command(u: &UnknownCommand, out: &mut Vec<Diagnostic>) {

@@ -1,0 +1,187 @@
+//! The shell stage: runs the bash of a configuration without a shell, and hands the model the
+//! FireHOL commands it would call, in the order bash would call them, with their words expanded.
+//!
+//! A FireHOL configuration is a bash script: FireHOL's commands are functions it calls. So fhc
+//! evaluates the deterministic part of bash itself (loops, conditions, `case`, functions,
+//! arithmetic, parameter expansions, word splitting) and reports, at its place, whatever depends
+//! on the host (files, programs' output, the environment) with the way out: `--define`.
+//!
+//! Globs: fhc never looks at files, so a glob character stays as written, which is what bash
+//! does when nothing matches (a configuration does not mean to match files in FireHOL's working
+//! directory; a word like `10.0.0.*` is not an address anyway).
+//!
+//! Files: `blocks` pairs the reserved words (in `syntax`); `run` walks the blocks; `commands`
+//! runs one statement (FireHOL commands, assignments, calls, lists); `builtins` the shell builtins;
+//! `expand` turns words into fields; `params` the `${...}` forms; `cond` the `test`/`[`/`[[`
+//! conditions; `pattern` bash globs; `vars` the variables and their scopes.
+
+mod builtins;
+mod commands;
+mod cond;
+mod expand;
+mod params;
+pub mod pattern;
+mod run;
+mod vars;
+
+use crate::diag::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast::Stmt;
+use std::sync::Arc;
+
+pub use run::evaluate;
+
+/// Where an evaluated statement came from, beyond its own line: the function calls and loop
+/// iterations it is inside (outermost first).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ctx(pub Arc<[Frame]>);
+
+impl Ctx {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn frames(&self) -> &[Frame] {
+        &self.0
+    }
+
+    /// The innermost call's statement (the line that called the function this runs in).
+    pub fn caller(&self) -> Option<Span> {
+        self.0.iter().rev().find_map(|f| match f {
+            Frame::Call { span, .. } => Some(*span),
+            Frame::Iteration { .. } => None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// Inside function `function`, called by the statement at `span`.
+    Call { function: String, span: Span },
+    /// Inside the iteration of a `for` loop (`span`: its header) where `var` is `value`.
+    Iteration {
+        var: String,
+        value: String,
+        span: Span,
+    },
+}
+
+impl Frame {
+    /// How a diagnostic names it: `f` called here, `for port=443`.
+    pub fn describe(&self) -> String {
+        match self {
+            Frame::Call { function, .. } => format!("in `{function}`, called here"),
+            Frame::Iteration { var, value, .. } => format!("for {var}={value}"),
+        }
+    }
+}
+
+/// One thing the configuration did that the model needs, in evaluation order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventKind,
+    pub ctx: Ctx,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A variable was set (`span`: the assignment's name, or the loop's variable; `end`: where
+    /// the assignment ends, from where the value holds).
+    Assign {
+        name: String,
+        value: String,
+        span: Span,
+        end: usize,
+    },
+    /// `unset NAME` (`end`: where the word ends).
+    Unset { name: String, end: usize },
+    /// A FireHOL command, its words expanded (every word a literal whose span is the word of the
+    /// source it came from); `argv` is what FireHOL's function receives, its name first.
+    Command { stmt: Box<Stmt>, argv: Vec<String> },
+}
+
+/// A function the file defines, for the editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    /// The name in its definition.
+    pub name_span: Span,
+    /// The whole definition.
+    pub span: Span,
+}
+
+/// A call of a function: the name's span at the call, which function, and the events the call
+/// produced (`events[range]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub name_span: Span,
+    pub function: usize,
+    pub events: std::ops::Range<usize>,
+}
+
+/// A loop variable's binding, for the editor: `for NAME in` at `span`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopVar {
+    pub name: String,
+    pub span: Span,
+}
+
+/// What evaluating a file gave.
+#[derive(Clone, Debug, Default)]
+pub struct Evaluation {
+    pub events: Vec<Event>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub functions: Vec<Function>,
+    pub calls: Vec<Call>,
+    pub loop_vars: Vec<LoopVar>,
+    /// A limit stopped the evaluation (E0018): what it produced is a fragment of a runaway, and
+    /// the model does not build it (that would cost what the limit saves).
+    pub runaway: bool,
+}
+
+/// Variables given from outside (`--define NAME=VALUE`): set before the configuration runs, and
+/// they answer for a value the configuration would read from the host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Defines(pub Vec<(String, String)>);
+
+impl Defines {
+    /// Parses `NAME=VALUE`.
+    pub fn parse_one(s: &str) -> Result<(String, String), String> {
+        let (name, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+        let ok = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(format!("`{name}` is not a shell variable name"));
+        }
+        Ok((name.to_string(), value.to_string()))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The limits that turn a runaway configuration into a diagnostic instead of a hang.
+pub mod limits {
+    /// Iterations of one loop.
+    pub const LOOP: usize = 10_000;
+    /// Nested function calls.
+    pub const CALL_DEPTH: usize = 256;
+    /// Statements run in the whole file.
+    pub const STEPS: usize = 1_000_000;
+    /// Bytes in one variable's value.
+    pub const VALUE: usize = 1 << 20;
+    /// FireHOL commands produced (the largest real configurations have a few thousand).
+    pub const COMMANDS: usize = 100_000;
+    /// Bytes of words in all the FireHOL commands produced.
+    pub const OUTPUT: usize = 8 << 20;
+}
