@@ -128,3 +128,40 @@ fn every_error_of_a_file_in_one_run() {
         );
     }
 }
+
+#[test]
+fn a_define_answers_for_the_host() {
+    let conf = temp(
+        "define.conf",
+        "WAN_IP=$(ip -4 -o addr show eth0 | awk '{print $4}')\ninterface eth0 wan dst \"$WAN_IP\"\n    server ssh accept\n",
+    );
+    let path = conf.to_str().unwrap();
+    let (code, _, err) = fhc(&["check", "--no-defaults", path], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0004") && err.contains("--define"), "{err}");
+    let (code, _, err) = fhc(
+        &[
+            "check",
+            "--no-defaults",
+            "--define",
+            "WAN_IP=203.0.113.10",
+            path,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = fhc(
+        &[
+            "compile",
+            "--no-defaults",
+            "-D",
+            "WAN_IP=203.0.113.10",
+            path,
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("203.0.113.10") && out.contains("--define WAN_IP=203.0.113.10"));
+    let (code, _, err) = fhc(&["check", "--define", "1X=2", path], None);
+    assert_eq!(code, 2, "a bad define is a usage error: {err}");
+}

@@ -80,9 +80,14 @@ fn firehol_agrees_the_bash_pairs_are_twins() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "FireHOL disagrees on a bash pair:\n{stdout}");
     assert!(
-        stdout.lines().any(|l| l.starts_with("pairs: ") && l.ends_with(" 0 failed")),
+        out.status.success(),
+        "FireHOL disagrees on a bash pair:\n{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("pairs: ") && l.ends_with(" 0 failed")),
         "no summary line:\n{stdout}"
     );
 }

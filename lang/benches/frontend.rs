@@ -52,6 +52,49 @@ fn frontend(c: &mut Criterion) {
     });
     g.bench_function("check", |b| b.iter(|| fhc_lang::check(black_box(&text))));
     g.finish();
+    runaway(c);
+}
+
+/// Shell that never ends, or generates without bound: the analysis must end in E0018 quickly
+/// (target: well under a second each).
+fn runaway(c: &mut Criterion) {
+    let r: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let r = r.join(" ");
+    let cases = [
+        (
+            "infinite_loop",
+            "interface eth0 lan\nwhile true; do\n    server ssh accept\ndone\n".to_string(),
+        ),
+        (
+            "recursion",
+            "f() { server ssh accept; f; }\ninterface eth0 lan\nf\n".to_string(),
+        ),
+        (
+            "doubling_value",
+            "X=x\nwhile true; do X=\"$X$X\"; done\n".to_string(),
+        ),
+        (
+            "generated_1m_statements",
+            format!(
+                "interface eth0 lan\nfor a in {r}; do for b in {r}; do for c in {r}; do\n    server custom \"s$a$b$c\" \"tcp/$((a * 100 + b + 1000))\" default accept src \"10.$a.$b.$c\"\ndone; done; done\n"
+            ),
+        ),
+    ];
+    let mut g = c.benchmark_group("runaway");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    for (name, text) in &cases {
+        assert!(
+            fhc_lang::analyze(text)
+                .diagnostics
+                .iter()
+                .any(|d| d.code == fhc_lang::Code::EvalLimit),
+            "{name} ends in E0018"
+        );
+        g.bench_function(*name, |b| b.iter(|| fhc_lang::analyze(black_box(text))));
+    }
+    g.finish();
 }
 
 criterion_group!(benches, frontend);

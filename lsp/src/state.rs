@@ -154,7 +154,8 @@ pub struct State {
 
 /// The `defines` of the editor's settings: `{"defines": ["NAME=VALUE", ...]}` or
 /// `{"defines": {"NAME": "VALUE"}}`, at the top or under `fhc` (as `workspace/configuration`
-/// sends it). Entries that are not `NAME=VALUE` are left out.
+/// sends it). Entries that are not `NAME=VALUE` are left out. An empty list is no setting: the
+/// command line's `--define`s stay.
 pub fn defines_from(settings: &serde_json::Value) -> Option<Defines> {
     let v = settings
         .get("fhc")
@@ -177,7 +178,7 @@ pub fn defines_from(settings: &serde_json::Value) -> Option<Defines> {
             .collect(),
         _ => return None,
     };
-    Some(Defines(list))
+    (!list.is_empty()).then_some(Defines(list))
 }
 
 impl State {
@@ -418,5 +419,34 @@ mod tests {
         });
         assert!(off.load_prelude(&doc_uri).prelude.sources().is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_editor_s_defines_reach_the_documents() {
+        let settings =
+            serde_json::json!({"fhc": {"defines": ["WAN_IP=203.0.113.10", "bad name=1"]}});
+        let d = defines_from(&settings).unwrap();
+        assert_eq!(d.0, [("WAN_IP".to_string(), "203.0.113.10".to_string())]);
+        let obj = serde_json::json!({"defines": {"LAN": "10.0.0.0/8", "N": 3}});
+        assert_eq!(defines_from(&obj).unwrap().get("N"), Some("3"));
+        assert!(defines_from(&serde_json::json!({"other": 1})).is_none());
+        assert!(defines_from(&serde_json::json!({"defines": []})).is_none());
+
+        let s = State::new(Search {
+            disabled: true,
+            ..Search::default()
+        });
+        let uri = Uri::from_file_path(std::env::temp_dir().join("fhc-defines.conf")).unwrap();
+        let text = "WAN_IP=$(ip -4 addr show eth0)\ninterface eth0 wan dst \"$WAN_IP\"\n    server ssh accept\n";
+        let loaded = s.load_prelude(&uri);
+        let doc = s.open(uri.clone(), 1, text.into(), loaded.prelude);
+        assert!(
+            doc.file.analysis().has_errors(),
+            "the host's value is unknown"
+        );
+        s.set_defines(d);
+        let changed = s.reload_preludes();
+        assert_eq!(changed.len(), 1, "the defines changed the prelude");
+        assert!(!changed[0].0.file.analysis().has_errors());
     }
 }

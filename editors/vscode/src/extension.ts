@@ -48,6 +48,9 @@ async function start(context: ExtensionContext): Promise<void> {
       { scheme: 'file', language: 'firehol' },
       { scheme: 'untitled', language: 'firehol' },
     ],
+    // `fhc.defines` at start, and again (as workspace/didChangeConfiguration) when it changes.
+    initializationOptions: { defines: workspace.getConfiguration('fhc').get<string[]>('defines') ?? [] },
+    synchronize: { configurationSection: 'fhc' },
   };
   client = new LanguageClient('fhc', 'FireHOL (fhc)', serverOptions, clientOptions);
   try {

@@ -478,6 +478,12 @@ mod tests {
     }
 
     #[test]
+    fn the_file_s_functions_are_commands() {
+        let got = labels("publish() { version 6; }\n|\n");
+        assert!(has(&got, "publish"), "{got:?}");
+    }
+
+    #[test]
     fn commands_depend_on_the_position() {
         let top = labels("version 6\n|\ninterface eth0 lan\n");
         assert!(

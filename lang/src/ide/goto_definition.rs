@@ -45,6 +45,17 @@ mod tests {
     }
 
     #[test]
+    fn functions_and_loop_variables() {
+        let text = "f() {\n    version 6\n}\nfor port in 80 443; do\n    X=\"$port\"\ndone\nf\n";
+        assert_eq!(lines(text, "f\n", 0), vec![0]);
+        assert_eq!(lines(text, "$port", 1), vec![3]);
+        assert_eq!(
+            lines("local_var() { local V=1; X=$V; }\nlocal_var\n", "$V", 1),
+            vec![0]
+        );
+    }
+
+    #[test]
     fn variable_goes_to_the_assignment_in_force() {
         assert_eq!(lines(TEXT, "$A", 1), vec![1]);
         assert_eq!(

@@ -440,6 +440,24 @@ mod tests {
     const CONF: &str = "LAN=\"10.0.0.0/8\"\nserver_myapp_ports=\"tcp/8080\"\nclient_myapp_ports=\"default\"\naction MYDROP chain drop\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 443 accept\ninterface eth0 lan src \"$LAN\"\n    server https accept\n    server myapp MYDROP\n";
 
     #[test]
+    fn a_call_shows_what_it_runs() {
+        let text = "pub() {\n    dnat4 to \"$2\" inface eth0 proto tcp dport \"$1\"\n}\npub 80 10.0.0.5\nfor p in 8080 8443; do pub \"$p\" 10.0.0.6; done\ninterface eth0 lan\n";
+        let m = md(text, "pub 80", 1);
+        assert!(m.contains("shell function") && m.contains("line 1"), "{m}");
+        assert!(
+            m.contains("dnat4 to 10.0.0.5 inface eth0 proto tcp dport 80"),
+            "{m}"
+        );
+        let m = md(text, "pub \"$p\"", 1);
+        assert!(
+            m.contains("dport 8080") && m.contains("dport 8443") && m.contains("2 times"),
+            "{m}"
+        );
+        let m = md(text, "pub()", 1);
+        assert!(m.contains("called 3 time(s)"), "{m}");
+    }
+
+    #[test]
     fn service_shows_ports() {
         let m = md(CONF, "https", 1);
         assert!(m.contains("tcp/443"), "{m}");

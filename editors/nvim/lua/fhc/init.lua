@@ -6,6 +6,7 @@
 --   0.7        vim.lsp.start_client() + vim.lsp.buf_attach_client(), one client per root
 --
 --   require('fhc').setup({ cmd = { '/path/to/fhc', 'lsp' } })
+--   require('fhc').setup({ defines = { 'WAN_IP=203.0.113.10' } })   -- like `fhc --define`
 
 local M = {}
 
@@ -19,6 +20,8 @@ M.defaults = {
   on_attach = nil,
   capabilities = nil,
   settings = {},
+  -- Shell variables set before the configuration runs (`NAME=VALUE`, like `fhc --define`).
+  defines = {},
 }
 
 local function has(version)
@@ -35,6 +38,7 @@ function M.config(opts)
     on_attach = o.on_attach,
     capabilities = o.capabilities,
     settings = o.settings,
+    init_options = { defines = o.defines },
   }
 end
 
@@ -69,6 +73,7 @@ function M.attach(bufnr, opts)
     on_attach = o.on_attach,
     capabilities = o.capabilities,
     settings = o.settings,
+    init_options = { defines = o.defines },
   }
   if vim.lsp.start then
     local id
