@@ -6,6 +6,41 @@ use fhc_lang::nft::Options;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// `fhc explain --commands`: the FireHOL commands the evaluated bash runs, one a line.
+pub fn commands(file: Option<&str>, prelude: &PreludeArgs) -> ExitCode {
+    let prelude = match config::load_prelude(prelude, file.unwrap_or(config::DEFAULT_CONFIG)) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (name, text) = match config::read(file) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let a = fhc_lang::analyze_with(&text, &prelude);
+    let index = fhc_lang::LineIndex::new(&text);
+    let mut out = String::new();
+    for (stmt, argv, ctx) in a.evaluation.commands() {
+        let words: Vec<String> = argv.iter().map(|w| fhc_lang::eval::quote(w)).collect();
+        let mut at = format!("line {}", index.line_of(stmt.span.start) + 1);
+        if let Some(call) = ctx.caller() {
+            at.push_str(&format!(
+                ", called from line {}",
+                index.line_of(call.start) + 1
+            ));
+        }
+        out.push_str(&format!("{:<60} # {at}\n", words.join(" ")));
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    if a.has_errors() {
+        eprint!(
+            "{}",
+            fhc_lang::render::render(&a.diagnostics, &name, &text, config::color())
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn run(
     file: Option<&str>,
     line: Option<usize>,

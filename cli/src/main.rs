@@ -119,6 +119,11 @@ enum Command {
         /// Only the statement on this line (any line of a `\`-continued statement).
         #[arg(long, value_name = "N")]
         line: Option<usize>,
+        /// Instead, list the FireHOL commands the configuration runs once its bash is evaluated
+        /// (loops unrolled, functions called, variables expanded), one a line, with the line
+        /// each comes from. Printed even when the file has errors (they go to stderr).
+        #[arg(long, conflicts_with = "line")]
+        commands: bool,
     },
     /// Activate a configuration: kernel settings, then the ruleset in one nft transaction.
     ///
@@ -232,9 +237,14 @@ fn main() -> ExitCode {
         Command::Sysctl { config: c } => {
             compile::sysctl(c.file.as_deref(), &c.prelude, &c.table.options())
         }
-        Command::Explain { config: c, line } => {
-            explain::run(c.file.as_deref(), line, &c.prelude, &c.table.options())
-        }
+        Command::Explain {
+            config: c,
+            commands: true,
+            ..
+        } => explain::commands(c.file.as_deref(), &c.prelude),
+        Command::Explain {
+            config: c, line, ..
+        } => explain::run(c.file.as_deref(), line, &c.prelude, &c.table.options()),
         Command::Apply { config: c, retry } => with_compiled(&c, |compiled| {
             apply::run(compiled, &c.table.live(), retry.duration())
         }),

@@ -168,6 +168,14 @@ fn what_needs_the_host_is_an_error_and_a_define_answers_it() {
 }
 
 #[test]
+fn break_outside_a_loop_does_nothing() {
+    // bash says "only meaningful in a loop" and goes on; `break 5` in one loop leaves it.
+    let text = "break\nfor i in 1 2; do version 6; break 5; done\nversion 6\n";
+    assert_eq!(calls(text), ["version 6", "version 6"]);
+    assert_eq!(codes(text), ["W0133"]);
+}
+
+#[test]
 fn functions_are_defined_when_bash_reaches_them() {
     let text = "f\nf() { version 6; }\nf\n";
     let a = analyze(text);

@@ -23,6 +23,9 @@ pub(super) fn host_variable(name: &str) -> Option<&'static str> {
     })
 }
 
+/// How deep `$(...)` may nest (each level is a shell of its own for bash, a walk for fhc).
+const MAX_SUBSTITUTIONS: usize = 16;
+
 /// Builtins a command substitution may run: their output is known without the host.
 const PURE: &[&str] = &["echo", "printf", "test", "[", "[[", "true", "false", ":"];
 
@@ -38,7 +41,7 @@ impl<'a> Runner<'a> {
             }
             "false" => self.status = 1,
             "test" | "[" | "[[" => return self.test(stmt, n, args),
-            "echo" | "printf" => return self.print(n, args),
+            "echo" | "printf" => return self.print(stmt, n, args),
             "local" | "declare" | "typeset" | "export" | "readonly" => {
                 return self.declare(n, name, args);
             }
@@ -77,6 +80,20 @@ impl<'a> Runner<'a> {
                     None => 1,
                 };
                 self.status = 0;
+                if self.loops == 0 {
+                    // bash says "only meaningful in a loop" and goes on.
+                    self.report(
+                        Diagnostic::new(
+                            Code::HarmlessShell,
+                            name.span,
+                            format!("`{n}` outside a loop does nothing"),
+                        )
+                        .with_label("no loop around it"),
+                    );
+                    return Flow::Normal;
+                }
+                // `break 3` in two loops leaves both, as in bash.
+                let k = k.min(self.loops);
                 return if n == "break" {
                     Flow::Break(k)
                 } else {
@@ -89,7 +106,7 @@ impl<'a> Runner<'a> {
                     let Some(text) = self.string(w) else {
                         return Flow::Stop;
                     };
-                    match self.arith(&text, w.span) {
+                    match self.arith_expanded(&text, w.span) {
                         Some(v) => last = v,
                         None => return Flow::Stop,
                     }
@@ -181,7 +198,9 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn print(&mut self, n: &str, args: &'a [Word]) -> Flow {
+    /// `echo` and `printf`: what they print goes to a command substitution's output (unless it
+    /// is redirected away), or nowhere; `printf -v NAME` assigns it.
+    fn print(&mut self, stmt: &'a Stmt, n: &str, args: &'a [Word]) -> Flow {
         let Some(fields) = self.all_fields(&args.iter().collect::<Vec<_>>()) else {
             return Flow::Stop;
         };
@@ -193,43 +212,13 @@ impl<'a> Runner<'a> {
             target = Some(words[1].to_string());
             words.drain(..2);
         }
-        let mut text = String::new();
-        let out = match (&target, self.capture.as_mut()) {
-            (Some(_), _) => &mut text,
-            (None, Some(out)) => out,
-            (None, None) => return Flow::Normal,
+        let text = if n == "echo" {
+            echo(&words)
+        } else {
+            words
+                .split_first()
+                .map_or(String::new(), |(f, rest)| printf(f, rest))
         };
-        if n == "echo" {
-            let (newline, words) = match words.first() {
-                Some(&"-n") => (false, &words[1..]),
-                _ => (true, &words[..]),
-            };
-            out.push_str(&words.join(" "));
-            if newline {
-                out.push('\n');
-            }
-        } else if let Some((fmt, rest)) = words.split_first() {
-            // `printf FORMAT ARGS`: %s and escapes, enough for what configs print.
-            let mut rest = rest.iter();
-            let mut chars = fmt.chars().peekable();
-            while let Some(c) = chars.next() {
-                match (c, chars.peek()) {
-                    ('%', Some('s')) => {
-                        chars.next();
-                        out.push_str(rest.next().copied().unwrap_or(""));
-                    }
-                    ('%', Some('%')) => {
-                        chars.next();
-                        out.push('%');
-                    }
-                    ('\\', Some('n')) => {
-                        chars.next();
-                        out.push('\n');
-                    }
-                    _ => out.push(c),
-                }
-            }
-        }
         if let Some(name) = target {
             if self.vars.is_readonly(&name) {
                 self.readonly_error(args[1].span, &name);
@@ -239,6 +228,19 @@ impl<'a> Runner<'a> {
             if !self.set_scalar(&name, text, at, at.end) {
                 return Flow::Stop;
             }
+            return Flow::Normal;
+        }
+        let away = match &stmt.kind {
+            StmtKind::Shell(ShellStmt::Builtin { redirects, .. }) => redirects.iter(),
+            _ => [].iter(),
+        }
+        .chain(&stmt.redirects)
+        .any(|r| {
+            let t: String = self.src.text[r.range()].split_whitespace().collect();
+            !t.starts_with('<') && !t.starts_with("0<")
+        });
+        if let (Some(out), false) = (self.capture.as_mut(), away) {
+            out.push_str(&text);
         }
         Flow::Normal
     }
@@ -256,10 +258,11 @@ impl<'a> Runner<'a> {
         let mut readonly = n == "readonly";
         let mut local =
             n == "local" || (matches!(n, "declare" | "typeset") && self.vars.in_function());
+        let mut integer = false;
         for w in args {
             let Some(word) = w.literal() else {
                 if let Some(a) = assignment_of(w)
-                    && !self.declare_one(&a, local, readonly)
+                    && !self.declare_one(&a, local, readonly, integer)
                 {
                     return Flow::Stop;
                 }
@@ -270,7 +273,8 @@ impl<'a> Runner<'a> {
                     match f {
                         'r' => readonly = true,
                         'g' => local = false,
-                        'x' | 'i' | 'a' | 'f' | 'F' | 'p' | 'n' => {}
+                        'i' => integer = true,
+                        'x' | 'a' | 'f' | 'F' | 'p' | 'n' => {}
                         'A' => {
                             self.report(
                                 Diagnostic::new(
@@ -290,7 +294,7 @@ impl<'a> Runner<'a> {
             }
             match assignment_of(w) {
                 Some(a) => {
-                    if !self.declare_one(&a, local, readonly) {
+                    if !self.declare_one(&a, local, readonly, integer) {
                         return Flow::Stop;
                     }
                 }
@@ -298,6 +302,9 @@ impl<'a> Runner<'a> {
                     if local {
                         self.vars.make_local(word);
                         self.vars.unset(word);
+                    }
+                    if integer {
+                        self.vars.set_integer(word);
                     }
                     if readonly {
                         self.vars.set_readonly(word);
@@ -309,9 +316,12 @@ impl<'a> Runner<'a> {
         Flow::Normal
     }
 
-    fn declare_one(&mut self, a: &Assignment, local: bool, readonly: bool) -> bool {
+    fn declare_one(&mut self, a: &Assignment, local: bool, readonly: bool, integer: bool) -> bool {
         if local {
             self.vars.make_local(&a.name);
+        }
+        if integer {
+            self.vars.set_integer(&a.name);
         }
         if !self.assign(a) {
             return false;
@@ -359,7 +369,17 @@ impl<'a> Runner<'a> {
                     "this command substitution runs a program on the host",
                 )
                 .with_label("its output is known only when FireHOL runs")
-                .with_help("assign it to a variable (`NAME=$(...)`) and give the value with `--define NAME=VALUE`"),
+                .with_help(match &self.assigning {
+                    Some(name) => format!("give the value with `--define {name}=VALUE` (`fhc.defines` in an editor)"),
+                    None => "assign it to a variable (`NAME=$(...)`) and give the value with `--define NAME=VALUE`".to_string(),
+                }),
+            );
+            return None;
+        }
+        if self.depth >= MAX_SUBSTITUTIONS {
+            self.limit(
+                span,
+                format!("command substitutions nested more than {MAX_SUBSTITUTIONS} deep"),
             );
             return None;
         }
@@ -371,6 +391,8 @@ impl<'a> Runner<'a> {
         };
         let blocks = crate::syntax::blocks::blocks(&parse.file);
         let mut child = Runner::new(&src, self.vars.clone(), self.defines);
+        child.depth = self.depth + 1;
+        child.loops = self.loops;
         child.positional = self.positional.clone();
         child.capture = Some(String::new());
         child.block(&blocks.nodes);
@@ -383,6 +405,101 @@ impl<'a> Runner<'a> {
         let out = child.capture.unwrap_or_default();
         Some(out.trim_end_matches('\n').to_string())
     }
+}
+
+/// What `echo [-neE] WORDS` prints.
+fn echo(words: &[&str]) -> String {
+    let (mut newline, mut escapes) = (true, false);
+    let mut rest = words;
+    while let Some((w, more)) = rest.split_first() {
+        let flags = w
+            .strip_prefix('-')
+            .filter(|f| !f.is_empty() && f.chars().all(|c| "neE".contains(c)));
+        let Some(flags) = flags else { break };
+        for c in flags.chars() {
+            match c {
+                'n' => newline = false,
+                'e' => escapes = true,
+                _ => escapes = false,
+            }
+        }
+        rest = more;
+    }
+    let mut out = rest.join(" ");
+    if escapes {
+        out = backslash_escapes(&out);
+    }
+    if newline {
+        out.push('\n');
+    }
+    out
+}
+
+/// What `printf FORMAT ARGS` prints: `%s`, `%b`, `%d`/`%i`/`%u`, `%x`/`%X`, `%o`, `%c`, `%%` and
+/// the backslash escapes; the format is used again while arguments remain, as bash does.
+fn printf(fmt: &str, args: &[&str]) -> String {
+    let fmt = backslash_escapes(fmt);
+    let mut out = String::new();
+    let mut args = args.iter().peekable();
+    loop {
+        let mut used = false;
+        let mut chars = fmt.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let Some(conv) = chars.next() else {
+                out.push('%');
+                break;
+            };
+            if conv == '%' {
+                out.push('%');
+                continue;
+            }
+            used = true;
+            let arg = args.next().copied().unwrap_or("");
+            let num = || arg.trim().parse::<i64>().unwrap_or(0);
+            match conv {
+                's' => out.push_str(arg),
+                'b' => out.push_str(&backslash_escapes(arg)),
+                'd' | 'i' | 'u' => out.push_str(&num().to_string()),
+                'x' => out.push_str(&format!("{:x}", num())),
+                'X' => out.push_str(&format!("{:X}", num())),
+                'o' => out.push_str(&format!("{:o}", num())),
+                'c' => out.extend(arg.chars().next()),
+                other => {
+                    out.push('%');
+                    out.push(other);
+                }
+            }
+        }
+        if !used || args.peek().is_none() {
+            return out;
+        }
+    }
+}
+
+fn backslash_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn substitution_body(text: &str) -> &str {

@@ -4,8 +4,8 @@
 
 use super::expand::Field;
 use super::run::{Flow, Runner};
-use super::vars::Value;
 use super::{EventKind, limits};
+
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -26,12 +26,13 @@ impl<'a> Runner<'a> {
         }
         let flow = match &stmt.kind {
             StmtKind::Assignment(list) => {
-                self.status = 0;
+                // `$?` in the values is the previous command's; an assignment then succeeds.
                 for a in list {
                     if !self.assign(a) {
                         return Flow::Stop;
                     }
                 }
+                self.status = 0;
                 Flow::Normal
             }
             StmtKind::Unset(words) => self.unset(words),
@@ -169,118 +170,6 @@ impl<'a> Runner<'a> {
     }
 
     /// `NAME=value` or `NAME=(a b)`. False when the value cannot be evaluated.
-    pub(super) fn assign(&mut self, a: &Assignment) -> bool {
-        if self.vars.is_readonly(&a.name) {
-            self.readonly_error(a.name_span, &a.name);
-            return true;
-        }
-        let at = self.at(a.name_span);
-        if let Some(arr) = a.array {
-            if !self.src.text[arr.range()].ends_with(')') {
-                self.report(
-                    Diagnostic::new(
-                        Code::SyntaxError,
-                        arr,
-                        format!("the array `{}` is not closed with `)`", a.name),
-                    )
-                    .with_label("opened here")
-                    .with_help("close the list with `)`"),
-                );
-                return false;
-            }
-            let words: Vec<&'a Word> = self.words_in(Span::new(arr.start + 1, arr.end));
-            let mut items = Vec::new();
-            for w in words {
-                match self.fields(w) {
-                    Some(f) => items.extend(f.into_iter().map(|f| f.text)),
-                    None => return false,
-                }
-            }
-            let first = items.first().cloned().unwrap_or_default();
-            self.vars.set(&a.name, Value::Array(items), Some(at));
-            self.emit(EventKind::Assign {
-                name: a.name.clone(),
-                value: first,
-                span: at,
-                end: self.at(arr).end,
-            });
-            return true;
-        }
-        let value = match &a.value {
-            Some(w) => match self.assigned_value(&a.name, w) {
-                Some(v) => v,
-                None => return false,
-            },
-            None => String::new(),
-        };
-        let end = self
-            .at(a.value.as_ref().map_or(a.name_span, |w| w.span))
-            .end;
-        self.set_scalar(&a.name, value, at, end)
-    }
-
-    /// The value of `NAME=word`: the word expanded, or, for a variable given with `--define`,
-    /// the defined value (a define pins the variable: `WAN_IP=$(ip ...)` takes it without
-    /// running anything).
-    pub(super) fn assigned_value(&mut self, name: &str, w: &Word) -> Option<String> {
-        if let Some(v) = self.defines.get(name) {
-            return Some(v.to_string());
-        }
-        self.string(w)
-    }
-
-    /// Sets a scalar and tells the model (`at`: the name, `end`: where the assignment ends);
-    /// false past the size limit.
-    pub(super) fn set_scalar(&mut self, name: &str, value: String, at: Span, end: usize) -> bool {
-        if value.len() > limits::VALUE {
-            self.limit(
-                Span::new(at.start - self.src.base, end - self.src.base),
-                format!("`{name}` grew past {} MiB", limits::VALUE >> 20),
-            );
-            return false;
-        }
-        let value = match self.defines.get(name) {
-            Some(pinned) => pinned.to_string(),
-            None => value,
-        };
-        self.vars.set(name, Value::Scalar(value.clone()), Some(at));
-        self.emit(EventKind::Assign {
-            name: name.to_string(),
-            value,
-            span: at,
-            end,
-        });
-        true
-    }
-
-    fn unset(&mut self, words: &'a [Word]) -> Flow {
-        let mut functions = false;
-        for w in words {
-            match w.literal() {
-                Some("-f") => functions = true,
-                Some("-v") => functions = false,
-                Some(n) if functions => {
-                    self.functions.remove(n);
-                }
-                Some(n) => {
-                    if self.vars.is_readonly(n) {
-                        self.readonly_error(w.span, n);
-                        continue;
-                    }
-                    self.vars.unset(n);
-                    let end = self.at(w.span).end;
-                    self.emit(EventKind::Unset {
-                        name: n.to_string(),
-                        end,
-                    });
-                }
-                None => {}
-            }
-        }
-        self.status = 0;
-        Flow::Normal
-    }
-
     /// The words of the source inside `span`, in order.
     pub(super) fn words_in(&self, span: Span) -> Vec<&'a Word> {
         let pieces: &'a [Piece] = &self.src.parse.pieces;
@@ -303,8 +192,11 @@ impl<'a> Runner<'a> {
         if c.family.is_none_or(|f| !f.prefix) && self.functions.contains_key(name) {
             return self.call_words(name, &words[1..], c.span, c.name.span);
         }
-        self.status = 0;
-        if words.iter().all(|w| w.bare().is_some()) {
+        if words
+            .iter()
+            .all(|w| w.bare().is_some_and(|b| !super::braces::has_group(b)))
+        {
+            self.status = 0;
             let mut stmt = Stmt {
                 span: c.span,
                 lead: vec![],
@@ -322,6 +214,8 @@ impl<'a> Runner<'a> {
         let Some(fields) = self.all_fields(&words) else {
             return Flow::Normal;
         };
+        // (after the words: `$?` in them is the previous command's)
+        self.status = 0;
         if let Some(mut stmt) = self.substituted(c, &words, &fields) {
             // The syntax checks skipped this command (its words expand): they run here.
             if let StmtKind::Command(c) = &stmt.kind {
@@ -437,7 +331,11 @@ impl<'a> Runner<'a> {
     /// A word in command position that is not a FireHOL command: a function, or a command that
     /// comes out of an expansion (`$CMD args`).
     fn unknown_command(&mut self, stmt: &'a Stmt, u: &'a UnknownCommand) -> Flow {
-        if let Some(name) = u.name.literal() {
+        let quoted_command = u.name.bare().is_none()
+            && u.name
+                .literal()
+                .is_some_and(crate::syntax::parser::is_command_word);
+        if let Some(name) = u.name.literal().filter(|_| !quoted_command) {
             if self.functions.contains_key(name) {
                 let words = self.words_in(Span::new(u.name.span.start, stmt.span.end));
                 return self.call_words(name, &words[1..], stmt.span, u.name.span);
@@ -462,9 +360,11 @@ impl<'a> Runner<'a> {
                 .with_help("move the definition above the first call");
                 self.report(d);
             }
-            // Otherwise an unknown command, reported by the syntax checks.
-            self.status = 127;
-            return Flow::Normal;
+            if u.name.bare().is_some() {
+                // An unknown command, reported by the syntax checks.
+                self.status = 127;
+                return Flow::Normal;
+            }
         }
         let words = self.words_in(Span::new(u.name.span.start, stmt.span.end));
         let Some(fields) = self.all_fields(&words) else {

@@ -103,7 +103,8 @@ impl Parser<'_, '_> {
 
     fn not(&mut self) -> R {
         // `[ ! = x ]`: a `!` that is the left operand of a binary operator is a string.
-        if self.is(&["!"]) && !self.binary_at(self.at + 1) {
+        // `[ ! ]`: a lone `!` is a (non-empty) string.
+        if self.is(&["!"]) && !self.binary_at(self.at + 1) && self.at + 1 < self.args.len() {
             self.at += 1;
             return self.not().map(|v| !v);
         }

@@ -111,6 +111,18 @@ impl<'a> Runner<'a> {
     /// A word's fields (split, empty unquoted results dropped). `None`: it cannot be evaluated
     /// (reported).
     pub(super) fn fields(&mut self, w: &Word) -> Option<Vec<Field>> {
+        if let Some(words) = super::braces::expand(w) {
+            let mut all = Vec::new();
+            for v in &words {
+                all.extend(self.fields_of(v)?);
+            }
+            return Some(all);
+        }
+        self.fields_of(w)
+    }
+
+    /// [`Runner::fields`] after brace expansion.
+    fn fields_of(&mut self, w: &Word) -> Option<Vec<Field>> {
         let mut f = Fields::new(true);
         self.expand_into(w, &mut f)?;
         Some(
@@ -149,7 +161,7 @@ impl<'a> Runner<'a> {
         Some(out)
     }
 
-    fn expand_into(&mut self, w: &Word, f: &mut Fields) -> Option<()> {
+    pub(super) fn expand_into(&mut self, w: &Word, f: &mut Fields) -> Option<()> {
         for p in w.parts.iter() {
             match &p.kind {
                 PartKind::Literal(s) => f.literal(s),
@@ -226,7 +238,14 @@ impl<'a> Runner<'a> {
     fn opaque(&mut self, o: Opaque, span: Span, quoted: bool, f: &mut Fields) -> Option<()> {
         let text = &self.src.text[span.range()];
         match o {
-            Opaque::SpecialParameter => self.special(&text[1..], span, quoted, f),
+            // `$1`, or `${1}` / `${10}` (braced: positional, never special).
+            Opaque::SpecialParameter => {
+                let name = text
+                    .strip_prefix("${")
+                    .and_then(|t| t.strip_suffix('}'))
+                    .unwrap_or(&text[1..]);
+                self.special(name, span, quoted, f)
+            }
             Opaque::ComplexExpansion | Opaque::ArrayExpansion => {
                 let inner = text
                     .strip_prefix("${")
@@ -305,16 +324,37 @@ impl<'a> Runner<'a> {
 
     /// Reports a value that depends on the host, with the way out.
     pub(super) fn host(&mut self, span: Span, msg: String) {
+        let help = match &self.assigning {
+            Some(name) => format!("give the value with `--define {name}=VALUE` (`fhc.defines` in an editor)"),
+            None => "assign it to a variable and give the value with `--define NAME=VALUE` (`fhc.defines` in an editor)".to_string(),
+        };
         self.report(
             Diagnostic::new(Code::HostDependent, span, msg)
                 .with_label("depends on the host running FireHOL")
-                .with_help("assign it to a variable and give the value with `--define NAME=VALUE` (the LSP setting `fhc.defines` in an editor)"),
+                .with_help(help),
         );
     }
 
     /// Evaluates arithmetic text: `$` expansions first (as bash does), then the expression.
     pub(super) fn arith(&mut self, text: &str, span: Span) -> Option<i64> {
         let expanded = self.expand_text(text, span)?;
+        self.arith_expanded(&expanded, span)
+    }
+
+    /// Evaluates an expression whose `$` expansions are done (`let`'s words, already expanded).
+    pub(super) fn arith_expanded(&mut self, expanded: &str, span: Span) -> Option<i64> {
+        // A name only the host knows (`RANDOM`) has no value here.
+        for name in expanded
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        {
+            if self.vars.get(name).is_none()
+                && let Some(what) = super::builtins::host_variable(name)
+            {
+                self.host(span, format!("`{name}` is {what}"));
+                return None;
+            }
+        }
         struct V<'r, 'a>(&'r mut Runner<'a>);
         impl crate::syntax::arith::Vars for V<'_, '_> {
             fn get(&self, name: &str) -> Option<String> {
@@ -332,7 +372,7 @@ impl<'a> Runner<'a> {
         }
         let before: Vec<(String, Option<String>)> = Vec::new();
         let _ = before;
-        match crate::syntax::arith::eval_with(&expanded, &mut V(self)) {
+        match crate::syntax::arith::eval_with(expanded, &mut V(self)) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.report(

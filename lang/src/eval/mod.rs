@@ -11,10 +11,12 @@
 //! directory; a word like `10.0.0.*` is not an address anyway).
 //!
 //! Files: `blocks` pairs the reserved words (in `syntax`); `run` walks the blocks; `commands`
-//! runs one statement (FireHOL commands, assignments, calls, lists); `builtins` the shell builtins;
-//! `expand` turns words into fields; `params` the `${...}` forms; `cond` the `test`/`[`/`[[`
+//! runs one statement (FireHOL commands, calls, lists); `assign` the assignments; `builtins` the shell builtins;
+//! `braces` brace expansion; `expand` turns words into fields; `params` the `${...}` forms; `cond` the `test`/`[`/`[[`
 //! conditions; `pattern` bash globs; `vars` the variables and their scopes.
 
+mod assign;
+mod braces;
 mod builtins;
 mod commands;
 mod cond;
@@ -137,6 +139,28 @@ pub struct Evaluation {
     /// A limit stopped the evaluation (E0018): what it produced is a fragment of a runaway, and
     /// the model does not build it (that would cost what the limit saves).
     pub runaway: bool,
+}
+
+impl Evaluation {
+    /// The FireHOL commands the file runs, in order: the statement (as read from its expanded
+    /// words), what FireHOL's function receives, and where it ran.
+    pub fn commands(&self) -> impl Iterator<Item = (&Stmt, &[String], &Ctx)> {
+        self.events.iter().filter_map(|e| match &e.kind {
+            EventKind::Command { stmt, argv } => Some((&**stmt, argv.as_slice(), &e.ctx)),
+            _ => None,
+        })
+    }
+}
+
+/// A word as a shell would read it back: quoted when it is empty or holds blanks or quotes.
+pub fn quote(w: &str) -> String {
+    if !w.is_empty()
+        && !w.contains(|c: char| c.is_whitespace() || "\"'$`\\;&|<>()*?[]#~".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
 }
 
 /// Variables given from outside (`--define NAME=VALUE`): set before the configuration runs, and

@@ -5,7 +5,6 @@
 use super::expand::Fields;
 use super::pattern;
 use super::run::Runner;
-use super::vars::Value;
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -97,22 +96,23 @@ impl<'a> Runner<'a> {
                 if !use_word {
                     return self.put(l, quoted, f);
                 }
-                let w = self.operand(operand, span)?;
                 if op.ends_with('=') {
+                    let w = self.operand(operand, span)?;
                     if self.vars.is_readonly(name) {
                         self.readonly_error(span, name);
                         return None;
                     }
                     let at = self.at(span);
                     self.set_scalar(name, w.clone(), at, at.end);
+                    put_one(&w, quoted, f);
+                } else {
+                    self.operand_into(operand, span, quoted, f)?;
                 }
-                put_one(&w, quoted, f);
             }
             ":+" | "+" => {
                 let use_word = set && !(op.starts_with(':') && empty);
                 if use_word {
-                    let w = self.operand(operand, span)?;
-                    put_one(&w, quoted, f);
+                    self.operand_into(operand, span, quoted, f)?;
                 }
             }
             ":?" | "?" => {
@@ -137,41 +137,72 @@ impl<'a> Runner<'a> {
             "#" | "##" | "%" | "%%" | "/" | "//" | "/#" | "/%" | "^^" | "^" | ",," | "," => {
                 return self.transform(op, operand, l, span, quoted, f);
             }
-            ":" => {
-                let (off, len) = match operand.split_once(':') {
-                    Some((o, l)) => (o, Some(l)),
-                    None => (operand, None),
-                };
-                let off = self.arith(off, span)?;
-                let len = match len {
-                    Some(l) => Some(self.arith(l, span)?),
-                    None => None,
-                };
-                let v = l
-                    .values
-                    .as_ref()
-                    .and_then(|v| v.first())
-                    .cloned()
-                    .unwrap_or_default();
-                let chars: Vec<char> = v.chars().collect();
-                let n = chars.len() as i64;
-                let start = if off < 0 {
-                    (n + off).max(0)
-                } else {
-                    off.min(n)
-                };
-                let end = match len {
-                    None => n,
-                    Some(l) if l < 0 => (n + l).max(start),
-                    Some(l) => (start + l).min(n),
-                };
-                let s: String = chars[start as usize..end.max(start) as usize]
-                    .iter()
-                    .collect();
-                put_one(&s, quoted, f);
-            }
+            ":" => return self.substring(operand, name, l, span, quoted, f),
             _ => return self.unsupported(span, &format!("`${{{inner}}}`")),
         }
+        Some(())
+    }
+
+    /// `${V:offset:length}`: a substring, or for `$@` and `${A[@]}` a slice of the list.
+    fn substring(
+        &mut self,
+        operand: &str,
+        name: &str,
+        l: &Lookup,
+        span: Span,
+        quoted: bool,
+        f: &mut Fields,
+    ) -> Option<()> {
+        let (off, len) = match operand.split_once(':') {
+            Some((o, n)) => (o, Some(n)),
+            None => (operand, None),
+        };
+        let off = self.arith(off, span)?;
+        let len = match len {
+            Some(n) => Some(self.arith(n, span)?),
+            None => None,
+        };
+        if l.many {
+            // `${@:2}`, `${A[@]:1:2}`: a slice of the list (`$@` counts from $0).
+            let mut vals = l.values.clone().unwrap_or_default();
+            if name == "@" || name == "*" {
+                vals.insert(0, String::new());
+            }
+            let n = vals.len() as i64;
+            let start = if off < 0 {
+                (n + off).max(0)
+            } else {
+                off.min(n)
+            } as usize;
+            let end = match len {
+                None => n as usize,
+                Some(k) if k < 0 => ((n + k).max(start as i64)) as usize,
+                Some(k) => ((start as i64 + k).min(n)) as usize,
+            };
+            return self.put_values(&vals[start..end.max(start)], true, quoted, f);
+        }
+        let v = l
+            .values
+            .as_ref()
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default();
+        let chars: Vec<char> = v.chars().collect();
+        let n = chars.len() as i64;
+        let start = if off < 0 {
+            (n + off).max(0)
+        } else {
+            off.min(n)
+        };
+        let end = match len {
+            None => n,
+            Some(l) if l < 0 => (n + l).max(start),
+            Some(l) => (start + l).min(n),
+        };
+        let s: String = chars[start as usize..end.max(start) as usize]
+            .iter()
+            .collect();
+        put_one(&s, quoted, f);
         Some(())
     }
 
@@ -290,25 +321,20 @@ impl<'a> Runner<'a> {
                 values: None,
                 many: matches!(index, Some("@" | "*")),
             },
-            (Some(Value::Array(a)), Some("@" | "*")) => Lookup {
-                values: Some(a),
-                many: index == Some("@"),
-            },
-            (Some(Value::Scalar(s)), Some("@" | "*")) => Lookup {
-                values: Some(vec![s]),
+            (Some(v), Some("@" | "*")) => Lookup {
+                values: Some(v.items()),
                 many: index == Some("@"),
             },
             (Some(v), Some(i)) => {
                 let i = self.arith(i, span)?;
-                let items = match v {
-                    Value::Array(a) => a,
-                    Value::Scalar(s) => vec![s],
-                };
-                let at = if i < 0 { items.len() as i64 + i } else { i };
+                let items = v.indexed();
+                // A negative index counts from the highest one.
+                let last = items.keys().next_back().map_or(0, |k| *k as i64 + 1);
+                let at = if i < 0 { last + i } else { i };
                 Lookup {
                     values: usize::try_from(at)
                         .ok()
-                        .and_then(|k| items.get(k))
+                        .and_then(|k| items.get(&k))
                         .map(|s| vec![s.clone()]),
                     many: false,
                 }
@@ -344,6 +370,38 @@ impl<'a> Runner<'a> {
     /// text, as bash reads the inside of `${...}`).
     fn operand(&mut self, text: &str, span: Span) -> Option<String> {
         self.operand_with(text, span, |r, w| r.string(w), |t| t.to_string())
+    }
+
+    /// The word after `:-`/`:+` straight into the fields: its quoted parts stay whole, its
+    /// unquoted parts split (when the `${...}` itself is unquoted), as bash expands it.
+    fn operand_into(&mut self, text: &str, span: Span, quoted: bool, f: &mut Fields) -> Option<()> {
+        let full = &self.src.text[span.range()];
+        let base = span.start + full.rfind(text).unwrap_or(0);
+        let pieces = crate::syntax::words::assemble(text, &crate::syntax::lexer::lex(text));
+        let mut last = 0;
+        let gap = |g: &str, f: &mut Fields| {
+            if quoted {
+                f.quoted(g);
+            } else if !g.is_empty() {
+                f.unquoted(g);
+            }
+        };
+        for p in pieces {
+            let crate::syntax::words::Piece::Word(w) = p else {
+                continue;
+            };
+            gap(&text[last..w.span.start], f);
+            last = w.span.end;
+            let w = w.shifted(base);
+            if quoted {
+                let v = self.string(&w)?;
+                f.quoted(&v);
+            } else {
+                self.expand_into(&w, f)?;
+            }
+        }
+        gap(&text[last..], f);
+        Some(())
     }
 
     /// The pattern after `#`, `%`, `/`: quoted parts match literally.

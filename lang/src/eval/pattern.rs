@@ -98,6 +98,15 @@ fn class(p: &[char], c: char) -> Option<(bool, usize)> {
             return Some((found != negate, i + 1));
         }
         first = false;
+        // `[:digit:]` and the other POSIX classes.
+        if ch == '[' && p.get(i + 1) == Some(&':') {
+            let rest: String = p[i + 2..].iter().collect();
+            if let Some(end) = rest.find(":]") {
+                found |= posix_class(&rest[..end], c);
+                i += 2 + end + 2;
+                continue;
+            }
+        }
         let lo = if ch == '\\' && i + 1 < p.len() {
             i += 1;
             p[i]
@@ -114,6 +123,25 @@ fn class(p: &[char], c: char) -> Option<(bool, usize)> {
         }
     }
     None
+}
+
+fn posix_class(name: &str, c: char) -> bool {
+    match name {
+        "alpha" => c.is_alphabetic(),
+        "digit" => c.is_ascii_digit(),
+        "alnum" => c.is_alphanumeric(),
+        "upper" => c.is_uppercase(),
+        "lower" => c.is_lowercase(),
+        "space" => c.is_whitespace(),
+        "blank" => c == ' ' || c == '\t',
+        "punct" => c.is_ascii_punctuation(),
+        "xdigit" => c.is_ascii_hexdigit(),
+        "cntrl" => c.is_control(),
+        "print" => !c.is_control(),
+        "graph" => !c.is_control() && c != ' ',
+        "word" => c.is_alphanumeric() || c == '_',
+        _ => false,
+    }
 }
 
 /// `${V#pat}` (`longest` false) / `${V##pat}`: `s` without its matching prefix.
@@ -214,6 +242,8 @@ mod tests {
         assert!(matches(&escape("a*"), "a*"));
         assert!(!matches(&escape("a*"), "ab"));
         assert!(matches("*.*.*", "10.0.0"));
+        assert!(matches("[[:digit:]]*", "5x"));
+        assert!(!matches("[[:digit:]]", "x"));
     }
 
     #[test]

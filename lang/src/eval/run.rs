@@ -9,7 +9,7 @@ use crate::hash::FastMap;
 use crate::model::expand::Env;
 use crate::span::Span;
 use crate::syntax::Parse;
-use crate::syntax::ast::{ShellStmt, Stmt, StmtKind};
+use crate::syntax::ast::{ShellStmt, Stmt, StmtKind, Word};
 use crate::syntax::blocks::{Blocks, Node};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -61,6 +61,12 @@ pub(super) struct Runner<'a> {
     pub capture: Option<String>,
     /// Set when a runaway limit stopped the evaluation.
     pub stopped: bool,
+    /// The variable whose value is being expanded (`NAME=...`): the way out names it.
+    pub assigning: Option<String>,
+    /// Loops around the statement being run (`break 5` in two loops leaves both).
+    pub loops: usize,
+    /// Command substitutions around the text being run.
+    pub depth: usize,
 }
 
 /// Runs a parsed configuration. `env` holds what is in force before it runs (FireHOL's
@@ -74,8 +80,8 @@ pub fn evaluate(text: &str, parse: &Parse, env: &Env, defines: &Defines) -> Eval
     };
     let mut r = Runner::new(&src, vars_from(env), defines);
     r.out.diagnostics.extend(blocks.errors.iter().cloned());
-    r.functions_of(&blocks);
     if blocks.errors.is_empty() {
+        r.functions_of(&blocks);
         r.block(&blocks.nodes);
     }
     r.out
@@ -83,6 +89,11 @@ pub fn evaluate(text: &str, parse: &Parse, env: &Env, defines: &Defines) -> Eval
 
 fn vars_from(env: &Env) -> Vars {
     let mut vars = Vars::default();
+    vars.set(
+        "IFS",
+        Value::Scalar(super::assign::DEFAULT_IFS.to_string()),
+        None,
+    );
     for (name, v) in env.iter() {
         vars.set(name, Value::Scalar(v.value.clone()), v.defined_at);
     }
@@ -107,6 +118,9 @@ impl<'a> Runner<'a> {
             reported: HashSet::new(),
             capture: None,
             stopped: false,
+            assigning: None,
+            loops: 0,
+            depth: 0,
         }
     }
 
@@ -265,7 +279,7 @@ impl<'a> Runner<'a> {
                 body,
                 span,
             } => self.while_loop(*until, cond, body, *span),
-            Node::For { header, body, span } => self.for_loop(*header, body, *span),
+            Node::For { header, body, .. } => self.for_loop(*header, body),
             Node::Case { header, arms, .. } => self.case(*header, arms),
             Node::Function { header, body, .. } => {
                 if let StmtKind::Shell(ShellStmt::FunctionDef { name }) =
@@ -294,7 +308,16 @@ impl<'a> Runner<'a> {
     }
 
     fn while_loop(&mut self, until: bool, cond: &'a [Node], body: &'a [Node], span: Span) -> Flow {
+        self.loops += 1;
+        let flow = self.while_inner(until, cond, body, span);
+        self.loops -= 1;
+        flow
+    }
+
+    fn while_inner(&mut self, until: bool, cond: &'a [Node], body: &'a [Node], span: Span) -> Flow {
         let mut n = 0;
+        // The loop's status: its body's last, or 0 when the body never ran.
+        let mut last = 0;
         loop {
             n += 1;
             if n > limits::LOOP {
@@ -316,17 +339,18 @@ impl<'a> Runner<'a> {
                 return Flow::Stop;
             }
             if (self.status == 0) == until {
-                self.status = 0;
+                self.status = last;
                 return Flow::Normal;
             }
             let (go_on, out) = Self::loop_flow(self.block(body));
+            last = self.status;
             if !go_on {
                 return out;
             }
         }
     }
 
-    fn for_loop(&mut self, header: usize, body: &'a [Node], span: Span) -> Flow {
+    fn for_loop(&mut self, header: usize, body: &'a [Node]) -> Flow {
         let stmt = &self.src.parse.file.stmts[header];
         let StmtKind::Shell(ShellStmt::For {
             keyword,
@@ -364,21 +388,36 @@ impl<'a> Runner<'a> {
         }
         self.status = 0;
         let header_span = self.at(Span::new(keyword.span.start, stmt.span.end));
+        self.loops += 1;
+        let flow = self.for_values(&name, var, var_span, header_span, values, body);
+        self.loops -= 1;
+        flow
+    }
+
+    fn for_values(
+        &mut self,
+        name: &str,
+        var: &Word,
+        var_span: Span,
+        header_span: Span,
+        values: Vec<String>,
+        body: &'a [Node],
+    ) -> Flow {
         for value in values {
-            if self.vars.is_readonly(&name) {
-                self.readonly_error(var.span, &name);
+            if self.vars.is_readonly(name) {
+                self.readonly_error(var.span, name);
                 return Flow::Stop;
             }
             self.vars
-                .set(&name, Value::Scalar(value.clone()), Some(var_span));
+                .set(name, Value::Scalar(value.clone()), Some(var_span));
             self.emit(EventKind::Assign {
-                name: name.clone(),
+                name: name.to_string(),
                 value: value.clone(),
                 span: var_span,
                 end: var_span.end,
             });
             self.frames.push(Frame::Iteration {
-                var: name.clone(),
+                var: name.to_string(),
                 value,
                 span: header_span,
             });
@@ -389,7 +428,6 @@ impl<'a> Runner<'a> {
                 return out;
             }
         }
-        let _ = span;
         Flow::Normal
     }
 

@@ -7,8 +7,9 @@ use crate::span::Span;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Scalar(String),
-    /// An indexed array (`NAME=(a b c)`); `$NAME` is its first element, as in bash.
-    Array(Vec<String>),
+    /// An indexed array (`NAME=(a b c)`), sparse as bash's (`A[5]=x`, `unset 'A[1]'`); `$NAME`
+    /// is its element 0.
+    Array(std::collections::BTreeMap<usize, String>),
 }
 
 impl Value {
@@ -16,7 +17,23 @@ impl Value {
     pub fn scalar(&self) -> &str {
         match self {
             Value::Scalar(s) => s,
-            Value::Array(a) => a.first().map_or("", String::as_str),
+            Value::Array(a) => a.get(&0).map_or("", String::as_str),
+        }
+    }
+
+    /// The elements in index order (a scalar is an array of one).
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            Value::Scalar(s) => vec![s.clone()],
+            Value::Array(a) => a.values().cloned().collect(),
+        }
+    }
+
+    /// The elements by index (a scalar is element 0).
+    pub fn indexed(self) -> std::collections::BTreeMap<usize, String> {
+        match self {
+            Value::Scalar(s) => [(0, s)].into_iter().collect(),
+            Value::Array(a) => a,
         }
     }
 }
@@ -25,6 +42,8 @@ impl Value {
 pub struct Var {
     pub value: Value,
     pub readonly: bool,
+    /// `declare -i`: assignments are evaluated as arithmetic.
+    pub integer: bool,
     /// The assignment that set it (its name), when it is in this file.
     pub at: Option<Span>,
 }
@@ -49,17 +68,43 @@ impl Vars {
         self.map.get(name).is_some_and(|v| v.readonly)
     }
 
-    /// Sets a variable (keeping `readonly`; the caller checks it first).
+    pub fn is_integer(&self, name: &str) -> bool {
+        self.map.get(name).is_some_and(|v| v.integer)
+    }
+
+    /// Sets a variable (keeping `readonly` and `integer`; the caller checks `readonly` first).
     pub fn set(&mut self, name: &str, value: Value, at: Option<Span>) {
-        let readonly = self.is_readonly(name);
+        let (readonly, integer) = self
+            .map
+            .get(name)
+            .map_or((false, false), |v| (v.readonly, v.integer));
         self.map.insert(
             name.to_string(),
             Var {
                 value,
                 readonly,
+                integer,
                 at,
             },
         );
+    }
+
+    /// `declare -i NAME` (an unset NAME becomes set, empty: fhc has no "declared, unset").
+    pub fn set_integer(&mut self, name: &str) {
+        match self.map.get_mut(name) {
+            Some(v) => v.integer = true,
+            None => {
+                self.map.insert(
+                    name.to_string(),
+                    Var {
+                        value: Value::Scalar(String::new()),
+                        readonly: false,
+                        integer: true,
+                        at: None,
+                    },
+                );
+            }
+        }
     }
 
     pub fn set_readonly(&mut self, name: &str) {
@@ -71,6 +116,7 @@ impl Vars {
                     Var {
                         value: Value::Scalar(String::new()),
                         readonly: true,
+                        integer: false,
                         at: None,
                     },
                 );

@@ -277,7 +277,7 @@ fn function(doc: &File, name: &str, o: &Occurrence) -> String {
             if let crate::eval::EventKind::Command { argv, .. } = &ev.kind {
                 lines.push(
                     argv.iter()
-                        .map(|w| shell_word(w))
+                        .map(|w| crate::eval::quote(w))
                         .collect::<Vec<_>>()
                         .join(" "),
                 );
@@ -302,20 +302,6 @@ fn function(doc: &File, name: &str, o: &Occurrence) -> String {
     }
     md.push_str("```");
     md
-}
-
-/// A word as it would be written back: quoted when it holds blanks or is empty.
-fn shell_word(w: &str) -> String {
-    if !w.is_empty() && !w.contains(|c: char| c.is_whitespace() || "\"'$`\\".contains(c)) {
-        w.to_string()
-    } else {
-        format!(
-            "\"{}\"",
-            w.replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('$', "\\$")
-        )
-    }
 }
 
 fn action(doc: &File, names: &Names, name: &str) -> String {

@@ -370,8 +370,9 @@ fn apply(op: &str, a: i64, b: i64) -> Result<i64, String> {
         "+" => a.wrapping_add(b),
         "-" => a.wrapping_sub(b),
         "*" => a.wrapping_mul(b),
-        "/" => a.checked_div(b).ok_or("division by 0")?,
-        "%" => a.checked_rem(b).ok_or("division by 0")?,
+        "/" | "%" if b == 0 => return Err("division by 0".into()),
+        "/" => a.wrapping_div(b),
+        "%" => a.wrapping_rem(b),
         "**" => {
             let e = u32::try_from(b).map_err(|_| "exponent less than 0".to_string())?;
             a.wrapping_pow(e)

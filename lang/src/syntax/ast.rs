@@ -91,8 +91,12 @@ pub struct Assignment {
     /// The value as a word (spans point into the original assignment word); `None` for `NAME=`.
     pub value: Option<Word>,
     pub export: bool,
-    /// `NAME=( ... )`: a bash array (unsupported).
+    /// `NAME=( ... )`: a bash array (the span of the parenthesised list).
     pub array: Option<Span>,
+    /// `NAME+=value`: appends.
+    pub append: bool,
+    /// `NAME[INDEX]=value`: one element of an array (the index as written).
+    pub index: Option<String>,
 }
 
 /// The family a command runs in, and where that was written.

@@ -117,8 +117,58 @@ struct Builder {
     function: Option<(usize, Span)>,
 }
 
+/// How deep blocks may nest. Deeper than any configuration writes; the evaluator walks the
+/// tree recursively, so crafted input must not go further.
+pub const MAX_DEPTH: usize = 200;
+
 /// Pairs the reserved words of `file` into blocks.
 pub fn blocks(file: &SourceFile) -> Blocks {
+    if let Some(span) = too_deep(file) {
+        return Blocks {
+            nodes: Vec::new(),
+            errors: vec![
+                Diagnostic::new(
+                    Code::EvalLimit,
+                    span,
+                    format!("blocks nested more than {MAX_DEPTH} deep"),
+                )
+                .with_label("fhc stops reading the structure here")
+                .with_help(
+                    "a configuration does not need this: write the blocks one after the other",
+                ),
+            ],
+        };
+    }
+    pair(file)
+}
+
+/// Where the nesting first goes past [`MAX_DEPTH`] (counted on the reserved words alone).
+fn too_deep(file: &SourceFile) -> Option<Span> {
+    let mut depth = 0usize;
+    for stmt in &file.stmts {
+        for w in &stmt.lead {
+            match w.bare() {
+                Some("if" | "while" | "until" | "{") => depth += 1,
+                Some("fi" | "done" | "esac" | "}") => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_DEPTH {
+                return Some(w.span);
+            }
+        }
+        if let StmtKind::Shell(ShellStmt::For { keyword, .. } | ShellStmt::Case { keyword, .. }) =
+            &stmt.kind
+        {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Some(keyword.span);
+            }
+        }
+    }
+    None
+}
+
+fn pair(file: &SourceFile) -> Blocks {
     let mut b = Builder {
         stack: Vec::new(),
         top: Vec::new(),

@@ -166,6 +166,8 @@ fn scan_double_quoted(s: &str, depth: usize) -> Option<usize> {
             b'$' if b.get(i + 1) == Some(&b'(') => {
                 i += 2 + scan_substitution(&s[i + 2..], depth + 1)?
             }
+            // `"${A:-"$B"}"`: quotes inside `${...}` nest.
+            b'$' if b.get(i + 1) == Some(&b'{') => i += 2 + brace_close(&s[i + 2..])?,
             _ => i += 1,
         }
     }

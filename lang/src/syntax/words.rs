@@ -252,8 +252,26 @@ pub fn assemble(text: &str, tokens: &[(RawTok, Span)]) -> Vec<Piece> {
             parts.clear();
         }
     };
-    for &(tok, span) in tokens {
+    let mut ansi_c = false;
+    for (k, &(tok, span)) in tokens.iter().enumerate() {
         let s = &text[span.range()];
+        // `$'...'` (escapes decoded) and `$"..."` (a double-quoted string): the `$` goes.
+        let quote_next = tokens.get(k + 1).is_some_and(|&(t, sp)| {
+            sp.start == span.end && matches!(t, RawTok::SingleQuoted | RawTok::DoubleQuoted(true))
+        });
+        if tok == RawTok::Dollar && quote_next {
+            ansi_c = matches!(tokens[k + 1].0, RawTok::SingleQuoted);
+            continue;
+        }
+        if ansi_c {
+            ansi_c = false;
+            let inner = &s[1..s.len() - 1];
+            parts.push(WordPart {
+                span: Span::new(span.start - 1, span.end),
+                kind: PartKind::SingleQuoted(ansi_c_decode(inner)),
+            });
+            continue;
+        }
         if tok.is_word_part() {
             parts.push(WordPart {
                 span,
@@ -286,7 +304,8 @@ fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
         RawTok::Bare | RawTok::Hash(HashKind::Literal) | RawTok::Dollar => {
             PartKind::Literal(s.into())
         }
-        RawTok::Escape => PartKind::Literal(s[1..].into()),
+        // A backslash quotes the character: it is text, never a glob or a keyword.
+        RawTok::Escape => PartKind::SingleQuoted(s[1..].to_string()),
         RawTok::SingleQuoted => PartKind::SingleQuoted(s[1..s.len() - 1].to_string()),
         RawTok::UnterminatedSingle | RawTok::DoubleQuoted(false) => {
             PartKind::Unterminated(s[1..].to_string())
@@ -304,6 +323,49 @@ fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
         RawTok::Arithmetic => arithmetic_part(s),
         _ => PartKind::Invalid(s.to_string()),
     }
+}
+
+/// The text of `$'...'`: bash's backslash escapes decoded.
+fn ansi_c_decode(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('a') => out.push('\x07'),
+            Some('b') => out.push('\x08'),
+            Some('e' | 'E') => out.push('\x1b'),
+            Some('f') => out.push('\x0c'),
+            Some('v') => out.push('\x0b'),
+            Some('x') => {
+                let mut v = 0u32;
+                let mut n = 0;
+                while n < 2 && chars.peek().is_some_and(|h| h.is_ascii_hexdigit()) {
+                    v = v * 16 + chars.next().and_then(|h| h.to_digit(16)).unwrap_or(0);
+                    n += 1;
+                }
+                out.extend(char::from_u32(v));
+            }
+            Some(d @ '0'..='7') => {
+                let mut v = d.to_digit(8).unwrap_or(0);
+                let mut n = 1;
+                while n < 3 && chars.peek().is_some_and(|h| ('0'..='7').contains(h)) {
+                    v = v * 8 + chars.next().and_then(|h| h.to_digit(8)).unwrap_or(0);
+                    n += 1;
+                }
+                out.extend(char::from_u32(v));
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn is_name(s: &str) -> bool {

@@ -106,17 +106,34 @@ fn classify(w: &Word) -> WordClass {
     }
 }
 
-/// Assignment detection for words of several parts (`A="x"`): the first part carries `NAME=`.
+/// Assignment detection for words of several parts (`A="x"`): the first part carries `NAME=`
+/// (or `NAME+=`, `NAME[INDEX]=`). The offset of the `=`.
 fn assign_prefix(w: &Word) -> Option<usize> {
     let super::words::PartKind::Literal(first) = &w.parts.first()?.kind else {
         return None;
     };
     let i = first.find('=')?;
-    let name = &first[..i];
-    (i > 0
+    let (name, _, _) = assign_target(&first[..i])?;
+    (!name.is_empty()
         && !name.as_bytes()[0].is_ascii_digit()
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
     .then_some(i)
+}
+
+/// `NAME`, `NAME+`, `NAME[INDEX]`, `NAME[INDEX]+` (what comes before `=`): the name, whether it
+/// appends, and the index.
+pub fn assign_target(left: &str) -> Option<(&str, bool, Option<&str>)> {
+    let (left, append) = match left.strip_suffix('+') {
+        Some(l) => (l, true),
+        None => (left, false),
+    };
+    match left.find('[') {
+        Some(open) => {
+            let index = left[open + 1..].strip_suffix(']')?;
+            Some((&left[..open], append, Some(index)))
+        }
+        None => Some((left, append, None)),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -174,9 +191,13 @@ fn statement<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> {
                 return first;
             }
             let mut ops = Vec::new();
-            // `if a && b`: the reserved words lead the whole list, not its first command.
+            // `if a && b`: the reserved words lead the whole list, not its first command; but
+            // `! a && b` negates `a` only.
             let mut first = first;
-            let lead = std::mem::take(&mut first.lead);
+            let (bang, lead): (Vec<Word>, Vec<Word>) = std::mem::take(&mut first.lead)
+                .into_iter()
+                .partition(|w| w.bare() == Some("!"));
+            first.lead = bang;
             let mut items = vec![first];
             for (o, s) in more {
                 ops.push(o);
@@ -399,6 +420,12 @@ pub fn reads_as_value(text: &str) -> bool {
     classify(&w) == WordClass::default()
         && text != "."
         && text.contains(|c: char| c.is_ascii_digit() || "./: \t\n".contains(c))
+}
+
+/// True when `text` names a FireHOL command (or a family prefix): a quoted or expanded command
+/// word is still that command for bash.
+pub fn is_command_word(text: &str) -> bool {
+    command_table().contains_key(text) || Family::from_prefix(text).is_some()
 }
 
 /// `NAME=value` read from one word (the arguments of `local`, `export`, `declare` ...).

@@ -24,8 +24,9 @@ pub(super) fn split_assignment(w: &Word) -> Assignment {
     let PartKind::Literal(text) = &first.kind else {
         unreachable!("assign_prefix checked the first part")
     };
-    let name = text[..eq].to_string();
-    let name_span = Span::new(first.span.start, first.span.start + eq);
+    let (name, append, index) =
+        super::assign_target(&text[..eq]).unwrap_or((&text[..eq], false, None));
+    let name_span = Span::new(first.span.start, first.span.start + name.len());
     let mut parts = Vec::new();
     if eq + 1 < text.len() {
         parts.push(WordPart {
@@ -39,11 +40,13 @@ pub(super) fn split_assignment(w: &Word) -> Assignment {
         Word::new(span, parts)
     });
     Assignment {
-        name,
+        name: name.to_string(),
         name_span,
         value,
         export: false,
         array: None,
+        append,
+        index: index.map(str::to_string),
     }
 }
 
@@ -67,7 +70,7 @@ pub(super) fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clon
             })
         });
     // `name()`: the statement splitter cut it after `)`, its body follows.
-    let function_def = value()
+    let function_def = select! { Tok::Word(w, c) if !c.assign && c.param.is_none() => w.clone() }
         .then_ignore(op(Op::LParen))
         .then_ignore(op(Op::RParen))
         .map(|name| StmtKind::Shell(ShellStmt::FunctionDef { name }));

@@ -87,7 +87,11 @@ fn stmt_problems(
     match &stmt.kind {
         // A FireHOL command whose words expand is checked once expanded (by the evaluator).
         StmtKind::Command(c) if plain(parse, c) => command_problems(c, out),
-        StmtKind::Unknown(u) if u.name.literal().is_some_and(|n| functions.contains(&n)) => {}
+        // A function, a command word from an expansion (`$CMD`) or quoted (`"server"`): the
+        // evaluator knows what runs.
+        StmtKind::Unknown(u)
+            if u.name.bare().is_none()
+                || u.name.literal().is_some_and(|n| functions.contains(&n)) => {}
         StmtKind::Unknown(u) => unknown_command(u, out),
         StmtKind::Shell(ShellStmt::List { items, .. }) => {
             for item in items {
