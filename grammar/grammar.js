@@ -183,11 +183,23 @@ module.exports = grammar({
       $.case_statement,
       $.function_definition,
       $.compound_statement,
+      $.arithmetic_command,
       $.subshell,
+      $.test_command,
       $.list,
       $.pipeline,
       $.negated_command,
       $.redirected_statement,
+    ),
+
+    /** `(( expression ))`. */
+    arithmetic_command: (_) => token(prec(1, /\(\(([^)]|\)[^)])*\)\)/)),
+
+    /** `[[ ... ]]`: its `&&`, `||`, parentheses and `<`/`>` belong to the condition. */
+    test_command: ($) => seq(
+      '[[',
+      repeat(choice($._word, '&&', '||', '(', ')', '<', '>', '!')),
+      ']]',
     ),
 
     /** `done < file`, `} > /dev/null` ... */
@@ -352,6 +364,7 @@ module.exports = grammar({
       $.word,
       $.string,
       $.raw_string,
+      $.ansi_c_string,
       $.simple_expansion,
       $.expansion,
       $.command_substitution,
@@ -362,6 +375,7 @@ module.exports = grammar({
       alias($._immediate_word_token, $.word),
       alias($._immediate_string, $.string),
       alias($._immediate_raw_string, $.raw_string),
+      alias($._immediate_ansi_c_string, $.ansi_c_string),
       alias($._immediate_simple_expansion, $.simple_expansion),
       alias($._immediate_expansion, $.expansion),
       alias($._immediate_command_substitution, $.command_substitution),
@@ -389,6 +403,10 @@ module.exports = grammar({
     string_content: (_) => token.immediate(prec(1, /([^"`$\\]|\\(.|\r?\n)|`([^`\\]|\\.)*`)+/)),
 
     raw_string: (_) => /'[^']*'/,
+
+    /** `$'...'`: a string with backslash escapes. */
+    ansi_c_string: (_) => /\$'([^'\\]|\\.)*'/,
+    _immediate_ansi_c_string: (_) => token.immediate(/\$'([^'\\]|\\.)*'/),
     _immediate_raw_string: (_) => token.immediate(/'[^']*'/),
 
     simple_expansion: ($) => seq('$', $._expansion_name),
@@ -425,8 +443,8 @@ module.exports = grammar({
       token.immediate(/`([^`\\]|\\.)*`/),
     ),
 
-    arithmetic_expansion: (_) => token(prec(1, /\$\(\(([^)]|\)[^)])*\)\)/)),
-    _immediate_arithmetic_expansion: (_) => token.immediate(prec(1, /\$\(\(([^)]|\)[^)])*\)\)/)),
+    arithmetic_expansion: (_) => token(prec(1, /\$\(\(([^)]|\)[^)])*\)\)|\$\[[^\]\n]*\]/)),
+    _immediate_arithmetic_expansion: (_) => token.immediate(prec(1, /\$\(\(([^)]|\)[^)])*\)\)|\$\[[^\]\n]*\]/)),
 
     comment: (_) => token(prec(-10, /#.*/)),
   },

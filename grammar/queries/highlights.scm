@@ -76,6 +76,7 @@
 [
   (string)
   (raw_string)
+  (ansi_c_string)
 ] @string
 
 (simple_expansion

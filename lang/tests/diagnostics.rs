@@ -67,9 +67,10 @@ fn unterminated_quote_does_not_hide_later_errors() {
 }
 
 #[test]
-fn shell_code_runs_and_what_needs_the_host_stops_it() {
+fn shell_code_runs_and_what_needs_the_host_is_reported() {
     // The condition is false (X is not set), but the statement inside is still checked as
-    // written; the command substitution needs the host: an error, and nothing after it runs.
+    // written; the command substitution needs the host: an error, and what does not depend on
+    // it still runs (the `source` after it).
     let text = "if [ -n \"$X\" ]; then\n    interface eth0 lan sorce 1.2.3.4\nfi\nIP=$(hostname -i)\nsource /x\n";
     let got = lines(text, &analyze(text).diagnostics);
     assert_eq!(
@@ -78,6 +79,7 @@ fn shell_code_runs_and_what_needs_the_host_stops_it() {
             ("W0121".into(), 1),
             ("E0009".into(), 2),
             ("E0004".into(), 4),
+            ("E0006".into(), 5),
         ]
     );
     for (text, code) in [

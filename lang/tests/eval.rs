@@ -176,6 +176,22 @@ fn break_outside_a_loop_does_nothing() {
 }
 
 #[test]
+fn after_a_value_from_the_host_the_rest_still_runs() {
+    // What uses the value is taken without a word about it (the section still opens); what
+    // does not is checked as usual; a condition on it stops.
+    let text = "IP=$(hostname -i)\nNET=\"$IP/24\"\ninterface eth0 lan src \"$NET\"\n    server nosuchservice accept\n";
+    assert_eq!(codes(text), ["E0004", "E0110"]);
+    let text = "IP=$(hostname -i)\nif [ -n \"$IP\" ]; then\n    version 6\nfi\nversion 7\n";
+    assert_eq!(codes(text), ["E0004"]);
+    assert!(calls(text).is_empty());
+    // A function's output is captured like a builtin's.
+    assert_eq!(
+        calls("f() { echo \"a b\"; }\nx=$(f)\n[ \"$x\" = \"a b\" ] && version 6\n"),
+        ["version 6"]
+    );
+}
+
+#[test]
 fn functions_are_defined_when_bash_reaches_them() {
     let text = "f\nf() { version 6; }\nf\n";
     let a = analyze(text);

@@ -28,6 +28,11 @@ impl<'a> Runner<'a> {
         }) else {
             return false;
         };
+        if self.uncertain {
+            // Made from a value only the host knows: so is this one.
+            self.vars.set_unknown(&a.name);
+            return true;
+        }
         let end = self
             .at(a.value.as_ref().map_or(a.name_span, |w| w.span))
             .end;
@@ -125,13 +130,21 @@ impl<'a> Runner<'a> {
             );
             return false;
         }
-        let words: Vec<&'a Word> = self.words_in(Span::new(arr.start + 1, arr.end));
+        let mut words: Vec<&'a Word> = self.words_in(Span::new(arr.start + 1, arr.end));
         let mut items = match (a.append, self.vars.get(&a.name)) {
             (true, Some(v)) => v.value.clone().indexed(),
             _ => Default::default(),
         };
         // Appended elements go after the highest index, as in bash.
         let mut next = items.keys().next_back().map_or(0, |k| k + 1);
+        // A define pins the array too (`IPS=( $(hostname -I) )`): its words are the elements.
+        if let Some(v) = self.defines.get(&a.name) {
+            for word in v.split_whitespace() {
+                items.insert(next, word.to_string());
+                next += 1;
+            }
+            words.clear();
+        }
         for w in words {
             match self.fields(w) {
                 Some(f) => {

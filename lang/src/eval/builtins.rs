@@ -189,6 +189,9 @@ impl<'a> Runner<'a> {
                 }));
             }
         }
+        if self.uncertain {
+            return self.unknown();
+        }
         match self.condition(&list, double, stmt.span) {
             Some(s) => {
                 self.status = s;
@@ -361,7 +364,8 @@ impl<'a> Runner<'a> {
     pub(super) fn substitution(&mut self, text: &str, span: Span) -> Option<String> {
         let inner = substitution_body(text);
         let parse = crate::syntax::parse(inner);
-        if !parse.file.stmts.iter().all(pure) {
+        let known = |n: &str| self.functions.contains_key(n);
+        if !parse.file.stmts.iter().all(|s| pure(s, &known)) {
             self.report(
                 Diagnostic::new(
                     Code::CommandSubstitution,
@@ -391,6 +395,8 @@ impl<'a> Runner<'a> {
         };
         let blocks = crate::syntax::blocks::blocks(&parse.file);
         let mut child = Runner::new(&src, self.vars.clone(), self.defines);
+        // The configuration's functions may run in it (their output is captured too).
+        child.functions = self.functions.clone();
         child.depth = self.depth + 1;
         child.loops = self.loops;
         child.positional = self.positional.clone();
@@ -509,19 +515,21 @@ fn substitution_body(text: &str) -> &str {
         .unwrap_or("")
 }
 
-/// A statement made only of builtins whose output fhc knows.
-fn pure(s: &Stmt) -> bool {
+/// A statement made only of builtins whose output fhc knows, or calls of the configuration's
+/// functions (`known`; what they run is evaluated as anywhere else).
+fn pure(s: &Stmt, known: &dyn Fn(&str) -> bool) -> bool {
     match &s.kind {
         StmtKind::Shell(ShellStmt::Builtin { name, .. }) => {
             name.literal().is_some_and(|n| PURE.contains(&n))
         }
+        StmtKind::Unknown(u) => u.name.literal().is_some_and(known),
         StmtKind::Shell(ShellStmt::List { ops, items }) => {
             ops.iter().all(|(o, _)| {
                 matches!(
                     o,
                     crate::syntax::words::Op::AndIf | crate::syntax::words::Op::OrIf
                 )
-            }) && items.iter().all(pure)
+            }) && items.iter().all(|i| pure(i, known))
         }
         StmtKind::Empty => true,
         _ => false,

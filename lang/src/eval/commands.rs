@@ -17,6 +17,7 @@ impl<'a> Runner<'a> {
         if !self.step(stmt.span) {
             return Flow::Stop;
         }
+        self.uncertain = false;
         let inner: &[Span] = match &stmt.kind {
             StmtKind::Shell(ShellStmt::Builtin { redirects, .. }) => redirects,
             _ => &[],
@@ -29,7 +30,11 @@ impl<'a> Runner<'a> {
                 // `$?` in the values is the previous command's; an assignment then succeeds.
                 for a in list {
                     if !self.assign(a) {
-                        return Flow::Stop;
+                        if self.stopped {
+                            return Flow::Stop;
+                        }
+                        // Reported: what uses the variable is skipped, the rest runs.
+                        self.vars.set_unknown(&a.name);
                     }
                 }
                 self.status = 0;
@@ -218,7 +223,7 @@ impl<'a> Runner<'a> {
         self.status = 0;
         if let Some(mut stmt) = self.substituted(c, &words, &fields) {
             // The syntax checks skipped this command (its words expand): they run here.
-            if let StmtKind::Command(c) = &stmt.kind {
+            if let (StmtKind::Command(c), false) = (&stmt.kind, self.uncertain) {
                 for d in crate::syntax::validate::command(c) {
                     self.report(d);
                 }
@@ -282,8 +287,10 @@ impl<'a> Runner<'a> {
         match &stmt.kind {
             StmtKind::Command(c) => {
                 // The syntax checks, on the words FireHOL's function receives.
-                for d in crate::syntax::validate::command(c) {
-                    self.report(d);
+                if !self.uncertain {
+                    for d in crate::syntax::validate::command(c) {
+                        self.report(d);
+                    }
                 }
                 let argv = fields.iter().map(|f| f.text.clone()).collect();
                 self.produce(&mut stmt, argv)

@@ -210,6 +210,10 @@ impl<'a> Runner<'a> {
     /// `$NAME`: its value, or nothing (with a warning) when it is not set; `None` for a
     /// variable only the host knows (`$RANDOM`, `$HOSTNAME`).
     pub(super) fn var(&mut self, name: &str, span: Span) -> Option<String> {
+        if self.vars.is_unknown(name) {
+            self.uncertain = true;
+            return Some(String::new());
+        }
         match self.vars.scalar(name) {
             Some(v) => Some(v.to_string()),
             None if super::builtins::host_variable(name).is_some() => {
@@ -348,6 +352,9 @@ impl<'a> Runner<'a> {
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
         {
+            if self.vars.is_unknown(name) {
+                self.uncertain = true;
+            }
             if self.vars.get(name).is_none()
                 && let Some(what) = super::builtins::host_variable(name)
             {

@@ -83,6 +83,9 @@ impl Frame {
 pub struct Event {
     pub kind: EventKind,
     pub ctx: Ctx,
+    /// A word of it needed a value only the host knows (reported where that value was
+    /// assigned): the model takes the command (a section still opens) but says nothing about it.
+    pub uncertain: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -311,6 +311,13 @@ impl<'a> Runner<'a> {
                 many: false,
             });
         }
+        if self.vars.is_unknown(name) {
+            self.uncertain = true;
+            return Some(Lookup {
+                values: None,
+                many: false,
+            });
+        }
         if let Some(what) = super::builtins::host_variable(name) {
             self.host(span, format!("`${name}` is {what}"));
             return None;

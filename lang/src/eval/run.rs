@@ -9,7 +9,7 @@ use crate::hash::FastMap;
 use crate::model::expand::Env;
 use crate::span::Span;
 use crate::syntax::Parse;
-use crate::syntax::ast::{ShellStmt, Stmt, StmtKind, Word};
+use crate::syntax::ast::{ShellStmt, StmtKind, Word};
 use crate::syntax::blocks::{Blocks, Node};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -43,7 +43,9 @@ pub(super) struct Src<'a> {
 pub(super) struct Runner<'a> {
     pub src: &'a Src<'a>,
     pub vars: Vars,
-    pub functions: FastMap<String, (usize, &'a [Node])>,
+    /// The functions defined so far: header statement, body, and the source they are in (a
+    /// function of the configuration may be called inside a command substitution).
+    pub functions: FastMap<String, (usize, &'a [Node], &'a Src<'a>)>,
     /// `$1`..., one list per call (the top level's is empty, as when FireHOL runs).
     pub positional: Vec<Vec<String>>,
     /// `$?`
@@ -67,6 +69,8 @@ pub(super) struct Runner<'a> {
     pub loops: usize,
     /// Command substitutions around the text being run.
     pub depth: usize,
+    /// The statement being run used a variable only the host knows.
+    pub uncertain: bool,
 }
 
 /// Runs a parsed configuration. `env` holds what is in force before it runs (FireHOL's
@@ -121,50 +125,25 @@ impl<'a> Runner<'a> {
             assigning: None,
             loops: 0,
             depth: 0,
+            uncertain: false,
         }
     }
 
     /// Records the file's function definitions for the editor (calls bind at run time).
     fn functions_of(&mut self, blocks: &Blocks) {
-        fn walk(nodes: &[Node], stmts: &[Stmt], out: &mut Vec<super::Function>) {
-            for n in nodes {
-                match n {
-                    Node::Function { header, body, span } => {
-                        if let StmtKind::Shell(ShellStmt::FunctionDef { name }) =
-                            &stmts[*header].kind
-                        {
-                            out.push(Function {
-                                name: name.literal().unwrap_or_default().to_string(),
-                                name_span: name.span,
-                                span: *span,
-                            });
-                        }
-                        walk(body, stmts, out);
-                    }
-                    Node::If {
-                        arms, otherwise, ..
-                    } => {
-                        for a in arms {
-                            walk(&a.cond, stmts, out);
-                            walk(&a.body, stmts, out);
-                        }
-                        walk(otherwise.as_deref().unwrap_or_default(), stmts, out);
-                    }
-                    Node::Loop { cond, body, .. } => {
-                        walk(cond, stmts, out);
-                        walk(body, stmts, out);
-                    }
-                    Node::For { body, .. } | Node::Group { body, .. } => walk(body, stmts, out),
-                    Node::Case { arms, .. } => arms.iter().for_each(|a| walk(&a.body, stmts, out)),
-                    Node::Stmt(_) => {}
-                }
+        let stmts = &self.src.parse.file.stmts;
+        let out = &mut self.out.functions;
+        crate::syntax::blocks::visit(&blocks.nodes, false, &mut |n, _| {
+            if let Node::Function { header, span, .. } = n
+                && let StmtKind::Shell(ShellStmt::FunctionDef { name }) = &stmts[*header].kind
+            {
+                out.push(Function {
+                    name: name.literal().unwrap_or_default().to_string(),
+                    name_span: name.span,
+                    span: *span,
+                });
             }
-        }
-        walk(
-            &blocks.nodes,
-            &self.src.parse.file.stmts,
-            &mut self.out.functions,
-        );
+        });
     }
 
     /// A span of the source being run, as a span of the configuration.
@@ -202,7 +181,12 @@ impl<'a> Runner<'a> {
 
     pub(super) fn emit(&mut self, kind: EventKind) {
         let ctx = self.ctx();
-        self.out.events.push(Event { kind, ctx });
+        let uncertain = self.uncertain;
+        self.out.events.push(Event {
+            kind,
+            ctx,
+            uncertain,
+        });
     }
 
     /// Counts a statement run; false (after an error) once the file has run too many.
@@ -286,7 +270,8 @@ impl<'a> Runner<'a> {
                     &self.src.parse.file.stmts[*header].kind
                     && let Some(n) = name.literal()
                 {
-                    self.functions.insert(n.to_string(), (*header, body));
+                    self.functions
+                        .insert(n.to_string(), (*header, body, self.src));
                 }
                 self.status = 0;
                 Flow::Normal
@@ -376,6 +361,10 @@ impl<'a> Runner<'a> {
                         None => return Flow::Stop,
                     }
                 }
+                // What it loops over needs the host (reported): so does everything it runs.
+                if self.uncertain {
+                    return Flow::Stop;
+                }
                 all
             }
         };
@@ -443,6 +432,9 @@ impl<'a> Runner<'a> {
         let Some(value) = self.string(subject) else {
             return Flow::Stop;
         };
+        if self.uncertain {
+            return Flow::Stop;
+        }
         self.status = 0;
         for arm in arms {
             let StmtKind::Shell(ShellStmt::CasePattern { patterns }) = &stmts[arm.pattern].kind
@@ -463,7 +455,7 @@ impl<'a> Runner<'a> {
 
     /// Calls function `name` with `args` from the statement at `call` (its name at `name_span`).
     pub(super) fn call(&mut self, name: &str, args: Vec<String>, call: Span, name_span: Span) {
-        let Some(&(header, body)) = self.functions.get(name) else {
+        let Some(&(header, body, src)) = self.functions.get(name) else {
             return;
         };
         if self
@@ -491,7 +483,9 @@ impl<'a> Runner<'a> {
         self.positional.push(args);
         self.vars.push_frame();
         self.status = 0;
+        let caller = std::mem::replace(&mut self.src, src);
         let flow = self.block(body);
+        self.src = caller;
         self.vars.pop_frame();
         self.positional.pop();
         self.frames.pop();
@@ -504,10 +498,11 @@ impl<'a> Runner<'a> {
             .iter()
             .position(|f| {
                 Some(f.name_span)
-                    == match &self.src.parse.file.stmts[header].kind {
-                        StmtKind::Shell(ShellStmt::FunctionDef { name }) => {
-                            Some(self.at(name.span))
-                        }
+                    == match &src.parse.file.stmts[header].kind {
+                        StmtKind::Shell(ShellStmt::FunctionDef { name }) => Some(Span::new(
+                            name.span.start + src.base,
+                            name.span.end + src.base,
+                        )),
                         _ => None,
                     }
             })

@@ -51,6 +51,9 @@ pub struct Var {
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
     map: FastMap<String, Var>,
+    /// Variables whose value needs the host (`IP=$(ip ...)`, reported there): what uses them is
+    /// skipped, not evaluated with a wrong value, and the rest of the file still runs.
+    unknown: std::collections::HashSet<String>,
     /// One frame per function call: the values `local` hid, put back on return.
     saved: Vec<FastMap<String, Option<Var>>>,
 }
@@ -68,12 +71,23 @@ impl Vars {
         self.map.get(name).is_some_and(|v| v.readonly)
     }
 
+    pub fn is_unknown(&self, name: &str) -> bool {
+        self.unknown.contains(name)
+    }
+
+    /// The value of `name` is only known on the host (already reported).
+    pub fn set_unknown(&mut self, name: &str) {
+        self.map.remove(name);
+        self.unknown.insert(name.to_string());
+    }
+
     pub fn is_integer(&self, name: &str) -> bool {
         self.map.get(name).is_some_and(|v| v.integer)
     }
 
     /// Sets a variable (keeping `readonly` and `integer`; the caller checks `readonly` first).
     pub fn set(&mut self, name: &str, value: Value, at: Option<Span>) {
+        self.unknown.remove(name);
         let (readonly, integer) = self
             .map
             .get(name)
@@ -126,6 +140,7 @@ impl Vars {
 
     pub fn unset(&mut self, name: &str) {
         self.map.remove(name);
+        self.unknown.remove(name);
     }
 
     /// Enters a function: later `local`s are undone by [`Vars::pop_frame`].

@@ -96,7 +96,10 @@ pub fn build_in(
                 b.statement(stmt)
             }
         }
-        if !ev.ctx.is_empty() {
+        if ev.uncertain {
+            // A value it needed is known only on the host (reported there).
+            b.diags.truncate(before);
+        } else if !ev.ctx.is_empty() {
             in_context(&mut b.diags, before, &ev.ctx, &mut seen);
         }
     }

@@ -53,6 +53,32 @@ pub enum Node {
     Group { body: Vec<Node>, span: Span },
 }
 
+/// Calls `f` on every node, depth first, saying whether it is inside a function body.
+pub fn visit(nodes: &[Node], in_function: bool, f: &mut dyn FnMut(&Node, bool)) {
+    for n in nodes {
+        f(n, in_function);
+        match n {
+            Node::Stmt(_) => {}
+            Node::If {
+                arms, otherwise, ..
+            } => {
+                for a in arms {
+                    visit(&a.cond, in_function, f);
+                    visit(&a.body, in_function, f);
+                }
+                visit(otherwise.as_deref().unwrap_or_default(), in_function, f);
+            }
+            Node::Loop { cond, body, .. } => {
+                visit(cond, in_function, f);
+                visit(body, in_function, f);
+            }
+            Node::For { body, .. } | Node::Group { body, .. } => visit(body, in_function, f),
+            Node::Function { body, .. } => visit(body, true, f),
+            Node::Case { arms, .. } => arms.iter().for_each(|a| visit(&a.body, in_function, f)),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arm {
     pub cond: Vec<Node>,

@@ -226,8 +226,11 @@ pub struct Parse {
 /// Cuts the token stream into statements at `\n`, `;` and `;;` (but not inside an array literal),
 /// and after the headers that bash lets a command follow on the same line: `case WORD in`, a
 /// case pattern's `)`, `name()` and `function name`.
-fn statement_ranges(toks: &[(Tok<'_>, SimpleSpan)]) -> Vec<std::ops::Range<usize>> {
-    split_statements(toks, 0, true)
+/// The second list holds the starts of the ranges that are case patterns (`a|b)`, `(a)`).
+fn statement_ranges(toks: &[(Tok<'_>, SimpleSpan)]) -> (Vec<std::ops::Range<usize>>, Vec<usize>) {
+    let mut patterns = Vec::new();
+    let ranges = split_statements(toks, 0, true, &mut patterns);
+    (ranges, patterns)
 }
 
 fn bare_is(t: &Tok<'_>, words: &[&str]) -> bool {
@@ -281,6 +284,7 @@ fn split_statements(
     toks: &[(Tok<'_>, SimpleSpan)],
     from: usize,
     arrays: bool,
+    patterns: &mut Vec<usize>,
 ) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = from;
@@ -302,6 +306,9 @@ fn split_statements(
                         Some(Tok::Op(Op::LParen))
                     );
                 pattern = case_header && !is_pattern;
+                if is_pattern && !case_header {
+                    patterns.push(i);
+                }
             }
         }
         if cut == Some(i) {
@@ -351,6 +358,7 @@ fn split_statements(
             toks,
             (line_end + 1).min(toks.len()),
             false,
+            patterns,
         ));
         return out;
     }
@@ -452,7 +460,13 @@ pub fn parse(text: &str) -> Parse {
             })
             .collect();
         let parser = statement();
-        for range in statement_ranges(&toks) {
+        let (ranges, patterns) = statement_ranges(&toks);
+        for range in ranges {
+            // `(a|b)` where the splitter expected a case pattern: the optional `(` of bash.
+            let range = match (patterns.contains(&range.start), &toks[range.start].0) {
+                (true, Tok::Op(Op::LParen)) if range.len() > 2 => range.start + 1..range.end,
+                _ => range,
+            };
             let slice = &toks[range];
             let span = Span::new(slice[0].1.start, slice[slice.len() - 1].1.end);
             let input = slice.split_token_span(SimpleSpan::from(span.end..span.end));

@@ -31,9 +31,26 @@ pub fn validate(text: &str, parse: &Parse) -> Vec<Diagnostic> {
         word_problems(text, w, &mut out);
     }
     let functions = function_names(&parse.file);
-    for stmt in &parse.file.stmts {
+    let in_functions = function_bodies(&parse.file);
+    for (i, stmt) in parse.file.stmts.iter().enumerate() {
+        // `echo` in a function may well be its output (`x=$(f)`): no "only prints" warning.
+        if in_functions.contains(&i) && harmless_builtin(text, stmt).is_some() {
+            continue;
+        }
         stmt_problems(text, parse, stmt, &functions, &mut out);
     }
+    out
+}
+
+/// The statements inside function bodies.
+fn function_bodies(file: &SourceFile) -> std::collections::HashSet<usize> {
+    use super::blocks::{Node, blocks, visit};
+    let mut out = std::collections::HashSet::new();
+    visit(&blocks(file).nodes, false, &mut |n, in_function| {
+        if let (Node::Stmt(i), true) = (n, in_function) {
+            out.insert(*i);
+        }
+    });
     out
 }
 
