@@ -18,6 +18,7 @@ impl<'a> Runner<'a> {
             return Flow::Stop;
         }
         self.uncertain = false;
+        self.uncertain_words.clear();
         let inner: &[Span] = match &stmt.kind {
             StmtKind::Shell(ShellStmt::Builtin { redirects, .. }) => redirects,
             _ => &[],

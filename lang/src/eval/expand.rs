@@ -124,7 +124,7 @@ impl<'a> Runner<'a> {
     /// [`Runner::fields`] after brace expansion.
     fn fields_of(&mut self, w: &Word) -> Option<Vec<Field>> {
         let mut f = Fields::new(true);
-        self.expand_into(w, &mut f)?;
+        self.expand_watching(w, &mut f)?;
         Some(
             f.finish()
                 .into_iter()
@@ -136,7 +136,7 @@ impl<'a> Runner<'a> {
     /// A word as one string (assignments, `case` subjects, `[[ ]]` operands: no splitting).
     pub(super) fn string(&mut self, w: &Word) -> Option<String> {
         let mut f = Fields::new(false);
-        self.expand_into(w, &mut f)?;
+        self.expand_watching(w, &mut f)?;
         Some(f.finish().concat())
     }
 
@@ -159,6 +159,17 @@ impl<'a> Runner<'a> {
             }
         }
         Some(out)
+    }
+
+    /// [`Runner::expand_into`], noting the word when it used a value only the host knows.
+    fn expand_watching(&mut self, w: &Word, f: &mut Fields) -> Option<()> {
+        let before = std::mem::replace(&mut self.uncertain, false);
+        let r = self.expand_into(w, f);
+        if self.uncertain {
+            self.uncertain_words.push(self.at(w.span));
+        }
+        self.uncertain |= before;
+        r
     }
 
     pub(super) fn expand_into(&mut self, w: &Word, f: &mut Fields) -> Option<()> {

@@ -83,9 +83,10 @@ impl Frame {
 pub struct Event {
     pub kind: EventKind,
     pub ctx: Ctx,
-    /// A word of it needed a value only the host knows (reported where that value was
-    /// assigned): the model takes the command (a section still opens) but says nothing about it.
-    pub uncertain: bool,
+    /// The words of it that needed a value only the host knows (reported where that value was
+    /// assigned): the model takes the command (a section still opens) but says nothing about
+    /// those words.
+    pub uncertain: Vec<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -69,8 +69,10 @@ pub(super) struct Runner<'a> {
     pub loops: usize,
     /// Command substitutions around the text being run.
     pub depth: usize,
-    /// The statement being run used a variable only the host knows.
+    /// The statement being run used a variable only the host knows ...
     pub uncertain: bool,
+    /// ... in these words.
+    pub uncertain_words: Vec<Span>,
 }
 
 /// Runs a parsed configuration. `env` holds what is in force before it runs (FireHOL's
@@ -126,6 +128,7 @@ impl<'a> Runner<'a> {
             loops: 0,
             depth: 0,
             uncertain: false,
+            uncertain_words: Vec::new(),
         }
     }
 
@@ -181,7 +184,11 @@ impl<'a> Runner<'a> {
 
     pub(super) fn emit(&mut self, kind: EventKind) {
         let ctx = self.ctx();
-        let uncertain = self.uncertain;
+        let uncertain = if self.uncertain {
+            self.uncertain_words.clone()
+        } else {
+            Vec::new()
+        };
         self.out.events.push(Event {
             kind,
             ctx,

@@ -96,10 +96,28 @@ pub fn build_in(
                 b.statement(stmt)
             }
         }
-        if ev.uncertain {
-            // A value it needed is known only on the host (reported there).
-            b.diags.truncate(before);
-        } else if !ev.ctx.is_empty() {
+        if !ev.uncertain.is_empty() {
+            // A value some words needed is known only on the host (reported there): nothing
+            // about those words, or about the statement as a whole.
+            let whole = match &ev.kind {
+                EventKind::Command { stmt, .. } => Some(stmt.span),
+                _ => None,
+            };
+            let mut i = before;
+            while i < b.diags.len() {
+                let d = &b.diags[i];
+                let about = Some(d.span) == whole
+                    || ev.uncertain.iter().any(|u| {
+                        d.span.start < u.end && u.start < d.span.end.max(d.span.start + 1)
+                    });
+                if about {
+                    b.diags.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if !ev.ctx.is_empty() {
             in_context(&mut b.diags, before, &ev.ctx, &mut seen);
         }
     }
