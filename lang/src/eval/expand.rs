@@ -373,7 +373,8 @@ impl<'a> Runner<'a> {
                 return None;
             }
         }
-        struct V<'r, 'a>(&'r mut Runner<'a>);
+        /// The runner's variables for the expression (`span`: where it is, for what it assigns).
+        struct V<'r, 'a>(&'r mut Runner<'a>, Span);
         impl crate::syntax::arith::Vars for V<'_, '_> {
             fn get(&self, name: &str) -> Option<String> {
                 self.0.vars.scalar(name).map(str::to_string)
@@ -382,15 +383,13 @@ impl<'a> Runner<'a> {
                 if self.0.vars.is_readonly(name) {
                     return Err(format!("{name}: readonly variable"));
                 }
-                self.0
-                    .vars
-                    .set(name, super::vars::Value::Scalar(value.to_string()), None);
+                // Like any assignment: the model sees it (`(( FIREHOL_LOG_LEVEL = 4 ))` ...).
+                let at = self.0.at(self.1);
+                self.0.set_scalar(name, value.to_string(), at, at.end);
                 Ok(())
             }
         }
-        let before: Vec<(String, Option<String>)> = Vec::new();
-        let _ = before;
-        match crate::syntax::arith::eval_with(expanded, &mut V(self)) {
+        match crate::syntax::arith::eval_with(expanded, &mut V(self, span)) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.report(
