@@ -99,6 +99,17 @@ pub fn load_prelude(args: &PreludeArgs, config: &str) -> Result<Prelude, ExitCod
     Ok(prelude)
 }
 
+/// The prelude for the configuration `file` (`None`: the default path), then the configuration
+/// itself (its name and text): what every compiling subcommand starts with.
+pub fn load(
+    file: Option<&str>,
+    prelude: &PreludeArgs,
+) -> Result<(Prelude, String, String), ExitCode> {
+    let prelude = load_prelude(prelude, file.unwrap_or(DEFAULT_CONFIG))?;
+    let (name, text) = read(file)?;
+    Ok((prelude, name, text))
+}
+
 /// A configuration, read and compiled: its name and the output.
 pub struct Compiled {
     pub name: String,
@@ -112,8 +123,7 @@ pub fn compile(
     prelude: &PreludeArgs,
     opts: &Options,
 ) -> Result<Compiled, ExitCode> {
-    let prelude = load_prelude(prelude, file.unwrap_or(DEFAULT_CONFIG))?;
-    let (name, text) = read(file)?;
+    let (prelude, name, text) = load(file, prelude)?;
     let color = color();
     match fhc_lang::compile_with(&text, &prelude, opts) {
         Ok((output, warnings)) => {

@@ -8,11 +8,7 @@ use std::process::ExitCode;
 
 /// `fhc explain --commands`: the FireHOL commands the evaluated bash runs, one a line.
 pub fn commands(file: Option<&str>, prelude: &PreludeArgs) -> ExitCode {
-    let prelude = match config::load_prelude(prelude, file.unwrap_or(config::DEFAULT_CONFIG)) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let (name, text) = match config::read(file) {
+    let (prelude, name, text) = match config::load(file, prelude) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -47,11 +43,7 @@ pub fn run(
     prelude: &PreludeArgs,
     opts: &Options,
 ) -> ExitCode {
-    let prelude = match config::load_prelude(prelude, file.unwrap_or(config::DEFAULT_CONFIG)) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let (name, text) = match config::read(file) {
+    let (prelude, name, text) = match config::load(file, prelude) {
         Ok(x) => x,
         Err(code) => return code,
     };

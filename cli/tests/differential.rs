@@ -133,17 +133,19 @@ fn real_configurations_behave_as_under_firehol() {
         "only {} real configurations compile",
         confs.len()
     );
+    all_behave_as_under_firehol(&confs, "real configurations");
+}
+
+/// Runs the harness on `confs`: every one compared, no unexpected difference.
+fn all_behave_as_under_firehol(confs: &[String], what: &str) {
     let args: Vec<&str> = confs.iter().map(String::as_str).collect();
     let (code, _out, (configs, _probes, _diffs, unexpected)) = harness(&args, None);
     assert_eq!(
         configs as usize,
         confs.len(),
-        "some configurations were not compared"
+        "some {what} were not compared"
     );
-    assert_eq!(
-        unexpected, 0,
-        "real configurations behave differently (see above)"
-    );
+    assert_eq!(unexpected, 0, "{what} behave differently (see above)");
     assert_eq!(code, 0, "harness failed (see above)");
 }
 
@@ -205,16 +207,5 @@ fn bash_configurations_behave_as_under_firehol() {
         "only {} bash configurations",
         confs.len()
     );
-    let args: Vec<&str> = confs.iter().map(String::as_str).collect();
-    let (code, _out, (configs, _probes, _diffs, unexpected)) = harness(&args, None);
-    assert_eq!(
-        configs as usize,
-        confs.len(),
-        "some configurations were not compared"
-    );
-    assert_eq!(
-        unexpected, 0,
-        "bash configurations behave differently (see above)"
-    );
-    assert_eq!(code, 0, "harness failed (see above)");
+    all_behave_as_under_firehol(&confs, "bash configurations");
 }

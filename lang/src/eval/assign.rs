@@ -78,14 +78,7 @@ impl<'a> Runner<'a> {
                 } else {
                     *slot = value;
                 }
-                let first = items.get(&0).cloned().unwrap_or_default();
-                self.vars.set(&a.name, Value::Array(items), Some(at));
-                self.emit(EventKind::Assign {
-                    name: a.name.clone(),
-                    value: first,
-                    span: at,
-                    end,
-                });
+                self.set_array(&a.name, items, at, end);
                 true
             }
             None => {
@@ -156,15 +149,27 @@ impl<'a> Runner<'a> {
                 None => return false,
             }
         }
+        let end = self.at(arr).end;
+        self.set_array(&a.name, items, at, end);
+        true
+    }
+
+    /// Sets an array and tells the model (its `$NAME`, element 0).
+    fn set_array(
+        &mut self,
+        name: &str,
+        items: std::collections::BTreeMap<usize, String>,
+        at: Span,
+        end: usize,
+    ) {
         let first = items.get(&0).cloned().unwrap_or_default();
-        self.vars.set(&a.name, Value::Array(items), Some(at));
+        self.vars.set(name, Value::Array(items), Some(at));
         self.emit(EventKind::Assign {
-            name: a.name.clone(),
+            name: name.to_string(),
             value: first,
             span: at,
-            end: self.at(arr).end,
+            end,
         });
-        true
     }
 
     /// The value of `NAME=word`: the word expanded, or, for a variable given with `--define`,

@@ -433,7 +433,7 @@ fn echo(words: &[&str]) -> String {
     }
     let mut out = rest.join(" ");
     if escapes {
-        out = backslash_escapes(&out);
+        out = crate::syntax::words::ansi_c_decode(&out);
     }
     if newline {
         out.push('\n');
@@ -444,7 +444,7 @@ fn echo(words: &[&str]) -> String {
 /// What `printf FORMAT ARGS` prints: `%s`, `%b`, `%d`/`%i`/`%u`, `%x`/`%X`, `%o`, `%c`, `%%` and
 /// the backslash escapes; the format is used again while arguments remain, as bash does.
 fn printf(fmt: &str, args: &[&str]) -> String {
-    let fmt = backslash_escapes(fmt);
+    let fmt = crate::syntax::words::ansi_c_decode(fmt);
     let mut out = String::new();
     let mut args = args.iter().peekable();
     loop {
@@ -468,7 +468,7 @@ fn printf(fmt: &str, args: &[&str]) -> String {
             let num = || arg.trim().parse::<i64>().unwrap_or(0);
             match conv {
                 's' => out.push_str(arg),
-                'b' => out.push_str(&backslash_escapes(arg)),
+                'b' => out.push_str(&crate::syntax::words::ansi_c_decode(arg)),
                 'd' | 'i' | 'u' => out.push_str(&num().to_string()),
                 'x' => out.push_str(&format!("{:x}", num())),
                 'X' => out.push_str(&format!("{:X}", num())),
@@ -484,28 +484,6 @@ fn printf(fmt: &str, args: &[&str]) -> String {
             return out;
         }
     }
-}
-
-fn backslash_escapes(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('\\') => out.push('\\'),
-            Some(o) => {
-                out.push('\\');
-                out.push(o);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 fn substitution_body(text: &str) -> &str {

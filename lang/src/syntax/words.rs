@@ -325,8 +325,9 @@ fn part_kind(tok: RawTok, s: &str, span: Span) -> PartKind {
     }
 }
 
-/// The text of `$'...'`: bash's backslash escapes decoded.
-fn ansi_c_decode(s: &str) -> String {
+/// The text of `$'...'`: bash's backslash escapes decoded (also what `echo -e`, `printf` and
+/// its `%b` decode).
+pub(crate) fn ansi_c_decode(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
