@@ -142,7 +142,9 @@ pub fn apply(
     sys: &mut dyn Sysctls,
     retry: Duration,
 ) -> Result<Applied, String> {
-    let json = compiled.output.ruleset.to_json().to_string();
+    let mut doc = compiled.output.ruleset.to_json();
+    crate::set::keep_live_elements(&mut doc, &compiled.output.ruleset, t)?;
+    let json = doc.to_string();
     let script = Script::Json(json.clone());
     script
         .check()

@@ -39,7 +39,8 @@ pub fn run(files: &[String], format: OutputFormat, args: &PreludeArgs) -> ExitCo
                 continue;
             }
         };
-        let analysis = fhc_lang::check_with(&text, prelude);
+        let prelude = crate::host::with_inputs(prelude.clone(), &text, arg, args.no_resolve);
+        let analysis = fhc_lang::check_with(&text, &prelude);
         any_error |= analysis.has_errors();
         match format {
             OutputFormat::Human => {

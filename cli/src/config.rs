@@ -31,6 +31,10 @@ pub struct PreludeArgs {
     /// defines are listed in the ruleset's comments.
     #[arg(long = "define", short = 'D', value_name = "NAME=VALUE", value_parser = parse_define)]
     pub defines: Vec<(String, String)>,
+    /// Do not resolve host names in src/dst: each is an error (by default they are resolved
+    /// when compiling, as iptables resolved them when loading, and the addresses are listed).
+    #[arg(long)]
+    pub no_resolve: bool,
 }
 
 fn parse_define(s: &str) -> Result<(String, String), String> {
@@ -105,9 +109,11 @@ pub fn load(
     file: Option<&str>,
     prelude: &PreludeArgs,
 ) -> Result<(Prelude, String, String), ExitCode> {
-    let prelude = load_prelude(prelude, file.unwrap_or(DEFAULT_CONFIG))?;
+    let config = file.unwrap_or(DEFAULT_CONFIG);
+    let loaded = load_prelude(prelude, config)?;
     let (name, text) = read(file)?;
-    Ok((prelude, name, text))
+    let loaded = crate::host::with_inputs(loaded, &text, config, prelude.no_resolve);
+    Ok((loaded, name, text))
 }
 
 /// A configuration, read and compiled: its name and the output.

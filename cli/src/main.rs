@@ -8,8 +8,10 @@ mod config;
 mod diff;
 mod explain;
 mod fmt;
+mod host;
 mod live;
 mod man;
+mod set;
 mod trial;
 mod version;
 
@@ -135,6 +137,14 @@ enum Command {
         config: ConfigArgs,
         #[command(flatten)]
         retry: RetryArgs,
+    },
+    /// Change a set of the live table at once, without reloading the ruleset (the ipsets of
+    /// the configuration, and the empty sets it declares for ipsets made outside it).
+    Set {
+        #[command(subcommand)]
+        action: set::SetAction,
+        #[command(flatten)]
+        table: TableArgs,
     },
     /// Apply a configuration on probation, restoring the previous one unless committed.
     ///
@@ -262,6 +272,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Commit => trial::commit(),
+        Command::Set { action, table } => set::run(&action, &table.live()),
         Command::Diff { config: c } => {
             with_compiled(&c, |compiled| diff::run(compiled, &c.table.live()))
         }

@@ -20,7 +20,7 @@ pub fn catalogue_markdown() -> String {
 
 /// One catalogue entry: title, example, and the rendered diagnostics of the example.
 pub fn explain(code: Code) -> String {
-    let analysis = crate::check(code.example());
+    let analysis = analyze_example(code);
     let own: Vec<_> = analysis
         .diagnostics
         .into_iter()
@@ -34,6 +34,40 @@ pub fn explain(code: Code) -> String {
         code.example(),
         rendered
     )
+}
+
+/// The analysis of `code`'s example, on the example host.
+pub fn analyze_example(code: Code) -> crate::Analysis {
+    let mut prelude = crate::Prelude::none();
+    prelude.set_inputs(example_host());
+    crate::analyze_with(code.example(), &prelude)
+}
+
+/// The host the examples compile on: what an `ipset addfile` example reads and what its host
+/// names resolve to (a name missing here is left to compile time, as in an editor).
+fn example_host() -> crate::prelude::Inputs {
+    use crate::prelude::{Hosts, Inputs};
+    let ip = |s: &str| s.parse().expect("example address");
+    Inputs {
+        files: [(
+            "blocklist.netset".to_string(),
+            Ok("# a blocklist\n192.0.2.0/24\n198.51.100.300\n".to_string()),
+        )]
+        .into(),
+        hosts: Hosts::Resolved(
+            [
+                (
+                    "mail.example".to_string(),
+                    Ok(vec![ip("192.0.2.25"), ip("2001:db8::25")]),
+                ),
+                (
+                    "nowhere.invalid".to_string(),
+                    Err("Name or service not known".to_string()),
+                ),
+            ]
+            .into(),
+        ),
+    }
 }
 
 fn capitalise(s: &str) -> String {

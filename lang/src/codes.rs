@@ -168,6 +168,18 @@ codes! {
         "set -v\ninterface eth0 lan\n    server ssh accept\n";
     BrokenInFirehol = "W0131", Warning, "a construct that is broken in FireHOL 3.1.7; fhc does what it was meant to do",
         "log46 \"x\" src 10.0.0.1\n";
+    IpsetDefinition = "E0135", Error, "an ipset command or a rule's use of a set that FireHOL or ipset would refuse (type, option, element, family, directions)",
+        "ipv4 ipset create bad4 hash:net\nipv4 ipset add bad4 10.0.0.0/33\ninterface4 eth0 lan\n    server ssh accept src ipset:bad4\n";
+    ExternalIpset = "W0136", Warning, "a rule names an ipset the configuration does not create: fhc declares it empty, to be filled with `fhc set load`",
+        "interface4 eth0 wan\n    server ssh drop src ipset:blocklist\n";
+    HostResolved = "W0137", Warning, "a host name in src/dst, resolved when compiling: the addresses are frozen until the next apply",
+        "interface eth0 lan\n    server smtp accept src mail.example\n";
+    HostAtCompile = "I0138", Info, "a host name in src/dst: it is resolved when the configuration is compiled",
+        "interface eth0 lan\n    server smtp accept src mx.example\n";
+    HostUnresolved = "E0139", Error, "a host name in src/dst that did not resolve (or `--no-resolve`)",
+        "interface eth0 lan\n    server smtp accept src nowhere.invalid\n";
+    IpsetFile = "E0140", Error, "the file of an `ipset addfile` cannot be read, or holds entries ipset would refuse",
+        "ipv4 ipset create bl4 hash:net\nipv4 ipset addfile bl4 blocklist.netset\ninterface4 eth0 lan\n    server ssh drop src ipset:bl4\n";
 }
 
 impl Serialize for Code {

@@ -61,6 +61,12 @@ pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     analysis
 }
 
+/// What compiling `text` reads from the host (the files of `ipset addfile`, host names): the
+/// caller reads them and hands them back with [`Prelude::set_inputs`].
+pub fn host_reads(text: &str, prelude: &Prelude) -> model::ir::HostReads {
+    front(text, prelude).model.reads
+}
+
 /// The front end without the lowering: syntax, the shell's evaluation and the model.
 fn front(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
@@ -69,7 +75,14 @@ fn front(text: &str, prelude: &Prelude) -> Analysis {
     let env = prelude.env();
     let evaluation = eval::evaluate(text, &parse, &env, prelude.defines());
     diagnostics.extend(evaluation.diagnostics.iter().cloned());
-    let (mut model, semantic) = model::build_in(text, &parse, &evaluation, env, prelude.marks());
+    let (mut model, semantic) = model::build_in(
+        text,
+        &parse,
+        &evaluation,
+        env,
+        prelude.marks(),
+        prelude.inputs(),
+    );
     model.defines = prelude.defines().0.clone();
     diagnostics.extend(semantic);
     diag::sort(&mut diagnostics);

@@ -21,7 +21,7 @@ fn lines(text: &str, diags: &[Diagnostic]) -> Vec<(String, u32)> {
 #[test]
 fn every_catalogue_example_produces_its_code() {
     for &code in Code::ALL {
-        let a = fhc_lang::check(code.example());
+        let a = fhc_lang::catalogue::analyze_example(code);
         assert!(
             a.diagnostics.iter().any(|d| d.code == code),
             "{code}: example {:?} gave {:?}",

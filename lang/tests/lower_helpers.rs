@@ -417,12 +417,8 @@ fn what_stays_untranslatable_says_why() {
         "nftables has no such match in the inet family",
     );
     untranslatable(
-        "version 6\nipv4 ipset create a hash:ip\ninterface4 eth0 w\n    server ssh accept ipset a src\n",
-        "kernel ipset",
-    );
-    untranslatable(
-        "version 6\ninterface4 eth0 w\n    server ssh accept src ipset:a\n",
-        "kernel ipset",
+        "version 6\nipv4 ipset create a list:set\ninterface4 eth0 w\n    server ssh accept ipset a src\n",
+        "fhc cannot translate an ipset of type `list:set`",
     );
     untranslatable(
         "version 6\ndnat4 to 10.0.0.1 at pass proto tcp dport 80\n",

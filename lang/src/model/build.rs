@@ -9,6 +9,7 @@ use super::values::split_list;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
 use crate::eval::{Ctx, Evaluation, EventKind, Frame};
+use crate::prelude::Inputs;
 use crate::span::Span;
 use crate::syntax::Parse;
 use crate::syntax::ast::*;
@@ -46,19 +47,36 @@ pub struct Builder<'a> {
     /// (mark group, value, span) of every mark match and assignment, checked against the mark
     /// layout at the end of the file.
     pub(super) mark_uses: Vec<(String, u64, Span)>,
-    /// (as written, set name, families, span) of every use of one of fhc's own sets (`ipset NAME src`,
-    /// `src ipset:NAME`), checked against the trap sets at the end of the file.
-    pub(super) own_set_uses: Vec<(String, String, Families, Span)>,
+    /// Every rule's use of a set (`ipset NAME src`, `src ipset:NAME`), checked against the
+    /// ipsets and trap sets at the end of the file.
+    pub(super) set_uses: Vec<super::ipsets::SetUse>,
+    /// What the caller read from the host (ipset files, host names' addresses).
+    pub(super) inputs: &'a Inputs,
+    /// Host names whose addresses were reported (once per name).
+    pub(super) reported_hosts: Vec<String>,
     /// Hashlimit names with the shape of their key (address or port, per mode): FireHOL shares
     /// one table per name.
     pub(super) hashlimit_sets: Vec<(super::ir::Hashlimit, Families, Span)>,
 }
 
+/// Nothing read from the host (the editor's and the defaults file's case).
+static NO_INPUTS: Inputs = Inputs {
+    files: std::collections::BTreeMap::new(),
+    hosts: crate::prelude::Hosts::Deferred,
+};
+
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
 pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
     let env = Env::new();
     let evaluation = crate::eval::evaluate(text, parse, &env, &Default::default());
-    build_in(text, parse, &evaluation, env, ir::default_marks())
+    build_in(
+        text,
+        parse,
+        &evaluation,
+        env,
+        ir::default_marks(),
+        &NO_INPUTS,
+    )
 }
 
 /// [`build`] from what the shell evaluator produced (`evaluation`), starting from `env`
@@ -70,8 +88,9 @@ pub fn build_in(
     evaluation: &Evaluation,
     env: Env,
     marks: Vec<ir::MarkDef>,
+    inputs: &Inputs,
 ) -> (Model, Vec<Diagnostic>) {
-    let mut b = builder(text, parse, env);
+    let mut b = builder(text, parse, env, inputs);
     b.model.marks = marks;
     let mut seen: HashSet<(crate::codes::Code, Span, String)> = HashSet::new();
     let events = if evaluation.runaway {
@@ -159,7 +178,7 @@ pub fn prelude_marks(
     env: Env,
     marks: Vec<ir::MarkDef>,
 ) -> (Vec<ir::MarkDef>, Vec<Diagnostic>) {
-    let mut b = builder(text, parse, env);
+    let mut b = builder(text, parse, env, &NO_INPUTS);
     b.model.marks = marks;
     for ev in &evaluation.events {
         if let EventKind::Command { stmt, .. } = &ev.kind
@@ -171,7 +190,7 @@ pub fn prelude_marks(
     (b.model.marks, b.diags)
 }
 
-fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
+fn builder<'a>(text: &'a str, parse: &Parse, env: Env, inputs: &'a Inputs) -> Builder<'a> {
     Builder {
         text,
         env,
@@ -179,7 +198,9 @@ fn builder<'a>(text: &'a str, parse: &Parse, env: Env) -> Builder<'a> {
         model: Model::default(),
         reported_unset: HashSet::new(),
         mark_uses: Vec::new(),
-        own_set_uses: Vec::new(),
+        set_uses: Vec::new(),
+        inputs,
+        reported_hosts: Vec::new(),
         hashlimit_sets: Vec::new(),
         section: None,
         groups: Vec::new(),
@@ -468,10 +489,8 @@ impl<'a> Builder<'a> {
     fn untranslated(&mut self, c: &Command) {
         match c.cmd {
             // No effect on the ruleset: FireHOL itself ignores `ecn_shame` (its IP list is gone),
-            // `require_kernel_module` loads a module (nft loads what a ruleset needs), and the
-            // `ipset` command manages kernel ipsets, which fhc's rules never match (a rule that
-            // names one is E0201).
-            Cmd::EcnShame | Cmd::RequireKernelModule | Cmd::Ipset => {}
+            // and `require_kernel_module` loads a module (nft loads what a ruleset needs).
+            Cmd::EcnShame | Cmd::RequireKernelModule => {}
             Cmd::Iptables | Cmd::Ip6tables => {} // E0015 (validate)
             _ => self.diags.push(
                 Diagnostic::new(
@@ -586,7 +605,7 @@ impl<'a> Builder<'a> {
         self.synproxy_checks();
         self.check_mark_uses();
         self.check_trap_actions();
-        self.check_own_set_uses();
+        self.check_set_uses();
         self.check_set_types();
         self.check_helper_options();
         self.settings();

@@ -127,24 +127,18 @@ impl Builder<'_> {
             return Some(cond);
         }
         for a in &cond.values {
-            match a {
-                Addr::Ipset(name) => self.own_set_uses.push((
-                    format!("ipset:{name}"),
-                    name.clone(),
-                    use_fams,
-                    p.span,
-                )),
-                Addr::Host(_) => self.diags.push(
-                    Diagnostic::new(
-                        Code::Untranslatable,
-                        p.span,
-                        a.static_limit().unwrap_or_default(),
-                    )
-                    .with_label("fhc cannot compile this to nftables"),
-                ),
-                _ => {}
+            if let Addr::Ipset(name) = a {
+                self.set_uses.push(super::ipsets::SetUse {
+                    written: format!("ipset:{name}"),
+                    name: name.clone(),
+                    dims: 1,
+                    fams: use_fams,
+                    span: p.span,
+                });
             }
         }
+        let mut cond = cond;
+        self.resolve_hosts(&mut cond, use_fams);
         let want = only.or(fams.single());
         let value_span = p.values.first().map(|w| w.span).unwrap_or(p.span);
         if let Some(af) = want {

@@ -7,6 +7,8 @@ mod build;
 mod edits;
 pub mod expand;
 mod helpers;
+mod hosts;
+pub mod ipsets;
 pub mod ir;
 mod matches;
 mod nat;

@@ -110,7 +110,8 @@ impl Builder<'_> {
         Ok(ExtraKind::Custommark { group, values })
     }
 
-    /// `ipset NAME src|dst`: the set is one of the configuration's own (else E0201).
+    /// `ipset NAME src,dst [no-counters]`: a lookup in a set (checked at the end of the file).
+    /// The options that read the kernel's per-element counters have no nftables counterpart.
     fn ipset_param(
         &mut self,
         v: &[String],
@@ -118,20 +119,38 @@ impl Builder<'_> {
         span: Span,
     ) -> Result<ExtraKind, (Code, String)> {
         let name = v.first().cloned().unwrap_or_default();
-        match (v.get(1).map(String::as_str), v.len()) {
-            (Some(dir @ ("src" | "dst")), 2) => {
-                self.own_set_uses
-                    .push((format!("ipset {name}"), name.clone(), fams, span));
-                Ok(ExtraKind::Ipset {
-                    name,
-                    src: dir == "src",
+        let src: Option<Vec<bool>> = v.get(1).and_then(|flags| {
+            flags
+                .split(',')
+                .map(|f| match f {
+                    "src" => Some(true),
+                    "dst" => Some(false),
+                    _ => None,
                 })
-            }
-            _ => Err((
+                .collect()
+        });
+        let Some(src) = src else {
+            return Err((
+                Code::IpsetDefinition,
+                format!("`ipset {name}` needs directions: src, dst, or a list like src,dst"),
+            ));
+        };
+        if let Some(opt) = v.iter().skip(2).find(|o| *o != "no-counters") {
+            return Err((
                 Code::Untranslatable,
-                values::kernel_ipset(&format!("ipset {name}")),
-            )),
+                format!(
+                    "`{opt}` reads the kernel ipset's own counters or options, which nftables sets do not have"
+                ),
+            ));
         }
+        self.set_uses.push(super::ipsets::SetUse {
+            written: format!("ipset {name}"),
+            name: name.clone(),
+            dims: src.len(),
+            fams,
+            span,
+        });
+        Ok(ExtraKind::Ipset(super::ir::SetLookup { name, src }))
     }
 
     /// `hashlimit NAME upto|above RATE [burst B] [mode M] [srcmask P] [dstmask P] [htable-*]`.

@@ -1,6 +1,6 @@
-//! fhc's own sets (the traps' dynamic sets) and the checks that need the whole file: every
-//! `ipset NAME` / `src ipset:NAME` names one of them for each family it is used in, and the
-//! options only helper commands read are used nowhere else.
+//! fhc's own sets (the traps' dynamic sets) and the checks that need the whole file: set names
+//! agree on their types, and the options only helper commands read are used nowhere else (the
+//! uses of sets by rules are checked in `ipsets/uses.rs`).
 
 use super::build::Builder;
 use super::ir::{ActionStep, ActionTrap, HelperKind, Match, Model};
@@ -150,22 +150,6 @@ impl Builder<'_> {
             key,
             timeout,
         })
-    }
-
-    /// `ipset NAME src|dst` and `src ipset:NAME` name one of fhc's own sets in each family of the
-    /// statement: a kernel ipset is not an nftables set.
-    pub(super) fn check_own_set_uses(&mut self) {
-        let sets = own_sets(&self.model);
-        for (written, name, fams, span) in std::mem::take(&mut self.own_set_uses) {
-            if fams.iter().all(|af| own_set(&sets, &name, af).is_some()) {
-                continue;
-            }
-            let msg = super::values::kernel_ipset(&written);
-            self.diags.push(
-                Diagnostic::new(Code::Untranslatable, span, msg)
-                    .with_label("fhc cannot compile this to nftables"),
-            );
-        }
     }
 
     /// Options only helper commands read (`table`, `action`, `in`, `out`) left in any other

@@ -470,8 +470,8 @@ pub struct Rule {
     pub origins: Vec<crate::span::Span>,
 }
 
-/// A named set (dynamic sets for traps).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A named set: the traps' and hashlimits' dynamic sets, and the ipsets with their elements.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Set {
     pub name: String,
     /// One type, or several for a concatenation.
@@ -479,6 +479,28 @@ pub struct Set {
     pub flags: Vec<&'static str>,
     pub timeout: Option<u64>,
     pub size: Option<u64>,
+    /// Per-element packet and byte counters.
+    pub counter: bool,
+    pub elements: Vec<SetElem>,
+    /// `prevent_reset_on_restart`: an apply keeps the live set's elements instead of these
+    /// (not part of the ruleset; the CLI reads it).
+    pub keep: bool,
+}
+
+/// An element of a named set, with its own timeout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetElem {
+    pub key: Expr,
+    pub timeout: Option<u64>,
+}
+
+impl SetElem {
+    pub fn to_json(&self) -> Value {
+        match self.timeout {
+            Some(t) => json!({"elem": {"val": self.key.to_json(), "timeout": t}}),
+            None => self.key.to_json(),
+        }
+    }
 }
 
 /// A conntrack helper object (`ct helper NAME { type "T" protocol P; l3proto inet; }`).
@@ -534,6 +556,13 @@ impl Ruleset {
             }
             if let Some(n) = s.size {
                 m.insert("size".into(), json!(n));
+            }
+            if s.counter {
+                m.insert("stmt".into(), json!([{"counter": null}]));
+            }
+            if !s.elements.is_empty() {
+                let elems: Vec<Value> = s.elements.iter().map(SetElem::to_json).collect();
+                m.insert("elem".into(), Value::Array(elems));
             }
             cmds.push(json!({"add": {"set": Value::Object(m)}}));
         }

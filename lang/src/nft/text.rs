@@ -83,6 +83,20 @@ fn set_text(s: &Set) -> String {
     if let Some(n) = s.size {
         let _ = write!(out, " size {n};");
     }
+    if s.counter {
+        out.push_str(" counter;");
+    }
+    if !s.elements.is_empty() {
+        let elems: Vec<String> = s
+            .elements
+            .iter()
+            .map(|e| match e.timeout {
+                Some(t) => format!("{} timeout {t}s", expr(&e.key, true)),
+                None => expr(&e.key, true),
+            })
+            .collect();
+        let _ = write!(out, " elements = {{ {} }};", elems.join(", "));
+    }
     out.push_str(" }");
     out
 }

@@ -12,8 +12,10 @@
 //! the same ruleset), so there `${NAME-default}` and `${NAME:-default}` take the value set by an
 //! earlier prelude file, else the default.
 
+mod inputs;
 mod locate;
 
+pub use inputs::{Hosts, Inputs};
 pub use locate::{DEFAULTS_FILE, ETC_DIR, Files, LoadError, SERVICES_DIR, Search, decode, load};
 
 use crate::codes::Code;
@@ -69,6 +71,8 @@ pub struct Prelude {
     marks: Option<Vec<MarkDef>>,
     /// `--define NAME=VALUE`: in force before the prelude files and the configuration.
     defines: Defines,
+    /// The ipset files and host addresses the caller read for this configuration.
+    inputs: Inputs,
 }
 
 impl Prelude {
@@ -105,6 +109,15 @@ impl Prelude {
 
     pub fn defines(&self) -> &Defines {
         &self.defines
+    }
+
+    /// Sets what the configuration reads from the host (see [`Inputs`]).
+    pub fn set_inputs(&mut self, inputs: Inputs) {
+        self.inputs = inputs;
+    }
+
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
     }
 
     /// The variables in force when the configuration starts: FireHOL's predefined ones, the

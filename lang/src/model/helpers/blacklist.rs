@@ -3,7 +3,7 @@
 
 use super::{Parts, take_options};
 use crate::model::build::Builder;
-use crate::model::ir::{Blacklist, BlacklistMode, ExtraKind, HelperKind, LogSpec, Match};
+use crate::model::ir::{Blacklist, BlacklistMode, Cond, ExtraKind, HelperKind, LogSpec, Match};
 use crate::model::values::{self, Addr, split_list};
 
 impl Builder<'_> {
@@ -56,10 +56,25 @@ impl Builder<'_> {
                 }
             }
         }
-        if let Some(msg) = ips.iter().find_map(Addr::static_limit) {
-            self.untranslatable(words[0].1, msg);
-            return None;
+        let at = words[0].1.cover(words[words.len() - 1].1);
+        for a in &ips {
+            if let Addr::Ipset(name) = a {
+                self.set_uses.push(crate::model::ipsets::SetUse {
+                    written: format!("ipset:{name}"),
+                    name: name.clone(),
+                    dims: 1,
+                    fams: p.families,
+                    span: at,
+                });
+            }
         }
+        let mut cond = Cond {
+            negated: false,
+            values: ips,
+            span: at,
+        };
+        self.resolve_hosts(&mut cond, p.families);
+        let ips = cond.values;
         let log = (!nolog).then(|| {
             m.log.clone().unwrap_or(LogSpec {
                 text: "BLACKLIST".into(),

@@ -59,6 +59,11 @@ impl Builder<'_> {
                 self.markdef(c, args);
                 true
             }
+            (Cmd::Ipset, CommandKind::Args { args, .. }) => {
+                let args = self.words(args);
+                self.ipset_command(c.span, &args, fams);
+                true
+            }
             // The parser gives the mangle commands (mark ... tosfix) this shape.
             (
                 _,
@@ -208,7 +213,7 @@ impl Builder<'_> {
         }
     }
 
-    fn words(&mut self, ws: &[Word]) -> Vec<(String, Span)> {
+    pub(super) fn words(&mut self, ws: &[Word]) -> Vec<(String, Span)> {
         ws.iter()
             .filter_map(|w| Some((self.expand(w)?, w.span)))
             .collect()

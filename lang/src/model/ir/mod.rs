@@ -9,9 +9,11 @@ use crate::span::Span;
 use crate::syntax::ast::Role;
 
 mod helpers;
+mod ipsets;
 mod params;
 
 pub use helpers::*;
+pub use ipsets::*;
 pub use params::*;
 
 /// A match on one field: its values (any of them matches), optionally negated.
@@ -524,6 +526,26 @@ pub struct Model {
     pub calls: Vec<(Span, Span)>,
     /// `--define NAME=VALUE` in force (the ruleset says which).
     pub defines: Vec<(String, String)>,
+    /// Kernel ipsets, created here or named here, in order of creation or first use.
+    pub ipsets: Vec<Ipset>,
+    /// What compiling this configuration reads from the host.
+    pub reads: HostReads,
+}
+
+/// The files and names a compilation reads from the host (see `prelude::Inputs`), each with
+/// the span that asks for it, in order of first use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostReads {
+    /// `ipset addfile` paths, as written.
+    pub files: Vec<(String, Span)>,
+    /// Host names in `src`/`dst`.
+    pub names: Vec<(String, Span)>,
+}
+
+impl HostReads {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.names.is_empty()
+    }
 }
 
 impl Model {

@@ -61,11 +61,9 @@ pub enum ExtraKind {
         types: Vec<&'static str>,
     },
     Hashlimit(Hashlimit),
-    /// `ipset NAME src|dst`: one of fhc's own sets (a trap's), by the name the configuration uses.
-    Ipset {
-        name: String,
-        src: bool,
-    },
+    /// `ipset NAME src,dst`: a kernel ipset or one of fhc's own sets (a trap's), by the name the
+    /// configuration uses.
+    Ipset(super::SetLookup),
     /// `accounting NAME`: a named counter.
     Accounting(String),
 }

@@ -14,13 +14,6 @@ pub use protocols::*;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Why a kernel ipset (`what`, as written: `ipset:NAME`, `ipset NAME`) cannot be matched.
-pub fn kernel_ipset(what: &str) -> String {
-    format!(
-        "`{what}` refers to a kernel ipset, which nftables cannot match (only sets fhc itself creates, for traps, can be used; define the addresses in the configuration)"
-    )
-}
-
 /// FireHOL's predefined address lists; they expand per rule family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IpList {
@@ -124,18 +117,6 @@ impl Addr {
     pub fn family(&self) -> Option<Af> {
         match self {
             Addr::Net(ip, _) | Addr::Range(ip, _) => Some(af_of(ip)),
-            _ => None,
-        }
-    }
-
-    /// Why fhc cannot compile this address statically: host names are not resolved, and kernel
-    /// ipsets are not nftables sets (the sets of fhc's own traps are handled where they are used).
-    pub fn static_limit(&self) -> Option<String> {
-        match self {
-            Addr::Ipset(n) => Some(kernel_ipset(&format!("ipset:{n}"))),
-            Addr::Host(h) => Some(format!(
-                "`{h}` is a host name; fhc compiles statically and does not resolve names (write its address)"
-            )),
             _ => None,
         }
     }

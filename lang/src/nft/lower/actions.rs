@@ -153,6 +153,7 @@ impl Lowerer<'_> {
                 flags: vec!["timeout"],
                 timeout,
                 size: Some(65535),
+                ..Default::default()
             });
             for (maf, st) in self.step_matches(a, matches) {
                 if maf.is_some_and(|x| x != af) {
@@ -201,6 +202,7 @@ impl Lowerer<'_> {
                 flags: vec!["timeout"],
                 timeout: Some(suspects),
                 size: Some(65535),
+                ..Default::default()
             });
             self.add_set(Set {
                 name: trap_set.clone(),
@@ -208,6 +210,7 @@ impl Lowerer<'_> {
                 flags: vec!["timeout"],
                 timeout: Some(trap),
                 size: Some(65535),
+                ..Default::default()
             });
             for (maf, st) in self.step_matches(a, matches) {
                 if maf.is_some_and(|x| x != af) {

@@ -11,6 +11,7 @@
 mod actions;
 mod comments;
 mod helpers;
+pub mod ipsets;
 mod matches;
 mod nat;
 mod protection;
@@ -111,6 +112,7 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         kernel_notes: Vec::new(),
     };
     l.base_chains();
+    l.ipsets();
     l.helpers();
     l.actions();
     l.synproxies();

@@ -5,6 +5,7 @@
 
 use super::{ct_state, ip_proto};
 use crate::model::ir::{Blacklist, BlacklistMode, Helper, LogSpec};
+use crate::model::values::Addr;
 use crate::nft::json::{Expr, Op, Stmt};
 use crate::nft::lower::matches::{Dir, addr_expr, iface_expr};
 use crate::nft::lower::{Lowerer, log_stmts};
@@ -21,40 +22,59 @@ impl Lowerer<'_> {
         }
         // The jumps.
         let state = b.mode != BlacklistMode::Bi;
+        let plain: Vec<Addr> = b
+            .ips
+            .iter()
+            .filter(|a| !matches!(a, Addr::Ipset(_)))
+            .cloned()
+            .collect();
         for af in h.families.iter() {
-            let Ok(Some(ips)) = addr_expr(&b.ips, af) else {
-                continue;
-            };
-            for (dir, field, hooks, chain) in [
-                (Dir::Request, "saddr", ["input", "forward"], &cin),
-                (Dir::Reply, "daddr", ["forward", "output"], &cout),
+            for (dir, hooks, chain) in [
+                (Dir::Request, ["input", "forward"], &cin),
+                (Dir::Reply, ["forward", "output"], &cout),
             ] {
                 if dir == Dir::Reply && !both {
                     continue;
                 }
-                let mut st = Vec::new();
-                if let Some(c) = &b.inface {
-                    let key = if dir == Dir::Request {
-                        "iifname"
+                // One jump per address list: the plain addresses as one set, each ipset alone.
+                let mut keys: Vec<Vec<Stmt>> = Vec::new();
+                if let Ok(Some(ips)) = addr_expr(&plain, af) {
+                    let field = if dir == Dir::Request {
+                        "saddr"
                     } else {
-                        "oifname"
+                        "daddr"
                     };
-                    st.push(Stmt::Match(
-                        if c.negated { Op::Ne } else { Op::Eq },
-                        Expr::Meta(key),
-                        iface_expr(&c.values),
-                    ));
+                    keys.push(vec![Stmt::matches(Expr::Payload(ip_proto(af), field), ips)]);
                 }
-                st.push(Stmt::matches(
-                    Expr::Payload(ip_proto(af), field),
-                    ips.clone(),
-                ));
-                if state {
-                    st.push(ct_state(&["new"]));
+                for a in &b.ips {
+                    if let Addr::Ipset(name) = a
+                        && let Some(st) = self.set_lookup(name, &[true], Some(af), dir, false)
+                    {
+                        keys.push(st);
+                    }
                 }
-                st.push(Stmt::Jump(chain.clone()));
-                for hook in hooks {
-                    self.push(hook, st.clone(), Some(h.span));
+                for key in keys {
+                    let mut st = Vec::new();
+                    if let Some(c) = &b.inface {
+                        let iface = if dir == Dir::Request {
+                            "iifname"
+                        } else {
+                            "oifname"
+                        };
+                        st.push(Stmt::Match(
+                            if c.negated { Op::Ne } else { Op::Eq },
+                            Expr::Meta(iface),
+                            iface_expr(&c.values),
+                        ));
+                    }
+                    st.extend(key);
+                    if state {
+                        st.push(ct_state(&["new"]));
+                    }
+                    st.push(Stmt::Jump(chain.clone()));
+                    for hook in hooks {
+                        self.push(hook, st.clone(), Some(h.span));
+                    }
                 }
             }
         }

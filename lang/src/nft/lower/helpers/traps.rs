@@ -31,6 +31,7 @@ impl Lowerer<'_> {
             flags: vec!["timeout"],
             timeout: Some(3600),
             size: Some(65535),
+            ..Default::default()
         });
         let key = if key.len() == 1 {
             key.pop().unwrap_or(Expr::Num(0))

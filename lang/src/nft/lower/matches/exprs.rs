@@ -37,8 +37,12 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
                     }
                 }
             }
-            Addr::Ipset(_) | Addr::Host(_) => {
-                return Err(a.static_limit().unwrap_or_default());
+            // Left unresolved (an editor's analysis): nft would resolve it when loading.
+            Addr::Host(name) => out.push(Expr::s(name.clone())),
+            Addr::Ipset(name) => {
+                return Err(format!(
+                    "`ipset:{name}` cannot be listed with other addresses"
+                ));
             }
         }
     }

@@ -108,19 +108,7 @@ impl Lowerer<'_> {
                 )]
             }
             ExtraKind::Hashlimit(h) => self.hashlimit(h, x.span, af)?,
-            ExtraKind::Ipset { name, src } => {
-                let (set, ip) = self.own_set(name, af)?;
-                let field = if *src == (dir == Dir::Request) {
-                    "saddr"
-                } else {
-                    "daddr"
-                };
-                vec![Stmt::Match(
-                    op(neg),
-                    Expr::Payload(ip, field),
-                    Expr::SetRef(set),
-                )]
-            }
+            ExtraKind::Ipset(l) => self.set_lookup(&l.name, &l.src, af, dir, neg)?,
             ExtraKind::Accounting(name) => {
                 self.add_counter(name);
                 vec![Stmt::CounterNamed(name.clone())]
@@ -154,6 +142,7 @@ impl Lowerer<'_> {
             flags: vec![],
             timeout: None,
             size: Some(65535),
+            ..Default::default()
         });
         Some(Stmt::CtCount {
             set,
@@ -161,12 +150,6 @@ impl Lowerer<'_> {
             val: c.n,
             over: c.above,
         })
-    }
-
-    /// One of fhc's own sets (a trap's) for family `af` (the model checked it exists).
-    pub(super) fn own_set(&self, name: &str, af: Option<Af>) -> Option<(String, &'static str)> {
-        let af = af?;
-        crate::model::own_set(&self.own_sets, name, af).map(|n| (n, ip_proto(af)))
     }
 
     /// A per-key token bucket in a named dynamic set (FireHOL shares the table between the rules
@@ -210,6 +193,7 @@ impl Lowerer<'_> {
             flags: vec![],
             timeout: None,
             size: None,
+            ..Default::default()
         });
         let key = if key.len() == 1 {
             key.pop().unwrap_or(Expr::Num(0))

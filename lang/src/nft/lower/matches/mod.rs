@@ -77,15 +77,11 @@ impl Lowerer<'_> {
         };
         for (cond, field) in [(m.src_for(af), src), (m.dst_for(af), dst)] {
             let Some(c) = cond else { continue };
-            // `ipset:NAME` naming a set fhc creates itself (a trap).
-            if let [Addr::Ipset(name)] = &c.values[..]
-                && let Some((set, ip)) = self.own_set(name, Some(af))
-            {
-                out.push(Stmt::Match(
-                    op(c.negated),
-                    Expr::Payload(ip, field),
-                    Expr::SetRef(set),
-                ));
+            // `ipset:NAME`: a lookup in the set (the model allows it alone only).
+            if let [Addr::Ipset(name)] = &c.values[..] {
+                let src = field == "saddr";
+                let lookup = self.set_lookup(name, &[src], Some(af), Dir::Request, c.negated);
+                out.extend(lookup?);
                 continue;
             }
             match addr_expr(&c.values, af) {

@@ -1,0 +1,142 @@
+//! Kernel ipsets, as the configuration creates them (`ipset create/add/addfile`) or only names
+//! them (`src ipset:NAME` of a set filled outside it). nftables has no ipset match; each becomes a
+//! named set of fhc's table, typed by its ipset type, with its elements parsed once here.
+
+use crate::model::values::{Af, MacAddr, Proto};
+use crate::span::Span;
+use std::net::IpAddr;
+
+/// One ipset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ipset {
+    pub name: String,
+    /// An ipset has one family (`ipset4`/`ipset6`; `family inet6`). A `hash:mac` set matches in
+    /// both: Ethernet addresses have no IP family.
+    pub af: Af,
+    pub kind: IpsetKind,
+    /// `timeout N`: the default lifetime of an element, in seconds.
+    pub timeout: Option<u64>,
+    /// `counters`: per-element packet and byte counters.
+    pub counters: bool,
+    /// `prevent_reset_on_restart`: `fhc apply` keeps the live elements instead of these.
+    pub keep: bool,
+    pub elements: Vec<IpsetElem>,
+    pub origin: IpsetOrigin,
+}
+
+/// Where a set comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpsetOrigin {
+    /// `ipset create` at this statement.
+    Created(Span),
+    /// Named by a rule (its first use) and made outside the configuration: declared empty.
+    External(Span),
+}
+
+impl IpsetOrigin {
+    pub fn span(self) -> Span {
+        match self {
+            IpsetOrigin::Created(s) | IpsetOrigin::External(s) => s,
+        }
+    }
+}
+
+/// The ipset types fhc translates, each with its element layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpsetKind {
+    HashIp,
+    HashNet,
+    HashIpPort,
+    HashNetPort,
+    HashMac,
+    /// `bitmap:port range LO-HI`
+    BitmapPort {
+        lo: u16,
+        hi: u16,
+    },
+}
+
+/// One component of an element (and of a lookup key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dim {
+    Addr,
+    /// A protocol and port (`80`, `udp:53`, `tcp:1-1024`).
+    Port,
+    Mac,
+    /// A port without protocol (`bitmap:port`).
+    PortOnly,
+}
+
+impl IpsetKind {
+    /// The type as ipset names it (legacy names are read too, see [`IpsetKind::parse`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            IpsetKind::HashIp => "hash:ip",
+            IpsetKind::HashNet => "hash:net",
+            IpsetKind::HashIpPort => "hash:ip,port",
+            IpsetKind::HashNetPort => "hash:net,port",
+            IpsetKind::HashMac => "hash:mac",
+            IpsetKind::BitmapPort { .. } => "bitmap:port",
+        }
+    }
+
+    pub fn dims(self) -> &'static [Dim] {
+        match self {
+            IpsetKind::HashIp | IpsetKind::HashNet => &[Dim::Addr],
+            IpsetKind::HashIpPort | IpsetKind::HashNetPort => &[Dim::Addr, Dim::Port],
+            IpsetKind::HashMac => &[Dim::Mac],
+            IpsetKind::BitmapPort { .. } => &[Dim::PortOnly],
+        }
+    }
+
+    /// A type by name (`range` is given later for `bitmap:port`). `Err` carries why fhc does not
+    /// translate a type ipset knows; `Ok(None)` is a name ipset does not know.
+    pub fn parse(s: &str) -> Result<Option<IpsetKind>, &'static str> {
+        Ok(Some(match s {
+            "hash:ip" | "iphash" => IpsetKind::HashIp,
+            "hash:net" | "nethash" => IpsetKind::HashNet,
+            "hash:ip,port" | "ipporthash" => IpsetKind::HashIpPort,
+            "hash:net,port" => IpsetKind::HashNetPort,
+            "hash:mac" => IpsetKind::HashMac,
+            "bitmap:port" | "portmap" => IpsetKind::BitmapPort { lo: 0, hi: 0 },
+            "list:set" | "setlist" => {
+                return Err(
+                    "a list of sets has no nftables counterpart (a rule matches one set); match each member set in a rule of its own",
+                );
+            }
+            "hash:ip,port,ip" | "hash:ip,port,net" | "hash:ip,mark" | "hash:net,net"
+            | "hash:net,port,net" | "hash:net,iface" | "hash:ip,mac" | "bitmap:ip"
+            | "bitmap:ip,mac" | "ipmap" | "macipmap" | "ipportiphash" | "ipportnethash" => {
+                return Err(
+                    "fhc translates hash:ip, hash:net, hash:ip,port, hash:net,port, hash:mac and bitmap:port",
+                );
+            }
+            _ => return Ok(None),
+        }))
+    }
+}
+
+/// One element: a value per dimension, and its own timeout (`add NAME ENTRY timeout N`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpsetElem {
+    pub key: Vec<ElemPart>,
+    pub timeout: Option<u64>,
+}
+
+/// One component of an element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ElemPart {
+    /// Addresses `lo..=hi` (a host, a network or a range, as written).
+    Addr(IpAddr, IpAddr),
+    /// Ports `lo..=hi` of a protocol (`None`: a `bitmap:port` element, any protocol with ports).
+    Port(Option<Proto>, u16, u16),
+    Mac(MacAddr),
+}
+
+/// How a rule looks a set up: one direction per dimension (`ipset NAME src,dst`), true for the
+/// packet's source. More flags than dimensions are ignored, as the kernel ignores them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetLookup {
+    pub name: String,
+    pub src: Vec<bool>,
+}
