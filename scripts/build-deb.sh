@@ -79,6 +79,8 @@ put dist/firehol.conf etc/firehol/firehol.conf 644
 put dist/README.Debian usr/share/doc/fhc/README.Debian 644
 put README.md usr/share/doc/fhc/README.md 644
 put dist/systemd/fhc.service lib/systemd/system/ 644
+put 'dist/systemd/fhc-set-load@.service' lib/systemd/system/ 644
+put 'dist/systemd/fhc-set-load@.timer' lib/systemd/system/ 644
 # Neovim reads /usr/share/nvim/site (an XDG data dir) for every user: file type, syntax, LSP
 # set-up and tree-sitter queries arrive with the package, no plugin manager needed.
 put editors/nvim/ftdetect/firehol.vim usr/share/nvim/site/ftdetect/ 644

@@ -4,9 +4,9 @@
 mod support;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::netns::{Ns, err, out, which};
 use support::root_or_skip;
 
 const LOCALLY: &str = "sudo -E cargo test -p fhc --test operate";
@@ -15,131 +15,6 @@ const SSH: &str = "interface eth0 lan\n    server ssh accept\n";
 const HTTP: &str = "interface eth0 lan\n    server http accept\n";
 /// Settings the tests change: 1 is the kernel's default in a new namespace.
 const LOOSE: &str = "net/netfilter/nf_conntrack_tcp_loose";
-
-/// A named network namespace with its own fhc state directory, removed on drop.
-struct Ns {
-    name: String,
-    dir: PathBuf,
-}
-
-impl Ns {
-    fn new(test: &str) -> Ns {
-        let name = format!("fhc-{}-{test}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let o = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .expect("ip runs");
-        assert!(
-            o.status.success(),
-            "ip netns add: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("operate-{test}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ns = Ns { name, dir };
-        // Conntrack settings exist once the module is in use in the namespace.
-        ns.nft(&["add", "table", "inet", "warmup"]);
-        ns.nft(&["add", "chain", "inet", "warmup", "c"]);
-        ns.nft(&[
-            "add",
-            "rule",
-            "inet",
-            "warmup",
-            "c",
-            "ct",
-            "state",
-            "established",
-            "accept",
-        ]);
-        ns.nft(&["delete", "table", "inet", "warmup"]);
-        ns
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    }
-
-    fn cmd(&self, program: &str, args: &[&str]) -> Command {
-        // By its path: a test may give fhc a PATH without `ip`.
-        let mut c = Command::new(which("ip"));
-        c.args(["netns", "exec", &self.name, program])
-            .args(args)
-            .env("FHC_RUN_DIR", self.dir.join("run"))
-            .env("NO_COLOR", "1");
-        c
-    }
-
-    /// `fhc ARGS` in the namespace, standard input closed.
-    fn fhc(&self, args: &[&str]) -> Output {
-        self.cmd(env!("CARGO_BIN_EXE_fhc"), args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("fhc runs")
-    }
-
-    fn spawn_fhc(&self, args: &[&str]) -> Child {
-        self.cmd(env!("CARGO_BIN_EXE_fhc"), args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("fhc runs")
-    }
-
-    fn nft(&self, args: &[&str]) -> String {
-        let o = self.cmd("nft", args).output().expect("nft runs");
-        assert!(
-            o.status.success(),
-            "nft {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// The fhc table as nft lists it, or `None` when there is none.
-    fn table(&self) -> Option<String> {
-        let o = self
-            .cmd("nft", &["list", "table", "inet", "firehol"])
-            .output()
-            .unwrap();
-        o.status
-            .success()
-            .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-    }
-
-    fn sysctl(&self, key: &str) -> String {
-        let o = self
-            .cmd("cat", &[&format!("/proc/sys/{key}")])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
-    }
-
-    fn apply(&self, conf: &str) {
-        let o = self.fhc(&["apply", "--no-defaults", conf]);
-        assert!(o.status.success(), "apply: {}", err(&o));
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
-    }
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// A defaults file that makes the ruleset change a conntrack setting.
 fn loose_defaults(ns: &Ns) -> String {
@@ -471,15 +346,6 @@ fn a_missing_nft_is_a_clear_error() {
         );
     }
     assert!(ns.table().is_none());
-}
-
-/// A program's path, looked up in PATH.
-fn which(program: &str) -> String {
-    let o = Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .expect("sh runs");
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
 /// Polls `cond` for up to 10 s.

@@ -435,3 +435,22 @@ fn helpers_compile_deterministically() {
     let conf = "version 6\nmark 2 pre\nblacklist 192.0.2.1 2001:db8::1\ntosfix\ninterface eth0 lan\n    server nntp accept hashlimit N upto 1/sec\n";
     assert_eq!(compile(conf), compile(conf));
 }
+
+/// `ENABLE_IPV6=0`: the filter chains let IPv6 through untouched, and the NAT and mangle chains
+/// must not act on it either (a dual-stack `masquerade` rewrote IPv6 sources; found by a real
+/// configuration in the differential harness).
+#[test]
+fn a_family_switched_off_is_left_alone_by_nat_and_mangle() {
+    let conf = "version 6\nENABLE_IPV6=0\nmasquerade eth0\nmark 2 pre\ninterface eth0 lan\n    client all accept\n";
+    let Some(l) = listing(conf) else { return };
+    assert_rules(
+        &l,
+        "nat_postrouting",
+        &["meta nfproto ipv4 oifname \"eth0\" masquerade"],
+    );
+    has(
+        &l,
+        "mangle_prerouting",
+        "meta nfproto ipv4 ct state new meta mark set meta mark & 0xffffe0bf | 0x00000080",
+    );
+}

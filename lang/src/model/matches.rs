@@ -111,21 +111,6 @@ impl Builder<'_> {
             Some(Af::V6) => Families::V6,
             None => fams,
         };
-        if cond.values.len() > 1
-            && let Some(Addr::Ipset(name)) =
-                cond.values.iter().find(|a| matches!(a, Addr::Ipset(_)))
-        {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::Untranslatable,
-                    p.span,
-                    format!("`ipset:{name}` cannot be listed with other addresses"),
-                )
-                .with_label("fhc cannot compile this to nftables")
-                .with_help("write one statement for the set and one for the addresses"),
-            );
-            return Some(cond);
-        }
         for a in &cond.values {
             if let Addr::Ipset(name) = a {
                 self.set_uses.push(super::ipsets::SetUse {

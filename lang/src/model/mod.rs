@@ -13,6 +13,7 @@ pub mod ir;
 mod matches;
 mod nat;
 mod params;
+mod placement;
 mod rules;
 mod sections;
 pub mod services;

@@ -22,16 +22,19 @@ impl Builder<'_> {
         let params: Vec<&Param> = s.params.iter().collect();
         self.check_service_overrides(&params, &services, svc_word);
         let matches = self.build_match(&params, fams);
-        let groups = self.groups.iter().map(|g| g.0.clone()).collect();
-        self.model.sections[i].rules.push(Rule {
-            span: c.span,
-            role: s.role,
-            services,
-            action,
-            matches,
-            groups,
-            families: fams,
-        });
+        let groups: Vec<_> = self.groups.iter().map(|g| g.0.clone()).collect();
+        // `src "ipset:a ipset:b"`: one rule per set (see `Match::alternatives`).
+        for matches in matches.alternatives() {
+            self.model.sections[i].rules.push(Rule {
+                span: c.span,
+                role: s.role,
+                services: services.clone(),
+                action: action.clone(),
+                matches,
+                groups: groups.clone(),
+                families: fams,
+            });
+        }
     }
 
     /// `route` in section `i`: only a router has it.

@@ -4,6 +4,7 @@ pub mod json;
 pub mod kernel;
 pub mod lower;
 mod optimize;
+pub mod set;
 pub mod text;
 
 pub use lower::{Options, Output, Sysctl, lower};

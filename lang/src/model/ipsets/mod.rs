@@ -77,7 +77,7 @@ impl Builder<'_> {
             );
             return;
         };
-        let mut kind = match IpsetKind::parse(ty) {
+        let kind = match IpsetKind::parse(ty) {
             Ok(Some(k)) => k,
             Ok(None) => {
                 self.ipset_error(*ty_span, format!("`{ty}` is not an ipset type"));
@@ -106,98 +106,121 @@ impl Builder<'_> {
             elements: Vec::new(),
             origin: IpsetOrigin::Created(span),
         };
-        let mut it = rest[1..].iter();
+        let mut it = rest[1..].iter().peekable();
         while let Some((opt, ospan)) = it.next() {
-            let mut value = |what: &str| -> Option<String> {
-                let v = it.next().map(|(v, _)| v.clone());
-                if v.is_none() {
-                    self.ipset_error(*ospan, format!("`{opt}` needs {what}"));
+            let value = it.peek().map(|(v, _)| v.as_str());
+            match self.create_option(&mut set, opt, *ospan, value) {
+                Some(true) => {
+                    it.next();
                 }
-                v
-            };
-            match opt.as_str() {
-                "prevent_reset_on_restart" => set.keep = true,
-                "counters" => set.counters = true,
-                // Capacity and hash sizing: an nft set grows as needed.
-                "maxelem" | "hashsize" => {
-                    let Some(v) = value("a number") else { return };
-                    if v.parse::<u64>().is_err() {
-                        self.ipset_error(*ospan, format!("`{opt} {v}`: not a number"));
-                        return;
-                    }
-                }
-                "timeout" => {
-                    let Some(v) = value("seconds") else { return };
-                    match v.parse::<u64>() {
-                        Ok(n) if n > 0 => set.timeout = Some(n),
-                        _ => {
-                            self.ipset_error(
-                                *ospan,
-                                format!("`timeout {v}`: not a number of seconds"),
-                            );
-                            return;
-                        }
-                    }
-                }
-                "family" => {
-                    let Some(v) = value("inet or inet6") else {
-                        return;
-                    };
-                    let want = match v.as_str() {
-                        "inet" => Af::V4,
-                        "inet6" => Af::V6,
-                        _ => {
-                            self.ipset_error(*ospan, format!("`family {v}`: inet or inet6"));
-                            return;
-                        }
-                    };
-                    if want != af {
-                        self.ipset_error(*ospan, format!("`family {v}` in an ipset of the other family (ipset4/ipset6 decide it)"));
-                        return;
-                    }
-                }
-                "range" => {
-                    let Some(v) = value("LO-HI") else { return };
-                    match (&mut kind, port_range(&v, &v)) {
-                        (IpsetKind::BitmapPort { lo, hi }, Ok((a, b))) => (*lo, *hi) = (a, b),
-                        (IpsetKind::BitmapPort { .. }, Err(e)) => {
-                            self.ipset_error(*ospan, e);
-                            return;
-                        }
-                        _ => {
-                            self.ipset_error(
-                                *ospan,
-                                format!("`range` belongs to bitmap sets, not {}", kind.name()),
-                            );
-                            return;
-                        }
-                    }
-                }
-                "netmask" | "skbinfo" | "forceadd" | "comment" | "markmask" | "bucketsize"
-                | "initval" => {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::Untranslatable,
-                            *ospan,
-                            format!("fhc does not translate the ipset option `{opt}`"),
-                        )
-                        .with_label("fhc cannot compile this to nftables")
-                        .with_help("remove the option if the set works without it"),
-                    );
-                    return;
-                }
-                _ => {
-                    self.ipset_error(*ospan, format!("`{opt}` is not an option of ipset create"));
-                    return;
-                }
+                Some(false) => {}
+                None => return,
             }
         }
+        let kind = set.kind;
         if let IpsetKind::BitmapPort { hi: 0, .. } = kind {
             self.ipset_error(span, "a bitmap:port set needs `range LO-HI`".into());
             return;
         }
-        set.kind = kind;
         self.model.ipsets.push(set);
+    }
+
+    /// One option of `ipset create` into `set`: `Some(true)` when it took `value`, `None` after
+    /// an error.
+    fn create_option(
+        &mut self,
+        set: &mut Ipset,
+        opt: &str,
+        ospan: Span,
+        value: Option<&str>,
+    ) -> Option<bool> {
+        let needs = |b: &mut Self, what: &str| {
+            if value.is_none() {
+                b.ipset_error(ospan, format!("`{opt}` needs {what}"));
+            }
+            value
+        };
+        match opt {
+            "prevent_reset_on_restart" => set.keep = true,
+            "counters" => set.counters = true,
+            // Capacity and hash sizing: an nft set grows as needed.
+            "maxelem" | "hashsize" => {
+                let v = needs(self, "a number")?;
+                if v.parse::<u64>().is_err() {
+                    self.ipset_error(ospan, format!("`{opt} {v}`: not a number"));
+                    return None;
+                }
+                return Some(true);
+            }
+            "timeout" => {
+                let v = needs(self, "seconds")?;
+                match v.parse::<u64>() {
+                    Ok(n) if n > 0 => set.timeout = Some(n),
+                    _ => {
+                        self.ipset_error(ospan, format!("`timeout {v}`: not a number of seconds"));
+                        return None;
+                    }
+                }
+                return Some(true);
+            }
+            "family" => {
+                let v = needs(self, "inet or inet6")?;
+                let want = match v {
+                    "inet" => Af::V4,
+                    "inet6" => Af::V6,
+                    _ => {
+                        self.ipset_error(ospan, format!("`family {v}`: inet or inet6"));
+                        return None;
+                    }
+                };
+                if want != set.af {
+                    self.ipset_error(
+                        ospan,
+                        format!(
+                            "`family {v}` in an ipset of the other family (ipset4/ipset6 decide it)"
+                        ),
+                    );
+                    return None;
+                }
+                return Some(true);
+            }
+            "range" => {
+                let v = needs(self, "LO-HI")?;
+                let IpsetKind::BitmapPort { .. } = set.kind else {
+                    self.ipset_error(
+                        ospan,
+                        format!("`range` belongs to bitmap sets, not {}", set.kind.name()),
+                    );
+                    return None;
+                };
+                match port_range(v, v) {
+                    Ok((lo, hi)) => set.kind = IpsetKind::BitmapPort { lo, hi },
+                    Err(e) => {
+                        self.ipset_error(ospan, e);
+                        return None;
+                    }
+                }
+                return Some(true);
+            }
+            "netmask" | "skbinfo" | "forceadd" | "comment" | "markmask" | "bucketsize"
+            | "initval" => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::Untranslatable,
+                        ospan,
+                        format!("fhc does not translate the ipset option `{opt}`"),
+                    )
+                    .with_label("fhc cannot compile this to nftables")
+                    .with_help("remove the option if the set works without it"),
+                );
+                return None;
+            }
+            _ => {
+                self.ipset_error(ospan, format!("`{opt}` is not an option of ipset create"));
+                return None;
+            }
+        }
+        Some(false)
     }
 
     /// The set an `add`/`addfile` fills: created earlier (FireHOL refuses otherwise).
@@ -243,6 +266,17 @@ impl Builder<'_> {
                     None => values.push(v.to_string()),
                 }
             }
+        }
+        if !one_dim && entry.contains(',') {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BrokenInFirehol,
+                    *espan,
+                    format!("FireHOL 3.1.7 cuts `{entry}` at its commas and cannot add it to a {} set", kind.name()),
+                )
+                .with_label("fhc adds it as one element")
+                .with_note("FireHOL splits every `ipset add` entry at commas (for lists of addresses), so its ipset restore fails"),
+            );
         }
         for v in values {
             match parse_element(kind, af, &v) {

@@ -2,7 +2,8 @@
 //! them (`src ipset:NAME` of a set filled outside it). nftables has no ipset match; each becomes a
 //! named set of fhc's table, typed by its ipset type, with its elements parsed once here.
 
-use crate::model::values::{Af, MacAddr, Proto};
+use super::{Cond, Match};
+use crate::model::values::{Addr, Af, MacAddr, Proto};
 use crate::span::Span;
 use std::net::IpAddr;
 
@@ -139,4 +140,63 @@ pub enum ElemPart {
 pub struct SetLookup {
     pub name: String,
     pub src: Vec<bool>,
+}
+
+impl Match {
+    /// A `src`/`dst` list that names ipsets among other values matches any of them, and an nft
+    /// rule looks up one set per field: one Match per set, and one for the plain addresses. A
+    /// negated list (none of them) stays one Match (each value is a condition of the same rule).
+    pub fn alternatives(&self) -> Vec<Match> {
+        type Field = fn(&mut Match) -> &mut Option<Cond<Addr>>;
+        const FIELDS: [Field; 6] = [
+            |m| &mut m.src,
+            |m| &mut m.dst,
+            |m| &mut m.src4,
+            |m| &mut m.src6,
+            |m| &mut m.dst4,
+            |m| &mut m.dst6,
+        ];
+        let mut out = vec![self.clone()];
+        for field in FIELDS {
+            out = out
+                .into_iter()
+                .flat_map(|mut m| {
+                    let Some(c) = field(&mut m).clone() else {
+                        return vec![m];
+                    };
+                    let sets = c
+                        .values
+                        .iter()
+                        .filter(|a| matches!(a, Addr::Ipset(_)))
+                        .count();
+                    if c.negated || sets == 0 || c.values.len() == 1 {
+                        return vec![m];
+                    }
+                    let (sets, plain): (Vec<Addr>, Vec<Addr>) = c
+                        .values
+                        .iter()
+                        .cloned()
+                        .partition(|a| matches!(a, Addr::Ipset(_)));
+                    let groups = sets.into_iter().map(|s| vec![s]);
+                    let groups: Vec<Vec<Addr>> = if plain.is_empty() {
+                        groups.collect()
+                    } else {
+                        groups.chain([plain]).collect()
+                    };
+                    groups
+                        .into_iter()
+                        .map(|values| {
+                            let mut alt = m.clone();
+                            *field(&mut alt) = Some(Cond {
+                                values,
+                                ..c.clone()
+                            });
+                            alt
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        out
+    }
 }

@@ -25,7 +25,7 @@ use super::json::{Chain, CtHelper, Expr, Hook, Rule, Ruleset, Set, Stmt};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::model::ir::{LogSpec, Model};
-use crate::model::values::Af;
+use crate::model::values::{Af, Families};
 use crate::span::{LineIndex, Span};
 use std::collections::HashMap;
 
@@ -249,6 +249,15 @@ impl<'a> Lowerer<'a> {
         let mut m = matches;
         m.extend(tail);
         self.push(chain, m, span);
+    }
+
+    /// `fams` without a family the configuration switched off (`ENABLE_IPV6=0`): the filter
+    /// chains accept such packets first, but the NAT and mangle chains would still act on them.
+    pub(crate) fn enabled(&self, fams: Families) -> Families {
+        match self.model.families {
+            Some(on) => fams.intersect(on),
+            None => fams,
+        }
     }
 
     fn base_chains(&mut self) {

@@ -151,7 +151,7 @@ impl Lowerer<'_> {
             .iter()
             .filter_map(|t| t.addr.as_ref().and_then(Addr::family))
             .collect();
-        let mut fams = n.families;
+        let mut fams = self.enabled(n.families);
         // A masquerade inside `router6`/`interface4` is for that section's family only.
         if let Some(i) = n.section {
             fams = fams.intersect(self.model.sections[i].families);

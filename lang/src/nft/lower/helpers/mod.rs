@@ -78,7 +78,7 @@ impl Lowerer<'_> {
         dir: Dir,
     ) -> Option<Vec<(Option<Af>, Vec<Stmt>)>> {
         let mut out = Vec::new();
-        for af in rule_families(fams, m) {
+        for af in rule_families(self.enabled(fams), m) {
             let mut st = self.match_stmts(m, af, dir)?;
             let proto = m
                 .proto

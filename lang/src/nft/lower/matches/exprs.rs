@@ -41,7 +41,7 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
             Addr::Host(name) => out.push(Expr::s(name.clone())),
             Addr::Ipset(name) => {
                 return Err(format!(
-                    "`ipset:{name}` cannot be listed with other addresses"
+                    "`ipset:{name}` among other addresses is one rule per set, which this statement cannot be split into: write one statement per set"
                 ));
             }
         }

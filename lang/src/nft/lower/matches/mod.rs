@@ -77,14 +77,29 @@ impl Lowerer<'_> {
         };
         for (cond, field) in [(m.src_for(af), src), (m.dst_for(af), dst)] {
             let Some(c) = cond else { continue };
-            // `ipset:NAME`: a lookup in the set (the model allows it alone only).
-            if let [Addr::Ipset(name)] = &c.values[..] {
-                let src = field == "saddr";
-                let lookup = self.set_lookup(name, &[src], Some(af), Dir::Request, c.negated);
-                out.extend(lookup?);
-                continue;
+            // `ipset:NAME`: a lookup in the set. A negated list is one condition per value; a
+            // list of alternatives was split into rules (`Match::alternatives`) where it can be.
+            let (sets, plain): (Vec<&Addr>, Vec<&Addr>) =
+                c.values.iter().partition(|a| matches!(a, Addr::Ipset(_)));
+            if !sets.is_empty() && (c.negated || (plain.is_empty() && sets.len() == 1)) {
+                for s in &sets {
+                    let Addr::Ipset(name) = s else { continue };
+                    let src = field == "saddr";
+                    let lookup = self.set_lookup(name, &[src], Some(af), Dir::Request, c.negated);
+                    out.extend(lookup?);
+                }
+                if plain.is_empty() {
+                    continue;
+                }
             }
-            match addr_expr(&c.values, af) {
+            // Sets among plain alternatives left here: addr_expr says so.
+            let plain: Vec<Addr> = plain.into_iter().cloned().collect();
+            let values = if sets.is_empty() || !c.negated {
+                &c.values
+            } else {
+                &plain
+            };
+            match addr_expr(values, af) {
                 Ok(Some(e)) => out.push(Stmt::Match(
                     op(c.negated),
                     Expr::Payload(ip_proto(af), field),
