@@ -90,8 +90,8 @@ codes! {
         "eval \"version 6\"\n";
     UnsupportedExpansion = "E0014", Error, "an expansion or arithmetic fhc cannot evaluate (indirect ${!x}, ${x@Q}, a bad expression)",
         "interface eth0 lan src \"${!NET}\"\n";
-    Passthrough = "E0015", Error, "raw iptables/ip6tables commands cannot be translated to nftables",
-        "iptables -A INPUT -j ACCEPT\n";
+    Passthrough = "E0015", Error, "an iptables/ip6tables line with an option, match module or target fhc does not translate",
+        "iptables -A INPUT -m recent --set -j DROP\n";
     ExtraArgument = "E0016", Error, "a command got more arguments than it takes",
         "version 6 7\n";
     FamilyPrefix = "E0017", Error, "an ipv4/ipv6/both prefix is not followed by a command that accepts it",
@@ -180,6 +180,8 @@ codes! {
         "interface eth0 lan\n    server smtp accept src nowhere.invalid\n";
     IpsetFile = "E0140", Error, "the file of an `ipset addfile` cannot be read, or holds entries ipset would refuse",
         "ipv4 ipset create bl4 hash:net\nipv4 ipset addfile bl4 blocklist.netset\ninterface4 eth0 lan\n    server ssh drop src ipset:bl4\n";
+    RawNoEffect = "W0141", Warning, "an iptables line FireHOL's activation skips or overrides (-F, -X, -Z, the filter policies): fhc ignores it too",
+        "iptables -P INPUT ACCEPT\ninterface eth0 lan\n    server ssh accept\n";
 }
 
 impl Serialize for Code {

@@ -437,7 +437,6 @@ impl<'a> Builder<'a> {
             // No effect on the ruleset: FireHOL itself ignores `ecn_shame` (its IP list is gone),
             // and `require_kernel_module` loads a module (nft loads what a ruleset needs).
             Cmd::EcnShame | Cmd::RequireKernelModule => {}
-            Cmd::Iptables | Cmd::Ip6tables => {} // E0015 (validate)
             _ => self.diags.push(
                 Diagnostic::new(
                     Code::Untranslatable,
@@ -552,6 +551,7 @@ impl<'a> Builder<'a> {
         self.check_mark_uses();
         self.check_trap_actions();
         self.check_set_uses();
+        self.check_raw_chains();
         self.check_set_types();
         self.check_helper_options();
         self.settings();

@@ -9,6 +9,7 @@ pub mod expand;
 mod helpers;
 mod hosts;
 pub mod ipsets;
+pub mod iptables;
 pub mod ir;
 mod matches;
 mod nat;

@@ -37,7 +37,14 @@ impl Builder<'_> {
             .find(|(v, a, _)| *v == value && *a == at)
             .map(|(.., action)| action.clone());
         let action = match cached {
-            Some(action) => action,
+            // The same action, from this section (a value without an assignment in this file
+            // would otherwise name the first section that took it in the rules' comments).
+            Some(mut action) => {
+                if at.is_none() {
+                    action.span = self.model.sections[i].span;
+                }
+                action
+            }
             None => {
                 // The words are not in this file's text: diagnostics point at the assignment
                 // (or the section, for a defaults file's value) and offer no text fix.

@@ -39,7 +39,7 @@ pub fn load_and_list_json(args: &str, input: &str) -> Result<String, String> {
 }
 
 /// Runs a shell script in a fresh network namespace with `input` on stdin: stdout, or stderr.
-fn in_netns(script: &str, input: &str) -> Result<String, String> {
+pub fn in_netns(script: &str, input: &str) -> Result<String, String> {
     let mut child = Command::new("unshare")
         .args(["-n", "sh", "-c", script])
         .stdin(Stdio::piped())

@@ -59,6 +59,16 @@ impl Builder<'_> {
                 self.markdef(c, args);
                 true
             }
+            (Cmd::Iptables | Cmd::Ip6tables, CommandKind::Passthrough { args }) => {
+                let args = self.words(args);
+                let af = if c.cmd == Cmd::Iptables {
+                    crate::model::values::Af::V4
+                } else {
+                    crate::model::values::Af::V6
+                };
+                self.iptables_command(c.span, &args, af);
+                true
+            }
             (Cmd::Ipset, CommandKind::Args { args, .. }) => {
                 let args = self.words(args);
                 self.ipset_command(c.span, &args, fams);

@@ -11,10 +11,12 @@ use crate::syntax::ast::Role;
 mod helpers;
 mod ipsets;
 mod params;
+mod raw;
 
 pub use helpers::*;
 pub use ipsets::*;
 pub use params::*;
+pub use raw::*;
 
 /// A match on one field: its values (any of them matches), optionally negated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -530,6 +532,8 @@ pub struct Model {
     pub ipsets: Vec<Ipset>,
     /// What compiling this configuration reads from the host.
     pub reads: HostReads,
+    /// Raw iptables/ip6tables lines, translated, in source order.
+    pub raw_rules: Vec<RawRule>,
 }
 
 /// The files and names a compilation reads from the host (see `prelude::Inputs`), each with

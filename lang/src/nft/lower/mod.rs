@@ -12,6 +12,7 @@ mod actions;
 mod comments;
 mod helpers;
 pub mod ipsets;
+mod iptables;
 mod matches;
 mod nat;
 mod protection;
@@ -113,13 +114,17 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
     };
     l.base_chains();
     l.ipsets();
+    l.raw_user_chains();
     l.helpers();
     l.actions();
     l.synproxies();
+    l.raw_filter_appends(0);
     l.skeleton_head();
     l.nats();
     l.sections();
     l.skeleton_tail();
+    l.raw_other_appends();
+    l.raw_inserts();
     l.mark_save_restore();
     l.settings_sysctls();
     if !l.errors.is_empty() {

@@ -53,10 +53,13 @@ pub(super) fn numgen_map(addrs: Vec<Expr>) -> Expr {
 }
 
 impl Lowerer<'_> {
+    /// The NAT statements in file order, with the raw `-t nat -A` lines among them.
     pub(super) fn nats(&mut self) {
-        for n in &self.model.nats {
+        for (i, n) in self.model.nats.iter().enumerate() {
+            self.raw_nat_appends(i);
             self.nat(n);
         }
+        self.raw_nat_appends(self.model.nats.len());
     }
 
     /// A NAT statement in the nat chain of each of its hooks. `tproxy` is E0201 from the model

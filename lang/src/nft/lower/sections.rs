@@ -47,9 +47,18 @@ struct Flowspec {
 }
 
 impl Lowerer<'_> {
+    /// The sections in file order, with the raw `-A INPUT/OUTPUT/FORWARD` lines written after
+    /// each (`raw_filter_appends(0)` ran before the skeleton's head).
     pub(super) fn sections(&mut self) {
-        for s in &self.model.sections {
+        for (i, s) in self.model.sections.iter().enumerate() {
+            if i > 0 {
+                self.raw_filter_appends(i);
+            }
             self.section(s);
+        }
+        let n = self.model.sections.len();
+        if n > 0 {
+            self.raw_filter_appends(n);
         }
     }
 

@@ -23,10 +23,7 @@ fn missing(c: &Command, what: &str, example: &str, out: &mut Vec<Diagnostic>) {
 
 pub(super) fn command_problems(c: &Command, out: &mut Vec<Diagnostic>) {
     extra_argument(c, out);
-    match &c.kind {
-        CommandKind::Passthrough { .. } => passthrough(c, out),
-        _ => missing_arguments(c, out),
-    }
+    missing_arguments(c, out);
     for p in c.params() {
         param_problems(c, p, out);
     }
@@ -54,24 +51,6 @@ fn extra_argument(c: &Command, out: &mut Vec<Diagnostic>) {
             ),
         );
     }
-}
-
-/// `iptables` and `ip6tables` lines.
-fn passthrough(c: &Command, out: &mut Vec<Diagnostic>) {
-    out.push(
-        Diagnostic::new(
-            Code::Passthrough,
-            c.span,
-            format!(
-                "`{}` commands cannot be translated to nftables",
-                cmd_name(c)
-            ),
-        )
-        .with_label("raw iptables rule")
-        .with_help(
-            "express the rule with FireHOL statements, or keep it in a separate nftables file",
-        ),
-    );
 }
 
 /// The positional arguments a command cannot do without.

@@ -1,0 +1,327 @@
+//! Raw iptables/ip6tables lines as rules of fhc's table, where FireHOL's activation puts them
+//! (docs/iptables.md): an `-A` of a filter built-in after the jumps of the sections above it
+//! and before FireHOL's final rules, an `-A` of the nat table among the NAT statements in file
+//! order, an `-A` of mangle or raw after fhc's own rules there, every `-I` above everything its
+//! chain holds, and the user chains (`-N`) with their rules in file order.
+
+use super::Lowerer;
+use super::matches::{Dir, family_guard, port_expr};
+use crate::model::ir::{NatTo, RawOp, RawRule, RawTable, RawTarget};
+use crate::model::values::Af;
+use crate::nft::json::{Expr, Op, Stmt};
+
+/// The chain of fhc's table a raw rule's chain is.
+pub(super) fn nft_chain(table: RawTable, chain: &str) -> String {
+    let base = match (table, chain) {
+        (RawTable::Filter, "INPUT") => "input",
+        (RawTable::Filter, "OUTPUT") => "output",
+        (RawTable::Filter, "FORWARD") => "forward",
+        (RawTable::Nat, "PREROUTING") => "nat_prerouting",
+        (RawTable::Nat, "POSTROUTING") => "nat_postrouting",
+        (RawTable::Nat, "OUTPUT") => "nat_output",
+        (RawTable::Nat, "INPUT") => "nat_input",
+        (RawTable::Mangle, "PREROUTING") => "mangle_prerouting",
+        (RawTable::Mangle, "INPUT") => "mangle_input",
+        (RawTable::Mangle, "FORWARD") => "mangle_forward",
+        (RawTable::Mangle, "OUTPUT") => "mangle_output",
+        (RawTable::Mangle, "POSTROUTING") => "mangle_postrouting",
+        (RawTable::Raw, "PREROUTING") => "raw_prerouting",
+        (RawTable::Raw, "OUTPUT") => "raw_output",
+        // A user chain, in a namespace of its own (fhc's chains never start with `ipt.`).
+        (RawTable::Filter, c) => return format!("ipt.{c}"),
+        (t, c) => return format!("ipt.{}.{c}", t.name()),
+    };
+    base.to_string()
+}
+
+fn builtin(r: &RawRule) -> bool {
+    crate::model::iptables::builtin(r.table, &r.chain)
+}
+
+impl Lowerer<'_> {
+    /// The user chains, with their rules (nothing of FireHOL's is in them).
+    pub(super) fn raw_user_chains(&mut self) {
+        for r in &self.model.raw_rules {
+            if r.op == RawOp::NewChain {
+                self.chain(&nft_chain(r.table, &r.chain), None);
+            }
+        }
+        for r in &self.model.raw_rules {
+            if r.op == RawOp::Append && !builtin(r) {
+                self.raw_rule(r);
+            }
+        }
+    }
+
+    /// The `-A` lines of filter's built-in chains written after `sections` sections opened.
+    pub(super) fn raw_filter_appends(&mut self, sections: usize) {
+        for r in &self.model.raw_rules {
+            if r.op == RawOp::Append
+                && r.table == RawTable::Filter
+                && builtin(r)
+                && r.after_sections == sections
+            {
+                self.raw_rule(r);
+            }
+        }
+    }
+
+    /// The `-A` lines of the nat table's built-in chains written after `nats` NAT statements.
+    pub(super) fn raw_nat_appends(&mut self, nats: usize) {
+        for r in &self.model.raw_rules {
+            if r.op == RawOp::Append
+                && r.table == RawTable::Nat
+                && builtin(r)
+                && r.after_nats == nats
+            {
+                self.raw_rule(r);
+            }
+        }
+    }
+
+    /// The `-A` lines of mangle's and raw's built-in chains.
+    pub(super) fn raw_other_appends(&mut self) {
+        for r in &self.model.raw_rules {
+            if r.op == RawOp::Append
+                && matches!(r.table, RawTable::Mangle | RawTable::Raw)
+                && builtin(r)
+            {
+                self.raw_rule(r);
+            }
+        }
+    }
+
+    /// The `-I` lines, each above what its chain holds: run last, in file order, so a later
+    /// insert ends above an earlier one, as in iptables.
+    pub(super) fn raw_inserts(&mut self) {
+        for r in &self.model.raw_rules {
+            if r.op != RawOp::Insert {
+                continue;
+            }
+            let chain = nft_chain(r.table, &r.chain);
+            let before = self.rules.get(&chain).map_or(0, Vec::len);
+            self.raw_rule(r);
+            if let Some(rules) = self.rules.get_mut(&chain) {
+                let added: Vec<_> = rules.drain(before..).collect();
+                for (i, rule) in added.into_iter().enumerate() {
+                    rules.insert(i, rule);
+                }
+            }
+        }
+    }
+
+    /// One rule in its chain.
+    fn raw_rule(&mut self, r: &RawRule) {
+        let chain = nft_chain(r.table, &r.chain);
+        if builtin(r) && !matches!(chain.as_str(), "input" | "output" | "forward") {
+            self.ensure_base(&chain);
+        }
+        let Some(mut stmts) = self.match_stmts(&r.matches, Some(r.af), Dir::Request) else {
+            return;
+        };
+        if let Some((neg, p)) = &r.proto {
+            let op = if *neg { Op::Ne } else { Op::Eq };
+            stmts.push(Stmt::Match(
+                op,
+                Expr::Meta("l4proto"),
+                Expr::s(proto_name(p)),
+            ));
+        }
+        let th = r
+            .proto
+            .as_ref()
+            .filter(|(neg, p)| !neg && matches!(p.as_str(), "tcp" | "udp" | "sctp" | "udplite"))
+            .map(|(_, p)| p.as_str());
+        for (ports, field) in [(&r.sport, "sport"), (&r.dport, "dport")] {
+            let Some((neg, ports)) = ports else { continue };
+            // The model refused ports without such a protocol.
+            let Some(th) = th else { return };
+            let op = if *neg { Op::Ne } else { Op::Eq };
+            stmts.push(Stmt::Match(
+                op,
+                Expr::Payload(th_proto(th), field),
+                port_expr(ports),
+            ));
+        }
+        if let Some((neg, t, code)) = r.icmp {
+            let icmp = if r.af == Af::V4 { "icmp" } else { "icmpv6" };
+            let op = if neg { Op::Ne } else { Op::Eq };
+            stmts.push(Stmt::Match(
+                op,
+                Expr::Payload(icmp, "type"),
+                Expr::Num(t.into()),
+            ));
+            if let Some(c) = code {
+                stmts.push(Stmt::matches(
+                    Expr::Payload(icmp, "code"),
+                    Expr::Num(c.into()),
+                ));
+            }
+        }
+        if let Some(l) = &r.matches.limit {
+            stmts.push(Stmt::Limit {
+                rate: l.rate.n,
+                per: l.rate.per.name().into(),
+                burst: Some(l.burst.unwrap_or(5)),
+                over: false,
+            });
+        }
+        family_guard(&mut stmts, Some(r.af));
+        let Some(tail) = self.raw_target(r) else {
+            return;
+        };
+        stmts.extend(tail);
+        self.push(&chain, stmts, Some(r.span));
+    }
+
+    /// The target's statements.
+    fn raw_target(&mut self, r: &RawRule) -> Option<Vec<Stmt>> {
+        let ports = |p: &Option<(u16, u16)>| {
+            p.map(|(a, b)| {
+                if a == b {
+                    Expr::Num(a.into())
+                } else {
+                    Expr::Range(Box::new(Expr::Num(a.into())), Box::new(Expr::Num(b.into())))
+                }
+            })
+        };
+        let fam = if r.af == Af::V4 { "ip" } else { "ip6" };
+        Some(match &r.target {
+            RawTarget::None => vec![Stmt::Counter],
+            RawTarget::Accept => vec![Stmt::Accept],
+            RawTarget::Drop => vec![Stmt::Drop],
+            RawTarget::Return => vec![Stmt::Return],
+            RawTarget::Reject(with) => match with {
+                None => vec![Stmt::Reject(None)],
+                Some(w) => match reject_with(w, r.af) {
+                    Some(x) => vec![Stmt::Reject(Some(x))],
+                    None => {
+                        self.error(
+                            r.span,
+                            format!(
+                                "`--reject-with {w}` is not a reject type of {}",
+                                if r.af == Af::V4 {
+                                    "iptables"
+                                } else {
+                                    "ip6tables"
+                                }
+                            ),
+                        );
+                        return None;
+                    }
+                },
+            },
+            // The prefix exactly as written (FireHOL's own `log` adds its punctuation).
+            RawTarget::Log { prefix, level } => vec![Stmt::Log {
+                prefix: prefix.clone().unwrap_or_default(),
+                level: level.map(|l| l.name().to_string()),
+            }],
+            RawTarget::Masquerade(None) => vec![Stmt::Masquerade { flags: vec![] }],
+            RawTarget::Masquerade(Some(_)) => {
+                self.error(
+                    r.span,
+                    "`MASQUERADE --to-ports` is not translated (write it as SNAT with the ports)"
+                        .into(),
+                );
+                return None;
+            }
+            RawTarget::Snat(to) | RawTarget::Dnat(to) => {
+                let (addr, port) = nat_parts(to);
+                let flags = vec![];
+                if matches!(r.target, RawTarget::Snat(_)) {
+                    vec![Stmt::Snat {
+                        family: fam,
+                        addr,
+                        port,
+                        flags,
+                    }]
+                } else {
+                    vec![Stmt::Dnat {
+                        family: fam,
+                        addr,
+                        port,
+                        flags,
+                    }]
+                }
+            }
+            RawTarget::Redirect(p) => vec![Stmt::Redirect { port: ports(p) }],
+            RawTarget::Notrack => vec![Stmt::Notrack],
+            RawTarget::Mark { value, mask } => {
+                let set = if *mask == u32::MAX {
+                    Expr::Num((*value).into())
+                } else {
+                    Expr::Or(
+                        Box::new(Expr::And(
+                            Box::new(Expr::Meta("mark")),
+                            Box::new(Expr::Num((!mask).into())),
+                        )),
+                        Box::new(Expr::Num((*value).into())),
+                    )
+                };
+                vec![Stmt::Mangle(Expr::Meta("mark"), set)]
+            }
+            RawTarget::Jump(c) => vec![Stmt::Jump(nft_chain(r.table, c))],
+        })
+    }
+}
+
+fn nat_parts(to: &NatTo) -> (Option<Expr>, Option<Expr>) {
+    let addr = to.addr.map(|(a, b)| {
+        if a == b {
+            Expr::s(a.to_string())
+        } else {
+            Expr::Range(
+                Box::new(Expr::s(a.to_string())),
+                Box::new(Expr::s(b.to_string())),
+            )
+        }
+    });
+    let port = to.ports.map(|(a, b)| {
+        if a == b {
+            Expr::Num(a.into())
+        } else {
+            Expr::Range(Box::new(Expr::Num(a.into())), Box::new(Expr::Num(b.into())))
+        }
+    });
+    (addr, port)
+}
+
+/// nft's name of an iptables protocol (numbers and the usual names).
+fn proto_name(p: &str) -> String {
+    match p {
+        "icmpv6" | "ipv6-icmp" | "icmp6" => "ipv6-icmp".into(),
+        "all" => "all".into(),
+        p => p.to_string(),
+    }
+}
+
+fn th_proto(p: &str) -> &'static str {
+    match p {
+        "tcp" => "tcp",
+        "udp" => "udp",
+        "sctp" => "sctp",
+        _ => "udplite",
+    }
+}
+
+/// iptables' `--reject-with` types in nft terms, per family.
+fn reject_with(w: &str, af: Af) -> Option<(&'static str, Option<String>)> {
+    if w == "tcp-reset" || w == "tcp-rst" {
+        return Some(("tcp reset", None));
+    }
+    let code = |s: &str| Some(s.to_string());
+    Some(match (af, w) {
+        (Af::V4, "icmp-net-unreachable" | "net-unreach") => ("icmp", code("net-unreachable")),
+        (Af::V4, "icmp-host-unreachable" | "host-unreach") => ("icmp", code("host-unreachable")),
+        (Af::V4, "icmp-port-unreachable" | "port-unreach") => ("icmp", code("port-unreachable")),
+        (Af::V4, "icmp-proto-unreachable" | "proto-unreach") => ("icmp", code("prot-unreachable")),
+        (Af::V4, "icmp-net-prohibited" | "net-prohib") => ("icmp", code("net-prohibited")),
+        (Af::V4, "icmp-host-prohibited" | "host-prohib") => ("icmp", code("host-prohibited")),
+        (Af::V4, "icmp-admin-prohibited" | "admin-prohib") => ("icmp", code("admin-prohibited")),
+        (Af::V6, "icmp6-no-route" | "no-route") => ("icmpv6", code("no-route")),
+        (Af::V6, "icmp6-adm-prohibited" | "adm-prohibited") => ("icmpv6", code("admin-prohibited")),
+        (Af::V6, "icmp6-addr-unreachable" | "addr-unreach") => ("icmpv6", code("addr-unreachable")),
+        (Af::V6, "icmp6-port-unreachable" | "port-unreach") => ("icmpv6", code("port-unreachable")),
+        _ => return None,
+    })
+}
