@@ -131,6 +131,23 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "set",
+        &[
+            (
+                "fhc set load firehol_level1 /etc/firehol/ipsets/firehol_level1.netset",
+                "Replace the elements of a set of the live table from update-ipsets' file, in one transaction; a failed load keeps the old elements.",
+            ),
+            (
+                "fhc set add blocklist 192.0.2.7 198.51.100.0/24",
+                "Add elements at once, without reloading the ruleset.",
+            ),
+            (
+                "fhc set list blocklist",
+                "Print a set's elements, one a line.",
+            ),
+        ],
+    ),
+    (
         "apply",
         &[(
             "fhc apply /etc/firehol/firehol.conf",

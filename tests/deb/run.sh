@@ -232,6 +232,10 @@ if [ -e /lib/systemd/system/fhc.service ]; then
         [ ! -e "$wants" ] || fail "installing enabled fhc.service ($wants)"
     done
     ok "fhc.service is installed and not enabled"
+    for unit in 'fhc-set-load@.service' 'fhc-set-load@.timer'; do
+        [ -e "/lib/systemd/system/$unit" ] || fail "$unit is not installed"
+    done
+    ok "fhc-set-load@.service and its timer are installed"
 fi
 
 say "B. dpkg -r fhc"

@@ -5,8 +5,8 @@
 
 use crate::model::ir::{Cond, Limit, Match, RawTable, RawTarget};
 use crate::model::values::{
-    self, Af, Port, parse_iface, parse_mac, parse_owner, parse_port, parse_rate, parse_state,
-    split_list,
+    self, Af, Port, Proto, parse_iface, parse_mac, parse_owner, parse_port, parse_rate,
+    parse_state, split_list,
 };
 use crate::span::Span;
 
@@ -57,7 +57,7 @@ pub struct Line {
     pub command: Command,
     pub chain: String,
     pub matches: Match,
-    pub proto: Option<(bool, String)>,
+    pub proto: Option<Cond<crate::model::values::Proto>>,
     pub sport: Option<(bool, Vec<Port>)>,
     pub dport: Option<(bool, Vec<Port>)>,
     pub comment: Option<String>,
@@ -224,9 +224,10 @@ impl Reader<'_> {
     /// an interface its chain never sees.
     fn check_ports_and_faces(&self) -> Result<(), Refusal> {
         let l = &self.line;
-        let ported = l.proto.as_ref().is_some_and(|(neg, p)| {
-            !neg && matches!(p.as_str(), "tcp" | "udp" | "sctp" | "udplite")
-        });
+        let ported = l
+            .proto
+            .as_ref()
+            .is_some_and(|c| !c.negated && c.values.iter().all(|p| p.has_ports()));
         if (l.sport.is_some() || l.dport.is_some()) && !ported {
             let at = self
                 .args
@@ -235,16 +236,16 @@ impl Reader<'_> {
                 .map_or(Span::default(), |a| a.1);
             return Err(invalid(at, "a port match needs `-p tcp`, `-p udp`, `-p sctp` or `-p udplite` (iptables refuses it)".into()));
         }
-        let icmp_proto = if self.af == Af::V4 {
-            &["icmp"][..]
+        let icmp = if self.af == Af::V4 {
+            Proto::Icmp
         } else {
-            &["icmpv6", "ipv6-icmp", "icmp6"][..]
+            Proto::Icmpv6
         };
         if l.icmp.is_some()
             && !l
                 .proto
                 .as_ref()
-                .is_some_and(|(neg, p)| !neg && icmp_proto.contains(&p.as_str()))
+                .is_some_and(|c| !c.negated && c.values == [icmp])
         {
             let at = self
                 .args
@@ -253,10 +254,7 @@ impl Reader<'_> {
                 .map_or(Span::default(), |a| a.1);
             return Err(invalid(
                 at,
-                format!(
-                    "an ICMP type needs `-p {}` (iptables refuses it)",
-                    icmp_proto[0]
-                ),
+                format!("an ICMP type needs `-p {icmp}` (iptables refuses it)"),
             ));
         }
         let chain = l.chain.as_str();
@@ -384,7 +382,14 @@ impl Reader<'_> {
         let m = &mut self.line.matches;
         let bad = |e: String| invalid(vs, e);
         match opt {
-            "-p" | "--protocol" => self.line.proto = Some((neg, v.to_ascii_lowercase())),
+            "-p" | "--protocol" => {
+                let p = values::parse_proto(&v.to_ascii_lowercase()).map_err(bad)?;
+                self.line.proto = p.map(|p| Cond {
+                    negated: neg,
+                    values: vec![p],
+                    span: cover,
+                });
+            }
             "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
                 let mut values = Vec::new();
                 for a in v.split(',') {

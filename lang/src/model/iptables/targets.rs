@@ -1,7 +1,7 @@
 //! The targets of an iptables line (`-j NAME` and its options) as `ir::RawTarget`.
 
 use super::parse::{Reader, Refusal, invalid, refuse};
-use crate::model::ir::{NatTo, RawTarget};
+use crate::model::ir::{NatTo, RawReject, RawTarget};
 use crate::model::values::{self, Af, parse_log_level};
 use crate::span::Span;
 use std::net::IpAddr;
@@ -36,7 +36,17 @@ impl Reader<'_> {
             "ACCEPT" => RawTarget::Accept,
             "DROP" => RawTarget::Drop,
             "RETURN" => RawTarget::Return,
-            "REJECT" => RawTarget::Reject(get(&["--reject-with"]).map(|v| v.0)),
+            "REJECT" => match get(&["--reject-with"]) {
+                None => RawTarget::Reject(None),
+                Some((w, s)) => {
+                    RawTarget::Reject(Some(reject_with(&w, self.af).ok_or_else(|| {
+                        invalid(
+                            s,
+                            format!("`{w}` is not a reject type of this command's family"),
+                        )
+                    })?))
+                }
+            },
             "LOG" => {
                 let level = match get(&["--log-level"]) {
                     Some((l, s)) => Some(parse_log_level(&l).map_err(|e| invalid(s, e))?),
@@ -49,24 +59,8 @@ impl Reader<'_> {
             }
             "MASQUERADE" => RawTarget::Masquerade(ports(get(&["--to-ports"]))?),
             "REDIRECT" => RawTarget::Redirect(ports(get(&["--to-ports"]))?),
-            "SNAT" | "DNAT" => {
-                let keys: &[&str] = if name == "SNAT" {
-                    &["--to-source", "--to"]
-                } else {
-                    &["--to-destination", "--to"]
-                };
-                let Some((to, s)) = get(keys) else {
-                    return Err(invalid(ts, format!("{name} needs {}", keys[0])));
-                };
-                let to = nat_to(&to, self.af).ok_or_else(|| {
-                    invalid(s, format!("`{to}` is not ADDRESS[-ADDRESS][:PORT[-PORT]]"))
-                })?;
-                if name == "SNAT" {
-                    RawTarget::Snat(to)
-                } else {
-                    RawTarget::Dnat(to)
-                }
-            }
+            "SNAT" => nat_target(&name, get(&["--to-source", "--to"]), ts, self.af)?,
+            "DNAT" => nat_target(&name, get(&["--to-destination", "--to"]), ts, self.af)?,
             "NOTRACK" => RawTarget::Notrack,
             "CT" => match get(&["--notrack"]) {
                 Some(_) => RawTarget::Notrack,
@@ -155,6 +149,30 @@ const UNTRANSLATED_TARGETS: &[&str] = &[
     "ULOG",
 ];
 
+/// `SNAT --to-source TO`, `DNAT --to-destination TO`.
+fn nat_target(
+    name: &str,
+    to: Option<(String, Span)>,
+    at: Span,
+    af: Af,
+) -> Result<RawTarget, Refusal> {
+    let Some((to, s)) = to else {
+        let opt = if name == "SNAT" {
+            "--to-source"
+        } else {
+            "--to-destination"
+        };
+        return Err(invalid(at, format!("{name} needs {opt}")));
+    };
+    let to = nat_to(&to, af)
+        .ok_or_else(|| invalid(s, format!("`{to}` is not ADDRESS[-ADDRESS][:PORT[-PORT]]")))?;
+    Ok(if name == "SNAT" {
+        RawTarget::Snat(to)
+    } else {
+        RawTarget::Dnat(to)
+    })
+}
+
 /// `8080` or `8080-8090` (REDIRECT/MASQUERADE `--to-ports`, the port part of `--to`).
 fn port_range(v: &str) -> Option<(u16, u16)> {
     match v.split_once(['-', ':']) {
@@ -194,4 +212,25 @@ fn nat_to(v: &str, af: Af) -> Option<NatTo> {
         None => None,
     };
     Some(NatTo { addr, ports })
+}
+
+/// iptables' `--reject-with` types, per family.
+fn reject_with(w: &str, af: Af) -> Option<RawReject> {
+    if w == "tcp-reset" || w == "tcp-rst" {
+        return Some(RawReject::TcpReset);
+    }
+    Some(RawReject::Icmp(match (af, w) {
+        (Af::V4, "icmp-net-unreachable" | "net-unreach") => "net-unreachable",
+        (Af::V4, "icmp-host-unreachable" | "host-unreach") => "host-unreachable",
+        (Af::V4, "icmp-port-unreachable" | "port-unreach") => "port-unreachable",
+        (Af::V4, "icmp-proto-unreachable" | "proto-unreach") => "prot-unreachable",
+        (Af::V4, "icmp-net-prohibited" | "net-prohib") => "net-prohibited",
+        (Af::V4, "icmp-host-prohibited" | "host-prohib") => "host-prohibited",
+        (Af::V4, "icmp-admin-prohibited" | "admin-prohib") => "admin-prohibited",
+        (Af::V6, "icmp6-no-route" | "no-route") => "no-route",
+        (Af::V6, "icmp6-adm-prohibited" | "adm-prohibited") => "admin-prohibited",
+        (Af::V6, "icmp6-addr-unreachable" | "addr-unreach") => "addr-unreachable",
+        (Af::V6, "icmp6-port-unreachable" | "port-unreach") => "port-unreachable",
+        _ => return None,
+    }))
 }

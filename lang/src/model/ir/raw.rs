@@ -1,8 +1,8 @@
 //! Raw `iptables`/`ip6tables` lines, translated: the rule a line adds, in its table and chain,
 //! with the place FireHOL's activation gives it among FireHOL's own rules (docs/iptables.md).
 
-use super::Match;
-use crate::model::values::{Af, Port};
+use super::{Cond, Match};
+use crate::model::values::{Af, Port, Proto};
 use crate::span::Span;
 use std::net::IpAddr;
 
@@ -17,8 +17,8 @@ pub struct RawRule {
     pub chain: String,
     /// Addresses, interfaces, states, limit, MAC, owner, set lookups (`-m set`).
     pub matches: Match,
-    /// `-p` (`None`: any protocol), `!` with it.
-    pub proto: Option<(bool, String)>,
+    /// `-p` (`None`: any protocol, also `-p all`), `!` with it.
+    pub proto: Option<Cond<Proto>>,
     /// `--sport`/`--sports`, `--dport`/`--dports` (negated, values).
     pub sport: Option<(bool, Vec<Port>)>,
     pub dport: Option<(bool, Vec<Port>)>,
@@ -74,7 +74,7 @@ pub enum RawTarget {
     Accept,
     Drop,
     /// `REJECT [--reject-with TYPE]`
-    Reject(Option<String>),
+    Reject(Option<RawReject>),
     Return,
     Log {
         prefix: Option<String>,
@@ -97,6 +97,13 @@ pub enum RawTarget {
     },
     /// A user chain.
     Jump(String),
+}
+
+/// `--reject-with`: a TCP reset, or the ICMP (ICMPv6 for ip6tables) code nft names so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawReject {
+    TcpReset,
+    Icmp(&'static str),
 }
 
 /// The address (range) and port (range) of SNAT/DNAT.

@@ -5,9 +5,10 @@
 //! chain holds, and the user chains (`-N`) with their rules in file order.
 
 use super::Lowerer;
-use super::matches::{Dir, family_guard, port_expr};
-use crate::model::ir::{NatTo, RawOp, RawRule, RawTable, RawTarget};
+use super::matches::{Dir, family_guard, port_expr, proto_match};
+use crate::model::ir::{NatTo, RawOp, RawReject, RawRule, RawTable, RawTarget};
 use crate::model::values::Af;
+use crate::model::values::Proto;
 use crate::nft::json::{Expr, Op, Stmt};
 
 /// The chain of fhc's table a raw rule's chain is.
@@ -119,29 +120,21 @@ impl Lowerer<'_> {
         let Some(mut stmts) = self.match_stmts(&r.matches, Some(r.af), Dir::Request) else {
             return;
         };
-        if let Some((neg, p)) = &r.proto {
-            let op = if *neg { Op::Ne } else { Op::Eq };
-            stmts.push(Stmt::Match(
-                op,
-                Expr::Meta("l4proto"),
-                Expr::s(proto_name(p)),
-            ));
+        if let Some(c) = &r.proto {
+            stmts.push(proto_match(c));
         }
         let th = r
             .proto
             .as_ref()
-            .filter(|(neg, p)| !neg && matches!(p.as_str(), "tcp" | "udp" | "sctp" | "udplite"))
-            .map(|(_, p)| p.as_str());
+            .filter(|c| !c.negated)
+            .and_then(|c| c.values.first())
+            .and_then(port_header);
         for (ports, field) in [(&r.sport, "sport"), (&r.dport, "dport")] {
             let Some((neg, ports)) = ports else { continue };
             // The model refused ports without such a protocol.
             let Some(th) = th else { return };
             let op = if *neg { Op::Ne } else { Op::Eq };
-            stmts.push(Stmt::Match(
-                op,
-                Expr::Payload(th_proto(th), field),
-                port_expr(ports),
-            ));
+            stmts.push(Stmt::Match(op, Expr::Payload(th, field), port_expr(ports)));
         }
         if let Some((neg, t, code)) = r.icmp {
             let icmp = if r.af == Af::V4 { "icmp" } else { "icmpv6" };
@@ -191,26 +184,14 @@ impl Lowerer<'_> {
             RawTarget::Accept => vec![Stmt::Accept],
             RawTarget::Drop => vec![Stmt::Drop],
             RawTarget::Return => vec![Stmt::Return],
-            RawTarget::Reject(with) => match with {
-                None => vec![Stmt::Reject(None)],
-                Some(w) => match reject_with(w, r.af) {
-                    Some(x) => vec![Stmt::Reject(Some(x))],
-                    None => {
-                        self.error(
-                            r.span,
-                            format!(
-                                "`--reject-with {w}` is not a reject type of {}",
-                                if r.af == Af::V4 {
-                                    "iptables"
-                                } else {
-                                    "ip6tables"
-                                }
-                            ),
-                        );
-                        return None;
-                    }
-                },
-            },
+            RawTarget::Reject(None) => vec![Stmt::Reject(None)],
+            RawTarget::Reject(Some(RawReject::TcpReset)) => {
+                vec![Stmt::Reject(Some(("tcp reset", None)))]
+            }
+            RawTarget::Reject(Some(RawReject::Icmp(code))) => {
+                let ty = if r.af == Af::V4 { "icmp" } else { "icmpv6" };
+                vec![Stmt::Reject(Some((ty, Some(code.to_string()))))]
+            }
             // The prefix exactly as written (FireHOL's own `log` adds its punctuation).
             RawTarget::Log { prefix, level } => vec![Stmt::Log {
                 prefix: prefix.clone().unwrap_or_default(),
@@ -286,42 +267,12 @@ fn nat_parts(to: &NatTo) -> (Option<Expr>, Option<Expr>) {
     (addr, port)
 }
 
-/// nft's name of an iptables protocol (numbers and the usual names).
-fn proto_name(p: &str) -> String {
+/// The transport header whose ports a protocol has (`None`: a protocol without ports).
+fn port_header(p: &Proto) -> Option<&'static str> {
     match p {
-        "icmpv6" | "ipv6-icmp" | "icmp6" => "ipv6-icmp".into(),
-        "all" => "all".into(),
-        p => p.to_string(),
+        Proto::Tcp => Some("tcp"),
+        Proto::Udp => Some("udp"),
+        Proto::Name(n @ ("sctp" | "udplite" | "dccp")) => Some(n),
+        _ => None,
     }
-}
-
-fn th_proto(p: &str) -> &'static str {
-    match p {
-        "tcp" => "tcp",
-        "udp" => "udp",
-        "sctp" => "sctp",
-        _ => "udplite",
-    }
-}
-
-/// iptables' `--reject-with` types in nft terms, per family.
-fn reject_with(w: &str, af: Af) -> Option<(&'static str, Option<String>)> {
-    if w == "tcp-reset" || w == "tcp-rst" {
-        return Some(("tcp reset", None));
-    }
-    let code = |s: &str| Some(s.to_string());
-    Some(match (af, w) {
-        (Af::V4, "icmp-net-unreachable" | "net-unreach") => ("icmp", code("net-unreachable")),
-        (Af::V4, "icmp-host-unreachable" | "host-unreach") => ("icmp", code("host-unreachable")),
-        (Af::V4, "icmp-port-unreachable" | "port-unreach") => ("icmp", code("port-unreachable")),
-        (Af::V4, "icmp-proto-unreachable" | "proto-unreach") => ("icmp", code("prot-unreachable")),
-        (Af::V4, "icmp-net-prohibited" | "net-prohib") => ("icmp", code("net-prohibited")),
-        (Af::V4, "icmp-host-prohibited" | "host-prohib") => ("icmp", code("host-prohibited")),
-        (Af::V4, "icmp-admin-prohibited" | "admin-prohib") => ("icmp", code("admin-prohibited")),
-        (Af::V6, "icmp6-no-route" | "no-route") => ("icmpv6", code("no-route")),
-        (Af::V6, "icmp6-adm-prohibited" | "adm-prohibited") => ("icmpv6", code("admin-prohibited")),
-        (Af::V6, "icmp6-addr-unreachable" | "addr-unreach") => ("icmpv6", code("addr-unreachable")),
-        (Af::V6, "icmp6-port-unreachable" | "port-unreach") => ("icmpv6", code("port-unreachable")),
-        _ => return None,
-    })
 }
