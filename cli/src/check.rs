@@ -39,7 +39,7 @@ pub fn run(files: &[String], format: OutputFormat, args: &PreludeArgs) -> ExitCo
                 continue;
             }
         };
-        let prelude = crate::host::with_inputs(prelude.clone(), &text, arg, args.no_resolve);
+        let prelude = crate::host::with_machine(prelude.clone(), arg, args.no_resolve);
         let analysis = fhc_lang::check_with(&text, &prelude);
         any_error |= analysis.has_errors();
         match format {

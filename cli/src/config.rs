@@ -112,7 +112,7 @@ pub fn load(
     let config = file.unwrap_or(DEFAULT_CONFIG);
     let loaded = load_prelude(prelude, config)?;
     let (name, text) = read(file)?;
-    let loaded = crate::host::with_inputs(loaded, &text, config, prelude.no_resolve);
+    let loaded = crate::host::with_machine(loaded, config, prelude.no_resolve);
     Ok((loaded, name, text))
 }
 

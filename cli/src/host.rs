@@ -1,41 +1,65 @@
 //! What a configuration reads from the host when it is compiled: the files of `ipset addfile`
 //! and the addresses of host names in `src`/`dst` (iptables resolved them when FireHOL loaded the
-//! rules; fhc resolves them when compiling). lang names what it wants
-//! (`fhc_lang::host_reads`); this module reads it and hands it back as `prelude::Inputs`.
+//! rules; fhc resolves them when compiling). lang asks through `prelude::Host`; this is the
+//! disk and the system resolver behind it.
 
 use fhc_lang::Prelude;
-use fhc_lang::prelude::{Hosts, Inputs};
+use fhc_lang::prelude::Host;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// FireHOL's configuration directory: an `addfile` path not found as written is looked up there.
 const ETC_DIR: &str = "/etc/firehol";
 
-/// `prelude` with the inputs of the configuration `text` (at `config`, `-` for standard input)
-/// read from the host. Names are not resolved with `no_resolve` (each is then an error).
-pub fn with_inputs(mut prelude: Prelude, text: &str, config: &str, no_resolve: bool) -> Prelude {
-    let reads = fhc_lang::host_reads(text, &prelude);
-    let dir = (config != "-")
+/// The machine fhc runs on, for one configuration.
+#[derive(Debug)]
+pub struct Machine {
+    /// The configuration's directory (`None` for standard input).
+    config_dir: Option<PathBuf>,
+    no_resolve: bool,
+    /// Each name resolved once per run: every use of it gets the same addresses.
+    resolved: Mutex<BTreeMap<String, Result<Vec<IpAddr>, String>>>,
+}
+
+impl Host for Machine {
+    fn read_set_file(&self, path: &str) -> Option<Result<String, String>> {
+        let Some(found) = locate(path, self.config_dir.as_deref()) else {
+            return Some(Err("no such file".into()));
+        };
+        Some(
+            std::fs::read(&found)
+                .map(fhc_lang::prelude::decode)
+                .map_err(|e| format!("{}: {e}", found.display())),
+        )
+    }
+
+    fn resolve(&self, name: &str) -> Option<Result<Vec<IpAddr>, String>> {
+        let mut cache = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        Some(
+            cache
+                .entry(name.to_string())
+                .or_insert_with(|| resolve(name))
+                .clone(),
+        )
+    }
+
+    fn refuses_names(&self) -> bool {
+        self.no_resolve
+    }
+}
+
+/// `prelude` reading the host for the configuration at `config` (`-` is standard input).
+pub fn with_machine(mut prelude: Prelude, config: &str, no_resolve: bool) -> Prelude {
+    let config_dir = (config != "-")
         .then(|| Path::new(config).parent().map(Path::to_path_buf))
         .flatten();
-    let files = reads
-        .files
-        .iter()
-        .map(|(path, _)| (path.clone(), read_set_file(path, dir.as_deref())))
-        .collect();
-    let hosts = if no_resolve {
-        Hosts::Refused
-    } else {
-        Hosts::Resolved(
-            reads
-                .names
-                .iter()
-                .map(|(name, _)| (name.clone(), resolve(name)))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    };
-    prelude.set_inputs(Inputs { files, hosts });
+    prelude.set_host(Arc::new(Machine {
+        config_dir,
+        no_resolve,
+        resolved: Mutex::new(BTreeMap::new()),
+    }));
     prelude
 }
 
@@ -51,15 +75,6 @@ pub fn locate(path: &str, config_dir: Option<&Path>) -> Option<PathBuf> {
         candidates.push(Path::new(ETC_DIR).join(path));
     }
     candidates.into_iter().find(|p| p.is_file())
-}
-
-fn read_set_file(path: &str, config_dir: Option<&Path>) -> Result<String, String> {
-    let Some(found) = locate(path, config_dir) else {
-        return Err("no such file".into());
-    };
-    std::fs::read(&found)
-        .map(fhc_lang::prelude::decode)
-        .map_err(|e| format!("{}: {e}", found.display()))
 }
 
 /// Every address of `name`, both families, in a stable order.

@@ -97,16 +97,7 @@ fn elements(
     af: Af,
     entries: &[(String, String)],
 ) -> Result<Vec<Value>, String> {
-    let mut set = Ipset {
-        name: name.to_string(),
-        af,
-        kind,
-        timeout: None,
-        counters: false,
-        keep: false,
-        elements: Vec::new(),
-        origin: IpsetOrigin::External(Default::default()),
-    };
+    let mut set = Ipset::new(name, af, kind, IpsetOrigin::External(Default::default()));
     let mut bad = Vec::new();
     for (place, e) in entries {
         match parse_element(kind, af, e) {

@@ -165,3 +165,29 @@ fn a_define_answers_for_the_host() {
     let (code, _, err) = fhc(&["check", "--define", "1X=2", path], None);
     assert_eq!(code, 2, "a bad define is a usage error: {err}");
 }
+
+/// Host names are resolved when checking and compiling (the system resolver: /etc/hosts
+/// counts), and listed; `--no-resolve` refuses them. `ipset addfile` files are read beside the
+/// configuration.
+#[test]
+fn host_names_resolve_and_set_files_are_read_beside_the_configuration() {
+    let conf = "version 6\nipv4 ipset create bl hash:net\nipv4 ipset addfile bl lists/bl.netset\ninterface4 eth0 lan\n    server smtp accept src localhost\n    server ssh drop src ipset:bl\n";
+    let p = temp("hosts.conf", conf);
+    let lists = p.parent().unwrap().join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    std::fs::write(lists.join("bl.netset"), "192.0.2.0/24\n").unwrap();
+    let path = p.to_str().unwrap();
+    let (code, _, err) = fhc(&["check", path], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("W0137") && err.contains("`localhost` resolved to 127.0.0.1"), "{err}");
+    let (code, out, _) = fhc(&["compile", path], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("192.0.2.0") && out.contains("127.0.0.1"), "{out}");
+    let (code, _, err) = fhc(&["check", "--no-resolve", path], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0139") && err.contains("--no-resolve"), "{err}");
+    std::fs::remove_file(lists.join("bl.netset")).unwrap();
+    let (code, _, err) = fhc(&["check", path], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0140") && err.contains("cannot read `lists/bl.netset`"), "{err}");
+}

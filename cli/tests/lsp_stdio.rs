@@ -123,6 +123,23 @@ fn related_information_points_at_the_dnat() {
     assert!(c.shutdown().success());
 }
 
+/// The editor never resolves host names nor reads ipset files: a name is marked as resolved when
+/// compiling (I0138, information), a set made elsewhere is declared (W0136), and nothing is an
+/// error that `fhc check` would resolve.
+#[test]
+fn host_names_and_outside_sets_are_marked_not_resolved() {
+    let (mut c, _) = Client::start(&[]);
+    let text = "version 6\nipv4 ipset create bl hash:net\nipv4 ipset addfile bl /nonexistent/bl.netset\ninterface4 eth0 lan\n    server smtp accept src mail.example.org\n    server ssh drop src ipset:outside\n";
+    let diags = c.open("file:///h.conf", text);
+    assert_eq!(
+        codes(&diags),
+        [("I0138".to_string(), 4), ("W0136".to_string(), 5)],
+        "{diags:?}"
+    );
+    assert_eq!(diags[0]["severity"], 3);
+    assert!(c.shutdown().success());
+}
+
 const CONF: &str = "# r\u{e9}seau \u{1F600}\nLAN=\"10.0.0.0/8\"\nserver_myapp_ports=\"tcp/8080\"\nclient_myapp_ports=\"default\"\naction MYDROP chain drop\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 443 accept\ninterface eth0 lan src \"$LAN\"\n    server https accept\n    server myapp MYDROP\n";
 
 fn navigation_and_editing(encodings: &[&str]) {

@@ -61,12 +61,6 @@ pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     analysis
 }
 
-/// What compiling `text` reads from the host (the files of `ipset addfile`, host names): the
-/// caller reads them and hands them back with [`Prelude::set_inputs`].
-pub fn host_reads(text: &str, prelude: &Prelude) -> model::ir::HostReads {
-    front(text, prelude).model.reads
-}
-
 /// The front end without the lowering: syntax, the shell's evaluation and the model.
 fn front(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
@@ -81,7 +75,7 @@ fn front(text: &str, prelude: &Prelude) -> Analysis {
         &evaluation,
         env,
         prelude.marks(),
-        prelude.inputs(),
+        prelude.host(),
     );
     model.defines = prelude.defines().0.clone();
     diagnostics.extend(semantic);

@@ -9,7 +9,7 @@ use super::values::split_list;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
 use crate::eval::{Ctx, Evaluation, EventKind, Frame};
-use crate::prelude::Inputs;
+use crate::prelude::{Host, Inputs};
 use crate::span::Span;
 use crate::syntax::Parse;
 use crate::syntax::ast::*;
@@ -51,7 +51,7 @@ pub struct Builder<'a> {
     /// ipsets and trap sets at the end of the file.
     pub(super) set_uses: Vec<super::ipsets::SetUse>,
     /// What the caller read from the host (ipset files, host names' addresses).
-    pub(super) inputs: &'a Inputs,
+    pub(super) inputs: &'a dyn Host,
     /// Host names whose addresses were reported (once per name).
     pub(super) reported_hosts: Vec<String>,
     /// Hashlimit names with the shape of their key (address or port, per mode): FireHOL shares
@@ -88,7 +88,7 @@ pub fn build_in(
     evaluation: &Evaluation,
     env: Env,
     marks: Vec<ir::MarkDef>,
-    inputs: &Inputs,
+    inputs: &dyn Host,
 ) -> (Model, Vec<Diagnostic>) {
     let mut b = builder(text, parse, env, inputs);
     b.model.marks = marks;
@@ -190,7 +190,7 @@ pub fn prelude_marks(
     (b.model.marks, b.diags)
 }
 
-fn builder<'a>(text: &'a str, parse: &Parse, env: Env, inputs: &'a Inputs) -> Builder<'a> {
+fn builder<'a>(text: &'a str, parse: &Parse, env: Env, inputs: &'a dyn Host) -> Builder<'a> {
     Builder {
         text,
         env,

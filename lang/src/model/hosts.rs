@@ -8,7 +8,6 @@ use super::ir::Cond;
 use super::values::{Addr, Families, af_of};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
-use crate::prelude::Hosts;
 use crate::span::Span;
 use std::net::IpAddr;
 
@@ -38,24 +37,19 @@ impl Builder<'_> {
 
     /// The addresses of `name` in `fams` (`None`: left as a name, with why reported).
     fn host_addresses(&mut self, name: &str, span: Span, fams: Families) -> Option<Vec<Addr>> {
-        let resolved = match &self.inputs.hosts {
-            Hosts::Refused => {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::HostUnresolved,
-                        span,
-                        format!(
-                            "`{name}` is a host name, and names are not resolved (--no-resolve)"
-                        ),
-                    )
-                    .with_label("a host name")
-                    .with_help("write its address, or compile without --no-resolve"),
-                );
-                return None;
-            }
-            Hosts::Resolved(map) => map.get(name),
-            Hosts::Deferred => None,
-        };
+        if self.inputs.refuses_names() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::HostUnresolved,
+                    span,
+                    format!("`{name}` is a host name, and names are not resolved (--no-resolve)"),
+                )
+                .with_label("a host name")
+                .with_help("write its address, or compile without --no-resolve"),
+            );
+            return None;
+        }
+        let resolved = self.inputs.resolve(name);
         let addrs = match resolved {
             None => {
                 self.diags.push(

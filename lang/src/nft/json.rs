@@ -145,6 +145,15 @@ impl Expr {
         Expr::Str(v.into())
     }
 
+    /// `lo-hi`, or `lo` alone when they are equal.
+    pub fn interval(lo: Expr, hi: Expr) -> Expr {
+        if lo == hi {
+            lo
+        } else {
+            Expr::Range(Box::new(lo), Box::new(hi))
+        }
+    }
+
     pub fn flags(v: &[&str]) -> Expr {
         Expr::List(v.iter().map(|f| Expr::s(*f)).collect())
     }

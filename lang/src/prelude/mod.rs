@@ -15,7 +15,7 @@
 mod inputs;
 mod locate;
 
-pub use inputs::{Hosts, Inputs};
+pub use inputs::{Host, Hosts, Inputs};
 pub use locate::{DEFAULTS_FILE, ETC_DIR, Files, LoadError, SERVICES_DIR, Search, decode, load};
 
 use crate::codes::Code;
@@ -26,6 +26,12 @@ use crate::model::ir::{self, MarkDef};
 use crate::span::Span;
 use crate::syntax::keywords::Cmd;
 use crate::syntax::{self, ast::StmtKind};
+
+/// The host of the editor: nothing is read.
+static NOTHING_READ: Inputs = Inputs {
+    files: std::collections::BTreeMap::new(),
+    hosts: Hosts::Deferred,
+};
 
 /// The services API version FireHOL 3.1.7 loads (`#FHVER: 1:<minor>`).
 pub const SERVICES_API: u32 = 1;
@@ -71,8 +77,8 @@ pub struct Prelude {
     marks: Option<Vec<MarkDef>>,
     /// `--define NAME=VALUE`: in force before the prelude files and the configuration.
     defines: Defines,
-    /// The ipset files and host addresses the caller read for this configuration.
-    inputs: Inputs,
+    /// Where the ipset files and host addresses come from (`None`: nothing is read).
+    host: Option<std::sync::Arc<dyn Host>>,
 }
 
 impl Prelude {
@@ -111,13 +117,21 @@ impl Prelude {
         &self.defines
     }
 
-    /// Sets what the configuration reads from the host (see [`Inputs`]).
-    pub fn set_inputs(&mut self, inputs: Inputs) {
-        self.inputs = inputs;
+    /// Sets where the configuration's ipset files and host names are read (see [`Host`]).
+    pub fn set_host(&mut self, host: std::sync::Arc<dyn Host>) {
+        self.host = Some(host);
     }
 
-    pub fn inputs(&self) -> &Inputs {
-        &self.inputs
+    /// [`Prelude::set_host`] with data.
+    pub fn set_inputs(&mut self, inputs: Inputs) {
+        self.set_host(std::sync::Arc::new(inputs));
+    }
+
+    pub fn host(&self) -> &dyn Host {
+        match &self.host {
+            Some(h) => h.as_ref(),
+            None => &NOTHING_READ,
+        }
     }
 
     /// The variables in force when the configuration starts: FireHOL's predefined ones, the

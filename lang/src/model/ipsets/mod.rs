@@ -96,16 +96,7 @@ impl Builder<'_> {
                 return;
             }
         };
-        let mut set = Ipset {
-            name: name.to_string(),
-            af,
-            kind,
-            timeout: None,
-            counters: false,
-            keep: false,
-            elements: Vec::new(),
-            origin: IpsetOrigin::Created(span),
-        };
+        let mut set = Ipset::new(name, af, kind, IpsetOrigin::Created(span));
         let mut it = rest[1..].iter().peekable();
         while let Some((opt, ospan)) = it.next() {
             let value = it.peek().map(|(v, _)| v.as_str());
@@ -350,7 +341,7 @@ impl Builder<'_> {
         if !self.model.reads.files.iter().any(|(p, _)| p == path) {
             self.model.reads.files.push((path.clone(), *pspan));
         }
-        let text = match self.inputs.files.get(path) {
+        let text = match self.inputs.read_set_file(path) {
             None => return,
             Some(Err(why)) => {
                 self.diags.push(
@@ -362,6 +353,7 @@ impl Builder<'_> {
             }
             Some(Ok(text)) => text,
         };
+        let text = text.as_str();
         let (kind, af) = (self.model.ipsets[i].kind, self.model.ipsets[i].af);
         let mut bad = Vec::new();
         for (line, entry) in file_entries(text, af, filter) {

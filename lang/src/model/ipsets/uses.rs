@@ -127,16 +127,12 @@ impl Builder<'_> {
             );
             return;
         };
-        self.model.ipsets.push(Ipset {
-            name: u.name.clone(),
+        self.model.ipsets.push(Ipset::new(
+            &u.name,
             af,
-            kind: IpsetKind::HashNet,
-            timeout: None,
-            counters: false,
-            keep: false,
-            elements: Vec::new(),
-            origin: IpsetOrigin::External(u.span),
-        });
+            IpsetKind::HashNet,
+            IpsetOrigin::External(u.span),
+        ));
         let fam = fam_name(af);
         self.diags.push(
             Diagnostic::new(

@@ -354,7 +354,7 @@ impl Reader<'_> {
         not_span: Option<Span>,
     ) -> Result<(), Refusal> {
         let at = not_span.map_or(span, |n| n.cover(span));
-        if !MATCH_OPTIONS.contains(&opt) {
+        if !ADDRESS_OPTIONS.contains(&opt) && !MODULE_OPTIONS.contains(&opt) {
             return Err(refuse(
                 span,
                 format!("fhc does not translate the iptables option `{opt}`"),
@@ -581,28 +581,8 @@ fn ports(v: &str) -> Result<Vec<Port>, String> {
     Ok(out)
 }
 
-/// The match options fhc translates (each takes a value).
-const MATCH_OPTIONS: &[&str] = &[
-    "-p",
-    "--protocol",
-    "-s",
-    "--source",
-    "--src",
-    "-d",
-    "--destination",
-    "--dst",
-    "-i",
-    "--in-interface",
-    "-o",
-    "--out-interface",
-    "--sport",
-    "--source-port",
-    "--dport",
-    "--destination-port",
-    "--sports",
-    "--source-ports",
-    "--dports",
-    "--destination-ports",
+/// The options of the match modules fhc translates (each takes a value).
+const MODULE_OPTIONS: &[&str] = &[
     "--state",
     "--ctstate",
     "--comment",

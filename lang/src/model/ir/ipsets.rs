@@ -25,6 +25,22 @@ pub struct Ipset {
     pub origin: IpsetOrigin,
 }
 
+impl Ipset {
+    /// An empty set without options.
+    pub fn new(name: &str, af: Af, kind: IpsetKind, origin: IpsetOrigin) -> Ipset {
+        Ipset {
+            name: name.to_string(),
+            af,
+            kind,
+            timeout: None,
+            counters: false,
+            keep: false,
+            elements: Vec::new(),
+            origin,
+        }
+    }
+}
+
 /// Where a set comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IpsetOrigin {

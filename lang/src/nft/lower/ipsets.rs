@@ -150,16 +150,7 @@ pub fn set_elements(s: &Ipset) -> Vec<SetElem> {
 /// The nft elements of one ipset element: one, or one per protocol with ports for a
 /// `bitmap:port` element.
 fn part_exprs(key: &[ElemPart]) -> Vec<Vec<Expr>> {
-    let port = |lo: u16, hi: u16| {
-        if lo == hi {
-            Expr::Num(lo.into())
-        } else {
-            Expr::Range(
-                Box::new(Expr::Num(lo.into())),
-                Box::new(Expr::Num(hi.into())),
-            )
-        }
-    };
+    let port = |lo: u16, hi: u16| Expr::interval(Expr::Num(lo.into()), Expr::Num(hi.into()));
     let mut out: Vec<Vec<Expr>> = vec![Vec::new()];
     for p in key {
         let alternatives: Vec<Vec<Expr>> = match *p {

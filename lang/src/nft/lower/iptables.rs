@@ -56,37 +56,23 @@ impl Lowerer<'_> {
 
     /// The `-A` lines of filter's built-in chains written after `sections` sections opened.
     pub(super) fn raw_filter_appends(&mut self, sections: usize) {
-        for r in &self.model.raw_rules {
-            if r.op == RawOp::Append
-                && r.table == RawTable::Filter
-                && builtin(r)
-                && r.after_sections == sections
-            {
-                self.raw_rule(r);
-            }
-        }
+        self.raw_appends(|r| r.table == RawTable::Filter && r.after_sections == sections);
     }
 
     /// The `-A` lines of the nat table's built-in chains written after `nats` NAT statements.
     pub(super) fn raw_nat_appends(&mut self, nats: usize) {
-        for r in &self.model.raw_rules {
-            if r.op == RawOp::Append
-                && r.table == RawTable::Nat
-                && builtin(r)
-                && r.after_nats == nats
-            {
-                self.raw_rule(r);
-            }
-        }
+        self.raw_appends(|r| r.table == RawTable::Nat && r.after_nats == nats);
     }
 
     /// The `-A` lines of mangle's and raw's built-in chains.
     pub(super) fn raw_other_appends(&mut self) {
+        self.raw_appends(|r| matches!(r.table, RawTable::Mangle | RawTable::Raw));
+    }
+
+    /// The `-A` lines of built-in chains `which` selects, in file order.
+    fn raw_appends(&mut self, which: impl Fn(&RawRule) -> bool) {
         for r in &self.model.raw_rules {
-            if r.op == RawOp::Append
-                && matches!(r.table, RawTable::Mangle | RawTable::Raw)
-                && builtin(r)
-            {
+            if r.op == RawOp::Append && builtin(r) && which(r) {
                 self.raw_rule(r);
             }
         }
@@ -169,15 +155,7 @@ impl Lowerer<'_> {
 
     /// The target's statements.
     fn raw_target(&mut self, r: &RawRule) -> Option<Vec<Stmt>> {
-        let ports = |p: &Option<(u16, u16)>| {
-            p.map(|(a, b)| {
-                if a == b {
-                    Expr::Num(a.into())
-                } else {
-                    Expr::Range(Box::new(Expr::Num(a.into())), Box::new(Expr::Num(b.into())))
-                }
-            })
-        };
+        let ports = |p: &Option<(u16, u16)>| p.map(port_interval);
         let fam = if r.af == Af::V4 { "ip" } else { "ip6" };
         Some(match &r.target {
             RawTarget::None => vec![Stmt::Counter],
@@ -247,24 +225,14 @@ impl Lowerer<'_> {
 }
 
 fn nat_parts(to: &NatTo) -> (Option<Expr>, Option<Expr>) {
-    let addr = to.addr.map(|(a, b)| {
-        if a == b {
-            Expr::s(a.to_string())
-        } else {
-            Expr::Range(
-                Box::new(Expr::s(a.to_string())),
-                Box::new(Expr::s(b.to_string())),
-            )
-        }
-    });
-    let port = to.ports.map(|(a, b)| {
-        if a == b {
-            Expr::Num(a.into())
-        } else {
-            Expr::Range(Box::new(Expr::Num(a.into())), Box::new(Expr::Num(b.into())))
-        }
-    });
-    (addr, port)
+    let addr = to
+        .addr
+        .map(|(a, b)| Expr::interval(Expr::s(a.to_string()), Expr::s(b.to_string())));
+    (addr, to.ports.map(port_interval))
+}
+
+fn port_interval((lo, hi): (u16, u16)) -> Expr {
+    Expr::interval(Expr::Num(lo.into()), Expr::Num(hi.into()))
 }
 
 /// The transport header whose ports a protocol has (`None`: a protocol without ports).
