@@ -179,15 +179,27 @@ fn host_names_resolve_and_set_files_are_read_beside_the_configuration() {
     let path = p.to_str().unwrap();
     let (code, _, err) = fhc(&["check", path], None);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("W0137") && err.contains("`localhost` resolved to 127.0.0.1"), "{err}");
+    assert!(
+        err.contains("W0137") && err.contains("`localhost` resolved to 127.0.0.1"),
+        "{err}"
+    );
     let (code, out, _) = fhc(&["compile", path], None);
     assert_eq!(code, 0);
-    assert!(out.contains("192.0.2.0") && out.contains("127.0.0.1"), "{out}");
+    assert!(
+        out.contains("192.0.2.0") && out.contains("127.0.0.1"),
+        "{out}"
+    );
     let (code, _, err) = fhc(&["check", "--no-resolve", path], None);
     assert_eq!(code, 1);
-    assert!(err.contains("E0139") && err.contains("--no-resolve"), "{err}");
+    assert!(
+        err.contains("E0139") && err.contains("--no-resolve"),
+        "{err}"
+    );
     std::fs::remove_file(lists.join("bl.netset")).unwrap();
     let (code, _, err) = fhc(&["check", path], None);
     assert_eq!(code, 1);
-    assert!(err.contains("E0140") && err.contains("cannot read `lists/bl.netset`"), "{err}");
+    assert!(
+        err.contains("E0140") && err.contains("cannot read `lists/bl.netset`"),
+        "{err}"
+    );
 }
