@@ -5,8 +5,8 @@
 //! are) and replaces every element at once: a load that fails leaves the old elements.
 
 use crate::live::{self, Table};
-use fhc_lang::model::ipsets::{FileFilter, file_entries, parse_element};
-use fhc_lang::model::ir::{Ipset, IpsetElem, IpsetKind, IpsetOrigin};
+use fhc_lang::model::ipsets::{FileFilter, file_entries, from_u128, parse_element, to_u128};
+use fhc_lang::model::ir::{ElemPart, Ipset, IpsetElem, IpsetKind, IpsetOrigin};
 use fhc_lang::model::values::Af;
 use fhc_lang::nft::lower::ipsets::set_elements;
 use serde_json::{Value, json};
@@ -79,7 +79,7 @@ fn live_set(t: &Table, name: &str) -> Result<(IpsetKind, Af, Value), String> {
         ["ipv4_addr" | "ipv6_addr"] => IpsetKind::HashNet,
         ["ipv4_addr" | "ipv6_addr", "inet_proto", "inet_service"] => IpsetKind::HashNetPort,
         ["ether_addr"] => IpsetKind::HashMac,
-        ["inet_proto", "inet_service"] => IpsetKind::HashNetPort,
+        ["inet_proto", "inet_service"] => IpsetKind::BitmapPort { lo: 0, hi: 65535 },
         _ => {
             return Err(format!(
                 "set `{name}` holds {}: not one of the ipsets fhc makes",
@@ -118,7 +118,7 @@ fn elements(
             bad[..bad.len().min(5)].join("\n  ")
         ));
     }
-    Ok(set_elements(&set).iter().map(|e| e.to_json()).collect())
+    Ok(set_elements(&set)?.iter().map(|e| e.to_json()).collect())
 }
 
 fn target(t: &Table, name: &str) -> Value {
@@ -138,7 +138,15 @@ fn transaction(cmds: Vec<Value>) -> Result<(), String> {
 }
 
 fn change(t: &Table, name: &str, verb: &str, entries: &[String]) -> Result<(), String> {
-    let (kind, af, _) = live_set(t, name)?;
+    let (kind, af, live) = live_set(t, name)?;
+    let timeouts = live["flags"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|x| x == "timeout"));
+    // A set of addresses holds disjoint intervals: an address inside one is added or deleted
+    // by replacing the set with the new union (one transaction), as ipset's hash:net would.
+    if kind == IpsetKind::HashNet && !timeouts {
+        return rewrite(t, name, af, &live, verb == "add", entries);
+    }
     let entries: Vec<(String, String)> =
         entries.iter().map(|e| (String::new(), e.clone())).collect();
     let elem = elements(name, kind, af, &entries)?;
@@ -146,6 +154,81 @@ fn change(t: &Table, name: &str, verb: &str, entries: &[String]) -> Result<(), S
     obj["elem"] = Value::Array(elem);
     transaction(vec![json!({ verb: {"element": obj} })])
         .map_err(|e| format!("set `{name}` unchanged: {e}"))
+}
+
+/// The live intervals of an address set with `entries` added (or removed), written back at once.
+fn rewrite(
+    t: &Table,
+    name: &str,
+    af: Af,
+    live: &Value,
+    add: bool,
+    entries: &[String],
+) -> Result<(), String> {
+    // The live set lists ranges of either family; entries are read as ipset reads them.
+    let bounds = |text: &str| -> Result<(u128, u128, std::net::IpAddr), String> {
+        if let Some((a, b)) = text.split_once('-')
+            && let (Ok(a), Ok(b)) = (a.parse::<std::net::IpAddr>(), b.parse::<std::net::IpAddr>())
+        {
+            return Ok((to_u128(a), to_u128(b), a));
+        }
+        match parse_element(IpsetKind::HashNet, af, text)?[..] {
+            [ElemPart::Addr(a, b)] => Ok((to_u128(a), to_u128(b), a)),
+            _ => Err(format!("`{text}` is not an address")),
+        }
+    };
+    let mut have: Vec<(u128, u128, std::net::IpAddr)> = Vec::new();
+    for e in live["elem"].as_array().into_iter().flatten() {
+        have.push(bounds(&element_text(e))?);
+    }
+    for e in entries {
+        let (lo, hi, like) = bounds(e).map_err(|m| format!("set `{name}` unchanged: {m}"))?;
+        if add {
+            have.push((lo, hi, like));
+            continue;
+        }
+        if !have.iter().any(|h| h.0 <= lo && hi <= h.1) {
+            return Err(format!("set `{name}` unchanged: `{e}` is not in it"));
+        }
+        have = have
+            .into_iter()
+            .flat_map(|(a, b, l)| {
+                let mut keep = Vec::new();
+                if b < lo || hi < a {
+                    keep.push((a, b, l));
+                } else {
+                    if a < lo {
+                        keep.push((a, lo - 1, l));
+                    }
+                    if hi < b {
+                        keep.push((hi + 1, b, l));
+                    }
+                }
+                keep
+            })
+            .collect();
+    }
+    let mut set = Ipset::new(
+        name,
+        af,
+        IpsetKind::HashNet,
+        IpsetOrigin::External(Default::default()),
+    );
+    set.elements = have
+        .iter()
+        .map(|(a, b, l)| IpsetElem {
+            key: vec![ElemPart::Addr(from_u128(*l, *a), from_u128(*l, *b))],
+            timeout: None,
+        })
+        .collect();
+    let elem: Vec<Value> = set_elements(&set)?.iter().map(|e| e.to_json()).collect();
+    let mut cmds = vec![flush(t, name)];
+    if !elem.is_empty() {
+        let mut obj = target(t, name);
+        obj["elem"] = Value::Array(elem);
+        cmds.push(json!({"add": {"element": obj}}));
+    }
+    transaction(cmds).map_err(|e| format!("set `{name}` unchanged: {e}"))
 }
 
 fn load(t: &Table, name: &str, file: Option<&str>) -> Result<(), String> {
@@ -179,9 +262,20 @@ fn load(t: &Table, name: &str, file: Option<&str>) -> Result<(), String> {
 
 /// The listing's elements as ipset writes them, one a line.
 fn list(t: &Table, name: &str) -> Result<(), String> {
-    let (_, _, set) = live_set(t, name)?;
+    let (kind, _, set) = live_set(t, name)?;
+    let mut shown: Vec<String> = Vec::new();
     for e in set["elem"].as_array().into_iter().flatten() {
-        println!("{}", element_text(e));
+        let mut text = element_text(e);
+        // A bitmap:port element is in the set once for TCP and once for UDP.
+        if let IpsetKind::BitmapPort { .. } = kind
+            && let Some((_, port)) = text.split_once(':')
+        {
+            text = port.to_string();
+        }
+        if !shown.contains(&text) {
+            println!("{text}");
+            shown.push(text);
+        }
     }
     Ok(())
 }
@@ -222,9 +316,10 @@ fn concat_text(c: &[Value]) -> String {
     }
 }
 
-/// `prevent_reset_on_restart`: the sets marked so keep the elements the live table has (those
-/// `fhc set` or a trap added), when the live set exists with the same type; a new or retyped set
-/// starts with the configuration's elements. An element keeps what is left of its timeout.
+/// `prevent_reset_on_restart` and the sets made outside the configuration keep the elements the
+/// live table has (those `fhc set` or a trap added), when the live set exists with the same type
+/// and flags; a new or changed set starts with the configuration's elements. An element keeps
+/// what is left of its timeout.
 pub fn keep_live_elements(
     doc: &mut Value,
     ruleset: &fhc_lang::nft::json::Ruleset,
@@ -244,9 +339,9 @@ pub fn keep_live_elements(
         else {
             continue;
         };
-        if obj["type"] != live["type"] {
+        if obj["type"] != live["type"] || obj["flags"] != live["flags"] {
             eprintln!(
-                "fhc: set `{}` changed type: it starts with the configuration's elements",
+                "fhc: set `{}` changed its type or flags: it starts with the configuration's elements",
                 s.name
             );
             continue;
@@ -264,7 +359,7 @@ pub fn keep_live_elements(
             })
             .collect();
         eprintln!(
-            "fhc: set `{}` keeps its {} live element(s) (prevent_reset_on_restart)",
+            "fhc: set `{}` keeps its {} live element(s)",
             s.name,
             kept.len()
         );

@@ -137,6 +137,20 @@ fn set_add_del_flush_and_errors() {
     let o = set(&ns, &["del", "outside4", "10.9.0.8"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(!passes(&ns, "10.9.0.8") && passes(&ns, "10.9.0.17"));
+    // An address inside an interval the set holds: added (nothing changes) and deleted (the
+    // interval is cut around it), as ipset's hash:net would.
+    let o = set(&ns, &["add", "outside4", "10.9.0.18"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = set(&ns, &["del", "outside4", "10.9.0.18"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!passes(&ns, "10.9.0.18") && passes(&ns, "10.9.0.17") && passes(&ns, "10.9.0.19"));
+    assert_eq!(
+        out(&set(&ns, &["list", "outside4"])),
+        "10.9.0.16/31\n10.9.0.19\n"
+    );
+    let o = set(&ns, &["del", "outside4", "10.9.0.99"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("`10.9.0.99` is not in it"), "{}", err(&o));
     let o = set(&ns, &["flush", "outside4"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(!passes(&ns, "10.9.0.17"));
@@ -153,12 +167,16 @@ fn set_add_del_flush_and_errors() {
 }
 
 #[test]
-fn apply_keeps_the_live_elements_of_prevent_reset_on_restart_sets_only() {
+fn apply_keeps_the_live_elements_of_kept_and_outside_sets_only() {
     if !root_or_skip("fhc apply with kept sets", LOCALLY) {
         return;
     }
     let (ns, conf) = setup("keep");
-    for (name, ip) in [("kept4", "10.9.0.60"), ("allowed4", "10.9.0.9")] {
+    for (name, ip) in [
+        ("kept4", "10.9.0.60"),
+        ("allowed4", "10.9.0.9"),
+        ("outside4", "10.9.0.77"),
+    ] {
         let o = set(&ns, &["add", name, ip]);
         assert!(o.status.success(), "{}", err(&o));
         assert!(passes(&ns, ip));
@@ -170,8 +188,13 @@ fn apply_keeps_the_live_elements_of_prevent_reset_on_restart_sets_only() {
         "{}",
         err(&o)
     );
-    // kept4 as it was live (the configuration's element and the added one); allowed4 reset.
+    // kept4 as it was live (the configuration's element and the added one), and the set made
+    // outside the configuration as it was filled; allowed4 reset.
     assert!(passes(&ns, "10.9.0.60") && passes(&ns, "10.9.0.50"));
+    assert!(
+        passes(&ns, "10.9.0.77"),
+        "an apply emptied the set made outside the configuration"
+    );
     assert!(!passes(&ns, "10.9.0.9") && passes(&ns, "10.9.0.2"));
 }
 

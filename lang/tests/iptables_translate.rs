@@ -97,6 +97,13 @@ const RULES: &[(&str, &str, &str, &str)] = &[
         "-j REJECT --reject-with icmp-host-prohibited",
     ),
     ("iptables", "filter", "INPUT", "-p icmp -j ACCEPT"),
+    ("iptables", "filter", "INPUT", "-p 0 -s 10.0.0.9 -j ACCEPT"),
+    (
+        "iptables",
+        "filter",
+        "INPUT",
+        "-p icmp --icmp-type any -j ACCEPT",
+    ),
     (
         "iptables",
         "filter",
@@ -412,6 +419,76 @@ fn what_fhc_does_not_translate_is_named() {
             "refuses `-o` in INPUT",
         ),
         ("iptables -F\n", "W0141", "skips it"),
+        (
+            "iptables -A INPUT -m state --state NEW -m conntrack --ctstate INVALID -j DROP\n",
+            "E0015",
+            "a second connection state condition",
+        ),
+        (
+            "iptables -A INPUT -p tcp --dport 22 -m multiport --dports 80,443 -j DROP\n",
+            "E0015",
+            "a second destination port condition",
+        ),
+        (
+            "iptables -A INPUT -s 10.0.0.1 -s 10.0.0.2 -j DROP\n",
+            "E0015",
+            "a second source address",
+        ),
+        (
+            "iptables -A INPUT ! -j DROP\n",
+            "E0114",
+            "`!` cannot negate `-j`",
+        ),
+        (
+            "iptables -A INPUT -m limit ! --limit 5/s -j DROP\n",
+            "E0114",
+            "cannot negate `--limit`",
+        ),
+        (
+            "iptables -A INPUT --state NEW -j DROP\n",
+            "E0114",
+            "needs `-m state`",
+        ),
+        (
+            "iptables -A INPUT -p tcp --dport 22,80 -j DROP\n",
+            "E0114",
+            "needs `-m multiport",
+        ),
+        (
+            "iptables -A INPUT -j DROP -j ACCEPT\n",
+            "E0114",
+            "`-j` given twice",
+        ),
+        (
+            "iptables -t nat -A POSTROUTING -p tcp -j DNAT --to-destination 10.0.0.1\n",
+            "E0114",
+            "refuses DNAT in POSTROUTING",
+        ),
+        (
+            "iptables -t nat -A PREROUTING -j REDIRECT --to-ports 8080\n",
+            "E0114",
+            "needs `-p tcp`",
+        ),
+        (
+            "iptables -t nat -A PREROUTING -p tcp -j REJECT\n",
+            "E0114",
+            "refuses REJECT",
+        ),
+        (
+            "iptables -A INPUT -j MARK --set-mark 1\n",
+            "E0114",
+            "refuses MARK in INPUT of the filter",
+        ),
+        (
+            "iptables -t mangle -A PREROUTING -j MARK --set-xmark 0x100/0xff\n",
+            "E0015",
+            "inside the mask",
+        ),
+        (
+            "iptables -A INPUT -m limit --limit 0/s -j DROP\n",
+            "E0114",
+            "rate above zero",
+        ),
         (
             "iptables -P FORWARD ACCEPT\n",
             "W0141",

@@ -234,6 +234,12 @@ impl Builder<'_> {
                 uses.push((h.set_name(Some(af)), elems, *span));
             }
         }
+        // An ipset shares the namespace too, whatever its type: one name, one set.
+        for set in &self.model.ipsets {
+            if let Some((_, _, span)) = uses.iter().find(|(n, ..)| *n == set.name) {
+                clashes.push((set.name.clone(), *span));
+            }
+        }
         for (name, kinds, span) in uses {
             match seen.iter().find(|(n, _)| *n == name) {
                 Some((_, k)) if *k != kinds => clashes.push((name, span)),
@@ -246,10 +252,10 @@ impl Builder<'_> {
                 Diagnostic::new(
                     Code::InvalidValue,
                     span,
-                    format!("set `{name}` is already used with another type"),
+                    format!("set `{name}` is already used with another type (or is an ipset)"),
                 )
                 .with_label("nft keeps one set per name")
-                .with_help("give this trap or hashlimit a name of its own"),
+                .with_help("give this trap, hashlimit or ipset a name of its own"),
             );
         }
     }

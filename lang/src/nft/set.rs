@@ -15,8 +15,8 @@ pub struct Set {
     /// Per-element packet and byte counters.
     pub counter: bool,
     pub elements: Vec<SetElem>,
-    /// `prevent_reset_on_restart`: an apply keeps the live set's elements instead of these
-    /// (not part of the ruleset; the CLI reads it).
+    /// `prevent_reset_on_restart`, or a set filled outside the configuration: an apply keeps the
+    /// live set's elements instead of these (not part of the ruleset; the CLI reads it).
     pub keep: bool,
 }
 

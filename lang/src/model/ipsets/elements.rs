@@ -51,18 +51,30 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
             ))
         }
     };
-    let plain_v6 = af == Af::V6 && kind == IpsetKind::HashIp;
+    let plain_v6 = af == Af::V6 && matches!(kind, IpsetKind::HashIp | IpsetKind::HashIpPort);
     if let Some((a, b)) = s.split_once('-') {
         let (Ok(x), Ok(y)) = (a.parse::<IpAddr>(), b.parse::<IpAddr>()) else {
             return Err(format!("`{s}` is not an address range (FIRST-LAST)"));
         };
         fam(&x)?;
         fam(&y)?;
-        if plain_v6 {
-            return Err(format!("`{s}`: an IPv6 hash:ip set takes single addresses"));
+        if af == Af::V6 {
+            return Err(format!("`{s}`: ipset takes no ranges of IPv6 addresses"));
         }
         if to_u128(x) > to_u128(y) {
             return Err(format!("`{s}`: the first address is after the last"));
+        }
+        if to_u128(x) == 0
+            && y == from_u128(
+                y,
+                if af == Af::V4 {
+                    u32::MAX.into()
+                } else {
+                    u128::MAX
+                },
+            )
+        {
+            return Err(format!("`{s}`: ipset refuses the whole address space"));
         }
         return Ok(ElemPart::Addr(x, y));
     }
@@ -76,11 +88,14 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
                 .ok()
                 .filter(|&n| n <= max(ip))
                 .ok_or_else(|| format!("`{s}`: `/{l}` is not a prefix length"))?;
-            if len == 0 && kind != IpsetKind::HashIp {
+            if len == 0 {
                 return Err(format!("`{s}`: ipset refuses a network of prefix length 0"));
             }
             if plain_v6 {
-                return Err(format!("`{s}`: an IPv6 hash:ip set takes single addresses"));
+                return Err(format!(
+                    "`{s}`: an IPv6 {} set takes single addresses",
+                    kind.name()
+                ));
             }
             (ip, len)
         }
@@ -92,6 +107,9 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
         }
     };
     fam(&ip)?;
+    if to_u128(ip) == 0 && len == max(ip) {
+        return Err(format!("`{s}`: ipset refuses the zero address"));
+    }
     let (lo, hi) = prefix_bounds(to_u128(ip), len, max(ip));
     Ok(ElemPart::Addr(from_u128(ip, lo), from_u128(ip, hi)))
 }
@@ -101,7 +119,7 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
 fn port_part(s: &str) -> Result<ElemPart, String> {
     let (proto, ports) = match s.split_once(':') {
         Some((p, rest)) => (
-            match p {
+            match p.to_ascii_lowercase().as_str() {
                 "tcp" => Proto::Tcp,
                 "udp" => Proto::Udp,
                 "sctp" => Proto::Name("sctp"),
@@ -122,7 +140,12 @@ fn port_part(s: &str) -> Result<ElemPart, String> {
 
 /// A `bitmap:port` element, inside the set's range.
 fn bitmap_port(kind: IpsetKind, s: &str) -> Result<ElemPart, String> {
-    let (lo, hi) = port_range(s, s)?;
+    // ipset accepts a protocol before the port of a bitmap:port element, and ignores it.
+    let ports = match s.split_once(':') {
+        Some((p, rest)) if matches!(p.to_ascii_lowercase().as_str(), "tcp" | "udp") => rest,
+        _ => s,
+    };
+    let (lo, hi) = port_range(ports, s)?;
     if let IpsetKind::BitmapPort { lo: a, hi: b } = kind
         && (lo < a || hi > b)
     {
@@ -146,10 +169,8 @@ pub fn port_range(s: &str, whole: &str) -> Result<(u16, u16), String> {
         Some((a, b)) => (num(a)?, num(b)?),
         None => (num(s)?, num(s)?),
     };
-    if lo > hi {
-        return Err(format!("`{whole}`: the first port is after the last"));
-    }
-    Ok((lo, hi))
+    // ipset reads `90-80` as 80-90.
+    Ok((lo.min(hi), lo.max(hi)))
 }
 
 /// Which lines of an `ipset addfile` file FireHOL keeps (`ip`/`ips`: addresses only; `net`/

@@ -16,6 +16,9 @@ use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
 
+/// ipset's longest timeout, in seconds.
+const MAX_TIMEOUT: u64 = 2_147_483;
+
 /// A word of the command and its span.
 type Arg = (String, Span);
 
@@ -145,10 +148,14 @@ impl Builder<'_> {
             }
             "timeout" => {
                 let v = needs(self, "seconds")?;
+                // `timeout 0`: elements may have timeouts, and have none by default.
                 match v.parse::<u64>() {
-                    Ok(n) if n > 0 => set.timeout = Some(n),
+                    Ok(n) if n <= MAX_TIMEOUT => set.timeout = Some(n),
                     _ => {
-                        self.ipset_error(ospan, format!("`timeout {v}`: not a number of seconds"));
+                        self.ipset_error(
+                            ospan,
+                            format!("`timeout {v}`: not a number of seconds up to {MAX_TIMEOUT}"),
+                        );
                         return None;
                     }
                 }
@@ -240,7 +247,7 @@ impl Builder<'_> {
             self.ipset_error(span, format!("`ipset add {name}` needs an element"));
             return;
         };
-        let Some(timeout) = self.element_options(&rest[1..]) else {
+        let Some(timeout) = self.element_options(i, &rest[1..]) else {
             return;
         };
         let (kind, af) = (self.model.ipsets[i].kind, self.model.ipsets[i].af);
@@ -280,11 +287,26 @@ impl Builder<'_> {
     }
 
     /// `timeout N` after an element (`Some(None)` without one; `None` after an error).
-    fn element_options(&mut self, opts: &[Arg]) -> Option<Option<u64>> {
+    fn element_options(&mut self, set: usize, opts: &[Arg]) -> Option<Option<u64>> {
         match opts {
             [] => Some(None),
+            [(t, tspan), _] if t == "timeout" && self.model.ipsets[set].timeout.is_none() => {
+                let name = self.model.ipsets[set].name.clone();
+                self.ipset_error(
+                    *tspan,
+                    format!("ipset `{name}` was created without `timeout`: its elements take none"),
+                );
+                None
+            }
             [(t, tspan), (v, _)] if t == "timeout" => {
                 match v.parse::<u64>() {
+                    Ok(n) if n > MAX_TIMEOUT => {
+                        self.ipset_error(
+                            *tspan,
+                            format!("`timeout {v}`: ipset takes up to {MAX_TIMEOUT} seconds"),
+                        );
+                        None
+                    }
                     Ok(n) if n > 0 => Some(Some(n)),
                     _ => {
                         self.diags.push(
@@ -335,7 +357,7 @@ impl Builder<'_> {
             return;
         };
         let opts: Vec<Arg> = words.cloned().collect();
-        let Some(timeout) = self.element_options(&opts) else {
+        let Some(timeout) = self.element_options(i, &opts) else {
             return;
         };
         if !self.model.reads.files.iter().any(|(p, _)| p == path) {

@@ -34,19 +34,6 @@ fn fam_name(af: Af) -> &'static str {
 impl Builder<'_> {
     pub(in crate::model) fn check_set_uses(&mut self) {
         let own = own_sets(&self.model);
-        for s in &self.model.ipsets {
-            if own.iter().any(|(n, _)| *n == s.name) {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::IpsetDefinition,
-                        s.origin.span(),
-                        format!("set `{}` is also the name of a trap's set", s.name),
-                    )
-                    .with_label("one set per name")
-                    .with_help("give the ipset or the trap another name"),
-                );
-            }
-        }
         for u in std::mem::take(&mut self.set_uses) {
             if u.fams.iter().all(|af| own_set(&own, &u.name, af).is_some()) {
                 continue;

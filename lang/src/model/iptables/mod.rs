@@ -3,7 +3,9 @@
 //! translate is E0015 naming the option; what FireHOL's activation skips or overrides (`-F`,
 //! `-X`, `-Z`, filter policies) is W0141, without effect, as under FireHOL.
 
+mod checks;
 mod icmp;
+mod options;
 pub mod parse;
 mod targets;
 
@@ -95,12 +97,21 @@ impl Builder<'_> {
                 span: *s,
             });
         }
+        let mut matches = line.matches;
+        let fams = if af == Af::V4 {
+            super::values::Families::V4
+        } else {
+            super::values::Families::V6
+        };
+        for cond in [&mut matches.src, &mut matches.dst].into_iter().flatten() {
+            self.resolve_hosts(cond, fams);
+        }
         self.model.raw_rules.push(RawRule {
             af,
             table: line.table,
             op,
             chain: line.chain,
-            matches: line.matches,
+            matches,
             proto: line.proto,
             sport: line.sport,
             dport: line.dport,

@@ -3,6 +3,7 @@
 //! style) before its value, and the target with its options. Every option fhc does not
 //! translate is named with its span (E0015), never skipped.
 
+use super::options::{ADDRESS_OPTIONS, MODULE_OPTIONS, module_of, slot_of};
 use crate::model::ir::{Cond, Limit, Match, RawTable, RawTarget};
 use crate::model::values::{
     self, Af, Port, Proto, parse_iface, parse_mac, parse_owner, parse_port, parse_rate,
@@ -89,19 +90,26 @@ pub fn parse(args: &[Arg], af: Af) -> Result<Line, Refusal> {
         },
         have_command: false,
         target_name: None,
+        modules: Vec::new(),
+        seen: Vec::new(),
     };
     r.run()?;
     Ok(r.line)
 }
 
 pub(super) struct Reader<'a> {
-    args: &'a [Arg],
+    pub(super) args: &'a [Arg],
     i: usize,
     pub(super) af: Af,
     pub(super) line: Line,
     have_command: bool,
     /// `-j NAME` and its span, read into `line.target` at the end (its options may follow).
     pub(super) target_name: Option<Arg>,
+    /// The match modules loaded so far (`-m NAME`): an option needs its module.
+    modules: Vec<String>,
+    /// The conditions given so far: a second one of a kind is refused (iptables refuses a
+    /// repeated option; two modules on one field would be two conditions fhc keeps one of).
+    seen: Vec<&'static str>,
 }
 
 impl Reader<'_> {
@@ -164,6 +172,7 @@ impl Reader<'_> {
                 }
                 "-m" | "--match" => {
                     let (_, m, ms) = self.value(&opt, span)?;
+                    self.modules.push(m.clone());
                     if !matches!(
                         m.as_str(),
                         "tcp"
@@ -183,10 +192,7 @@ impl Reader<'_> {
                         ));
                     }
                 }
-                "-j" | "--jump" => {
-                    let (_, t, ts) = self.value(&opt, span)?;
-                    self.target_name = Some((t, ts));
-                }
+                "-j" | "--jump" => self.jump(span, not_span)?,
                 "-w" | "--wait" => {
                     // Waiting for the xtables lock: nothing to translate; a number may follow.
                     if self
@@ -217,67 +223,26 @@ impl Reader<'_> {
             ));
         }
         self.target(targets_opts)?;
+        self.check_target_place()?;
         self.check_ports_and_faces()
     }
 
-    /// What iptables refuses about a line as a whole: ports without a protocol that has them,
-    /// an interface its chain never sees.
-    fn check_ports_and_faces(&self) -> Result<(), Refusal> {
-        let l = &self.line;
-        let ported = l
-            .proto
-            .as_ref()
-            .is_some_and(|c| !c.negated && c.values.iter().all(|p| p.has_ports()));
-        if (l.sport.is_some() || l.dport.is_some()) && !ported {
-            let at = self
-                .args
-                .iter()
-                .find(|a| a.0.contains("port"))
-                .map_or(Span::default(), |a| a.1);
-            return Err(invalid(at, "a port match needs `-p tcp`, `-p udp`, `-p sctp` or `-p udplite` (iptables refuses it)".into()));
-        }
-        let icmp = if self.af == Af::V4 {
-            Proto::Icmp
-        } else {
-            Proto::Icmpv6
-        };
-        if l.icmp.is_some()
-            && !l
-                .proto
-                .as_ref()
-                .is_some_and(|c| !c.negated && c.values == [icmp])
-        {
-            let at = self
-                .args
-                .iter()
-                .find(|a| a.0.contains("icmp"))
-                .map_or(Span::default(), |a| a.1);
+    /// `-j TARGET` (read into `line.target` at the end, with the options that follow it).
+    fn jump(&mut self, span: Span, not_span: Option<Span>) -> Result<(), Refusal> {
+        if let Some(n) = not_span {
             return Err(invalid(
-                at,
-                format!("an ICMP type needs `-p {icmp}` (iptables refuses it)"),
+                n,
+                "`!` cannot negate `-j` (iptables refuses it)".into(),
             ));
         }
-        let chain = l.chain.as_str();
-        if let Some(c) = &l.matches.outface
-            && matches!(chain, "INPUT" | "PREROUTING")
-        {
+        if self.target_name.is_some() {
             return Err(invalid(
-                c.span,
-                format!(
-                    "iptables refuses `-o` in {chain}: no packet there has an outgoing interface yet"
-                ),
+                span,
+                "`-j` given twice (iptables refuses it)".into(),
             ));
         }
-        if let Some(c) = &l.matches.inface
-            && matches!(chain, "OUTPUT" | "POSTROUTING")
-        {
-            return Err(invalid(
-                c.span,
-                format!(
-                    "iptables refuses `-i` in {chain}: packets there have no incoming interface"
-                ),
-            ));
-        }
+        let (_, t, ts) = self.value("-j", span)?;
+        self.target_name = Some((t, ts));
         Ok(())
     }
 
@@ -360,7 +325,31 @@ impl Reader<'_> {
                 format!("fhc does not translate the iptables option `{opt}`"),
             ));
         }
+        if let Some(module) = module_of(opt)
+            && !self.modules.iter().any(|m| m == module)
+        {
+            return Err(invalid(
+                span,
+                format!("`{opt}` needs `-m {module}` before it (iptables refuses it)"),
+            ));
+        }
+        let slot = slot_of(opt);
+        if opt != "--match-set" && self.seen.contains(&slot) {
+            return Err(refuse(
+                span,
+                format!(
+                    "`{opt}`: a second {slot} condition on this line (fhc translates one of each)"
+                ),
+            ));
+        }
+        self.seen.push(slot);
         let (neg_after, v, vs) = self.value(opt, span)?;
+        if (neg_before || neg_after) && matches!(opt, "--limit" | "--limit-burst" | "--comment") {
+            return Err(invalid(
+                vs,
+                format!("`!` cannot negate `{opt}` (iptables refuses it)"),
+            ));
+        }
         let neg = neg_before || neg_after;
         let cover = at.cover(vs);
         if ADDRESS_OPTIONS.contains(&opt) {
@@ -383,7 +372,10 @@ impl Reader<'_> {
         let bad = |e: String| invalid(vs, e);
         match opt {
             "-p" | "--protocol" => {
-                let p = values::parse_proto(&v.to_ascii_lowercase()).map_err(bad)?;
+                // iptables reads protocol 0 as `all`.
+                let p = values::parse_proto(&v.to_ascii_lowercase())
+                    .map_err(bad)?
+                    .filter(|p| *p != Proto::Num(0));
                 self.line.proto = p.map(|p| Cond {
                     negated: neg,
                     values: vec![p],
@@ -435,6 +427,12 @@ impl Reader<'_> {
             | "--destination-port"
             | "--dports"
             | "--destination-ports" => {
+                if v.contains(',') && !opt.ends_with('s') {
+                    return Err(bad(format!(
+                        "`{opt} {v}`: a list of ports needs `-m multiport --{}s`",
+                        opt.trim_start_matches('-')
+                    )));
+                }
                 let ports = ports(&v).map_err(bad)?;
                 if matches!(
                     opt,
@@ -475,6 +473,7 @@ impl Reader<'_> {
                 });
             }
             "--comment" => self.line.comment = Some(v),
+            "--icmp-type" | "--icmpv6-type" if v == "any" && !neg => {}
             "--icmp-type" | "--icmpv6-type" => {
                 let (t, c) = super::icmp::icmp_type(&v, self.af).ok_or_else(|| {
                     bad(format!(
@@ -490,7 +489,9 @@ impl Reader<'_> {
                 self.line.icmp = Some((neg, t, c));
             }
             "--limit" => {
-                let rate = parse_rate(&v).ok_or_else(|| bad(format!("`{v}` is not a rate")))?;
+                let rate = parse_rate(&v)
+                    .filter(|r| r.n > 0)
+                    .ok_or_else(|| bad(format!("`{v}` is not a rate above zero")))?;
                 let burst = m.limit.as_ref().and_then(|l| l.burst);
                 m.limit = Some(Limit {
                     rate,
@@ -580,42 +581,3 @@ fn ports(v: &str) -> Result<Vec<Port>, String> {
     }
     Ok(out)
 }
-
-/// The options of the match modules fhc translates (each takes a value).
-const MODULE_OPTIONS: &[&str] = &[
-    "--state",
-    "--ctstate",
-    "--comment",
-    "--limit",
-    "--limit-burst",
-    "--mac-source",
-    "--uid-owner",
-    "--gid-owner",
-    "--match-set",
-    "--icmp-type",
-    "--icmpv6-type",
-];
-
-/// The options of the packet itself (protocol, addresses, interfaces, ports).
-const ADDRESS_OPTIONS: &[&str] = &[
-    "-p",
-    "--protocol",
-    "-s",
-    "--source",
-    "--src",
-    "-d",
-    "--destination",
-    "--dst",
-    "-i",
-    "--in-interface",
-    "-o",
-    "--out-interface",
-    "--sport",
-    "--source-port",
-    "--dport",
-    "--destination-port",
-    "--sports",
-    "--source-ports",
-    "--dports",
-    "--destination-ports",
-];

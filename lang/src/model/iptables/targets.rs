@@ -71,17 +71,7 @@ impl Reader<'_> {
                     ));
                 }
             },
-            "MARK" => {
-                let Some((v, s)) = get(&["--set-mark", "--set-xmark"]) else {
-                    return Err(refuse(
-                        ts,
-                        "fhc translates MARK with --set-mark or --set-xmark".into(),
-                    ));
-                };
-                let (value, mask) =
-                    mark(&v).ok_or_else(|| invalid(s, format!("`{v}` is not VALUE[/MASK]")))?;
-                RawTarget::Mark { value, mask }
-            }
+            "MARK" => mark_target(get(&["--set-mark"]), get(&["--set-xmark"]), ts)?,
             n if UNTRANSLATED_TARGETS.contains(&n) => {
                 return Err(refuse(
                     ts,
@@ -148,6 +138,30 @@ const UNTRANSLATED_TARGETS: &[&str] = &[
     "TTL",
     "ULOG",
 ];
+
+/// `MARK --set-mark V[/M]` or `--set-xmark V/M`. --set-xmark flips VALUE's bits after clearing
+/// MASK's: the same as setting them while VALUE lies inside MASK (its usual use).
+fn mark_target(
+    set: Option<(String, Span)>,
+    xset: Option<(String, Span)>,
+    at: Span,
+) -> Result<RawTarget, Refusal> {
+    let xor = xset.is_some();
+    let Some((v, s)) = set.or(xset) else {
+        return Err(refuse(
+            at,
+            "fhc translates MARK with --set-mark or --set-xmark".into(),
+        ));
+    };
+    let (value, mask) = mark(&v).ok_or_else(|| invalid(s, format!("`{v}` is not VALUE[/MASK]")))?;
+    if xor && value & !mask != 0 {
+        return Err(refuse(
+            s,
+            format!("`--set-xmark {v}`: fhc translates it when the value lies inside the mask"),
+        ));
+    }
+    Ok(RawTarget::Mark { value, mask })
+}
 
 /// `SNAT --to-source TO`, `DNAT --to-destination TO`.
 fn nat_target(

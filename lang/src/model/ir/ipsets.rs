@@ -15,7 +15,8 @@ pub struct Ipset {
     /// both: Ethernet addresses have no IP family.
     pub af: Af,
     pub kind: IpsetKind,
-    /// `timeout N`: the default lifetime of an element, in seconds.
+    /// `timeout N`: the default lifetime of an element, in seconds (0: elements may have a
+    /// timeout, and have none by default).
     pub timeout: Option<u64>,
     /// `counters`: per-element packet and byte counters.
     pub counters: bool,

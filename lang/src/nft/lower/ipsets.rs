@@ -6,7 +6,7 @@
 use super::matches::Dir;
 use super::{Lowerer, ip_proto};
 use crate::model::ipsets::{from_u128, to_u128};
-use crate::model::ir::{Dim, ElemPart, Ipset};
+use crate::model::ir::{Dim, ElemPart, Ipset, IpsetOrigin};
 use crate::model::values::Af;
 use crate::nft::json::{Expr, Op, Set, SetElem, Stmt};
 use std::net::IpAddr;
@@ -28,11 +28,19 @@ impl Lowerer<'_> {
                 name: s.name.clone(),
                 kind: dims.iter().flat_map(|d| elem_types(*d, s.af)).collect(),
                 flags,
-                timeout: s.timeout,
+                timeout: s.timeout.filter(|t| *t > 0),
                 size: None,
                 counter: s.counters,
-                elements: set_elements(s),
-                keep: s.keep,
+                elements: match set_elements(s) {
+                    Ok(e) => e,
+                    Err(msg) => {
+                        self.error(s.origin.span(), msg);
+                        Vec::new()
+                    }
+                },
+                // A set made outside the configuration is filled outside it too (`fhc set
+                // load`): like FireHOL, which never touches such an ipset, an apply keeps it.
+                keep: s.keep || matches!(s.origin, IpsetOrigin::External(_)),
             };
             self.add_set(set);
         }
@@ -64,7 +72,7 @@ impl Lowerer<'_> {
             match d {
                 Dim::Addr => key.push(Expr::Payload(ip_proto(af?), field(i, ("saddr", "daddr")))),
                 Dim::Mac => key.push(Expr::Payload("ether", field(i, ("saddr", "daddr")))),
-                // A bitmap:port element is in the set once per protocol with ports: the key
+                // A bitmap:port element is in the set once for TCP and once for UDP: the key
                 // names the protocol, so that `th dport` never reads an ICMP header.
                 Dim::Port | Dim::PortOnly => {
                     key.push(Expr::Meta("l4proto"));
@@ -98,34 +106,41 @@ fn elem_types(d: Dim, af: Af) -> Vec<&'static str> {
     }
 }
 
-/// The elements as nft must get them: without repeats, and for sets of addresses alone, merged
-/// into disjoint intervals (nft refuses overlapping ones; a blocklist often has nets inside nets).
+/// The elements as nft must get them: without repeats and without an element another one
+/// covers (nft refuses overlapping intervals; a blocklist often has networks inside networks).
+/// The addresses of a set of addresses alone are merged into disjoint intervals; an element with
+/// a timeout stays apart, dropped when a permanent one covers it, and one that overlaps
+/// another only in part is an error (nft keeps one interval per address; ipset kept both).
 /// `fhc set` sends a live set its new elements through this too.
-pub fn set_elements(s: &Ipset) -> Vec<SetElem> {
-    let mut out: Vec<SetElem> = Vec::new();
-    let mut plain: Vec<(u128, u128, IpAddr)> = Vec::new();
+pub fn set_elements(s: &Ipset) -> Result<Vec<SetElem>, String> {
     let one_addr = s.kind.dims() == [Dim::Addr];
-    let mut seen = std::collections::HashSet::new();
+    let mut plain: Vec<(u128, u128, IpAddr)> = Vec::new();
+    let mut timed: Vec<(u128, u128, IpAddr, u64)> = Vec::new();
+    let mut others: Vec<(Expr, Option<u64>)> = Vec::new();
     for e in &s.elements {
-        if one_addr && e.timeout.is_none() {
-            if let [ElemPart::Addr(a, b)] = e.key[..] {
-                plain.push((to_u128(a), to_u128(b), a));
+        match (one_addr, &e.key[..], e.timeout) {
+            (true, [ElemPart::Addr(a, b)], None) => plain.push((to_u128(*a), to_u128(*b), *a)),
+            (true, [ElemPart::Addr(a, b)], Some(t)) => {
+                timed.push((to_u128(*a), to_u128(*b), *a, t))
             }
-            continue;
-        }
-        if !seen.insert((e.key.clone(), e.timeout)) {
-            continue;
-        }
-        for parts in part_exprs(&e.key) {
-            let key = if parts.len() == 1 {
-                parts.into_iter().next().unwrap_or(Expr::Num(0))
-            } else {
-                Expr::Concat(parts)
-            };
-            out.push(SetElem {
-                key,
-                timeout: e.timeout,
-            });
+            // An element another one covers (in every dimension, with the same timeout) is
+            // already matched: nft refuses it ("File exists").
+            _ if s.elements.iter().any(|o| {
+                !std::ptr::eq(o, e)
+                    && o.timeout == e.timeout
+                    && o.key != e.key
+                    && covers(&o.key, &e.key)
+            }) => {}
+            _ => {
+                for parts in part_exprs(&e.key) {
+                    let key = if parts.len() == 1 {
+                        parts.into_iter().next().unwrap_or(Expr::Num(0))
+                    } else {
+                        Expr::Concat(parts)
+                    };
+                    others.push((key, e.timeout));
+                }
+            }
         }
     }
     plain.sort();
@@ -136,15 +151,65 @@ pub fn set_elements(s: &Ipset) -> Vec<SetElem> {
             _ => merged.push((lo, hi, like)),
         }
     }
-    let mut addrs: Vec<SetElem> = merged
-        .into_iter()
-        .map(|(lo, hi, like)| SetElem {
+    let mut out: Vec<SetElem> = merged
+        .iter()
+        .map(|&(lo, hi, like)| SetElem {
             key: addr_expr(from_u128(like, lo), from_u128(like, hi)),
             timeout: None,
         })
         .collect();
-    addrs.append(&mut out);
-    addrs
+    timed.sort();
+    timed.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    let mut kept: Vec<(u128, u128)> = Vec::new();
+    for (lo, hi, like, t) in timed {
+        if merged.iter().any(|m| m.0 <= lo && hi <= m.1) {
+            continue;
+        }
+        let overlaps = |x: &(u128, u128)| x.0 <= hi && lo <= x.1;
+        if merged.iter().any(|m| overlaps(&(m.0, m.1))) || kept.iter().any(overlaps) {
+            let what = addr_expr(from_u128(like, lo), from_u128(like, hi));
+            return Err(format!(
+                "set `{}`: the element {} with a timeout overlaps another element in part; nftables keeps one interval per address (give it its own set, or no timeout)",
+                s.name,
+                crate::nft::text::expr(&what, false)
+            ));
+        }
+        kept.push((lo, hi));
+        out.push(SetElem {
+            key: addr_expr(from_u128(like, lo), from_u128(like, hi)),
+            timeout: Some(t),
+        });
+    }
+    // Concatenations (and MACs, ports): repeats and covered elements out, per timeout.
+    let mut timeouts: Vec<Option<u64>> = others.iter().map(|o| o.1).collect();
+    timeouts.sort();
+    timeouts.dedup();
+    for t in timeouts {
+        let keys: Vec<Expr> = others
+            .iter()
+            .filter(|o| o.1 == t)
+            .map(|o| o.0.clone())
+            .collect();
+        out.extend(crate::nft::json::set_elements(&keys).map(|k| SetElem {
+            key: k.clone(),
+            timeout: t,
+        }));
+    }
+    Ok(out)
+}
+
+/// Whether element `a` holds every packet key element `b` holds.
+fn covers(a: &[ElemPart], b: &[ElemPart]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (ElemPart::Addr(a1, a2), ElemPart::Addr(b1, b2)) => {
+                to_u128(*a1) <= to_u128(*b1) && to_u128(*b2) <= to_u128(*a2)
+            }
+            (ElemPart::Port(p, a1, a2), ElemPart::Port(q, b1, b2)) => {
+                p == q && a1 <= b1 && b2 <= a2
+            }
+            (x, y) => x == y,
+        })
 }
 
 /// The nft elements of one ipset element: one, or one per protocol with ports for a
@@ -158,7 +223,8 @@ fn part_exprs(key: &[ElemPart]) -> Vec<Vec<Expr>> {
             ElemPart::Port(Some(proto), lo, hi) => {
                 vec![vec![Expr::s(proto.to_string()), port(lo, hi)]]
             }
-            ElemPart::Port(None, lo, hi) => ["tcp", "udp", "udplite", "sctp"]
+            // The kernel's bitmap:port reads the ports of TCP and UDP only.
+            ElemPart::Port(None, lo, hi) => ["tcp", "udp"]
                 .into_iter()
                 .map(|proto| vec![Expr::s(proto), port(lo, hi)])
                 .collect(),
