@@ -39,6 +39,15 @@ pub(super) fn invalid(span: Span, message: String) -> Refusal {
     }
 }
 
+/// An option's value as read: negated (`!` before the option or the value), its text and span,
+/// and the span of the whole condition.
+struct OptValue {
+    neg: bool,
+    v: String,
+    vs: Span,
+    cover: Span,
+}
+
 /// The command of the line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -352,22 +361,17 @@ impl Reader<'_> {
         }
         let neg = neg_before || neg_after;
         let cover = at.cover(vs);
+        let value = OptValue { neg, v, vs, cover };
         if ADDRESS_OPTIONS.contains(&opt) {
-            self.address_option(opt, neg, v, vs, cover)
+            self.address_option(opt, value)
         } else {
-            self.module_option(opt, neg, v, vs, cover)
+            self.module_option(opt, value)
         }
     }
 
     /// `-p`, `-s`, `-d`, `-i`, `-o` and the ports.
-    fn address_option(
-        &mut self,
-        opt: &str,
-        neg: bool,
-        v: String,
-        vs: Span,
-        cover: Span,
-    ) -> Result<(), Refusal> {
+    fn address_option(&mut self, opt: &str, value: OptValue) -> Result<(), Refusal> {
+        let OptValue { neg, v, vs, cover } = value;
         let m = &mut self.line.matches;
         let bad = |e: String| invalid(vs, e);
         match opt {
@@ -450,14 +454,8 @@ impl Reader<'_> {
 
     /// The options of the match modules: state, conntrack, comment, limit, mac, owner, set,
     /// icmp.
-    fn module_option(
-        &mut self,
-        opt: &str,
-        neg: bool,
-        v: String,
-        vs: Span,
-        cover: Span,
-    ) -> Result<(), Refusal> {
+    fn module_option(&mut self, opt: &str, value: OptValue) -> Result<(), Refusal> {
+        let OptValue { neg, v, vs, cover } = value;
         let m = &mut self.line.matches;
         let bad = |e: String| invalid(vs, e);
         match opt {
