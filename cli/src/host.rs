@@ -4,14 +4,11 @@
 //! disk and the system resolver behind it.
 
 use fhc_lang::Prelude;
-use fhc_lang::prelude::Host;
+use fhc_lang::prelude::{ETC_DIR, Host};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-/// FireHOL's configuration directory: an `addfile` path not found as written is looked up there.
-const ETC_DIR: &str = "/etc/firehol";
 
 /// The machine fhc runs on, for one configuration.
 #[derive(Debug)]

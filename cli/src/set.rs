@@ -5,9 +5,10 @@
 //! are) and replaces every element at once: a load that fails leaves the old elements.
 
 use crate::live::{self, Table};
-use fhc_lang::model::ipsets::{FileFilter, file_entries, from_u128, parse_element, to_u128};
+use fhc_lang::model::ipsets::{FileFilter, file_entries, parse_element};
 use fhc_lang::model::ir::{ElemPart, Ipset, IpsetElem, IpsetKind, IpsetOrigin};
 use fhc_lang::model::values::Af;
+use fhc_lang::model::values::{ip_bits, ip_of_bits};
 use fhc_lang::nft::lower::ipsets::set_elements;
 use serde_json::{Value, json};
 use std::process::ExitCode;
@@ -170,10 +171,10 @@ fn rewrite(
         if let Some((a, b)) = text.split_once('-')
             && let (Ok(a), Ok(b)) = (a.parse::<std::net::IpAddr>(), b.parse::<std::net::IpAddr>())
         {
-            return Ok((to_u128(a), to_u128(b), a));
+            return Ok((ip_bits(a), ip_bits(b), a));
         }
         match parse_element(IpsetKind::HashNet, af, text)?[..] {
-            [ElemPart::Addr(a, b)] => Ok((to_u128(a), to_u128(b), a)),
+            [ElemPart::Addr(a, b)] => Ok((ip_bits(a), ip_bits(b), a)),
             _ => Err(format!("`{text}` is not an address")),
         }
     };
@@ -217,7 +218,7 @@ fn rewrite(
     set.elements = have
         .iter()
         .map(|(a, b, l)| IpsetElem {
-            key: vec![ElemPart::Addr(from_u128(*l, *a), from_u128(*l, *b))],
+            key: vec![ElemPart::Addr(ip_of_bits(*l, *a), ip_of_bits(*l, *b))],
             timeout: None,
         })
         .collect();

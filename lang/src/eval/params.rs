@@ -22,6 +22,15 @@ const OPS: &[&str] = &[
     "^", ",,", ",", ":",
 ];
 
+/// Where a `${NAME<op>...}` applies: the name, what it looked up, the expansion's span, and
+/// whether it stands in double quotes.
+struct At<'a> {
+    name: &'a str,
+    l: &'a Lookup,
+    span: Span,
+    quoted: bool,
+}
+
 impl<'a> Runner<'a> {
     pub(super) fn braced(
         &mut self,
@@ -69,21 +78,23 @@ impl<'a> Runner<'a> {
             return self.unsupported(span, &format!("`${{{inner}}}`"));
         };
         let operand = &tail[op.len()..];
-        self.operator(op, operand, name, &l, span, quoted, f)
+        let at = At {
+            name,
+            l: &l,
+            span,
+            quoted,
+        };
+        self.operator(op, operand, &at, f)
     }
 
     /// `${NAME<op><operand>}` once NAME is looked up (`l`).
-    #[allow(clippy::too_many_arguments)]
-    fn operator(
-        &mut self,
-        op: &str,
-        operand: &str,
-        name: &str,
-        l: &Lookup,
-        span: Span,
-        quoted: bool,
-        f: &mut Fields,
-    ) -> Option<()> {
+    fn operator(&mut self, op: &str, operand: &str, at: &At, f: &mut Fields) -> Option<()> {
+        let &At {
+            name,
+            l,
+            span,
+            quoted,
+        } = at;
         let inner = format!("{name}{op}{operand}");
         let set = l.values.is_some();
         let empty = l
@@ -137,22 +148,20 @@ impl<'a> Runner<'a> {
             "#" | "##" | "%" | "%%" | "/" | "//" | "/#" | "/%" | "^^" | "^" | ",," | "," => {
                 return self.transform(op, operand, l, span, quoted, f);
             }
-            ":" => return self.substring(operand, name, l, span, quoted, f),
+            ":" => return self.substring(operand, at, f),
             _ => return self.unsupported(span, &format!("`${{{inner}}}`")),
         }
         Some(())
     }
 
     /// `${V:offset:length}`: a substring, or for `$@` and `${A[@]}` a slice of the list.
-    fn substring(
-        &mut self,
-        operand: &str,
-        name: &str,
-        l: &Lookup,
-        span: Span,
-        quoted: bool,
-        f: &mut Fields,
-    ) -> Option<()> {
+    fn substring(&mut self, operand: &str, at: &At, f: &mut Fields) -> Option<()> {
+        let &At {
+            name,
+            l,
+            span,
+            quoted,
+        } = at;
         let (off, len) = match operand.split_once(':') {
             Some((o, n)) => (o, Some(n)),
             None => (operand, None),

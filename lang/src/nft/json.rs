@@ -106,25 +106,18 @@ pub fn set_elements(items: &[Expr]) -> impl Iterator<Item = &Expr> {
 /// number, address, network or range (kept as it is).
 fn element_span(e: &Expr) -> Option<Vec<(u8, u128, u128)>> {
     fn one(e: &Expr) -> Option<(u8, u128, u128)> {
-        let ip = |s: &str| -> Option<(u8, u128)> {
-            match s.parse::<std::net::IpAddr>().ok()? {
-                std::net::IpAddr::V4(a) => Some((4, u32::from(a) as u128)),
-                std::net::IpAddr::V6(a) => Some((6, u128::from(a))),
-            }
-        };
+        use crate::model::values::{ip_bits, prefix_bounds};
+        let kind = |a: &std::net::IpAddr| if a.is_ipv4() { 4 } else { 6 };
         match e {
             Expr::Num(n) => Some((0, *n as u128, *n as u128)),
-            Expr::Str(s) => ip(s).map(|(k, a)| (k, a, a)),
+            Expr::Str(s) => {
+                let a: std::net::IpAddr = s.parse().ok()?;
+                Some((kind(&a), ip_bits(a), ip_bits(a)))
+            }
             Expr::Prefix(net, len) => {
-                let (k, a) = ip(net)?;
-                let bits: u32 = if k == 4 { 32 } else { 128 };
-                let host = bits.checked_sub(*len as u32)?;
-                let mask = if host >= 128 {
-                    u128::MAX
-                } else {
-                    (1u128 << host) - 1
-                };
-                Some((k, a & !mask, a | mask))
+                let a: std::net::IpAddr = net.parse().ok()?;
+                let (lo, hi) = prefix_bounds(a, *len)?;
+                Some((kind(&a), lo, hi))
             }
             Expr::Range(a, b) => {
                 let (ka, x, _) = one(a)?;

@@ -2,7 +2,7 @@
 //! (`192.0.2.1,udp:53`), and the lines of an `ipset addfile` file as FireHOL cleans them.
 
 use crate::model::ir::{Dim, ElemPart, IpsetKind};
-use crate::model::values::{Af, Proto, af_of, parse_mac};
+use crate::model::values::{Af, Proto, af_of, ip_bits, ip_of_bits, parse_mac, prefix_bounds};
 use std::net::IpAddr;
 
 /// One element of a set of type `kind` and family `af`.
@@ -61,11 +61,11 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
         if af == Af::V6 {
             return Err(format!("`{s}`: ipset takes no ranges of IPv6 addresses"));
         }
-        if to_u128(x) > to_u128(y) {
+        if ip_bits(x) > ip_bits(y) {
             return Err(format!("`{s}`: the first address is after the last"));
         }
-        if to_u128(x) == 0
-            && y == from_u128(
+        if ip_bits(x) == 0
+            && y == ip_of_bits(
                 y,
                 if af == Af::V4 {
                     u32::MAX.into()
@@ -107,11 +107,11 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
         }
     };
     fam(&ip)?;
-    if to_u128(ip) == 0 && len == max(ip) {
+    if ip_bits(ip) == 0 && len == max(ip) {
         return Err(format!("`{s}`: ipset refuses the zero address"));
     }
-    let (lo, hi) = prefix_bounds(to_u128(ip), len, max(ip));
-    Ok(ElemPart::Addr(from_u128(ip, lo), from_u128(ip, hi)))
+    let (lo, hi) = prefix_bounds(ip, len).unwrap_or((0, 0));
+    Ok(ElemPart::Addr(ip_of_bits(ip, lo), ip_of_bits(ip, hi)))
 }
 
 /// `PORT`, `PROTO:PORT` or `PROTO:LO-HI` (ipset's default protocol is TCP). Names are refused:
@@ -220,32 +220,6 @@ fn max(ip: IpAddr) -> u8 {
         IpAddr::V4(_) => 32,
         IpAddr::V6(_) => 128,
     }
-}
-
-pub fn to_u128(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(v) => u32::from(v) as u128,
-        IpAddr::V6(v) => u128::from(v),
-    }
-}
-
-/// The address of family `like` with the value `n`.
-pub fn from_u128(like: IpAddr, n: u128) -> IpAddr {
-    match like {
-        IpAddr::V4(_) => IpAddr::V4((n as u32).into()),
-        IpAddr::V6(_) => IpAddr::V6(n.into()),
-    }
-}
-
-/// The first and last address of `ip/len` in an address space of `bits`.
-fn prefix_bounds(ip: u128, len: u8, bits: u8) -> (u128, u128) {
-    let host_bits = u32::from(bits - len);
-    let span = if host_bits >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << host_bits) - 1
-    };
-    (ip & !span, ip | span)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 mod elements;
 mod uses;
 
-pub use elements::{FileFilter, file_entries, from_u128, parse_element, port_range, to_u128};
+pub use elements::{FileFilter, file_entries, parse_element, port_range};
 pub use uses::SetUse;
 
 use super::build::Builder;

@@ -135,6 +135,35 @@ impl fmt::Display for Addr {
     }
 }
 
+/// An address as a number (IPv4 in the low 32 bits): intervals of addresses are compared,
+/// merged and cut as numbers (ipset elements, the optimizer's facts, set elements).
+pub fn ip_bits(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v) => u128::from(u32::from(v)),
+        IpAddr::V6(v) => u128::from(v),
+    }
+}
+
+/// The address of `like`'s family whose number is `n`.
+pub fn ip_of_bits(like: IpAddr, n: u128) -> IpAddr {
+    match like {
+        IpAddr::V4(_) => IpAddr::V4((n as u32).into()),
+        IpAddr::V6(_) => IpAddr::V6(n.into()),
+    }
+}
+
+/// The first and last address of `ip/len`, as numbers (`None` when `len` is too long).
+pub fn prefix_bounds(ip: IpAddr, len: u8) -> Option<(u128, u128)> {
+    let host = u32::from(max_len(&ip)).checked_sub(u32::from(len))?;
+    let span = if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
+    let n = ip_bits(ip);
+    Some((n & !span, n | span))
+}
+
 pub fn af_of(ip: &IpAddr) -> Af {
     match ip {
         IpAddr::V4(_) => Af::V4,

@@ -5,9 +5,9 @@
 
 use super::matches::Dir;
 use super::{Lowerer, ip_proto};
-use crate::model::ipsets::{from_u128, to_u128};
 use crate::model::ir::{Dim, ElemPart, Ipset, IpsetOrigin};
 use crate::model::values::Af;
+use crate::model::values::{ip_bits, ip_of_bits};
 use crate::nft::json::{Expr, Op, Set, SetElem, Stmt};
 use std::net::IpAddr;
 
@@ -119,9 +119,9 @@ pub fn set_elements(s: &Ipset) -> Result<Vec<SetElem>, String> {
     let mut others: Vec<(Expr, Option<u64>)> = Vec::new();
     for e in &s.elements {
         match (one_addr, &e.key[..], e.timeout) {
-            (true, [ElemPart::Addr(a, b)], None) => plain.push((to_u128(*a), to_u128(*b), *a)),
+            (true, [ElemPart::Addr(a, b)], None) => plain.push((ip_bits(*a), ip_bits(*b), *a)),
             (true, [ElemPart::Addr(a, b)], Some(t)) => {
-                timed.push((to_u128(*a), to_u128(*b), *a, t))
+                timed.push((ip_bits(*a), ip_bits(*b), *a, t))
             }
             // An element another one covers (in every dimension, with the same timeout) is
             // already matched: nft refuses it ("File exists").
@@ -154,7 +154,7 @@ pub fn set_elements(s: &Ipset) -> Result<Vec<SetElem>, String> {
     let mut out: Vec<SetElem> = merged
         .iter()
         .map(|&(lo, hi, like)| SetElem {
-            key: addr_expr(from_u128(like, lo), from_u128(like, hi)),
+            key: interval_expr(ip_of_bits(like, lo), ip_of_bits(like, hi)),
             timeout: None,
         })
         .collect();
@@ -167,7 +167,7 @@ pub fn set_elements(s: &Ipset) -> Result<Vec<SetElem>, String> {
         }
         let overlaps = |x: &(u128, u128)| x.0 <= hi && lo <= x.1;
         if merged.iter().any(|m| overlaps(&(m.0, m.1))) || kept.iter().any(overlaps) {
-            let what = addr_expr(from_u128(like, lo), from_u128(like, hi));
+            let what = interval_expr(ip_of_bits(like, lo), ip_of_bits(like, hi));
             return Err(format!(
                 "set `{}`: the element {} with a timeout overlaps another element in part; nftables keeps one interval per address (give it its own set, or no timeout)",
                 s.name,
@@ -176,7 +176,7 @@ pub fn set_elements(s: &Ipset) -> Result<Vec<SetElem>, String> {
         }
         kept.push((lo, hi));
         out.push(SetElem {
-            key: addr_expr(from_u128(like, lo), from_u128(like, hi)),
+            key: interval_expr(ip_of_bits(like, lo), ip_of_bits(like, hi)),
             timeout: Some(t),
         });
     }
@@ -203,7 +203,7 @@ fn covers(a: &[ElemPart], b: &[ElemPart]) -> bool {
     a.len() == b.len()
         && a.iter().zip(b).all(|(x, y)| match (x, y) {
             (ElemPart::Addr(a1, a2), ElemPart::Addr(b1, b2)) => {
-                to_u128(*a1) <= to_u128(*b1) && to_u128(*b2) <= to_u128(*a2)
+                ip_bits(*a1) <= ip_bits(*b1) && ip_bits(*b2) <= ip_bits(*a2)
             }
             (ElemPart::Port(p, a1, a2), ElemPart::Port(q, b1, b2)) => {
                 p == q && a1 <= b1 && b2 <= a2
@@ -219,7 +219,7 @@ fn part_exprs(key: &[ElemPart]) -> Vec<Vec<Expr>> {
     let mut out: Vec<Vec<Expr>> = vec![Vec::new()];
     for p in key {
         let alternatives: Vec<Vec<Expr>> = match *p {
-            ElemPart::Addr(a, b) => vec![vec![addr_expr(a, b)]],
+            ElemPart::Addr(a, b) => vec![vec![interval_expr(a, b)]],
             ElemPart::Port(Some(proto), lo, hi) => {
                 vec![vec![Expr::s(proto.to_string()), port(lo, hi)]]
             }
@@ -244,9 +244,10 @@ fn part_exprs(key: &[ElemPart]) -> Vec<Vec<Expr>> {
     out
 }
 
-/// An address, a prefix when the range is one, else a range.
-fn addr_expr(a: IpAddr, b: IpAddr) -> Expr {
-    let (lo, hi) = (to_u128(a), to_u128(b));
+/// An interval of addresses as nft writes it: one address, a prefix when the interval is one,
+/// else a range.
+fn interval_expr(a: IpAddr, b: IpAddr) -> Expr {
+    let (lo, hi) = (ip_bits(a), ip_bits(b));
     if lo == hi {
         return Expr::s(a.to_string());
     }
@@ -276,17 +277,17 @@ mod tests {
     fn aligned_ranges_are_prefixes() {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         assert_eq!(
-            addr_expr(ip("10.0.0.0"), ip("10.0.0.255")),
+            interval_expr(ip("10.0.0.0"), ip("10.0.0.255")),
             Expr::Prefix("10.0.0.0".into(), 24)
         );
         assert_eq!(
-            addr_expr(ip("0.0.0.0"), ip("255.255.255.255")),
+            interval_expr(ip("0.0.0.0"), ip("255.255.255.255")),
             Expr::Prefix("0.0.0.0".into(), 0)
         );
         assert!(matches!(
-            addr_expr(ip("10.0.0.1"), ip("10.0.0.5")),
+            interval_expr(ip("10.0.0.1"), ip("10.0.0.5")),
             Expr::Range(..)
         ));
-        assert_eq!(addr_expr(ip("::1"), ip("::1")), Expr::s("::1"));
+        assert_eq!(interval_expr(ip("::1"), ip("::1")), Expr::s("::1"));
     }
 }

@@ -206,18 +206,7 @@ impl Lowerer<'_> {
             RawTarget::Redirect(p) => vec![Stmt::Redirect { port: ports(p) }],
             RawTarget::Notrack => vec![Stmt::Notrack],
             RawTarget::Mark { value, mask } => {
-                let set = if *mask == u32::MAX {
-                    Expr::Num((*value).into())
-                } else {
-                    Expr::Or(
-                        Box::new(Expr::And(
-                            Box::new(Expr::Meta("mark")),
-                            Box::new(Expr::Num((!mask).into())),
-                        )),
-                        Box::new(Expr::Num((*value).into())),
-                    )
-                };
-                vec![Stmt::Mangle(Expr::Meta("mark"), set)]
+                vec![super::helpers::mark_set((*value).into(), (*mask).into())]
             }
             RawTarget::Jump(c) => vec![Stmt::Jump(nft_chain(r.table, c))],
         })

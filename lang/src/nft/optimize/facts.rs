@@ -302,26 +302,12 @@ fn atoms(left: &Expr, right: &Expr) -> Option<Vec<Atom>> {
 
 /// Addresses as integers; IPv4 and IPv6 never meet in one field (`ip daddr` vs `ip6 daddr`).
 fn ip(s: &str) -> Option<u128> {
-    match s.parse::<IpAddr>().ok()? {
-        IpAddr::V4(a) => Some(u128::from(u32::from(a))),
-        IpAddr::V6(a) => Some(u128::from(a)),
-    }
+    s.parse::<IpAddr>().ok().map(crate::model::values::ip_bits)
 }
 
 fn prefix(addr: &str, len: u8) -> Option<Atom> {
-    let (base, bits) = match addr.parse::<IpAddr>().ok()? {
-        IpAddr::V4(a) => (u128::from(u32::from(a)), 32u32),
-        IpAddr::V6(a) => (u128::from(a), 128u32),
-    };
-    let host = bits.checked_sub(u32::from(len))?;
-    let mask = if host == 0 {
-        0
-    } else if host >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << host) - 1
-    };
-    Some(Atom::Int(base & !mask, base | mask))
+    let (lo, hi) = crate::model::values::prefix_bounds(addr.parse().ok()?, len)?;
+    Some(Atom::Int(lo, hi))
 }
 
 /// The protocol facts a payload match implies: `ip daddr X` only matches IPv4, `tcp dport` only

@@ -16,14 +16,7 @@ impl Lowerer<'_> {
             return; // the model reported the unknown group
         };
         self.marks_used = true;
-        let mask = def.mask() as u64;
-        let set = Stmt::Mangle(
-            Expr::Meta("mark"),
-            Expr::Or(
-                Box::new(and(Expr::Meta("mark"), !mask & 0xffff_ffff)),
-                Box::new(Expr::Num(value << def.shift)),
-            ),
-        );
+        let set = super::mark_set(value << def.shift, def.mask() as u64);
         let pre = if def.stateful {
             vec![ct_state(&["new"])]
         } else {

@@ -32,6 +32,21 @@ fn and(l: Expr, mask: u64) -> Expr {
     Expr::And(Box::new(l), Box::new(Expr::Num(mask)))
 }
 
+/// `meta mark set meta mark & ~MASK | VALUE`: the mark's bits under `mask` become `value` (the
+/// whole mark when `mask` holds all 32 bits). A mark group's helper and a raw MARK target.
+pub(in crate::nft::lower) fn mark_set(value: u64, mask: u64) -> Stmt {
+    let mask = mask & 0xffff_ffff;
+    let v = if mask == 0xffff_ffff {
+        Expr::Num(value)
+    } else {
+        Expr::Or(
+            Box::new(and(Expr::Meta("mark"), !mask & 0xffff_ffff)),
+            Box::new(Expr::Num(value)),
+        )
+    };
+    Stmt::Mangle(Expr::Meta("mark"), v)
+}
+
 fn ct_state(states: &[&str]) -> Stmt {
     Stmt::Match(
         Op::In,

@@ -59,24 +59,9 @@ pub fn addr_expr(values: &[Addr], af: Af) -> Result<Option<Expr>, String> {
 
 /// The network address of `ip/len` (nft refuses prefixes with host bits set).
 fn network(ip: &std::net::IpAddr, len: u8) -> String {
-    match ip {
-        std::net::IpAddr::V4(v) => {
-            let m = if len == 0 {
-                0
-            } else {
-                u32::MAX << (32 - len as u32)
-            };
-            std::net::Ipv4Addr::from(u32::from(*v) & m).to_string()
-        }
-        std::net::IpAddr::V6(v) => {
-            let m = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len as u32)
-            };
-            std::net::Ipv6Addr::from(u128::from(*v) & m).to_string()
-        }
-    }
+    use crate::model::values::{ip_of_bits, prefix_bounds};
+    let (first, _) = prefix_bounds(*ip, len).unwrap_or_default();
+    ip_of_bits(*ip, first).to_string()
 }
 
 pub fn iface_expr(values: &[crate::model::values::Iface]) -> Expr {
