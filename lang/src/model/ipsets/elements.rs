@@ -46,8 +46,8 @@ fn addr_part(kind: IpsetKind, af: Af, s: &str) -> Result<ElemPart, String> {
         } else {
             Err(format!(
                 "`{s}` is an {} address in an {} set",
-                name(af_of(ip)),
-                name(af)
+                af_of(ip).name(),
+                af.name()
             ))
         }
     };
@@ -206,13 +206,6 @@ pub fn file_entries(text: &str, af: Af, filter: FileFilter) -> Vec<(usize, Strin
             keep.then_some((i + 1, entry))
         })
         .collect()
-}
-
-fn name(af: Af) -> &'static str {
-    match af {
-        Af::V4 => "IPv4",
-        Af::V6 => "IPv6",
-    }
 }
 
 fn max(ip: IpAddr) -> u8 {

@@ -24,13 +24,6 @@ pub struct SetUse {
     pub span: Span,
 }
 
-fn fam_name(af: Af) -> &'static str {
-    match af {
-        Af::V4 => "IPv4",
-        Af::V6 => "IPv6",
-    }
-}
-
 impl Builder<'_> {
     pub(in crate::model) fn check_set_uses(&mut self) {
         let own = own_sets(&self.model);
@@ -60,14 +53,14 @@ impl Builder<'_> {
                     format!(
                         "`{}` is an {} set, but this statement makes {} rules too",
                         u.written,
-                        fam_name(af),
-                        fam_name(other)
+                        af.name(),
+                        other.name()
                     ),
                 )
                 .with_label("ipset and iptables refuse a set of the other family")
                 .with_help(format!(
                     "limit the statement to {} (`{}` before it, or an `interface{}` section)",
-                    fam_name(af),
+                    af.name(),
                     if af == Af::V4 { "ipv4" } else { "ipv6" },
                     if af == Af::V4 { "4" } else { "6" }
                 )),
@@ -120,7 +113,7 @@ impl Builder<'_> {
             IpsetKind::HashNet,
             IpsetOrigin::External(u.span),
         ));
-        let fam = fam_name(af);
+        let fam = af.name();
         self.diags.push(
             Diagnostic::new(
                 Code::ExternalIpset,

@@ -11,6 +11,16 @@ pub enum Af {
     V6,
 }
 
+impl Af {
+    /// The family as messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Af::V4 => "IPv4",
+            Af::V6 => "IPv6",
+        }
+    }
+}
+
 /// The address families a statement applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Families {
