@@ -10,6 +10,7 @@ mod explain;
 mod fmt;
 mod host;
 mod live;
+mod lsp;
 mod man;
 mod set;
 mod trial;
@@ -199,6 +200,8 @@ enum Command {
     /// would read for it (beside it, else in /etc/firehol), unless told otherwise here.
     Lsp {
         #[command(flatten)]
+        transport: lsp::TransportArgs,
+        #[command(flatten)]
         prelude: config::PreludeArgs,
     },
     /// Explain a diagnostic code (E0101, W0103, ...), or list them all with --list.
@@ -240,7 +243,7 @@ fn main() -> ExitCode {
             stdin_filename,
         } => fmt::run(&files, check, &stdin_filename),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
-        Command::Lsp { prelude } => fhc_lsp::run_stdio(prelude.search()),
+        Command::Lsp { transport, prelude } => lsp::run(prelude.search(), &transport),
         Command::Compile { config: c } => {
             compile::compile(c.file.as_deref(), &c.prelude, &c.table.options())
         }

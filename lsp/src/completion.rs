@@ -20,8 +20,9 @@ fn kind(k: Kind) -> CompletionItemKind {
     }
 }
 
-pub fn complete(doc: &Doc, pos: Position) -> Vec<CompletionItem> {
-    let c = completion::complete(&doc.file, doc.offset(pos));
+/// The completions at `pos`; `host_interfaces` are offered where an interface name goes.
+pub fn complete(doc: &Doc, pos: Position, host_interfaces: &[String]) -> Vec<CompletionItem> {
+    let c = completion::complete_with(&doc.file, doc.offset(pos), host_interfaces);
     let range = doc.range(c.replace);
     c.items
         .into_iter()
@@ -47,7 +48,11 @@ mod tests {
     fn items_replace_what_was_typed() {
         let text = "LAN=1\ninterface eth0 lan\n    server ssh accept src $";
         let doc = Doc::test(text);
-        let items = complete(&doc, doc.range(Span::new(text.len(), text.len())).start);
+        let items = complete(
+            &doc,
+            doc.range(Span::new(text.len(), text.len())).start,
+            &[],
+        );
         let lan = items.iter().find(|i| i.label == "$LAN").unwrap();
         assert_eq!(lan.kind, Some(CompletionItemKind::VARIABLE));
         let Some(CompletionTextEdit::Edit(e)) = &lan.text_edit else {
@@ -58,7 +63,11 @@ mod tests {
         // After `src`, values are quoted.
         let text = "LAN=1\ninterface eth0 lan\n    server ssh accept src ";
         let doc = Doc::test(text);
-        let items = complete(&doc, doc.range(Span::new(text.len(), text.len())).start);
+        let items = complete(
+            &doc,
+            doc.range(Span::new(text.len(), text.len())).start,
+            &[],
+        );
         let Some(CompletionTextEdit::Edit(e)) = &items[0].text_edit else {
             panic!()
         };

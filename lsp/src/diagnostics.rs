@@ -8,7 +8,9 @@ use crate::state::Doc;
 use fhc_lang::ide::diagnostics::{PreludeProblem, prelude_problems};
 use fhc_lang::{LineIndex, Severity, Span};
 use tower_lsp_server::ls_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentDiagnosticReport,
+    FullDocumentDiagnosticReport, Location, NumberOrString, RelatedFullDocumentDiagnosticReport,
+    RelatedUnchangedDocumentDiagnosticReport, UnchangedDocumentDiagnosticReport, Uri,
 };
 
 pub fn severity(s: Severity) -> DiagnosticSeverity {
@@ -93,10 +95,49 @@ pub fn diagnostics(doc: &Doc) -> Vec<Diagnostic> {
     out
 }
 
+/// `textDocument/diagnostic` (pull): the same diagnostics as a report, or "unchanged" when the
+/// client already has this analysis (`previous` is the result ID it got).
+pub fn report(doc: &Doc, previous: Option<&str>) -> DocumentDiagnosticReport {
+    let result_id = doc.serial.to_string();
+    if previous == Some(result_id.as_str()) {
+        return DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+            related_documents: None,
+            unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport { result_id },
+        });
+    }
+    DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+        related_documents: None,
+        full_document_diagnostic_report: FullDocumentDiagnosticReport {
+            result_id: Some(result_id),
+            items: diagnostics(doc),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use fhc_lang::Code;
+
+    #[test]
+    fn pulled_reports_say_unchanged_for_the_same_analysis() {
+        let doc = Doc::test(Code::SynproxyNoInface.example());
+        let DocumentDiagnosticReport::Full(full) = report(&doc, None) else {
+            panic!("a first pull is a full report");
+        };
+        let r = full.full_document_diagnostic_report;
+        assert_eq!(r.items, diagnostics(&doc));
+        let id = r.result_id.unwrap();
+        assert!(matches!(
+            report(&doc, Some(&id)),
+            DocumentDiagnosticReport::Unchanged(_)
+        ));
+        let next = Doc::test(Code::SynproxyNoInface.example());
+        assert!(matches!(
+            report(&next, Some(&id)),
+            DocumentDiagnosticReport::Full(_)
+        ));
+    }
 
     #[test]
     fn codes_severities_and_lines() {

@@ -5,7 +5,7 @@
 //!
 //! | module              | LSP                                                        |
 //! |---------------------|------------------------------------------------------------|
-//! | `diagnostics`       | publishDiagnostics (open, change; save re-reads preludes)  |
+//! | `diagnostics`       | publishDiagnostics or diagnostic (pull); save re-reads     |
 //! | `code_action`       | codeAction: the diagnostics' quick fixes                   |
 //! | `hover`             | hover: services, keywords, variables, compiled nft rules   |
 //! | `completion`        | completion by context                                      |
@@ -16,10 +16,19 @@
 //! | `folding`           | foldingRange                                               |
 //! | `semantic_tokens`   | semanticTokens/full                                        |
 //! | `formatting`        | formatting, rangeFormatting                                |
+//! | `inlay_hints`       | inlayHint: service ports, variable values, synproxy        |
+//! | `highlight`         | documentHighlight                                          |
+//! | `signature_help`    | signatureHelp: a command's places in FireHOL's order       |
+//! | `workspace_symbols` | workspace/symbol over the open documents                   |
+//!
+//! Diagnostics are pushed (publishDiagnostics) to clients that do not announce pull
+//! diagnostics, and pulled (textDocument/diagnostic) by those that do, never both.
 //!
 //! `convert` maps positions (UTF-16, or UTF-8 when negotiated), `state` keeps the documents and
-//! their preludes, `disk` reads the prelude files, `server` is the protocol glue.
+//! their preludes, `disk` reads the prelude files, `host` the machine's interface names,
+//! `client_process` watches the editor's process, `server` is the protocol glue.
 
+pub mod client_process;
 pub mod code_action;
 pub mod completion;
 pub mod convert;
@@ -28,13 +37,18 @@ pub mod disk;
 pub mod folding;
 pub mod formatting;
 pub mod goto_definition;
+pub mod highlight;
+pub mod host;
 pub mod hover;
+pub mod inlay_hints;
 pub mod references;
 pub mod rename;
 pub mod semantic_tokens;
 pub mod server;
+pub mod signature_help;
 pub mod state;
 pub mod symbols;
+pub mod workspace_symbols;
 
 use fhc_lang::prelude::Search;
 use std::process::ExitCode;
@@ -59,7 +73,15 @@ where
     I: AsyncRead + Unpin,
     O: AsyncWrite,
 {
-    let state = Arc::new(state::State::new(search));
+    serve_state(input, output, state::State::new(search)).await
+}
+
+async fn serve_state<I, O>(input: I, output: O, state: state::State) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
+{
+    let state = Arc::new(state);
     let st = state.clone();
     let (service, socket) = LspService::new(move |client| server::Backend::new(client, st));
     Server::new(input, output, socket).serve(service).await;
@@ -68,8 +90,12 @@ where
 
 /// `fhc lsp`: serves the editor on standard input and output, reading the defaults and services
 /// files as `search` says (see `fhc_lang::prelude::load`). Exit status 0 after `shutdown` +
-/// `exit`, 1 when the client exits (or disappears) without `shutdown`.
-pub fn run_stdio(search: Search) -> ExitCode {
+/// `exit`, 1 when the client exits (or disappears) without `shutdown`, or when its process
+/// (`client_pid`, or `initialize`'s `processId`) is gone.
+pub fn run_stdio(search: Search, client_pid: Option<u32>) -> ExitCode {
+    if let Some(pid) = client_pid {
+        client_process::watch(pid);
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -80,7 +106,9 @@ pub fn run_stdio(search: Search) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let clean = rt.block_on(serve_with(tokio::io::stdin(), tokio::io::stdout(), search));
+    let mut state = state::State::new(search);
+    state.watch_client = true;
+    let clean = rt.block_on(serve_state(tokio::io::stdin(), tokio::io::stdout(), state));
     // Reading stdin happens on a blocking thread that may still wait for input: do not wait for it.
     rt.shutdown_background();
     if clean {

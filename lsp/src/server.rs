@@ -2,12 +2,13 @@
 //! version of the document, calls one feature module and converts nothing itself.
 
 use crate::convert::Encoding;
+use crate::state::ClientFeatures;
 use crate::state::{Doc, Loaded, State};
 use crate::{
-    code_action, completion, diagnostics, folding, formatting, goto_definition, hover, references,
-    rename,
+    code_action, completion, diagnostics, folding, formatting, goto_definition, highlight, host,
+    hover, inlay_hints, references, rename, semantic_tokens, signature_help, symbols,
+    workspace_symbols,
 };
-use crate::{semantic_tokens, symbols};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -27,6 +28,7 @@ impl Backend {
         let Ok(changed) = tokio::task::spawn_blocking(move || state.reload_preludes()).await else {
             return;
         };
+        let any = !changed.is_empty();
         for (doc, error) in changed {
             let loaded = Loaded {
                 prelude: doc.file.prelude().clone(),
@@ -34,6 +36,13 @@ impl Backend {
             };
             self.log_prelude(&doc.uri, &loaded).await;
             self.publish(doc).await;
+        }
+        let client = self.state.client();
+        if any && client.pull_diagnostics && client.diagnostic_refresh {
+            let _ = self.client.workspace_diagnostic_refresh().await;
+        }
+        if any && client.inlay_hint_refresh {
+            let _ = self.client.inlay_hint_refresh().await;
         }
     }
 
@@ -49,8 +58,11 @@ impl Backend {
     }
 
     /// Analyses a version off the async workers and publishes its diagnostics, unless a newer
-    /// version arrived meanwhile.
+    /// version arrived meanwhile. A client that pulls diagnostics gets none pushed (it asks).
     async fn publish(&self, doc: Arc<Doc>) {
+        if self.state.client().pull_diagnostics {
+            return;
+        }
         let (uri, version) = (doc.uri.clone(), doc.version);
         let Ok(diags) = tokio::task::spawn_blocking(move || diagnostics::diagnostics(&doc)).await
         else {
@@ -85,8 +97,25 @@ impl Backend {
         }
     }
 
-    fn capabilities(enc: Encoding) -> ServerCapabilities {
+    fn capabilities(enc: Encoding, client: ClientFeatures) -> ServerCapabilities {
         ServerCapabilities {
+            // Pull diagnostics only for clients that ask for them: the others get them pushed.
+            diagnostic_provider: client.pull_diagnostics.then(|| {
+                DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                    identifier: Some("fhc".to_string()),
+                    inter_file_dependencies: false,
+                    workspace_diagnostics: false,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })
+            }),
+            inlay_hint_provider: Some(OneOf::Left(true)),
+            document_highlight_provider: Some(OneOf::Left(true)),
+            workspace_symbol_provider: Some(OneOf::Left(true)),
+            signature_help_provider: Some(SignatureHelpOptions {
+                trigger_characters: Some(vec![" ".to_string()]),
+                retrigger_characters: None,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            }),
             position_encoding: Some(enc.kind()),
             text_document_sync: Some(TextDocumentSyncCapability::Options(
                 TextDocumentSyncOptions {
@@ -151,6 +180,13 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|g| g.position_encodings.as_deref());
         let enc = Encoding::negotiate(offered);
+        let client = ClientFeatures::of(&params.capabilities);
+        self.state.set_client(client);
+        if let Some(pid) = params.process_id
+            && self.state.watch_client
+        {
+            crate::client_process::watch(pid);
+        }
         self.state.set_encoding(enc);
         if let Some(d) = params
             .initialization_options
@@ -160,7 +196,7 @@ impl LanguageServer for Backend {
             self.state.set_defines(d);
         }
         Ok(InitializeResult {
-            capabilities: Self::capabilities(enc),
+            capabilities: Self::capabilities(enc, client),
             server_info: Some(ServerInfo {
                 name: "fhc".to_string(),
                 version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -210,7 +246,9 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.state.close(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        if !self.state.client().pull_diagnostics {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -224,7 +262,7 @@ impl LanguageServer for Backend {
         let p = params.text_document_position;
         Ok(self
             .with_doc(&p.text_document.uri, |d| {
-                completion::complete(d, p.position)
+                completion::complete(d, p.position, &host::interfaces())
             })
             .map(CompletionResponse::Array))
     }
@@ -313,5 +351,63 @@ impl LanguageServer for Backend {
         Ok(self.with_doc(&params.text_document.uri, |d| {
             code_action::code_actions(d, params.range)
         }))
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let uri = params.text_document.uri;
+        let Some(doc) = self.state.get(&uri) else {
+            return Err(Error::invalid_params(format!(
+                "{} is not open",
+                uri.as_str()
+            )));
+        };
+        let previous = params.previous_result_id;
+        let report =
+            tokio::task::spawn_blocking(move || diagnostics::report(&doc, previous.as_deref()))
+                .await
+                .map_err(|_| Error::internal_error())?;
+        Ok(DocumentDiagnosticReportResult::Report(report))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        Ok(self.with_doc(&params.text_document.uri, |d| {
+            inlay_hints::inlay_hints(d, params.range)
+        }))
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let p = params.text_document_position_params;
+        Ok(self
+            .with_doc(&p.text_document.uri, |d| {
+                highlight::highlights(d, p.position)
+            })
+            .filter(|h| !h.is_empty()))
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let p = params.text_document_position_params;
+        Ok(self
+            .with_doc(&p.text_document.uri, |d| {
+                signature_help::signature_help(d, p.position)
+            })
+            .flatten())
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let docs = self.state.all();
+        let symbols = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            workspace_symbols::symbols(&docs, &params.query)
+        }))
+        .unwrap_or_default();
+        Ok(Some(WorkspaceSymbolResponse::Nested(symbols)))
     }
 }

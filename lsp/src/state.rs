@@ -23,10 +23,16 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use tower_lsp_server::ls_types::{Location, Position, Range, TextDocumentContentChangeEvent, Uri};
 
+/// Tells apart the analyses of one version read with different preludes (a pull diagnostic's
+/// result ID).
+static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// One version of one document.
 pub struct Doc {
     pub uri: Uri,
     pub version: i32,
+    /// Unique to this `Doc` (a version re-read with a new prelude gets a new one).
+    pub serial: u64,
     pub enc: Encoding,
     /// The text and everything `fhc-lang` computes from it (with the prelude in force).
     pub file: ide::File,
@@ -46,6 +52,7 @@ impl Doc {
         Doc {
             uri,
             version,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             enc,
             file: ide::File::new(text, prelude),
         }
@@ -150,6 +157,41 @@ pub struct State {
     search: Search,
     /// The editor's `fhc.defines` setting, when it gave one (it replaces `--define`).
     defines: Mutex<Option<Defines>>,
+    /// Exit when the client's process is gone (the real server; never in-process tests).
+    pub watch_client: bool,
+    /// What the client announced it can do, from `initialize`.
+    client: std::sync::OnceLock<ClientFeatures>,
+}
+
+/// The client capabilities that change how the server talks to it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientFeatures {
+    /// It asks for diagnostics (`textDocument/diagnostic`): the server then never pushes them.
+    pub pull_diagnostics: bool,
+    /// It takes `workspace/diagnostic/refresh` (after a prelude file changed).
+    pub diagnostic_refresh: bool,
+    /// It takes `workspace/inlayHint/refresh`.
+    pub inlay_hint_refresh: bool,
+}
+
+impl ClientFeatures {
+    pub fn of(caps: &tower_lsp_server::ls_types::ClientCapabilities) -> ClientFeatures {
+        let workspace = caps.workspace.as_ref();
+        ClientFeatures {
+            pull_diagnostics: caps
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some()),
+            diagnostic_refresh: workspace
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+            inlay_hint_refresh: workspace
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|i| i.refresh_support)
+                .unwrap_or(false),
+        }
+    }
 }
 
 /// The `defines` of the editor's settings: `{"defines": ["NAME=VALUE", ...]}` or
@@ -205,6 +247,22 @@ impl State {
         } else {
             Encoding::Utf16
         }
+    }
+
+    /// Records what the client can do (once, at `initialize`).
+    pub fn set_client(&self, features: ClientFeatures) {
+        let _ = self.client.set(features);
+    }
+
+    pub fn client(&self) -> ClientFeatures {
+        self.client.get().copied().unwrap_or_default()
+    }
+
+    /// Every open document's current version, in URI order.
+    pub fn all(&self) -> Vec<Arc<Doc>> {
+        let mut docs: Vec<Arc<Doc>> = self.docs().values().cloned().collect();
+        docs.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
+        docs
     }
 
     pub fn set_shutdown(&self) {

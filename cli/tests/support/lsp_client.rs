@@ -44,8 +44,18 @@ fn read_frame(r: &mut impl BufRead) -> Option<Value> {
 
 impl Client {
     pub fn start(encodings: &[&str]) -> (Client, Value) {
+        let caps = json!({
+            "general": {"positionEncodings": encodings},
+            "textDocument": {"publishDiagnostics": {"relatedInformation": true}}
+        });
+        Client::start_with(&[], caps)
+    }
+
+    /// `fhc lsp ARGS...`, initialized with the client capabilities `caps`.
+    pub fn start_with(args: &[&str], caps: Value) -> (Client, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fhc"))
             .arg("lsp")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -72,14 +82,7 @@ impl Client {
         };
         let init = c.request(
             "initialize",
-            json!({
-                "processId": null,
-                "rootUri": null,
-                "capabilities": {
-                    "general": {"positionEncodings": encodings},
-                    "textDocument": {"publishDiagnostics": {"relatedInformation": true}}
-                }
-            }),
+            json!({"processId": null, "rootUri": null, "capabilities": caps}),
         );
         c.utf8 = init["capabilities"]["positionEncoding"] == "utf-8";
         c.notify("initialized", json!({}));
@@ -157,11 +160,28 @@ impl Client {
     }
 
     pub fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        self.open_only(uri, text);
+        self.diagnostics(uri, 1)
+    }
+
+    /// didOpen, without waiting for anything.
+    pub fn open_only(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
             json!({"textDocument": {"uri": uri, "languageId": "firehol", "version": 1, "text": text}}),
         );
-        self.diagnostics(uri, 1)
+    }
+
+    /// Every message received so far and within `wait`, kept in `pending`.
+    pub fn drain(&mut self, wait: Duration) -> &[Value] {
+        let deadline = Instant::now() + wait;
+        while let Ok(v) = self
+            .rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.pending.push(v);
+        }
+        &self.pending
     }
 
     pub fn pos(&self, text: &str, offset: usize) -> Value {

@@ -16,12 +16,16 @@ mod cursor;
 pub mod diagnostics;
 pub mod folding;
 pub mod goto_definition;
+pub mod highlight;
 pub mod hover;
+pub mod inlay_hints;
 pub mod names;
 pub mod references;
 pub mod rename;
 pub mod semantic_tokens;
+pub mod signature_help;
 pub mod symbols;
+pub mod workspace_symbols;
 
 pub use bindings::{Binding, Origin};
 

@@ -86,6 +86,9 @@ pub struct Occurrence {
 #[derive(Clone, Debug)]
 pub struct Names {
     occs: Vec<Occurrence>,
+    /// Uses of built-in services the file does not redefine: not symbols (nothing to rename or
+    /// go to), but document highlight shows them.
+    builtin_uses: Vec<Occurrence>,
     timeline: Timeline,
     /// Services the prelude defines (`server_X_ports`/`client_X_ports` there).
     prelude_services: Vec<String>,
@@ -104,8 +107,10 @@ impl Names {
             .iter()
             .filter_map(|n| Some((n.clone(), prelude.origin(n)?)))
             .collect();
+        let (occs, builtin_uses) = index(text, parse, &prelude_services);
         Names {
-            occs: index(text, parse, &prelude_services),
+            occs,
+            builtin_uses,
             timeline: bindings::replay(&analysis.evaluation, prelude),
             prelude_services,
             prelude_vars,
@@ -126,6 +131,22 @@ impl Names {
             .iter()
             .filter(|o| o.span.start <= offset && offset <= o.span.end)
             .min_by_key(|o| (o.span.end == offset && o.span.start < offset, o.span.len()))
+    }
+
+    /// Every use of the built-in service under the cursor, when that is what it is (the file
+    /// does not redefine it).
+    pub fn builtin_service_uses(&self, offset: usize) -> Vec<&Occurrence> {
+        let Some(at) = self
+            .builtin_uses
+            .iter()
+            .find(|o| o.span.start <= offset && offset <= o.span.end)
+        else {
+            return Vec::new();
+        };
+        self.builtin_uses
+            .iter()
+            .filter(|o| o.sym == at.sym)
+            .collect()
     }
 
     /// Every occurrence of `sym`.
@@ -201,8 +222,13 @@ fn services_of<'a>(vars: impl Iterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
-/// Every occurrence of a user-defined name in the file, in source order.
-fn index(text: &str, parse: &Parse, prelude_services: &[String]) -> Vec<Occurrence> {
+/// Every occurrence of a user-defined name in the file, in source order; then the uses of
+/// built-in services the file does not redefine.
+fn index(
+    text: &str,
+    parse: &Parse,
+    prelude_services: &[String],
+) -> (Vec<Occurrence>, Vec<Occurrence>) {
     let mut out = Vec::new();
     for s in &parse.file.stmts {
         stmt(text, s, &mut out);
@@ -251,18 +277,21 @@ fn index(text: &str, parse: &Parse, prelude_services: &[String]) -> Vec<Occurren
             _ => None,
         })
         .collect();
-    out.retain(|o| match &o.sym {
-        Sym::Service(n) => {
-            o.def
-                || defined.contains(n)
-                || prelude_services.contains(n)
-                || services::lookup(n).is_none()
-        }
-        _ => true,
-    });
-    out.sort_by_key(|o| (o.span.start, o.span.end));
-    out.dedup();
-    out
+    let (mut out, mut builtin): (Vec<Occurrence>, Vec<Occurrence>) =
+        out.into_iter().partition(|o| match &o.sym {
+            Sym::Service(n) => {
+                o.def
+                    || defined.contains(n)
+                    || prelude_services.contains(n)
+                    || services::lookup(n).is_none()
+            }
+            _ => true,
+        });
+    for list in [&mut out, &mut builtin] {
+        list.sort_by_key(|o| (o.span.start, o.span.end));
+        list.dedup();
+    }
+    (out, builtin)
 }
 
 /// `server_X_ports` / `client_X_ports` -> the span of X.

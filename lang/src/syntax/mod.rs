@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod keywords;
 pub mod lexer;
 pub mod parser;
+pub mod signatures;
 pub mod validate;
 pub mod words;
 

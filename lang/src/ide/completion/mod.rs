@@ -110,14 +110,20 @@ const ADDR_TYPES: &[&str] = &[
 
 /// What the cursor is completing.
 #[derive(Debug, PartialEq, Eq)]
-struct Context<'a> {
+pub(super) struct Context<'a> {
     /// The words of the statement before the cursor (family prefix removed).
-    prev: Vec<&'a Word>,
+    pub(super) prev: Vec<&'a Word>,
     /// The part of the current word before the cursor.
     prefix: Span,
+    /// The host's network interfaces (the editor's machine; empty when unknown).
+    host_interfaces: &'a [String],
 }
 
-fn context<'a>(doc: &'a File, offset: usize) -> Context<'a> {
+pub(super) fn context<'a>(
+    doc: &'a File,
+    offset: usize,
+    host_interfaces: &'a [String],
+) -> Context<'a> {
     let pieces = &doc.analysis().parse.pieces;
     let end = pieces.partition_point(|p| p.span().start < offset);
     let mut words: Vec<&Word> = Vec::new();
@@ -151,12 +157,19 @@ fn context<'a>(doc: &'a File, offset: usize) -> Context<'a> {
     Context {
         prev: words,
         prefix,
+        host_interfaces,
     }
 }
 
 /// The completions at `offset`.
 pub fn complete(doc: &File, offset: usize) -> Completions {
-    let ctx = context(doc, offset);
+    complete_with(doc, offset, &[])
+}
+
+/// [`complete`], with the network interfaces of the host the editor runs on offered for
+/// `interface`, `inface` and `outface` (the caller reads them: lang reads nothing from the host).
+pub fn complete_with(doc: &File, offset: usize, host_interfaces: &[String]) -> Completions {
+    let ctx = context(doc, offset, host_interfaces);
     let typed = doc.text().get(ctx.prefix.range()).unwrap_or("");
     let items = if typed.starts_with('$') {
         variables(doc)
@@ -191,7 +204,7 @@ fn candidates(doc: &File, offset: usize, ctx: &Context<'_>) -> Vec<Item> {
         Cmd::Server | Cmd::Client | Cmd::Route => match args.len() {
             0 => service_items(doc),
             1 => action_items(doc, true),
-            _ => params(doc, args),
+            _ => params(doc, args, ctx.host_interfaces),
         },
         Cmd::Synproxy => {
             if args.is_empty() {
@@ -204,7 +217,7 @@ fn candidates(doc: &File, offset: usize, ctx: &Context<'_>) -> Vec<Item> {
                 "action" => action_items(doc, false),
                 "dnat" | "redirect" => vec![item("to", Kind::Keyword, "the target follows")],
                 _ => {
-                    let mut v = params(doc, args);
+                    let mut v = params(doc, args, ctx.host_interfaces);
                     if !v.is_empty() || !is_param_keyword(last) {
                         v.extend(
                             SYNPROXY_ACTIONS
@@ -217,13 +230,13 @@ fn candidates(doc: &File, offset: usize, ctx: &Context<'_>) -> Vec<Item> {
             }
         }
         Cmd::Interface => match args.len() {
-            0 => interfaces(doc),
+            0 => interfaces(doc, ctx.host_interfaces),
             1 => Vec::new(),
-            _ => params(doc, args),
+            _ => params(doc, args, ctx.host_interfaces),
         },
         Cmd::Router => match args.len() {
             0 => Vec::new(),
-            _ => params(doc, args),
+            _ => params(doc, args, ctx.host_interfaces),
         },
         Cmd::Policy => match args.len() {
             0 => action_items(doc, true),
@@ -238,7 +251,7 @@ fn candidates(doc: &File, offset: usize, ctx: &Context<'_>) -> Vec<Item> {
                 ),
                 item("end", Kind::Keyword, "close the group"),
             ],
-            _ => params(doc, args),
+            _ => params(doc, args, ctx.host_interfaces),
         },
         Cmd::Action => match (args.len(), last) {
             (0, _) => Vec::new(),
@@ -248,16 +261,16 @@ fn candidates(doc: &File, offset: usize, ctx: &Context<'_>) -> Vec<Item> {
                 .map(|(n, d)| item(n, Kind::Keyword, *d))
                 .collect(),
             _ => {
-                let mut v = params(doc, args);
+                let mut v = params(doc, args, ctx.host_interfaces);
                 v.push(item("next", Kind::Keyword, "chain another step"));
                 v
             }
         },
         Cmd::Dnat | Cmd::Snat | Cmd::Redirect => match args.len() {
             0 => vec![item("to", Kind::Keyword, "the target follows")],
-            _ => params(doc, args),
+            _ => params(doc, args, ctx.host_interfaces),
         },
-        _ => params(doc, args),
+        _ => params(doc, args, ctx.host_interfaces),
     }
 }
 
@@ -344,7 +357,7 @@ fn is_param_keyword(w: &str) -> bool {
 }
 
 /// Rule parameters, or the values of the parameter just written.
-fn params(doc: &File, args: &[&Word]) -> Vec<Item> {
+fn params(doc: &File, args: &[&Word], host_interfaces: &[String]) -> Vec<Item> {
     let last = args.last().and_then(|w| w.bare()).unwrap_or("");
     let (last, _negated) = match last {
         "not" | "!" if args.len() >= 2 => (args[args.len() - 2].bare().unwrap_or(""), true),
@@ -353,7 +366,7 @@ fn params(doc: &File, args: &[&Word]) -> Vec<Item> {
     if let Some((kind, arity, _)) = keywords::param(last)
         && arity != keywords::Arity::Zero
     {
-        return values(doc, kind);
+        return values(doc, kind, host_interfaces);
     }
     PARAMS
         .iter()
@@ -362,13 +375,13 @@ fn params(doc: &File, args: &[&Word]) -> Vec<Item> {
         .collect()
 }
 
-fn values(doc: &File, kind: ParamKind) -> Vec<Item> {
+fn values(doc: &File, kind: ParamKind, host_interfaces: &[String]) -> Vec<Item> {
     let simple = |list: &[&str], detail: &str| -> Vec<Item> {
         list.iter().map(|v| item(v, Kind::Value, detail)).collect()
     };
     match kind {
         ParamKind::Inface | ParamKind::Outface | ParamKind::Physin | ParamKind::Physout => {
-            interfaces(doc)
+            interfaces(doc, host_interfaces)
         }
         ParamKind::Proto => simple(PROTOCOLS, "protocol"),
         ParamKind::State => simple(STATES, "conntrack state"),
@@ -390,8 +403,9 @@ fn values(doc: &File, kind: ParamKind) -> Vec<Item> {
     }
 }
 
-/// Interfaces already written in the file (`interface` arguments, `inface`/`outface` values).
-fn interfaces(doc: &File) -> Vec<Item> {
+/// Interfaces already written in the file (`interface` arguments, `inface`/`outface` values),
+/// then the host's that the file does not name yet.
+fn interfaces(doc: &File, host: &[String]) -> Vec<Item> {
     let mut names: Vec<String> = Vec::new();
     let mut add = |w: &Word| {
         if let Some(l) = w.literal() {
@@ -418,10 +432,14 @@ fn interfaces(doc: &File) -> Vec<Item> {
             }
         }
     }
-    names
-        .into_iter()
-        .map(|n| item(&n, Kind::Value, "interface used in this file"))
-        .collect()
+    let mut out: Vec<Item> = names
+        .iter()
+        .map(|n| item(n, Kind::Value, "interface used in this file"))
+        .collect();
+    for n in host.iter().filter(|h| !names.contains(h)) {
+        out.push(item(n, Kind::Value, "network interface of this machine"));
+    }
+    out
 }
 
 /// `$NAME` for every variable set or used in the file, then those the prelude files set.
@@ -458,131 +476,4 @@ fn variables(doc: &File) -> Vec<Item> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Completion at the `|` marker.
-    fn labels(text_with_cursor: &str) -> Vec<String> {
-        let at = text_with_cursor.find('|').unwrap();
-        let text = text_with_cursor.replacen('|', "", 1);
-        let doc = File::alone(&text);
-        complete(&doc, at)
-            .items
-            .into_iter()
-            .map(|i| i.label)
-            .collect()
-    }
-
-    fn has(v: &[String], x: &str) -> bool {
-        v.iter().any(|l| l == x)
-    }
-
-    #[test]
-    fn the_file_s_functions_are_commands() {
-        let got = labels("publish() { version 6; }\n|\n");
-        assert!(has(&got, "publish"), "{got:?}");
-    }
-
-    #[test]
-    fn commands_depend_on_the_position() {
-        let top = labels("version 6\n|\ninterface eth0 lan\n");
-        assert!(
-            has(&top, "synproxy") && has(&top, "interface") && !has(&top, "server"),
-            "{top:?}"
-        );
-        let inside = labels("interface eth0 lan\n    se|\n");
-        assert!(
-            has(&inside, "server") && has(&inside, "client") && !has(&inside, "synproxy"),
-            "{inside:?}"
-        );
-        assert!(!has(&inside, "route"));
-        let router = labels("router r\n    |\n");
-        assert!(has(&router, "route"));
-    }
-
-    #[test]
-    fn services_then_actions_then_parameters() {
-        let svc = labels(
-            "server_myapp_ports=tcp/1\nclient_myapp_ports=default\ninterface eth0 lan\n    server |\n",
-        );
-        assert!(has(&svc, "https") && has(&svc, "myapp"), "{svc:?}");
-        let svc = labels("interface eth0 lan\n    server \"ssh ht|\n");
-        assert!(has(&svc, "https"), "{svc:?}");
-        let act = labels("action MYDROP chain drop\ninterface eth0 lan\n    server ssh |\n");
-        assert!(has(&act, "accept") && has(&act, "MYDROP"), "{act:?}");
-        let par = labels("interface eth0 lan\n    server ssh accept |\n");
-        assert!(
-            has(&par, "src") && has(&par, "inface") && !has(&par, "accept"),
-            "{par:?}"
-        );
-    }
-
-    #[test]
-    fn parameter_values_come_from_the_file() {
-        let v = labels("interface eth1 lan\ninterface eth0 wan\n    server ssh accept inface |\n");
-        assert!(has(&v, "eth1") && has(&v, "eth0"), "{v:?}");
-        let v = labels("interface eth0 lan\n    server ssh accept proto |\n");
-        assert!(has(&v, "tcp"), "{v:?}");
-    }
-
-    #[test]
-    fn synproxy_types_and_actions() {
-        let t = labels("synproxy |\n");
-        assert!(has(&t, "input") && has(&t, "forward"), "{t:?}");
-        let a = labels(
-            "action TRAP chain drop\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 |\n",
-        );
-        assert!(
-            has(&a, "accept") && has(&a, "dnat to") && has(&a, "src"),
-            "{a:?}"
-        );
-        let n = labels(
-            "action TRAP chain drop\nipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 action |\n",
-        );
-        assert_eq!(n, vec!["TRAP"]);
-    }
-
-    #[test]
-    fn variables_after_dollar() {
-        let v = labels(
-            "LAN=10.0.0.0/8\ninterface eth0 lan src \"$WAN\"\n    server ssh accept src $|\n",
-        );
-        assert!(has(&v, "$LAN") && has(&v, "$WAN"), "{v:?}");
-        // The edit replaces the typed `$`.
-        let text = "LAN=1\nversion $";
-        let c = complete(&File::alone(text), text.len());
-        assert_eq!(c.replace, Span::new(text.len() - 1, text.len()));
-        assert_eq!(c.items[0].label, "$LAN");
-    }
-
-    #[test]
-    fn never_panics_anywhere() {
-        let text = "a=\"\u{1F600}\nipv4 synproxy in \\\n  dst \u{e9} action\ninterface \"x\ngroup with | end\n";
-        let doc = File::alone(text);
-        for at in 0..=text.len() {
-            if text.is_char_boundary(at) {
-                let _ = complete(&doc, at);
-            }
-        }
-    }
-
-    #[test]
-    fn prelude_services_and_variables_are_offered() {
-        let mut p = crate::Prelude::none();
-        p.add_defaults(
-            "/ws/firehol-defaults.conf",
-            "LAN=10.0.0.0/8\nserver_myapp_ports=tcp/8080\nclient_myapp_ports=default\n",
-        );
-        let doc = File::new(
-            "interface eth0 lan\n    server \n".to_string(),
-            std::sync::Arc::new(p.clone()),
-        );
-        let c = complete(&doc, doc.text().len() - 1);
-        let myapp = c.items.iter().find(|i| i.label == "myapp").expect("myapp");
-        assert_eq!(myapp.detail, "service defined in /ws/firehol-defaults.conf");
-        let text = "version $";
-        let doc = File::new(text.to_string(), std::sync::Arc::new(p));
-        let c = complete(&doc, text.len());
-        assert!(c.items.iter().any(|i| i.label == "$LAN"), "{:?}", c.items);
-    }
-}
+mod tests;

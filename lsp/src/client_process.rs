@@ -1,0 +1,54 @@
+//! The LSP specification asks a server to exit when its client's process is gone: an editor
+//! killed (SIGKILL, a crash, a closed SSH session) never sends `exit`, and a server left behind
+//! would hold its memory for nothing. The client's process ID comes from `--clientProcessId` or
+//! from `initialize`'s `processId`; it is watched only in the real server process
+//! ([`crate::run_stdio`]), never in tests that serve in-process.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How often the client's process is looked for.
+const EVERY: Duration = Duration::from_secs(3);
+
+static WATCHING: AtomicBool = AtomicBool::new(false);
+
+/// Whether a process is alive, by `/proc` (the server runs on Linux; elsewhere it never
+/// concludes that the client is gone).
+pub fn alive(pid: u32) -> bool {
+    if !std::path::Path::new("/proc/self").exists() {
+        return true;
+    }
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Exits the process (status 1, as an `exit` without `shutdown`) once `pid` is gone. One
+/// watcher per process: the first PID given wins (`--clientProcessId` before `initialize`).
+pub fn watch(pid: u32) {
+    if WATCHING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("fhc-client-watch".into())
+        .spawn(move || {
+            while alive(pid) {
+                std::thread::sleep(EVERY);
+            }
+            eprintln!("fhc lsp: the client (process {pid}) is gone; exiting");
+            std::process::exit(1);
+        });
+    if spawned.is_err() {
+        WATCHING.store(false, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_free_pid_is_not() {
+        assert!(alive(std::process::id()));
+        // PIDs are at most 2^22 on Linux.
+        assert!(!alive(u32::MAX - 1));
+    }
+}
