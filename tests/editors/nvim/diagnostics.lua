@@ -37,7 +37,7 @@ common.run(function()
   end)
 
   local clients = {}
-  for _, c in pairs(vim.lsp.buf_get_clients(buf)) do
+  for _, c in ipairs(common.clients(buf)) do
     table.insert(clients, c.name)
   end
 

@@ -9,15 +9,20 @@
 
 local common = dofile(assert(os.getenv('FHC_REPO'), 'FHC_REPO not set') .. '/tests/editors/nvim/common.lua')
 
---- The highlight group Neovim uses for a capture (0.7: the highlighter's hl_map; later: the
---- `@capture` group itself, which links to a standard group).
+--- The group a capture is finally drawn with, its links followed (0.7: through the
+--- highlighter's hl_map; later: the `@capture` group itself), as the syntax probes report theirs.
 local function capture_group(name)
   local hl = vim.treesitter.highlighter
+  local id
   if hl and hl.hl_map then
     local g = hl.hl_map[name]
-    return (g and g ~= '__notfound') and g or vim.NIL
+    if not g or g == '__notfound' then
+      return vim.NIL
+    end
+    id = vim.fn.hlID(g)
+  else
+    id = vim.fn.hlID('@' .. name)
   end
-  local id = vim.fn.hlID('@' .. name)
   return id > 0 and vim.fn.synIDattr(vim.fn.synIDtrans(id), 'name') or vim.NIL
 end
 
