@@ -71,6 +71,18 @@ fn the_arguments_vscode_languageclient_passes_are_understood() {
     assert!(t.elapsed() < Duration::from_secs(15));
 }
 
+/// A client in another PID namespace (an editor on the host, the server in a container) sends a
+/// PID that means nothing here: the server must not take it for a dead client.
+#[test]
+fn a_client_pid_not_visible_here_is_not_watched() {
+    let (mut c, _) = Client::start_with(&["--stdio", "--clientProcessId", "4194000"], push_caps());
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(c.child.try_wait().unwrap().is_none(), "the server exited");
+    // It still answers (open waits for the diagnostics of the version).
+    c.open(URI, "version 6\n");
+    assert!(c.shutdown().success());
+}
+
 #[test]
 fn other_transports_are_refused_with_the_way_out() {
     for arg in ["--socket=5007", "--pipe=/tmp/fhc.sock", "--node-ipc"] {

@@ -23,9 +23,19 @@ pub fn alive(pid: u32) -> bool {
 
 /// Exits the process (status 1, as an `exit` without `shutdown`) once `pid` is gone. One
 /// watcher per process: the first PID given wins (`--clientProcessId` before `initialize`).
-pub fn watch(pid: u32) {
+/// A PID this process cannot see at the start is not watched: the client runs in another PID
+/// namespace (an editor on the host, the server in a container), where its PID means nothing
+/// here and watching it would stop a healthy server. Returns whether it is watched.
+pub fn watch(pid: u32) -> bool {
+    if !alive(pid) {
+        eprintln!(
+            "fhc lsp: the client's process {pid} is not visible here (another PID namespace?); \
+             not watching it"
+        );
+        return false;
+    }
     if WATCHING.swap(true, Ordering::SeqCst) {
-        return;
+        return true;
     }
     let spawned = std::thread::Builder::new()
         .name("fhc-client-watch".into())
@@ -38,7 +48,9 @@ pub fn watch(pid: u32) {
         });
     if spawned.is_err() {
         WATCHING.store(false, Ordering::SeqCst);
+        return false;
     }
+    true
 }
 
 #[cfg(test)]
@@ -50,5 +62,9 @@ mod tests {
         assert!(alive(std::process::id()));
         // PIDs are at most 2^22 on Linux.
         assert!(!alive(u32::MAX - 1));
+        assert!(
+            !watch(u32::MAX - 1),
+            "a PID not visible here is not watched"
+        );
     }
 }

@@ -94,7 +94,7 @@ where
 /// (`client_pid`, or `initialize`'s `processId`) is gone.
 pub fn run_stdio(search: Search, client_pid: Option<u32>) -> ExitCode {
     if let Some(pid) = client_pid {
-        client_process::watch(pid);
+        let _ = client_process::watch(pid);
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

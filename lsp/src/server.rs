@@ -185,7 +185,7 @@ impl LanguageServer for Backend {
         if let Some(pid) = params.process_id
             && self.state.watch_client
         {
-            crate::client_process::watch(pid);
+            let _ = crate::client_process::watch(pid);
         }
         self.state.set_encoding(enc);
         if let Some(d) = params
