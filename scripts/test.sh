@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in nftables iptables firehol iproute2 procps conntrack hping3 curl jq python3 neovim \
+for p in nftables iptables firehol iproute2 procps conntrack hping3 curl jq python3 python3-pip neovim \
     lintian man-db dpkg-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done

@@ -867,6 +867,10 @@ fn neovim_highlights_a_valid_config() {
             // 0.10+ links `@keyword` straight to Statement, where 0.7 went through Keyword).
             if let Some(group) = group {
                 let syntax_group = &syntax["probes"][i]["group"];
+                assert!(
+                    syntax_group.as_str().is_some_and(|g| !g.is_empty()),
+                    "`{word}` in `{fragment}` ({group}) has no colour: {syntax}"
+                );
                 let groups = p["groups"].as_array().unwrap();
                 assert!(
                     groups.iter().any(|g| g == syntax_group),

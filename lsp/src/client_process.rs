@@ -21,16 +21,38 @@ pub fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// The parent of a process, from `/proc/PID/stat` (the field after the parenthesised name).
+fn parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Whether `pid` is this process's parent, grandparent, ...
+pub fn is_ancestor(pid: u32) -> bool {
+    let mut p = std::process::id();
+    for _ in 0..64 {
+        match parent(p) {
+            Some(0) | None => return false,
+            Some(q) if q == pid => return true,
+            Some(q) => p = q,
+        }
+    }
+    false
+}
+
 /// Exits the process (status 1, as an `exit` without `shutdown`) once `pid` is gone. One
 /// watcher per process: the first PID given wins (`--clientProcessId` before `initialize`).
-/// A PID this process cannot see at the start is not watched: the client runs in another PID
-/// namespace (an editor on the host, the server in a container), where its PID means nothing
-/// here and watching it would stop a healthy server. Returns whether it is watched.
+/// Only an ancestor of this process is watched: a client in another PID namespace (an editor on
+/// the host, the server in a container) or on another machine (`ssh fw fhc lsp`) sends a PID
+/// that means nothing here, or names an unrelated process whose end would stop a healthy
+/// server. Such a server ends when its input closes, as every server does. Returns whether it
+/// is watched.
 pub fn watch(pid: u32) -> bool {
-    if !alive(pid) {
+    if !is_ancestor(pid) {
         eprintln!(
-            "fhc lsp: the client's process {pid} is not visible here (another PID namespace?); \
-             not watching it"
+            "fhc lsp: the client's process {pid} is not an ancestor of this server (another \
+             PID namespace or machine?); not watching it"
         );
         return false;
     }

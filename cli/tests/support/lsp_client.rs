@@ -53,9 +53,14 @@ impl Client {
 
     /// `fhc lsp ARGS...`, initialized with the client capabilities `caps`.
     pub fn start_with(args: &[&str], caps: Value) -> (Client, Value) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fhc"))
-            .arg("lsp")
-            .args(args)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fhc"));
+        cmd.arg("lsp").args(args);
+        Client::start_cmd(cmd, caps)
+    }
+
+    /// The server started by `cmd` (which may be a wrapper that runs it).
+    pub fn start_cmd(mut cmd: Command, caps: Value) -> (Client, Value) {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -162,6 +167,21 @@ impl Client {
     pub fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
         self.open_only(uri, text);
         self.diagnostics(uri, 1)
+    }
+
+    /// Whether the server closed its output (it exited) within `wait`.
+    pub fn closed(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(v) => self.pending.push(v),
+                Err(RecvTimeoutError::Disconnected) => return true,
+                Err(RecvTimeoutError::Timeout) => return false,
+            }
+        }
     }
 
     /// didOpen, without waiting for anything.

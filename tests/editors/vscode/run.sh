@@ -107,12 +107,13 @@ cp "$HERE/firehol.conf" "$WORK/ws/firehol.conf"
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$PORT" >"$WORK/config.yaml"
 
 step "6. code-server on 127.0.0.1:$PORT"
+# In its own session: the teardown stops code-server and the fhc it started, nothing else.
 EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":"http://127.0.0.1:9/items"}' \
-    code-server --config "$WORK/config.yaml" --bind-addr "127.0.0.1:$PORT" --auth none \
+    setsid code-server --config "$WORK/config.yaml" --bind-addr "127.0.0.1:$PORT" --auth none \
     --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
     --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" "$WORK/ws" >"$WORK/code-server.log" 2>&1 &
 CS_PID=$!
-trap 'kill $CS_PID 2>/dev/null && wait $CS_PID 2>/dev/null; pkill -f "$FHC lsp" 2>/dev/null; true' EXIT
+trap 'kill -- -$CS_PID 2>/dev/null; wait $CS_PID 2>/dev/null; true' EXIT
 for _ in $(seq 120); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.5; done
 
 step "7. what a user does, in headless chromium"
