@@ -818,6 +818,10 @@ fn neovim_highlights_a_valid_config() {
             .arg(&rtp),
         Duration::from_secs(300),
     );
+    let mut expected_groups: Vec<&str> = probes.iter().filter_map(|p| p.4).collect();
+    expected_groups.sort_unstable();
+    expected_groups.dedup();
+    let expected_groups = expected_groups.join(",");
     for (n, vim) in neovims("Neovim highlighting").iter().enumerate() {
         // The Vim syntax file (tree-sitter off).
         let syntax = nvim_with(
@@ -846,6 +850,7 @@ fn neovim_highlights_a_valid_config() {
                 ("FHC_FILE", &conf),
                 ("FHC_PROBES", &probes_file),
                 ("FHC_MODE", Path::new("treesitter")),
+                ("FHC_GROUPS", Path::new(&expected_groups)),
                 ("FHC_PARSER_RTP", &rtp),
             ],
             &dir.join(format!("ts-{n}.json")),
@@ -866,15 +871,20 @@ fn neovim_highlights_a_valid_config() {
             // Both highlighters draw the word with the same group (links followed: Neovim
             // 0.10+ links `@keyword` straight to Statement, where 0.7 went through Keyword).
             if let Some(group) = group {
-                let syntax_group = &syntax["probes"][i]["group"];
+                let want = &ts["resolved"][*group];
                 assert!(
-                    syntax_group.as_str().is_some_and(|g| !g.is_empty()),
-                    "`{word}` in `{fragment}` ({group}) has no colour: {syntax}"
+                    want.as_str().is_some_and(|g| !g.is_empty()),
+                    "{group} resolves to nothing: {ts}"
+                );
+                let syntax_group = &syntax["probes"][i]["group"];
+                assert_eq!(
+                    syntax_group, want,
+                    "`{word}` in `{fragment}`: the syntax file's group is not {group}'s"
                 );
                 let groups = p["groups"].as_array().unwrap();
                 assert!(
-                    groups.iter().any(|g| g == syntax_group),
-                    "`{word}` in `{fragment}` ({group}): {syntax_group} not in {groups:?}"
+                    groups.iter().any(|g| g == want),
+                    "`{word}` in `{fragment}`: {group} ({want}) not in {groups:?}"
                 );
             }
         }

@@ -73,6 +73,24 @@ fn the_arguments_vscode_languageclient_passes_are_understood() {
     );
 }
 
+/// The same through `initialize`'s `processId`, as VS Code and Neovim send it.
+#[test]
+fn the_editor_s_process_id_from_initialize_is_watched() {
+    let mut editor = Command::new("sh");
+    editor
+        .arg("-c")
+        .arg("\"$0\" lsp --stdio; exit $?")
+        .arg(env!("CARGO_BIN_EXE_fhc"));
+    let (mut c, _) = Client::start_cmd_as_client_process(editor, push_caps());
+    c.open(URI, "version 6\n");
+    c.child.kill().unwrap();
+    c.child.wait().unwrap();
+    assert!(
+        c.closed(Duration::from_secs(15)),
+        "a server whose client is gone exits"
+    );
+}
+
 /// A client in another PID namespace (an editor on the host, the server in a container) sends a
 /// PID that means nothing here: the server must not take it for a dead client.
 #[test]

@@ -98,7 +98,7 @@ pub fn diagnostics(doc: &Doc) -> Vec<Diagnostic> {
 /// `textDocument/diagnostic` (pull): the same diagnostics as a report, or "unchanged" when the
 /// client already has this analysis (`previous` is the result ID it got).
 pub fn report(doc: &Doc, previous: Option<&str>) -> DocumentDiagnosticReport {
-    let result_id = doc.serial.to_string();
+    let result_id = format!("{}-{}", std::process::id(), doc.serial);
     if previous == Some(result_id.as_str()) {
         return DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
             related_documents: None,
@@ -110,6 +110,17 @@ pub fn report(doc: &Doc, previous: Option<&str>) -> DocumentDiagnosticReport {
         full_document_diagnostic_report: FullDocumentDiagnosticReport {
             result_id: Some(result_id),
             items: diagnostics(doc),
+        },
+    })
+}
+
+/// The report for a document that is not open: empty, with no result ID to keep.
+pub fn nothing() -> DocumentDiagnosticReport {
+    DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+        related_documents: None,
+        full_document_diagnostic_report: FullDocumentDiagnosticReport {
+            result_id: None,
+            items: Vec::new(),
         },
     })
 }

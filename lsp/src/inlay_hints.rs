@@ -11,6 +11,8 @@ pub fn inlay_hints(doc: &Doc, range: Range) -> Vec<InlayHint> {
     inlay_hints::inlay_hints(&doc.file, doc.span(range))
         .into_iter()
         .map(|h| InlayHint {
+            // `: tcp/80` sticks to its word, as a type annotation does; `= value` and `⇒` stand apart.
+            padding_left: Some(!h.label.starts_with(':')),
             position: doc.range(fhc_lang::Span::new(h.offset, h.offset)).start,
             label: InlayHintLabel::String(h.label),
             kind: Some(match h.kind {
@@ -19,7 +21,6 @@ pub fn inlay_hints(doc: &Doc, range: Range) -> Vec<InlayHint> {
             }),
             text_edits: None,
             tooltip: h.tooltip.map(InlayHintTooltip::String),
-            padding_left: Some(true),
             padding_right: None,
             data: None,
         })

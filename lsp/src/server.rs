@@ -57,6 +57,21 @@ impl Backend {
         std::panic::catch_unwind(AssertUnwindSafe(|| f(&doc))).ok()
     }
 
+    /// Runs a feature that may analyse a whole document (or all of them) off the async workers,
+    /// on the current version; a panic costs that one answer.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&State) -> T + Send + 'static,
+    ) -> Option<T> {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| f(&state))).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
     /// Analyses a version off the async workers and publishes its diagnostics, unless a newer
     /// version arrived meanwhile. A client that pulls diagnostics gets none pushed (it asks).
     async fn publish(&self, doc: Arc<Doc>) {
@@ -358,24 +373,30 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri;
-        let Some(doc) = self.state.get(&uri) else {
-            return Err(Error::invalid_params(format!(
-                "{} is not open",
-                uri.as_str()
-            )));
-        };
         let previous = params.previous_result_id;
-        let report =
-            tokio::task::spawn_blocking(move || diagnostics::report(&doc, previous.as_deref()))
-                .await
-                .map_err(|_| Error::internal_error())?;
+        // A document closed meanwhile (a pull racing didClose) has nothing to report.
+        let report = self
+            .blocking(move |state| {
+                state
+                    .get(&uri)
+                    .map(|doc| diagnostics::report(&doc, previous.as_deref()))
+            })
+            .await
+            .flatten()
+            .unwrap_or_else(diagnostics::nothing);
         Ok(DocumentDiagnosticReportResult::Report(report))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        Ok(self.with_doc(&params.text_document.uri, |d| {
-            inlay_hints::inlay_hints(d, params.range)
-        }))
+        let uri = params.text_document.uri;
+        Ok(self
+            .blocking(move |state| {
+                state
+                    .get(&uri)
+                    .map(|d| inlay_hints::inlay_hints(&d, params.range))
+            })
+            .await
+            .flatten())
     }
 
     async fn document_highlight(
@@ -403,11 +424,10 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        let docs = self.state.all();
-        let symbols = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            workspace_symbols::symbols(&docs, &params.query)
-        }))
-        .unwrap_or_default();
+        let symbols = self
+            .blocking(move |state| workspace_symbols::symbols(&state.all(), &params.query))
+            .await
+            .unwrap_or_default();
         Ok(Some(WorkspaceSymbolResponse::Nested(symbols)))
     }
 }

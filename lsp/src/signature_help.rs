@@ -8,9 +8,9 @@ use tower_lsp_server::ls_types::{
     SignatureInformation,
 };
 
-/// Label offsets are UTF-16 code units of the label.
+/// Label offsets are UTF-16 code units of the label (past its end: its length).
 fn utf16(label: &str, byte: usize) -> u32 {
-    label[..byte].encode_utf16().count() as u32
+    label.get(..byte).unwrap_or(label).encode_utf16().count() as u32
 }
 
 pub fn signature_help(doc: &Doc, pos: Position) -> Option<SignatureHelp> {

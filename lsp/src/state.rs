@@ -24,7 +24,8 @@ use std::sync::{Arc, Mutex};
 use tower_lsp_server::ls_types::{Location, Position, Range, TextDocumentContentChangeEvent, Uri};
 
 /// Tells apart the analyses of one version read with different preludes (a pull diagnostic's
-/// result ID).
+/// result ID, prefixed with the process ID: a client keeping IDs across a server restart never
+/// takes a new analysis for one it has).
 static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One version of one document.

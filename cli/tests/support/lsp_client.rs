@@ -59,7 +59,17 @@ impl Client {
     }
 
     /// The server started by `cmd` (which may be a wrapper that runs it).
-    pub fn start_cmd(mut cmd: Command, caps: Value) -> (Client, Value) {
+    pub fn start_cmd(cmd: Command, caps: Value) -> (Client, Value) {
+        Client::spawn(cmd, caps, false)
+    }
+
+    /// [`Client::start_cmd`], telling the server in `initialize` that the client's process is
+    /// the one `cmd` started (as an editor gives its own PID).
+    pub fn start_cmd_as_client_process(cmd: Command, caps: Value) -> (Client, Value) {
+        Client::spawn(cmd, caps, true)
+    }
+
+    fn spawn(mut cmd: Command, caps: Value, send_pid: bool) -> (Client, Value) {
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -85,9 +95,14 @@ impl Client {
             pending: Vec::new(),
             utf8: false,
         };
+        let pid = if send_pid {
+            json!(c.child.id())
+        } else {
+            Value::Null
+        };
         let init = c.request(
             "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": caps}),
+            json!({"processId": pid, "rootUri": null, "capabilities": caps}),
         );
         c.utf8 = init["capabilities"]["positionEncoding"] == "utf-8";
         c.notify("initialized", json!({}));

@@ -6,8 +6,10 @@
 //! - after a variable's use: its value there (the same value the model expands);
 //! - after a `synproxy` statement: what it protects (the types, TCP ports and families).
 //!
-//! The values come from the model and the symbol table, so a hint never disagrees with what
-//! `fhc compile` does with the line.
+//! The ports and synproxy hints come from the model, so they are what `fhc compile` does with
+//! the line. A variable's value is the symbol table's: the value in force at that place in
+//! source order, as hover shows it. Inside a function or loop that runs with different values,
+//! that is the last one before the use in the text, not each run's.
 
 use super::File;
 use super::names::Sym;
@@ -46,16 +48,19 @@ pub fn inlay_hints(file: &File, range: Span) -> Vec<Hint> {
             out.entry((h.offset, h.label.clone())).or_insert(h);
         }
     };
+    // Only what is near the range is labelled (a scroll asks for a screenful of a long file).
+    let near = |s: Span| s.end >= range.start && s.start <= range.end;
     let model = &file.analysis().model;
     for rule in model.sections.iter().flat_map(|s| &s.rules) {
-        for svc in &rule.services {
+        for svc in rule.services.iter().filter(|svc| near(svc.span)) {
             add(service_hint(file.text(), svc));
         }
     }
-    for h in synproxy_hints(&model.synproxies) {
+    let synproxies: Vec<&Synproxy> = model.synproxies.iter().filter(|s| near(s.span)).collect();
+    for h in synproxy_hints(&synproxies) {
         add(h);
     }
-    for h in variable_hints(file) {
+    for h in variable_hints(file, near) {
         add(h);
     }
     out.into_values().collect()
@@ -73,15 +78,11 @@ fn cut(s: &str) -> (String, Option<String>) {
 /// that comes from a variable (`"$SERVICES"`) is not written at all.
 fn name_span(text: &str, svc: &Service) -> Option<Span> {
     let raw = text.get(svc.span.range())?;
-    let mut at = 0;
-    for token in raw.split(|c: char| c.is_whitespace() || matches!(c, ',' | '"' | '\'')) {
-        if token == svc.name {
-            let start = svc.span.start + at;
-            return Some(Span::new(start, start + token.len()));
-        }
-        at += token.len() + 1;
-    }
-    None
+    let sep =
+        |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || matches!(c, ',' | '"' | '\''));
+    raw.match_indices(svc.name.as_str())
+        .find(|&(i, n)| sep(raw[..i].chars().next_back()) && sep(raw[i + n.len()..].chars().next()))
+        .map(|(i, n)| Span::new(svc.span.start + i, svc.span.start + i + n.len()))
 }
 
 fn service_hint(text: &str, svc: &Service) -> Hint {
@@ -110,7 +111,7 @@ fn service_hint(text: &str, svc: &Service) -> Hint {
 }
 
 /// One hint per statement: a statement without `ipv4`/`ipv6` is one model entry per family.
-fn synproxy_hints(all: &[Synproxy]) -> Vec<Hint> {
+fn synproxy_hints(all: &[&Synproxy]) -> Vec<Hint> {
     let mut by_stmt: BTreeMap<usize, Vec<&Synproxy>> = BTreeMap::new();
     for sp in all {
         by_stmt.entry(sp.span.end).or_default().push(sp);
@@ -135,7 +136,9 @@ fn synproxy_hints(all: &[Synproxy]) -> Vec<Hint> {
                 }
                 None => "every TCP port".to_string(),
             };
+            // A statement in a function called twice is here twice per family.
             let mut families: Vec<&str> = sps.iter().map(|s| s.family.name()).collect();
+            families.sort_unstable();
             families.dedup();
             let label = format!("⇒ {} {ports} ({})", types.join("+"), families.join(", "));
             let (label, tooltip) = cut(&label);
@@ -149,13 +152,13 @@ fn synproxy_hints(all: &[Synproxy]) -> Vec<Hint> {
         .collect()
 }
 
-fn variable_hints(file: &File) -> Vec<Hint> {
+fn variable_hints(file: &File, near: impl Fn(Span) -> bool) -> Vec<Hint> {
     let names = file.names();
     let text = file.text();
     names
         .all()
         .iter()
-        .filter(|o| !o.def && matches!(o.sym, Sym::Variable(_)))
+        .filter(|o| !o.def && matches!(o.sym, Sym::Variable(_)) && near(o.span))
         .filter_map(|o| {
             let value = names.binding(o)?.value?;
             let (label, tooltip) = cut(&value);
@@ -257,6 +260,25 @@ mod tests {
                 ("N", "= 192.168.0.0/16")
             ]
         );
+    }
+
+    #[test]
+    fn a_service_name_is_found_as_a_whole_word() {
+        let text = "interface eth0 lan\n    server \"https  http\" accept\n";
+        let f = File::alone(text);
+        let h = inlay_hints(&f, Span::new(0, text.len()));
+        let after: Vec<&str> = h.iter().map(|h| &text[..h.offset]).collect();
+        assert!(after.iter().any(|a| a.ends_with("\"https")), "{h:?}");
+        assert!(after.iter().any(|a| a.ends_with("  http")), "{h:?}");
+    }
+
+    #[test]
+    fn a_synproxy_in_a_function_called_twice_names_each_family_once() {
+        let text = "f() {\n    synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\n}\nf\nf\n";
+        let f = File::alone(text);
+        let h = inlay_hints(&f, Span::new(0, text.len()));
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h[0].label, "⇒ input tcp/80 (IPv4)");
     }
 
     #[test]

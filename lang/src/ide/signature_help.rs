@@ -26,9 +26,6 @@ pub struct Help {
     pub active_param: usize,
 }
 
-/// Synproxy's actions: the words that end its rule parameters.
-const SYNPROXY_ACTIONS: &[&str] = &["accept", "drop", "reject", "dnat", "redirect", "action"];
-
 /// The help at `offset`: `None` outside a command's arguments (on the command word itself, in
 /// a comment, on a blank line).
 pub fn signature_help(file: &File, offset: usize) -> Option<Help> {
@@ -40,7 +37,7 @@ pub fn signature_help(file: &File, offset: usize) -> Option<Help> {
         .map(|w| w.literal().unwrap_or("\"…\""))
         .collect();
     let all: Vec<&Signature> = Signature::of(cmd).collect();
-    let active_form = pick_form(&all, words.first().copied());
+    let active_form = pick_form(&all, &words);
     let active_param = place_of_next(all[active_form], &words);
     let forms = all
         .iter()
@@ -61,15 +58,32 @@ pub fn signature_help(file: &File, offset: usize) -> Option<Help> {
     })
 }
 
-/// The form whose keyword is the first word; else the one without a keyword.
-fn pick_form(forms: &[&Signature], first: Option<&str>) -> usize {
-    let by_keyword = first.and_then(|w| {
-        forms
+/// The form whose required keywords the words say most (`group end`, `connmark 1 interface
+/// eth0`; the first place's keyword only as the first word); else one without required
+/// keywords; else the first.
+fn pick_form(forms: &[&Signature], words: &[&str]) -> usize {
+    let said = |s: &Signature| -> usize {
+        s.params
             .iter()
-            .position(|s| s.keyword().is_some_and(|k| !k.optional && k.opened_by(w)))
-    });
-    by_keyword
-        .or_else(|| forms.iter().position(|s| s.keyword().is_none()))
+            .enumerate()
+            .map(|(i, (text, _))| (i, Place::of(text)))
+            .filter(|(_, p)| !p.optional && p.literal.is_some())
+            .filter(|(i, p)| match i {
+                0 => words.first().is_some_and(|w| p.opened_by(w)),
+                _ => words.iter().skip(1).any(|w| p.opened_by(w)),
+            })
+            .count()
+    };
+    let required = |s: &Signature| {
+        s.params.iter().any(|(text, _)| {
+            let p = Place::of(text);
+            !p.optional && p.literal.is_some()
+        })
+    };
+    let best = (0..forms.len())
+        .filter(|&i| said(forms[i]) > 0)
+        .max_by_key(|&i| (said(forms[i]), std::cmp::Reverse(i)));
+    best.or_else(|| forms.iter().position(|s| !required(s)))
         .unwrap_or(0)
 }
 
@@ -84,7 +98,7 @@ fn opens(sig: &Signature, i: usize, word: &str) -> bool {
         None => {
             sig.cmd == Cmd::Synproxy
                 && *text == "ACTION"
-                && SYNPROXY_ACTIONS
+                && keywords::SYNPROXY_VERBS
                     .iter()
                     .any(|a| a.eq_ignore_ascii_case(word))
         }
@@ -98,7 +112,18 @@ fn place_of_next(sig: &Signature, words: &[&str]) -> usize {
         return 0;
     };
     let (mut p, mut taken) = (0, 0);
+    // A verdict's `with` clause (`reject with tcp-reset`) belongs to the ACTION place.
+    let mut with_clause = false;
     for w in words {
+        if with_clause {
+            (with_clause, p, taken) = (false, p + 1, 0);
+            continue;
+        }
+        if taken == 0 && p > 0 && sig.params[p - 1].0 == "ACTION" && w.eq_ignore_ascii_case("with")
+        {
+            (with_clause, p) = (true, p - 1);
+            continue;
+        }
         while p <= last {
             let place = places[p];
             if place.rest {
@@ -216,6 +241,23 @@ mod tests {
             (label, p.as_str()),
             ("ipset addfile NAME [ip|net] FILE [OPTIONS...]", "[ip|net]")
         );
+        let (label, _) = at("interface eth0 lan\n    group close |").unwrap();
+        assert_eq!(label, "group end", "a synonym picks its form");
+        let (label, p) = at("blacklist him 1.2.3.4 |").unwrap();
+        assert_eq!(
+            (label, p.as_str()),
+            ("blacklist them IPS... [except EXCEPT_PARAMS...]", "IPS...")
+        );
+        let (label, p) = at("connmark 1 interface |").unwrap();
+        assert_eq!(
+            (label, p.as_str()),
+            (
+                "connmark VALUE interface IFACE RULE_PARAMS...",
+                "interface IFACE"
+            )
+        );
+        assert_eq!(place("postprocess /bin/true |"), "[ARGS...]");
+        assert_eq!(place("postprocess -ne |"), "COMMAND");
         let (label, p) = at("ipset addfile bad net |").unwrap();
         assert_eq!(
             (label, p.as_str()),

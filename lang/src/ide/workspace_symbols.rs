@@ -17,7 +17,7 @@ pub struct Definition {
 }
 
 /// Whether `name` matches what the user typed: the query's characters in order, ignoring case
-/// (`ht` finds `http_alt`, `sp` finds `server_ssh_ports`). An empty query matches everything.
+/// (`ht` finds `http_alt`, `wl` finds `wan2lan`). An empty query matches everything.
 pub fn matches(name: &str, query: &str) -> bool {
     let mut chars = name.chars().map(|c| c.to_ascii_lowercase());
     query
@@ -29,8 +29,9 @@ pub fn matches(name: &str, query: &str) -> bool {
 /// The file's definitions whose name matches `query`, in source order, each once.
 pub fn workspace_symbols(file: &File, query: &str) -> Vec<Definition> {
     let mut out: Vec<Definition> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for o in file.names().all().iter().filter(|o| o.def) {
-        if !matches(o.sym.name(), query) || out.iter().any(|d| d.span == o.span) {
+        if !matches(o.sym.name(), query) || !seen.insert(o.span) {
             continue;
         }
         out.push(Definition {

@@ -465,6 +465,44 @@ pub const SHELL_COMMANDS: &[&str] = &[
     "ipset_update_from_file",
 ];
 
+/// The words that select a form of a command, each list with the word shown first (signature
+/// help, completion) and its synonyms after. The parser, the model and the IDE read these.
+pub const GROUP_OPEN: &[&str] = &["with", "start", "begin"];
+pub const GROUP_CLOSE: &[&str] = &["end", "stop", "close"];
+/// `blacklist them` (one direction), `all` (both, stateless), `stateful`.
+pub const BLACKLIST_ONE_WAY: &[&str] = &["them", "him", "her", "it", "this", "these", "input"];
+pub const BLACKLIST_BOTH: &[&str] = &["all", "full"];
+pub const BLACKLIST_STATEFUL: &[&str] = &["stateful", "statefull"];
+pub const MARKDEF_RESET: &[&str] = &["reset", "clear"];
+/// `ipset addfile NAME ip|net FILE`: keep single addresses, or networks.
+pub const ADDFILE_IPS: &[&str] = &["ip", "ips"];
+pub const ADDFILE_NETS: &[&str] = &["net", "nets"];
+
+/// Every list of synonyms above.
+const SYNONYMS: &[&[&str]] = &[
+    GROUP_OPEN,
+    GROUP_CLOSE,
+    BLACKLIST_ONE_WAY,
+    BLACKLIST_BOTH,
+    BLACKLIST_STATEFUL,
+    MARKDEF_RESET,
+    ADDFILE_IPS,
+    ADDFILE_NETS,
+];
+
+/// Whether `word` is `keyword` or one of its synonyms (case-insensitive).
+pub fn is_keyword_or_synonym(keyword: &str, word: &str) -> bool {
+    let list = SYNONYMS
+        .iter()
+        .find(|l| l[0] == keyword)
+        .copied()
+        .unwrap_or(&[]);
+    word.eq_ignore_ascii_case(keyword) || list.iter().any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// The words that end a synproxy's rule parameters and say what happens to the connection.
+pub const SYNPROXY_VERBS: &[&str] = &["accept", "drop", "reject", "dnat", "redirect", "action"];
+
 /// Built-in verdicts of server/client/route/policy statements (case-insensitive).
 pub const ACTIONS: &[(&str, &str)] = &[
     ("accept", "allows the traffic"),

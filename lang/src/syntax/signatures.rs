@@ -322,8 +322,8 @@ signatures! {
     RequireKernelModule "require_kernel_module MODULE" {
         "MODULE" => "the kernel module to load before activation.";
     }
-    Postprocess "postprocess [FLAGS] COMMAND [ARGS...]" {
-        "[FLAGS]" => "-ne (ignore failure), -warn (warn on failure), -ns (do not save for restore).";
+    Postprocess "postprocess [-ne|-warn|-ns] COMMAND [ARGS...]" {
+        "[-ne|-warn|-ns]" => "-ne (ignore failure), -warn (warn on failure), -ns (do not save for restore).";
         "COMMAND" => "the program to run after the firewall is activated.";
         "[ARGS...]" => "its arguments.";
     }
@@ -346,7 +346,7 @@ impl Signature {
             .iter()
             .map(|(p, _)| {
                 let start = self.label[from..].find(p).map_or(from, |i| from + i);
-                from = start + p.len();
+                from = (start + p.len()).min(self.label.len());
                 (start, from)
             })
             .collect()
@@ -374,10 +374,13 @@ pub struct Place {
 }
 
 impl Place {
-    /// Whether `word` is this place's keyword (or one of its alternatives).
+    /// Whether `word` is this place's keyword, one of its alternatives (`ip|net`) or one of
+    /// their synonyms (`stop` for `end`).
     pub fn opened_by(&self, word: &str) -> bool {
-        self.literal
-            .is_some_and(|l| l.split('|').any(|k| k.eq_ignore_ascii_case(word)))
+        self.literal.is_some_and(|l| {
+            l.split('|')
+                .any(|k| super::keywords::is_keyword_or_synonym(k, word))
+        })
     }
 
     pub fn of(text: &'static str) -> Place {
@@ -387,7 +390,7 @@ impl Place {
         let literal = first
             .chars()
             .next()
-            .is_some_and(|c| c.is_ascii_lowercase())
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '-')
             .then_some(first);
         Place {
             optional,
@@ -429,7 +432,9 @@ mod tests {
         let p = Place::of("port PROXY_PORT");
         assert_eq!((p.optional, p.literal, p.words), (false, Some("port"), 2));
         let p = Place::of("[ip|net]");
-        assert!(p.opened_by("net") && p.opened_by("IP") && !p.opened_by("nets"));
+        assert!(p.opened_by("net") && p.opened_by("IP") && p.opened_by("nets"));
+        assert!(!p.opened_by("ipv4"));
+        assert!(Place::of("end").opened_by("close"));
         let synproxy = Signature::of(Cmd::Synproxy).next().unwrap();
         let r = synproxy.ranges();
         assert_eq!(&synproxy.label[r[2].0..r[2].1], "ACTION");

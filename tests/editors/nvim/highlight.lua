@@ -45,7 +45,11 @@ common.run(function()
   end)
   local probes = vim.fn.json_decode(common.read(common.env('FHC_PROBES')))
 
-  local result = { filetype = vim.bo[buf].filetype, probes = {} }
+  local result = { filetype = vim.bo[buf].filetype, probes = {}, resolved = {} }
+  -- The expected groups, their links followed in this Neovim (0.10+ links differently).
+  for name in string.gmatch(os.getenv('FHC_GROUPS') or '', '[^,]+') do
+    result.resolved[name] = vim.fn.synIDattr(vim.fn.synIDtrans(vim.fn.hlID(name)), 'name')
+  end
   if mode == 'syntax' then
     result.syntax = vim.bo[buf].syntax
     for _, p in ipairs(probes) do

@@ -17,7 +17,8 @@ REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 FHC=$(realpath "${1:-$REPO/target/debug/fhc}")
 WORK=$REPO/target/vscode-real
 VENV=${FHC_VSCODE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/fhc-vscode-venv}
-PORT=${PORT:-8765}
+# A free port unless one is given (two runs at once must not share a code-server).
+PORT=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 CS_VERSION=4.100.3
 HERE=$REPO/tests/editors/vscode
 
@@ -114,7 +115,12 @@ EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":"http:/
     --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" "$WORK/ws" >"$WORK/code-server.log" 2>&1 &
 CS_PID=$!
 trap 'kill -- -$CS_PID 2>/dev/null; wait $CS_PID 2>/dev/null; true' EXIT
-for _ in $(seq 120); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.5; done
+up=
+for _ in $(seq 120); do
+    curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" && up=1 && break
+    sleep 0.5
+done
+[ -n "$up" ] || { tail -n 30 "$WORK/code-server.log"; fail "code-server did not answer on 127.0.0.1:$PORT"; }
 
 step "7. what a user does, in headless chromium"
 rc=0

@@ -122,3 +122,12 @@ fn prelude_services_and_variables_are_offered() {
     let c = complete(&doc, text.len());
     assert!(c.items.iter().any(|i| i.label == "$LAN"), "{:?}", c.items);
 }
+
+#[test]
+fn synproxy_actions_are_the_parser_s_verbs() {
+    let firsts: Vec<&str> = SYNPROXY_ACTIONS
+        .iter()
+        .map(|(n, _)| n.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(firsts, keywords::SYNPROXY_VERBS);
+}

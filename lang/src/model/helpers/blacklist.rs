@@ -5,16 +5,20 @@ use super::{Parts, take_options};
 use crate::model::build::Builder;
 use crate::model::ir::{Blacklist, BlacklistMode, Cond, ExtraKind, HelperKind, LogSpec, Match};
 use crate::model::values::{self, Addr, split_list};
+use crate::syntax::keywords;
 
 impl Builder<'_> {
     pub(super) fn blacklist(&mut self, p: &mut Parts) -> Option<HelperKind> {
-        let mode = match p.args.first().map(|w| w.0.to_ascii_lowercase()).as_deref() {
-            Some("them" | "him" | "her" | "it" | "this" | "these" | "input") => {
-                Some(BlacklistMode::Uni)
-            }
-            Some("all" | "full") => Some(BlacklistMode::Bi),
-            Some("stateful" | "statefull") => Some(BlacklistMode::Bs),
-            _ => None,
+        let first = p.args.first().map(|w| w.0.to_ascii_lowercase());
+        let is = |list: &[&str]| first.as_deref().is_some_and(|f| list.contains(&f));
+        let mode = if is(keywords::BLACKLIST_ONE_WAY) {
+            Some(BlacklistMode::Uni)
+        } else if is(keywords::BLACKLIST_BOTH) {
+            Some(BlacklistMode::Bi)
+        } else if is(keywords::BLACKLIST_STATEFUL) {
+            Some(BlacklistMode::Bs)
+        } else {
+            None
         };
         let words = &p.args[usize::from(mode.is_some())..];
         let nolog = !take_options(&mut p.matches, &["nolog"]).is_empty();

@@ -118,7 +118,7 @@ impl Builder<'_> {
         let Some((name, _)) = words.first() else {
             return;
         };
-        if name == "clear" || name == "reset" {
+        if crate::syntax::keywords::MARKDEF_RESET.contains(&name.as_str()) {
             self.model.marks.clear();
             return;
         }

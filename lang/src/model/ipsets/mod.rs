@@ -15,6 +15,7 @@ use super::values::{Af, Families, IpList};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
+use crate::syntax::keywords;
 
 /// ipset's longest timeout, in seconds.
 const MAX_TIMEOUT: u64 = 2_147_483;
@@ -345,8 +346,8 @@ impl Builder<'_> {
         let mut words = rest.iter().peekable();
         while let Some((w, _)) = words.peek() {
             match w.as_str() {
-                "ip" | "ips" => filter = FileFilter::Ips,
-                "net" | "nets" => filter = FileFilter::Nets,
+                w if keywords::ADDFILE_IPS.contains(&w) => filter = FileFilter::Ips,
+                w if keywords::ADDFILE_NETS.contains(&w) => filter = FileFilter::Nets,
                 "ipv4" | "ipv6" => {}
                 _ => break,
             }

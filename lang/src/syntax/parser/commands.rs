@@ -7,7 +7,7 @@ use super::params::{
 use super::prims::{kw, rest, span_of, value, value_except, word};
 use super::{Ex, In, Tok, WordClass};
 use crate::syntax::ast::*;
-use crate::syntax::keywords::Cmd;
+use crate::syntax::keywords::{self, Cmd};
 use crate::syntax::words::Word;
 use chumsky::prelude::*;
 
@@ -30,7 +30,7 @@ fn chains<'a, I: In<'a>>() -> impl Parser<'a, I, Word, Ex<'a>> + Clone {
 }
 
 fn synproxy<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone {
-    const VERBS: &[&str] = &["accept", "drop", "reject", "dnat", "redirect", "action"];
+    const VERBS: &[&str] = keywords::SYNPROXY_VERBS;
     // dnat/redirect/action take a target; reject may take `with MSG`; accept/drop take nothing.
     let target = kw(&["to"])
         .map(|w| w.span)
@@ -254,10 +254,10 @@ fn section_body<'a, I: In<'a>>(cmd: Cmd) -> Body<'a, I> {
             .map(|(name, params)| (CommandKind::Router { name, params }, vec![]))
             .boxed(),
         Cmd::Group => choice((
-            kw(&["with", "start", "begin"])
+            kw(keywords::GROUP_OPEN)
                 .then(params())
                 .map(|(verb, params)| (CommandKind::GroupStart { verb, params }, vec![])),
-            kw(&["end", "stop", "close"]).then(rest()).map(|(verb, x)| (CommandKind::GroupEnd { verb }, x)),
+            kw(keywords::GROUP_CLOSE).then(rest()).map(|(verb, x)| (CommandKind::GroupEnd { verb }, x)),
             rest().map(|x| (CommandKind::GroupBare, x)),
         ))
         .boxed(),
