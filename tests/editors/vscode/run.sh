@@ -65,12 +65,15 @@ if ! code-server --version 2>/dev/null | grep -q "^$CS_VERSION "; then
     cp /usr/bin/rg "$tmp/rg/rg"
     tar czf "/tmp/vscode-ripgrep-cache-$RG_VER/ripgrep-$RG_TAG-x86_64-unknown-linux-musl.tar.gz" -C "$tmp/rg" rg
     rm -rf "$tmp"
+    # Native modules are built here: no prebuilt binary is fetched from outside the registries.
     export npm_config_nodedir=/usr npm_config_yes=true npm_config_unsafe_perm=true
+    export npm_config_build_from_source=true
     export npm_config_user_agent="npm/$(npm -v) node/$(node -v) linux x64"
-    (cd "$CS/node_modules/argon2" && npx --no node-pre-gyp install --fallback-to-build >/dev/null 2>&1)
+    (cd "$CS/node_modules/argon2" && npx --no node-pre-gyp install --build-from-source >/dev/null 2>&1)
     log=$(mktemp)
     (cd "$CS" && sh ./postinstall.sh >"$log" 2>&1) || { tail -n 40 "$log"; fail "code-server's postinstall failed"; }
-    unset npm_config_nodedir npm_config_yes npm_config_unsafe_perm npm_config_user_agent
+    unset npm_config_nodedir npm_config_yes npm_config_unsafe_perm npm_config_user_agent \
+        npm_config_build_from_source
 fi
 code-server --version | head -n 1
 
