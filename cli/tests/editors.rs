@@ -681,6 +681,9 @@ fn brief_diagnostics_in(vim: &Nvim) -> Value {
     assert_eq!(v["filetype"], "firehol", "{v}");
     assert_eq!(v["clients"], serde_json::json!(["fhc"]), "{v}");
     assert_eq!(v["received"], true, "{v}");
+    // 0.7 takes pushed diagnostics; 0.11+ announces pull and the server serves it that way.
+    let old = v["nvim"].as_str().is_some_and(|n| n.starts_with("0.7."));
+    assert_eq!(v["pulled"], !old, "{v}");
     let (error, warn) = (&v["severity"]["error"], &v["severity"]["warn"]);
     let got: Vec<(u64, String, &Value)> = v["diagnostics"]
         .as_array()

@@ -36,9 +36,11 @@ common.run(function()
     return tostring(a.code) < tostring(b.code)
   end)
 
-  local clients = {}
+  local clients, pulled = {}, false
   for _, c in ipairs(common.clients(buf)) do
     table.insert(clients, c.name)
+    -- The server offers pull diagnostics only to a client that announced them.
+    pulled = pulled or (c.server_capabilities or {}).diagnosticProvider ~= nil
   end
 
   local v = vim.version()
@@ -46,6 +48,7 @@ common.run(function()
     nvim = v.major .. '.' .. v.minor .. '.' .. v.patch,
     filetype = vim.bo[buf].filetype,
     clients = clients,
+    pulled = pulled,
     received = got,
     diagnostics = diagnostics,
     severity = { error = vim.diagnostic.severity.ERROR, warn = vim.diagnostic.severity.WARN },
