@@ -50,20 +50,20 @@ fn at(c: &Client, needle: &str, delta: usize) -> Value {
     c.pos(CONF, CONF.find(needle).unwrap() + delta)
 }
 
-/// The editor's process is the server's parent: here a shell that runs `fhc lsp --stdio
-/// --clientProcessId $$` and waits for it. Killed (SIGKILL: no `exit` ever comes), it leaves
-/// the server with its input still open (this test holds it): the server must exit by itself.
-#[test]
-fn the_arguments_vscode_languageclient_passes_are_understood() {
+/// An editor standing in for VS Code or Neovim: a shell that runs `fhc lsp ARGS` (`$$` is the
+/// shell's PID) and waits for it, so that it is the server's parent.
+fn editor_running(args: &str) -> Command {
     let mut editor = Command::new("sh");
     editor
         .arg("-c")
-        .arg("\"$0\" lsp --stdio --clientProcessId $$; exit $?")
+        .arg(format!("\"$0\" lsp {args}; exit $?"))
         .arg(env!("CARGO_BIN_EXE_fhc"));
-    let (mut c, init) = Client::start_cmd(editor, push_caps());
-    assert_eq!(init["serverInfo"]["name"], "fhc");
-    let diags = c.open(URI, "synproxy input dst 1.2.3.4 dport 80 accept\n");
-    assert!(diags.iter().any(|d| d["code"] == "E0101"), "{diags:?}");
+    editor
+}
+
+/// Kills the editor (SIGKILL: no `exit` ever comes). The server keeps its input open (this test
+/// holds it), so only the watch on the editor's process can end it.
+fn kill_the_editor_and_see_the_server_go(c: &mut Client) {
     assert!(!c.closed(Duration::from_millis(500)));
     c.child.kill().unwrap();
     c.child.wait().unwrap();
@@ -73,22 +73,24 @@ fn the_arguments_vscode_languageclient_passes_are_understood() {
     );
 }
 
+/// What vscode-languageclient passes (`--stdio`), and the client's PID as an argument.
+#[test]
+fn the_arguments_vscode_languageclient_passes_are_understood() {
+    let editor = editor_running("--stdio --clientProcessId $$");
+    let (mut c, init) = Client::start_cmd(editor, push_caps());
+    assert_eq!(init["serverInfo"]["name"], "fhc");
+    let diags = c.open(URI, "synproxy input dst 1.2.3.4 dport 80 accept\n");
+    assert!(diags.iter().any(|d| d["code"] == "E0101"), "{diags:?}");
+    kill_the_editor_and_see_the_server_go(&mut c);
+}
+
 /// The same through `initialize`'s `processId`, as VS Code and Neovim send it.
 #[test]
 fn the_editor_s_process_id_from_initialize_is_watched() {
-    let mut editor = Command::new("sh");
-    editor
-        .arg("-c")
-        .arg("\"$0\" lsp --stdio; exit $?")
-        .arg(env!("CARGO_BIN_EXE_fhc"));
+    let editor = editor_running("--stdio");
     let (mut c, _) = Client::start_cmd_as_client_process(editor, push_caps());
     c.open(URI, "version 6\n");
-    c.child.kill().unwrap();
-    c.child.wait().unwrap();
-    assert!(
-        c.closed(Duration::from_secs(15)),
-        "a server whose client is gone exits"
-    );
+    kill_the_editor_and_see_the_server_go(&mut c);
 }
 
 /// A client in another PID namespace (an editor on the host, the server in a container) sends a

@@ -17,11 +17,65 @@ pub struct Signature {
     pub params: &'static [(&'static str, &'static str)],
 }
 
+/// The places of `server/client/route custom`, the same for the three.
+const CUSTOM: &[(&str, &str)] = &[
+    (
+        "custom",
+        "defines the service inline instead of naming a known one.",
+    ),
+    (
+        "NAME",
+        "a one-word name for the inline service, used in chain names.",
+    ),
+    (
+        "SERVER_PORTS",
+        "the server side as PROTO/PORT words, e.g. \"tcp/8080 udp/53\" (ranges with : or -).",
+    ),
+    (
+        "CLIENT_PORTS",
+        "the client's source ports: default, any, or a port or range.",
+    ),
+    (
+        "ACTION",
+        "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.",
+    ),
+    (
+        "RULE_PARAMS...",
+        "rule parameters that restrict the requests.",
+    ),
+];
+
+/// The places of `server/client/route anystateless`, the same for the three.
+const ANYSTATELESS: &[(&str, &str)] = &[
+    (
+        "anystateless",
+        "matches any traffic in both directions without connection tracking.",
+    ),
+    (
+        "NAME",
+        "a one-word name for the statement, used in chain names.",
+    ),
+    (
+        "ACTION",
+        "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.",
+    ),
+    (
+        "RULE_PARAMS...",
+        "rule parameters that say which traffic (proto, dport, src, ...).",
+    ),
+];
+
+/// A form's places: written out, or the name of a list shared by several commands' forms.
+macro_rules! places {
+    ({ $($place:literal => $doc:literal;)* }) => { &[$(($place, $doc),)*] };
+    ($shared:ident) => { $shared };
+}
+
 /// Every form of every command, in the commands table's order.
 macro_rules! signatures {
-    ($($cmd:ident $label:literal { $($place:literal => $doc:literal;)* })*) => {
+    ($($cmd:ident $label:literal $places:tt)*) => {
         pub const SIGNATURES: &[Signature] = &[
-            $(Signature { cmd: Cmd::$cmd, label: $label, params: &[$(($place, $doc),)*] },)*
+            $(Signature { cmd: Cmd::$cmd, label: $label, params: places!($places) },)*
         ];
     };
 }
@@ -60,58 +114,22 @@ signatures! {
         "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action; a `with ...` clause may follow (reject type, limit, connlimit, hashlimit, recent, knock).";
         "RULE_PARAMS..." => "rule parameters that restrict the requests (src, dst, sport, dport, uid, log, ...).";
     }
-    Server "server custom NAME SERVER_PORTS CLIENT_PORTS ACTION RULE_PARAMS..." {
-        "custom" => "defines the service inline instead of naming a known one.";
-        "NAME" => "a one-word name for the inline service, used in chain names.";
-        "SERVER_PORTS" => "the server side as PROTO/PORT words, e.g. \"tcp/8080 udp/53\" (ranges with : or -).";
-        "CLIENT_PORTS" => "the client's source ports: default, any, or a port or range.";
-        "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.";
-        "RULE_PARAMS..." => "rule parameters that restrict the requests.";
-    }
-    Server "server anystateless NAME ACTION RULE_PARAMS..." {
-        "anystateless" => "matches any traffic in both directions without connection tracking.";
-        "NAME" => "a one-word name for the statement, used in chain names.";
-        "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.";
-        "RULE_PARAMS..." => "rule parameters that say which traffic (proto, dport, src, ...).";
-    }
+    Server "server custom NAME SERVER_PORTS CLIENT_PORTS ACTION RULE_PARAMS..." CUSTOM
+    Server "server anystateless NAME ACTION RULE_PARAMS..." ANYSTATELESS
     Client "client SERVICES ACTION RULE_PARAMS..." {
         "SERVICES" => "the service names this side may use as a client (ssh, http, dns, all, any, ...), space or comma list.";
         "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action; a `with ...` clause may follow.";
         "RULE_PARAMS..." => "rule parameters that restrict the requests (src, dst, sport, dport, uid, log, ...).";
     }
-    Client "client custom NAME SERVER_PORTS CLIENT_PORTS ACTION RULE_PARAMS..." {
-        "custom" => "defines the service inline instead of naming a known one.";
-        "NAME" => "a one-word name for the inline service, used in chain names.";
-        "SERVER_PORTS" => "the server side as PROTO/PORT words, e.g. \"tcp/8080 udp/53\".";
-        "CLIENT_PORTS" => "the client's source ports: default, any, or a port or range.";
-        "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.";
-        "RULE_PARAMS..." => "rule parameters that restrict the requests.";
-    }
-    Client "client anystateless NAME ACTION RULE_PARAMS..." {
-        "anystateless" => "matches any traffic in both directions without connection tracking.";
-        "NAME" => "a one-word name for the statement, used in chain names.";
-        "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.";
-        "RULE_PARAMS..." => "rule parameters that say which traffic.";
-    }
+    Client "client custom NAME SERVER_PORTS CLIENT_PORTS ACTION RULE_PARAMS..." CUSTOM
+    Client "client anystateless NAME ACTION RULE_PARAMS..." ANYSTATELESS
     Route "route SERVICES ACTION RULE_PARAMS..." {
         "SERVICES" => "the services routed through this router (ssh, http, all, any, ...), space or comma list.";
         "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action; a `with ...` clause may follow.";
         "RULE_PARAMS..." => "rule parameters that restrict the requests.";
     }
-    Route "route custom NAME SERVER_PORTS CLIENT_PORTS ACTION RULE_PARAMS..." {
-        "custom" => "defines the service inline instead of naming a known one.";
-        "NAME" => "a one-word name for the inline service, used in chain names.";
-        "SERVER_PORTS" => "the server side as PROTO/PORT words, e.g. \"tcp/8080 udp/53\".";
-        "CLIENT_PORTS" => "the client's source ports: default, any, or a port or range.";
-        "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.";
-        "RULE_PARAMS..." => "rule parameters that restrict the requests.";
-    }
-    Route "route anystateless NAME ACTION RULE_PARAMS..." {
-        "anystateless" => "matches any traffic in both directions without connection tracking.";
-        "NAME" => "a one-word name for the statement, used in chain names.";
-        "ACTION" => "accept, reject, drop/deny, return, tarpit, or a user action, optionally followed by `with ...`.";
-        "RULE_PARAMS..." => "rule parameters that say which traffic.";
-    }
+    Route "route custom NAME SERVER_PORTS CLIENT_PORTS ACTION RULE_PARAMS..." CUSTOM
+    Route "route anystateless NAME ACTION RULE_PARAMS..." ANYSTATELESS
     Synproxy "synproxy TYPE RULE_PARAMS... ACTION [ACTION_OPTIONS...]" {
         "TYPE" => "input|in (a server on this host) or forward|pass (a routed server); comma lists take both.";
         "RULE_PARAMS..." => "rule parameters of the protected traffic; inface and dst are required.";
