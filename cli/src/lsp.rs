@@ -24,7 +24,8 @@ pub struct TransportArgs {
     /// Refused: fhc serves standard input and output only.
     #[arg(long = "node-ipc", hide = true)]
     pub node_ipc: bool,
-    /// The editor's process: the server exits when it is gone (also read from `initialize`).
+    /// The editor's process: the server exits when it is gone. Watched only when it started the
+    /// server (an ancestor process); also read from `initialize`.
     #[arg(long = "clientProcessId", value_name = "PID")]
     pub client_process_id: Option<u32>,
 }
