@@ -55,14 +55,13 @@ pub fn analyze(text: &str) -> Analysis {
 /// [`analyze`] with the variables and services of the defaults and services files in force.
 pub fn analyze_with(text: &str, prelude: &Prelude) -> Analysis {
     let mut analysis = front(text, prelude);
-    if let Err(errors) = nft::lower(&analysis.model, text, &errors_only()) {
-        add_lowering_errors(&mut analysis, errors);
-    }
+    analysis.diagnostics = with_lowering_errors(&analysis, text);
     analysis
 }
 
-/// The front end without the lowering: syntax, the shell's evaluation and the model.
-fn front(text: &str, prelude: &Prelude) -> Analysis {
+/// The front end without the lowering: syntax, the shell's evaluation and the model (the IDE
+/// answers that need no lowering read this, and [`with_lowering_errors`] completes it).
+pub(crate) fn front(text: &str, prelude: &Prelude) -> Analysis {
     let parse = syntax::parse(text);
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
@@ -88,11 +87,15 @@ fn front(text: &str, prelude: &Prelude) -> Analysis {
     }
 }
 
-/// Adds what the lowering found. The model keeps what it could build of a statement with errors,
-/// so an error the front end already reported inside a statement is not reported twice.
-fn add_lowering_errors(analysis: &mut Analysis, errors: Vec<Diagnostic>) {
-    let known: Vec<Span> = analysis
-        .diagnostics
+/// The front end's diagnostics with what the lowering found: [`analyze_with`]'s list. The model
+/// keeps what it could build of a statement with errors, so an error the front end already
+/// reported inside a statement is not reported twice.
+pub(crate) fn with_lowering_errors(front: &Analysis, text: &str) -> Vec<Diagnostic> {
+    let mut diagnostics = front.diagnostics.clone();
+    let Err(errors) = nft::lower(&front.model, text, &errors_only()) else {
+        return diagnostics;
+    };
+    let known: Vec<Span> = diagnostics
         .iter()
         // A shell construct's error spans a whole block: what the lowering finds inside is news.
         .filter(|d| d.is_error() && d.code != Code::ShellConstruct)
@@ -100,12 +103,13 @@ fn add_lowering_errors(analysis: &mut Analysis, errors: Vec<Diagnostic>) {
         .collect();
     let overlaps =
         |a: Span, b: Span| a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1);
-    analysis.diagnostics.extend(
+    diagnostics.extend(
         errors
             .into_iter()
             .filter(|e| !known.iter().any(|k| overlaps(*k, e.span))),
     );
-    diag::sort(&mut analysis.diagnostics);
+    diag::sort(&mut diagnostics);
+    diagnostics
 }
 
 /// The same as [`analyze`] (kept for callers that name the check step).
@@ -153,11 +157,7 @@ fn lowered(
 ) -> Result<(Analysis, nft::Output), Vec<Diagnostic>> {
     let analysis = front(text, prelude);
     if analysis.has_errors() {
-        let mut analysis = analysis;
-        if let Err(errors) = nft::lower(&analysis.model, text, &errors_only()) {
-            add_lowering_errors(&mut analysis, errors);
-        }
-        return Err(analysis.diagnostics);
+        return Err(with_lowering_errors(&analysis, text));
     }
     match nft::lower(&analysis.model, text, opts) {
         Ok(out) => Ok((analysis, out)),

@@ -175,7 +175,7 @@ async fn run(name: &str, text: String, samples: usize) {
         fhc_lsp::convert::Encoding::Utf16,
         std::sync::Arc::new(fhc_lang::Prelude::none()),
     );
-    doc.analysis();
+    doc.file.diagnostics();
     let t_convert = med(&mut || {
         drop(std::hint::black_box(fhc_lsp::diagnostics::diagnostics(
             &doc,

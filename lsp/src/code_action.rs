@@ -19,7 +19,7 @@ fn intersects(a: Span, b: Span) -> bool {
 pub fn code_actions(doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
     let want = doc.span(range);
     let mut out = Vec::new();
-    for d in &doc.analysis().diagnostics {
+    for d in doc.file.diagnostics() {
         if d.fixes.is_empty() || !intersects(d.span, want) {
             continue;
         }

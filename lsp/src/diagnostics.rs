@@ -91,7 +91,7 @@ pub fn diagnostics(doc: &Doc) -> Vec<Diagnostic> {
         .iter()
         .map(|p| prelude_problem(doc, p))
         .collect();
-    out.extend(doc.analysis().diagnostics.iter().map(|d| convert(doc, d)));
+    out.extend(doc.file.diagnostics().iter().map(|d| convert(doc, d)));
     out
 }
 
@@ -174,8 +174,8 @@ mod tests {
             let doc = Doc::test(c.example());
             let lsp: Vec<_> = diagnostics(&doc).into_iter().map(|d| d.code).collect();
             let lang: Vec<_> = doc
-                .analysis()
-                .diagnostics
+                .file
+                .diagnostics()
                 .iter()
                 .map(|d| Some(NumberOrString::String(d.code.as_str().into())))
                 .collect();

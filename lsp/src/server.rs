@@ -15,6 +15,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+#[derive(Clone)]
 pub struct Backend {
     client: Client,
     state: Arc<State>,
@@ -50,11 +51,21 @@ impl Backend {
         Backend { client, state }
     }
 
-    /// Runs a feature on the current version of a document. A panic in the feature (a bug) costs
-    /// that one answer, never the server.
-    fn with_doc<T>(&self, uri: &Uri, f: impl FnOnce(&Doc) -> T) -> Option<T> {
+    /// Runs a feature on the current version of a document, off the async workers (its first
+    /// request may analyse the version: the server keeps reading the editor's messages
+    /// meanwhile). A panic in the feature (a bug) costs that one answer, never the server.
+    async fn with_doc<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Doc) -> T + Send + 'static,
+    ) -> Option<T> {
         let doc = self.state.get(uri)?;
-        std::panic::catch_unwind(AssertUnwindSafe(|| f(&doc))).ok()
+        tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| f(&doc))).ok()
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     /// Runs a feature that may analyse a whole document (or all of them) off the async workers,
@@ -72,6 +83,13 @@ impl Backend {
         .flatten()
     }
 
+    /// Publishes a version's diagnostics in the background: the handler returns at once, so the
+    /// server goes on reading the editor's edits while it analyses.
+    fn publish_later(&self, doc: Arc<Doc>) {
+        let this = self.clone();
+        tokio::spawn(async move { this.publish(doc).await });
+    }
+
     /// Analyses a version off the async workers and publishes its diagnostics, unless a newer
     /// version arrived meanwhile. A client that pulls diagnostics gets none pushed (it asks).
     async fn publish(&self, doc: Arc<Doc>) {
@@ -79,6 +97,15 @@ impl Backend {
             return;
         }
         let (uri, version) = (doc.uri.clone(), doc.version);
+        // Waiting for its turn, a version holds no document: a stale one is freed at once.
+        drop(doc);
+        // One analysis per document at a time; a version that is no longer the latest when its
+        // turn comes is skipped, so typing never queues analyses (the latest one still runs).
+        let turn = self.state.analysis_turn(&uri);
+        let _turn = turn.lock().await;
+        let Some(doc) = self.state.get(&uri).filter(|d| d.version == version) else {
+            return;
+        };
         let Ok(diags) = tokio::task::spawn_blocking(move || diagnostics::diagnostics(&doc)).await
         else {
             return;
@@ -254,7 +281,7 @@ impl LanguageServer for Backend {
             .state
             .change(&id.uri, id.version, params.content_changes)
         {
-            self.publish(doc).await;
+            self.publish_later(doc);
         }
     }
 
@@ -269,16 +296,18 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         Ok(self
-            .with_doc(&p.text_document.uri, |d| hover::hover(d, p.position))
+            .with_doc(&p.text_document.uri, move |d| hover::hover(d, p.position))
+            .await
             .flatten())
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
         Ok(self
-            .with_doc(&p.text_document.uri, |d| {
+            .with_doc(&p.text_document.uri, move |d| {
                 completion::complete(d, p.position, &host::interfaces())
             })
+            .await
             .map(CompletionResponse::Array))
     }
 
@@ -287,9 +316,11 @@ impl LanguageServer for Backend {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
-        let locs = self.with_doc(&p.text_document.uri, |d| {
-            goto_definition::definition(d, p.position)
-        });
+        let locs = self
+            .with_doc(&p.text_document.uri, move |d| {
+                goto_definition::definition(d, p.position)
+            })
+            .await;
         Ok(locs
             .filter(|l| !l.is_empty())
             .map(GotoDefinitionResponse::Array))
@@ -298,9 +329,11 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let decl = params.context.include_declaration;
-        Ok(self.with_doc(&p.text_document.uri, |d| {
-            references::references(d, p.position, decl)
-        }))
+        Ok(self
+            .with_doc(&p.text_document.uri, move |d| {
+                references::references(d, p.position, decl)
+            })
+            .await)
     }
 
     async fn prepare_rename(
@@ -308,17 +341,21 @@ impl LanguageServer for Backend {
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
         Ok(self
-            .with_doc(&params.text_document.uri, |d| {
+            .with_doc(&params.text_document.uri, move |d| {
                 rename::prepare(d, params.position)
             })
+            .await
             .flatten())
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let p = params.text_document_position;
-        match self.with_doc(&p.text_document.uri, |d| {
-            rename::rename(d, p.position, &params.new_name)
-        }) {
+        match self
+            .with_doc(&p.text_document.uri, move |d| {
+                rename::rename(d, p.position, &params.new_name)
+            })
+            .await
+        {
             Some(Ok(edit)) => Ok(edit),
             Some(Err(why)) => Err(Error::invalid_params(why)),
             None => Ok(None),
@@ -331,11 +368,14 @@ impl LanguageServer for Backend {
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(self
             .with_doc(&params.text_document.uri, symbols::document_symbols)
+            .await
             .map(DocumentSymbolResponse::Nested))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        Ok(self.with_doc(&params.text_document.uri, folding::folding_ranges))
+        Ok(self
+            .with_doc(&params.text_document.uri, folding::folding_ranges)
+            .await)
     }
 
     async fn semantic_tokens_full(
@@ -344,11 +384,14 @@ impl LanguageServer for Backend {
     ) -> Result<Option<SemanticTokensResult>> {
         Ok(self
             .with_doc(&params.text_document.uri, semantic_tokens::semantic_tokens)
+            .await
             .map(SemanticTokensResult::Tokens))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let r = self.with_doc(&params.text_document.uri, formatting::format);
+        let r = self
+            .with_doc(&params.text_document.uri, formatting::format)
+            .await;
         self.formatted(r).await
     }
 
@@ -356,16 +399,20 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentRangeFormattingParams,
     ) -> Result<Option<Vec<TextEdit>>> {
-        let r = self.with_doc(&params.text_document.uri, |d| {
-            formatting::format_range(d, params.range)
-        });
+        let r = self
+            .with_doc(&params.text_document.uri, move |d| {
+                formatting::format_range(d, params.range)
+            })
+            .await;
         self.formatted(r).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(self.with_doc(&params.text_document.uri, |d| {
-            code_action::code_actions(d, params.range)
-        }))
+        Ok(self
+            .with_doc(&params.text_document.uri, move |d| {
+                code_action::code_actions(d, params.range)
+            })
+            .await)
     }
 
     async fn diagnostic(
@@ -405,18 +452,20 @@ impl LanguageServer for Backend {
     ) -> Result<Option<Vec<DocumentHighlight>>> {
         let p = params.text_document_position_params;
         Ok(self
-            .with_doc(&p.text_document.uri, |d| {
+            .with_doc(&p.text_document.uri, move |d| {
                 highlight::highlights(d, p.position)
             })
+            .await
             .filter(|h| !h.is_empty()))
     }
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
         let p = params.text_document_position_params;
         Ok(self
-            .with_doc(&p.text_document.uri, |d| {
+            .with_doc(&p.text_document.uri, move |d| {
                 signature_help::signature_help(d, p.position)
             })
+            .await
             .flatten())
     }
 

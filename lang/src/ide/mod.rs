@@ -50,6 +50,7 @@ pub struct File {
     index: LineIndex,
     prelude: Arc<Prelude>,
     analysis: OnceLock<Analysis>,
+    diagnostics: OnceLock<Vec<crate::Diagnostic>>,
     names: OnceLock<names::Names>,
     compiled: OnceLock<Compiled>,
 }
@@ -70,6 +71,7 @@ impl File {
             text,
             prelude,
             analysis: OnceLock::new(),
+            diagnostics: OnceLock::new(),
             names: OnceLock::new(),
             compiled: OnceLock::new(),
         }
@@ -92,10 +94,24 @@ impl File {
         &self.prelude
     }
 
-    /// The analysis `fhc check` makes of this file with this prelude ([`crate::analyze_with`]).
+    /// The front end's analysis of this file with this prelude: its tree, the shell's
+    /// evaluation and the model, with their diagnostics. Hover, completion and the other answers
+    /// read it; they need no lowering, which costs the most while the user types.
     pub fn analysis(&self) -> &Analysis {
         self.analysis
-            .get_or_init(|| crate::analyze_with(&self.text, &self.prelude))
+            .get_or_init(|| crate::front(&self.text, &self.prelude))
+    }
+
+    /// Every diagnostic `fhc check` gives for this file ([`crate::analyze_with`]'s list: the
+    /// front end's and what the lowering finds).
+    pub fn diagnostics(&self) -> &[crate::Diagnostic] {
+        self.diagnostics
+            .get_or_init(|| crate::with_lowering_errors(self.analysis(), &self.text))
+    }
+
+    /// Whether [`File::diagnostics`] has an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics().iter().any(crate::Diagnostic::is_error)
     }
 
     /// The symbol table: every name defined or used, and the variables' values where used.
@@ -162,14 +178,14 @@ mod tests {
         assert!(err.contains("E0008") && err.contains("line 1"), "{err}");
 
         let conf = "interface eth0 lan\n    server myapp accept\n";
-        assert!(File::alone(conf).analysis().has_errors());
+        assert!(File::alone(conf).has_errors());
         let mut p = Prelude::none();
         p.add_defaults(
             "d.conf",
             "server_myapp_ports=tcp/8080\nclient_myapp_ports=default\n",
         );
         let f = File::new(conf.to_string(), Arc::new(p));
-        assert!(!f.analysis().has_errors(), "{:?}", f.analysis().diagnostics);
+        assert!(!f.has_errors(), "{:?}", f.diagnostics());
         assert!(f.compiled().is_ok());
         assert_eq!(f.source_name(0), "d.conf");
     }

@@ -1,0 +1,197 @@
+//! The server under typing: a client types into a 5,000-line document at 50 edits per second
+//! (one character in, one out, in the middle of the file), asking for hover and completion every
+//! fifth edit, through the full JSON-RPC framing over an in-memory pipe. Reports how many
+//! diagnostics were published while typing (each an analysis that finished for a version still
+//! current), the delay from the last edit to its diagnostics, the hover and completion answer
+//! times, and the resident memory before and after (stale analyses must not pile up).
+//!
+//! `cargo bench -p fhc-lsp --bench typing` (20 s of typing). Without `--bench`, 1 s, as a smoke
+//! test under `cargo test --all-targets`.
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+#[path = "../../lang/benches/support/confgen.rs"]
+mod confgen;
+
+const LINES: usize = 5_000;
+const EDITS_PER_SECOND: u64 = 50;
+
+fn frame(v: &Value) -> Vec<u8> {
+    let body = v.to_string();
+    format!("Content-Length: {}\r\n\r\n{}", body.len(), body).into_bytes()
+}
+
+/// Every message the server sends, with when it arrived.
+fn reader(
+    r: tokio::io::ReadHalf<tokio::io::DuplexStream>,
+) -> mpsc::UnboundedReceiver<(Instant, Value)> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut r = BufReader::new(r);
+        loop {
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    len = v.parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            if r.read_exact(&mut body).await.is_err() {
+                return;
+            }
+            let Ok(v) = serde_json::from_slice(&body) else {
+                return;
+            };
+            if tx.send((Instant::now(), v)).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn run(seconds: u64) {
+    let text = confgen::config(LINES);
+    let (client_end, server_end) = tokio::io::duplex(1 << 20);
+    let (sr, sw) = tokio::io::split(server_end);
+    let server = tokio::spawn(fhc_lsp::serve(sr, sw));
+    let (cr, mut w) = tokio::io::split(client_end);
+    let mut rx = reader(cr);
+    let uri = "file:///typing.conf";
+
+    w.write_all(&frame(
+        &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}}),
+    ))
+    .await
+    .unwrap();
+    w.write_all(&frame(
+        &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    ))
+    .await
+    .unwrap();
+    w.write_all(&frame(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "firehol", "version": 1, "text": text}}}))).await.unwrap();
+    while let Some((_, m)) = rx.recv().await {
+        if m["method"] == "textDocument/publishDiagnostics" {
+            break;
+        }
+    }
+    let rss_start = rss_kib();
+
+    let line = text
+        .lines()
+        .enumerate()
+        .skip(LINES / 2)
+        .find(|(_, l)| l.starts_with("    server"))
+        .map_or(1, |(i, _)| i);
+    let edits = seconds * EDITS_PER_SECOND;
+    let tick = Duration::from_millis(1000 / EDITS_PER_SECOND);
+    let mut asked: std::collections::HashMap<i64, Instant> = Default::default();
+    let start = Instant::now();
+    let mut last_version = 1;
+    let mut last_sent = start;
+    for k in 0..edits {
+        let version = 2 + k as i64;
+        let change = if k % 2 == 0 {
+            json!({"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": " "})
+        } else {
+            json!({"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 1}}, "text": ""})
+        };
+        w.write_all(&frame(&json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}}))).await.unwrap();
+        last_version = version;
+        last_sent = Instant::now();
+        if k % 5 == 4 {
+            let pos = json!({"line": line, "character": 6});
+            let id = 1000 + k as i64;
+            asked.insert(id, Instant::now());
+            w.write_all(&frame(&json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": pos}}))).await.unwrap();
+            asked.insert(id + 1_000_000, Instant::now());
+            w.write_all(&frame(&json!({"jsonrpc": "2.0", "id": id + 1_000_000, "method": "textDocument/completion", "params": {"textDocument": {"uri": uri}, "position": pos}}))).await.unwrap();
+        }
+        tokio::time::sleep_until((start + tick * (k as u32 + 1)).into()).await;
+    }
+
+    let (mut published, mut answers) = (0usize, Vec::new());
+    let final_lag = loop {
+        let Some((at, m)) = rx.recv().await else {
+            panic!("the server closed");
+        };
+        if let Some(t0) = m
+            .get("id")
+            .and_then(Value::as_i64)
+            .and_then(|id| asked.remove(&id))
+        {
+            answers.push(at - t0);
+        }
+        if m["method"] == "textDocument/publishDiagnostics" {
+            published += 1;
+            if m["params"]["version"] == json!(last_version) {
+                break at - last_sent;
+            }
+        }
+    };
+    let rss_end = rss_kib();
+    answers.sort();
+    println!(
+        "typing: {edits} edits in {seconds} s ({EDITS_PER_SECOND}/s) into {LINES} lines; diagnostics published while typing: {published}; last edit -> its diagnostics: {final_lag:.2?}; hover/completion answered: {} of {}, p50 {:.2?}, p99 {:.2?}; RSS {} MiB -> {} MiB",
+        answers.len(),
+        answers.len() + asked.len(),
+        percentile(&answers, 0.5),
+        percentile(&answers, 0.99),
+        rss_start / 1024,
+        rss_end / 1024,
+    );
+
+    w.write_all(&frame(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}),
+    ))
+    .await
+    .unwrap();
+    while let Some((_, m)) = rx.recv().await {
+        if m.get("id") == Some(&json!(1)) {
+            break;
+        }
+    }
+    w.write_all(&frame(&json!({"jsonrpc": "2.0", "method": "exit"})))
+        .await
+        .unwrap();
+    let clean = tokio::time::timeout(Duration::from_secs(10), server).await;
+    assert!(matches!(clean, Ok(Ok(true))), "server did not exit cleanly");
+}
+
+fn main() {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run(if bench { 20 } else { 1 }));
+}
