@@ -9,12 +9,12 @@
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio::io::{
-    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf,
-};
+use tokio::io::{AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
 
 #[path = "../../lang/benches/support/confgen.rs"]
 mod confgen;
+#[path = "support/wire.rs"]
+mod wire;
 
 const LINES: usize = 5_000;
 
@@ -25,29 +25,13 @@ struct Client {
 
 impl Client {
     async fn send(&mut self, v: Value) {
-        let body = v.to_string();
-        let msg = format!("Content-Length: {}\r\n\r\n{}", body.len(), body);
-        self.w.write_all(msg.as_bytes()).await.expect("write");
+        self.w.write_all(&wire::frame(&v)).await.expect("write");
     }
 
     async fn recv(&mut self) -> Value {
-        let mut len = 0;
-        loop {
-            let mut line = String::new();
-            if self.r.read_line(&mut line).await.expect("read") == 0 {
-                panic!("server closed");
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.strip_prefix("Content-Length: ") {
-                len = v.parse().expect("length");
-            }
-        }
-        let mut body = vec![0; len];
-        self.r.read_exact(&mut body).await.expect("body");
-        serde_json::from_slice(&body).expect("json")
+        wire::read_message(&mut self.r)
+            .await
+            .expect("a message from the server")
     }
 
     async fn until_diagnostics(&mut self, version: i64) -> usize {
@@ -60,11 +44,6 @@ impl Client {
             }
         }
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// A clean 5,000-line configuration (it compiles, so `analyze` runs the lowering too).
@@ -150,7 +129,7 @@ async fn run(name: &str, text: String, samples: usize) {
             })
             .collect();
         v.sort();
-        percentile(&v, 0.5)
+        wire::percentile(&v, 0.5)
     };
     let parse = fhc_lang::syntax::parse(&text);
     let t_parse = med(&mut || drop(std::hint::black_box(fhc_lang::syntax::parse(&text))));
@@ -191,10 +170,10 @@ async fn run(name: &str, text: String, samples: usize) {
         text.lines().count(),
         text.len(),
         times.len(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
+        wire::percentile(&times, 0.5),
+        wire::percentile(&times, 0.99),
         times.last().copied().unwrap_or_default(),
-        percentile(&analyze, 0.5),
+        wire::percentile(&analyze, 0.5),
     );
 
     c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))

@@ -10,19 +10,18 @@
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 #[path = "../../lang/benches/support/confgen.rs"]
 mod confgen;
+#[path = "support/wire.rs"]
+mod wire;
+
+use wire::{frame, percentile};
 
 const LINES: usize = 5_000;
 const EDITS_PER_SECOND: u64 = 50;
-
-fn frame(v: &Value) -> Vec<u8> {
-    let body = v.to_string();
-    format!("Content-Length: {}\r\n\r\n{}", body.len(), body).into_bytes()
-}
 
 /// Every message the server sends, with when it arrived.
 fn reader(
@@ -31,28 +30,7 @@ fn reader(
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut r = BufReader::new(r);
-        loop {
-            let mut len = 0;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                if let Some(v) = line.strip_prefix("Content-Length: ") {
-                    len = v.parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; len];
-            if r.read_exact(&mut body).await.is_err() {
-                return;
-            }
-            let Ok(v) = serde_json::from_slice(&body) else {
-                return;
-            };
+        while let Some(v) = wire::read_message(&mut r).await {
             if tx.send((Instant::now(), v)).is_err() {
                 return;
             }
@@ -70,13 +48,6 @@ fn rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 async fn run(seconds: u64) {

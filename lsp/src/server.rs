@@ -15,6 +15,15 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+/// Runs `f` on a blocking thread, off the async workers. A panic in it (a bug) costs that one
+/// answer, never the server.
+async fn off_workers<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(f)).ok())
+        .await
+        .ok()
+        .flatten()
+}
+
 #[derive(Clone)]
 pub struct Backend {
     client: Client,
@@ -26,7 +35,7 @@ impl Backend {
     /// republishes the documents whose prelude changed.
     async fn reload(&self) {
         let state = self.state.clone();
-        let Ok(changed) = tokio::task::spawn_blocking(move || state.reload_preludes()).await else {
+        let Some(changed) = off_workers(move || state.reload_preludes()).await else {
             return;
         };
         let any = !changed.is_empty();
@@ -53,34 +62,14 @@ impl Backend {
 
     /// Runs a feature on the current version of a document, off the async workers (its first
     /// request may analyse the version: the server keeps reading the editor's messages
-    /// meanwhile). A panic in the feature (a bug) costs that one answer, never the server.
+    /// meanwhile).
     async fn with_doc<T: Send + 'static>(
         &self,
         uri: &Uri,
         f: impl FnOnce(&Doc) -> T + Send + 'static,
     ) -> Option<T> {
         let doc = self.state.get(uri)?;
-        tokio::task::spawn_blocking(move || {
-            std::panic::catch_unwind(AssertUnwindSafe(|| f(&doc))).ok()
-        })
-        .await
-        .ok()
-        .flatten()
-    }
-
-    /// Runs a feature that may analyse a whole document (or all of them) off the async workers,
-    /// on the current version; a panic costs that one answer.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&State) -> T + Send + 'static,
-    ) -> Option<T> {
-        let state = self.state.clone();
-        tokio::task::spawn_blocking(move || {
-            std::panic::catch_unwind(AssertUnwindSafe(|| f(&state))).ok()
-        })
-        .await
-        .ok()
-        .flatten()
+        off_workers(move || f(&doc)).await
     }
 
     /// Publishes a version's diagnostics in the background: the handler returns at once, so the
@@ -106,8 +95,7 @@ impl Backend {
         let Some(doc) = self.state.get(&uri).filter(|d| d.version == version) else {
             return;
         };
-        let Ok(diags) = tokio::task::spawn_blocking(move || diagnostics::diagnostics(&doc)).await
-        else {
+        let Some(diags) = off_workers(move || diagnostics::diagnostics(&doc)).await else {
             return;
         };
         if self.state.is_current(&uri, version) {
@@ -423,27 +411,20 @@ impl LanguageServer for Backend {
         let previous = params.previous_result_id;
         // A document closed meanwhile (a pull racing didClose) has nothing to report.
         let report = self
-            .blocking(move |state| {
-                state
-                    .get(&uri)
-                    .map(|doc| diagnostics::report(&doc, previous.as_deref()))
+            .with_doc(&uri, move |doc| {
+                diagnostics::report(doc, previous.as_deref())
             })
             .await
-            .flatten()
             .unwrap_or_else(diagnostics::nothing);
         Ok(DocumentDiagnosticReportResult::Report(report))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let uri = params.text_document.uri;
         Ok(self
-            .blocking(move |state| {
-                state
-                    .get(&uri)
-                    .map(|d| inlay_hints::inlay_hints(&d, params.range))
+            .with_doc(&params.text_document.uri, move |d| {
+                inlay_hints::inlay_hints(d, params.range)
             })
-            .await
-            .flatten())
+            .await)
     }
 
     async fn document_highlight(
@@ -473,8 +454,8 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        let symbols = self
-            .blocking(move |state| workspace_symbols::symbols(&state.all(), &params.query))
+        let docs = self.state.all();
+        let symbols = off_workers(move || workspace_symbols::symbols(&docs, &params.query))
             .await
             .unwrap_or_default();
         Ok(Some(WorkspaceSymbolResponse::Nested(symbols)))

@@ -63,28 +63,22 @@ pub fn signature_help(file: &File, offset: usize) -> Option<Help> {
 /// keywords; else the first.
 fn pick_form(forms: &[&Signature], words: &[&str]) -> usize {
     let said = |s: &Signature| -> usize {
-        s.params
-            .iter()
-            .enumerate()
-            .map(|(i, (text, _))| (i, Place::of(text)))
-            .filter(|(_, p)| !p.optional && p.literal.is_some())
+        s.required_keywords()
             .filter(|(i, p)| match i {
                 0 => words.first().is_some_and(|w| p.opened_by(w)),
                 _ => words.iter().skip(1).any(|w| p.opened_by(w)),
             })
             .count()
     };
-    let required = |s: &Signature| {
-        s.params.iter().any(|(text, _)| {
-            let p = Place::of(text);
-            !p.optional && p.literal.is_some()
-        })
-    };
     let best = (0..forms.len())
         .filter(|&i| said(forms[i]) > 0)
         .max_by_key(|&i| (said(forms[i]), std::cmp::Reverse(i)));
-    best.or_else(|| forms.iter().position(|s| !required(s)))
-        .unwrap_or(0)
+    best.or_else(|| {
+        forms
+            .iter()
+            .position(|s| s.required_keywords().next().is_none())
+    })
+    .unwrap_or(0)
 }
 
 /// Whether `word` opens place `i` of `sig` (ending the rest-of-the-words place before it).

@@ -370,10 +370,14 @@ impl Signature {
             .collect()
     }
 
-    /// The place a form starts with, when it is a keyword (`with` of `group with`).
-    pub fn keyword(&self) -> Option<Place> {
-        let (first, _) = self.params.first()?;
-        Some(Place::of(first)).filter(|p| p.literal.is_some())
+    /// The keyword places a form cannot do without (`end` of `group end`, `interface IFACE` of
+    /// `connmark VALUE interface IFACE`), with their index.
+    pub fn required_keywords(&self) -> impl Iterator<Item = (usize, Place)> + '_ {
+        self.params
+            .iter()
+            .map(|(text, _)| Place::of(text))
+            .enumerate()
+            .filter(|(_, p)| !p.optional && p.literal.is_some())
     }
 }
 
@@ -458,7 +462,7 @@ mod tests {
         assert_eq!(&synproxy.label[r[2].0..r[2].1], "ACTION");
         assert_eq!(&synproxy.label[r[3].0..r[3].1], "[ACTION_OPTIONS...]");
         let forms: Vec<Option<&str>> = Signature::of(Cmd::Group)
-            .map(|s| s.keyword().and_then(|k| k.literal))
+            .map(|s| s.required_keywords().next().and_then(|(_, k)| k.literal))
             .collect();
         assert_eq!(forms, [Some("with"), Some("end")]);
     }
