@@ -14,6 +14,7 @@ mod lsp;
 mod man;
 mod set;
 mod trial;
+mod verify;
 mod version;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -165,6 +166,28 @@ enum Command {
     },
     /// Keep the ruleset of the `fhc try` running in another shell.
     Commit,
+    /// Prove, before switching, that fhc's ruleset treats packets as the firewall running now.
+    ///
+    /// Builds throwaway network namespaces (the host's own firewall and interfaces are never
+    /// touched): one loads the host's live iptables/ip6tables rules (iptables-legacy and
+    /// iptables-nft, with its ipsets), or with --firehol what `firehol FILE start` loads; the
+    /// other loads fhc's ruleset and kernel settings. The same probes (TCP, bare SYN, UDP,
+    /// ICMP echo; IPv4 and IPv6; to the firewall and routed, from every interface the
+    /// configuration names) cross both, and every difference is reported with the
+    /// configuration line of the fhc rule and the iptables rule that decided it. Needs root.
+    /// Exit 0 no differences, 1 differences, 2 cannot run.
+    Verify {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        verify: verify::VerifyArgs,
+    },
+    /// Internal: the servers and probers `fhc verify` runs inside its namespaces.
+    #[command(hide = true)]
+    VerifyAgent {
+        #[command(subcommand)]
+        role: verify::AgentRole,
+    },
     /// Compare the live table with what the configuration compiles to (drift detection).
     ///
     /// Prints a unified diff of the two as nft lists them. Exit 0 identical, 1 different (or
@@ -275,6 +298,10 @@ fn main() -> ExitCode {
             })
         }
         Command::Commit => trial::commit(),
+        Command::Verify { config: c, verify } => {
+            verify::run(c.file.as_deref(), &c.prelude, &c.table.options(), &verify)
+        }
+        Command::VerifyAgent { role } => verify::agent(&role),
         Command::Set { action, table } => set::run(&action, &table.live()),
         Command::Diff { config: c } => {
             with_compiled(&c, |compiled| diff::run(compiled, &c.table.live()))
