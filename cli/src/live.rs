@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// The table fhc owns.
 #[derive(Clone, Debug)]
@@ -24,28 +24,28 @@ pub fn nft(args: &[&str], input: Option<&str>) -> Result<String, String> {
     run("nft", args, input)
 }
 
-fn run(program: &str, args: &[&str], input: Option<&str>) -> Result<String, String> {
-    let mut child = Command::new(program)
+/// `program args` with its output captured; standard input piped when `stdin`, else closed.
+pub fn spawn_piped(program: &str, args: &[&str], stdin: bool) -> std::io::Result<Child> {
+    Command::new(program)
         .args(args)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!(
-                "cannot run `{program}`: not found in PATH (install the {} package)",
-                match program {
-                    "nft" => "nftables",
-                    "modprobe" => "kmod",
-                    _ => "util-linux",
-                }
-            ),
-            _ => format!("cannot run `{program}`: {e}"),
-        })?;
+}
+
+fn run(program: &str, args: &[&str], input: Option<&str>) -> Result<String, String> {
+    let mut child = spawn_piped(program, args, input.is_some()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "cannot run `{program}`: not found in PATH (install the {} package)",
+            match program {
+                "nft" => "nftables",
+                "modprobe" => "kmod",
+                _ => "util-linux",
+            }
+        ),
+        _ => format!("cannot run `{program}`: {e}"),
+    })?;
     if let Some(text) = input {
         // nft may exit early on a bad document; its message says more than a broken pipe.
         let _ = child

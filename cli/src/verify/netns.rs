@@ -44,16 +44,7 @@ pub fn run_status(
     input: Option<&str>,
     limit: Duration,
 ) -> Result<(bool, String, String), String> {
-    let mut child = Command::new(args[0])
-        .args(&args[1..])
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut child = crate::live::spawn_piped(args[0], &args[1..], input.is_some())
         .map_err(|e| format!("cannot run {}: {e}", args[0]))?;
     if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
         let text = text.to_string();
