@@ -383,8 +383,13 @@ impl Sniffer {
             (true, Protocol::ICMPV6),
         ] {
             let dom = if v6 { Domain::IPV6 } else { Domain::IPV4 };
-            let Ok(sock) = Socket::new(dom, Type::RAW, Some(proto)) else {
-                continue;
+            let sock = match Socket::new(dom, Type::RAW, Some(proto)) {
+                Ok(s) => s,
+                Err(e) => {
+                    // Without it every SYN and ping would time out on both sides alike.
+                    eprintln!("verify-agent: no raw socket ({e}): SYN and ping probes cannot run");
+                    std::process::exit(2);
+                }
             };
             let _ = sock.set_recv_buffer_size(4 << 20);
             let me = Arc::clone(&s);

@@ -26,14 +26,14 @@ pub struct Difference {
     pub known: Option<&'static str>,
 }
 
-/// Differences that are FireHOL's bugs, not fhc's (README: "Where fhc deliberately differs from FireHOL"): reported
-/// with the reason, not counted.
+/// Differences that are FireHOL's bugs, not fhc's (README: "Where fhc deliberately differs
+/// from FireHOL"): reported with the reason, not counted.
 pub fn known(d: &Difference, synproxy: bool) -> Option<&'static str> {
     let stall = synproxy
         && d.now == "open nobanner"
         && d.fhc.starts_with("open ID ")
-        && (d.iptables_rules.is_empty()
-            || d.iptables_rules.iter().any(|r| r.contains("-j SYNPROXY")));
+        // Traced to FireHOL's SYNPROXY rule (only the first differences are traced).
+        && d.iptables_rules.iter().any(|r| r.contains("-j SYNPROXY"));
     stall.then_some(
         "FireHOL's SYNPROXY rules stall new connections on Linux >= 6.15 (the kernel rejects the \
          timestamp SYNPROXY echoes; FireHOL's rules leave that ACK to conntrack); fhc's ruleset \
@@ -235,6 +235,12 @@ mod tests {
         };
         assert!(known(&d, true).is_some());
         assert!(known(&d, false).is_none());
+        // Not traced to a SYNPROXY rule: counted.
+        let untraced = Difference {
+            iptables_rules: vec![],
+            ..d.clone()
+        };
+        assert!(known(&untraced, true).is_none());
         d.now = "timeout".into();
         assert!(known(&d, true).is_none());
     }

@@ -121,6 +121,9 @@ fn verify(
     args: &VerifyArgs,
 ) -> Result<Outcome, String> {
     preflight(args)?;
+    if file == Some("-") {
+        return Err("needs the configuration as a file (it is read twice, and by FireHOL)".into());
+    }
     let compiled = config::compile(file, prelude, opts)
         .map_err(|_| "the configuration does not compile (errors above)")?;
     let plain_opts = Options {
@@ -233,13 +236,13 @@ fn settings_changed(ns: &str, wanted: &[fhc_lang::nft::Sysctl]) -> Vec<SettingCh
         .collect()
 }
 
+/// One at a time, failures tolerated: some settings are global or read-only inside a network
+/// namespace (conntrack's table size); they are the same for both sides.
 fn set_sysctls(ns: &str, sysctls: &[String]) -> Result<(), String> {
-    if sysctls.is_empty() {
-        return Ok(());
+    for kv in sysctls {
+        let _ = netns::exec(ns, &["sysctl", "-qw", kv], None);
     }
-    let mut args = vec!["sysctl", "-qw"];
-    args.extend(sysctls.iter().map(String::as_str));
-    netns::exec(ns, &args, None).map(|_| ())
+    Ok(())
 }
 
 fn preflight(args: &VerifyArgs) -> Result<(), String> {
@@ -281,8 +284,16 @@ struct WorkDir(PathBuf);
 
 impl WorkDir {
     fn new() -> Result<WorkDir, String> {
-        let p = std::env::temp_dir().join(format!("fhc-verify.{}", std::process::id()));
-        std::fs::create_dir(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        use std::os::unix::fs::DirBuilderExt;
+        // Under /run (root's), not TMPDIR: FireHOL sources a file from here as root.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let p = PathBuf::from(format!("/run/fhc-verify.{}.{nanos}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&p)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
         Ok(WorkDir(p))
     }
 }

@@ -68,15 +68,20 @@ pub fn run_status(
         h.and_then(|h| h.join().ok()).unwrap_or_default()
     };
     let (out, err) = (join(out_reader), join(err_reader));
-    let tail = format!("{err}{}", &out[out.len().saturating_sub(1500)..]);
+    let mut from = out.len().saturating_sub(1500);
+    while !out.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail = format!("{err}{}", &out[from..]);
     Ok((status.success(), out, tail))
 }
 
 fn read_all(mut r: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = r.read_to_string(&mut s);
-        s
+        // Bytes, then lossy: a Latin-1 comment in a dump must not empty it.
+        let mut b = vec![];
+        let _ = r.read_to_end(&mut b);
+        String::from_utf8_lossy(&b).into_owned()
     })
 }
 
@@ -99,8 +104,10 @@ fn ip(ns: &str, args: &[&str]) -> Result<(), String> {
 /// and from the signal thread.
 pub fn cleanup() {
     CLOSING.store(true, Ordering::SeqCst);
-    let names: Vec<String> =
-        std::mem::take(&mut *CREATED.lock().unwrap_or_else(|e| e.into_inner()));
+    // Held to the end: a second cleanup (a signal during the first) waits for this one
+    // instead of exiting half-way.
+    let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+    let names: Vec<String> = std::mem::take(&mut *created);
     for ns in &names {
         if let Ok(pids) = run(&["ip", "netns", "pids", ns], None, QUICK) {
             for pid in pids.split_whitespace() {
@@ -135,9 +142,11 @@ fn add_ns(name: &str) -> Result<(), String> {
         created.push(name.to_string());
     }
     ip(name, &["link", "set", "lo", "up"])?;
-    let mut args = vec!["sysctl", "-qw"];
-    args.extend(BASE_SYSCTLS);
-    exec(name, &args, None).map(|_| ())
+    // One at a time, failures tolerated: older kernels keep some of these global.
+    for kv in BASE_SYSCTLS {
+        let _ = exec(name, &["sysctl", "-qw", kv], None);
+    }
+    Ok(())
 }
 
 /// One side of the comparison: the firewall namespace and the host namespaces behind it.
@@ -382,11 +391,23 @@ pub fn probe(
             running.push((child, reader, probes.len()));
         }
         let mut all = Outcomes::new();
-        for (mut child, reader, _) in running {
+        let mut failed = None;
+        for (mut child, reader, sent) in running {
             let got = reader.join().unwrap_or_default();
-            let _ = child.wait();
+            let ok = child.wait().is_ok_and(|s| s.success());
+            // A prober that failed, or outcomes missing, would read as agreement: never.
+            if !ok || got.len() != sent {
+                failed = Some(format!(
+                    "a prober in {} failed ({} of {sent} outcomes): the comparison would be void",
+                    child.id(),
+                    got.len()
+                ));
+            }
             all.extend(got);
         }
-        Ok(all)
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(all),
+        }
     })
 }

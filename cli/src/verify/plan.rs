@@ -128,15 +128,23 @@ impl Plan {
             let octet = 4 + rng.below(240) as u8;
             i.host_extra
                 .push(IpAddr::V4(Ipv4Addr::new(10, 100, k as u8, octet)));
+            // Each interface its own part of 203.0.113.0/24: no two hosts share one.
             i.host_extra.push(IpAddr::V4(Ipv4Addr::new(
                 203,
                 0,
                 113,
-                1 + rng.below(254) as u8,
+                (k as u8) * 40 + 1 + rng.below(39) as u8,
             )));
             let tail = 1 + rng.below(0xfffe) as u16;
             i.host_extra.push(IpAddr::V6(Ipv6Addr::new(
-                0x2001, 0xdb8, k as u16, 0, 0, 0, 0, tail,
+                0x2001,
+                0xdb8,
+                0xf000 + k as u16,
+                0,
+                0,
+                0,
+                0,
+                tail,
             )));
         }
         let named = spread(&facts.ports.iter().copied().collect::<Vec<_>>());
@@ -303,7 +311,8 @@ fn place_named(addrs: &BTreeSet<NamedAddr>, interfaces: &mut [Interface]) {
             }
             (_, true) => (false, iif.unwrap_or(0)),
         };
-        if taken.insert(a.addr) {
+        // The plan's own networks are not the configuration's to name.
+        if !in_plan_networks(a.addr) && taken.insert(a.addr) {
             placed.push((fw, k, a.addr));
         }
     }
@@ -316,6 +325,14 @@ fn place_named(addrs: &BTreeSet<NamedAddr>, interfaces: &mut [Interface]) {
         if list.len() < MAX_NAMED_ADDRS {
             list.push(addr);
         }
+    }
+}
+
+/// 10.100.0.0/16 and fd00:100::/32, where the plan numbers its networks.
+fn in_plan_networks(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => v.octets()[..2] == [10, 100],
+        IpAddr::V6(v) => v.segments()[..2] == [0xfd00, 0x100],
     }
 }
 
@@ -377,6 +394,28 @@ mod tests {
         assert!(ids.contains("host@eth0[10.100.0.2] -> fw@eth0[10.100.0.1] tcp/22"));
         assert!(ids.contains("host@eth0[10.100.0.2] -> host@eth1[10.100.1.2] syn/22"));
         assert!(ids.contains("fw -> host@eth1[fd00:100:1::2] udp/22"));
+    }
+
+    #[test]
+    fn every_address_of_a_plan_is_held_once() {
+        let ifaces = ["a0", "a1", "a2", "a3", "a4", "a5"];
+        for seed in 0..200 {
+            let mut f = facts(&ifaces, &[22]);
+            f.addrs.insert(NamedAddr {
+                addr: "10.100.0.1".parse().unwrap(),
+                source: true,
+                hook: Some(Hook::Input),
+                iif: Some("a1".into()),
+                oif: None,
+            });
+            let p = Plan::new(&f, seed, false);
+            let mut seen = BTreeSet::new();
+            for k in 0..p.interfaces.len() {
+                for a in p.host_addrs(k).into_iter().chain(p.fw_addrs(k)) {
+                    assert!(seen.insert(a), "seed {seed}: {a} twice");
+                }
+            }
+        }
     }
 
     #[test]

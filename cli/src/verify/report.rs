@@ -108,7 +108,7 @@ fn human(r: &Outcome) -> String {
             "settings"
         },
     );
-    if n == 0 && r.settings.is_empty() {
+    if n == 0 && r.settings.is_empty() && r.flaky.is_empty() {
         s += "fhc verify: no differences: fhc's ruleset treats every probe as the running firewall does\n";
     }
     s
