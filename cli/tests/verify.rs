@@ -28,7 +28,8 @@ interface4 eth0 lan src 192.168.1.0/24\n\
 interface eth1 wan\n\
     server ping accept\n\
 router4 r inface eth0 outface eth1\n\
-    route http accept dst 10.5.5.5\n";
+    route http accept dst 10.5.5.5\n\
+    route dns accept dst 10.5.5.5\n";
 
 fn ready(what: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
     if !support::root_or_skip(what, "sudo cargo test -p fhc --test verify") {
@@ -114,6 +115,34 @@ fn verify_namespaces() -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The `fhc verify-agent` processes whose parent is `pid`.
+fn agents(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            // stat: "PID (comm) STATE PPID ..."
+            let ppid = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            ppid == Some(pid) && String::from_utf8_lossy(&cmd).contains("verify-agent")
+        })
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// Whether a process is alive (a zombie is not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(") ")
+            .is_some_and(|(_, r)| !r.starts_with('Z'))
+    })
+}
+
 /// Namespaces left behind by `fhc verify` runs that have ended.
 fn leftovers() -> Vec<String> {
     verify_namespaces()
@@ -180,6 +209,36 @@ fn a_host_running_firehol_verifies_clean_and_an_edit_is_reported_at_its_line() {
         "no tcp/80 difference names FireHOL's port-80 rule: {report}"
     );
     assert!(report["probes"].as_u64().unwrap() > 500, "{report}");
+
+    // Routed, to an address the configuration names, TCP (line 10) and UDP (line 11).
+    let routes = CONF
+        .replace("route http accept", "route http reject")
+        .replace("route dns accept", "route dns drop");
+    let edited = ns.file("routes.conf", &routes);
+    let o = verify(&ns, &[&edited, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let diffs = report["differences"].as_array().expect("differences");
+    for (what, line, now) in [
+        ("[10.5.5.5] tcp/80", 10, "open ID host@eth1 80"),
+        ("[10.5.5.5] udp/53", 11, "reply ID host@eth1 53"),
+    ] {
+        let hits: Vec<_> = diffs
+            .iter()
+            .filter(|d| d["probe"].as_str().unwrap().ends_with(what))
+            .collect();
+        assert!(!hits.is_empty(), "no {what} difference: {report}");
+        assert!(
+            hits.iter()
+                .all(|d| d["now"].as_str().unwrap().starts_with(now)),
+            "{what}: {report}"
+        );
+        assert!(
+            hits.iter()
+                .any(|d| d["lines"].as_array().unwrap().contains(&line.into())),
+            "no {what} difference names line {line}: {report}"
+        );
+    }
     assert_eq!(leftovers(), before, "namespaces left behind");
 }
 
@@ -272,12 +331,14 @@ fn ctrl_c_and_the_budget_remove_everything_it_made() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupt once its namespaces exist.
+    // Interrupt once its probes are running (its agents are up in both firewalls).
     let t0 = Instant::now();
-    while of_run(child.id()) < 3 && t0.elapsed() < Duration::from_secs(30) {
+    while agents(child.id()).len() < 2 && t0.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(of_run(child.id()) >= 3, "verify never built its namespaces");
+    let started = agents(child.id());
+    assert!(started.len() >= 2, "verify never started its agents");
+    assert!(of_run(child.id()) >= 6);
     // `ip netns exec` execs fhc: the child is fhc itself.
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -294,6 +355,22 @@ fn ctrl_c_and_the_budget_remove_everything_it_made() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("interrupted"), "{err}");
     assert_eq!(leftovers(), before, "namespaces left behind after Ctrl-C");
+    std::thread::sleep(Duration::from_millis(300));
+    let survivors: Vec<_> = started.into_iter().filter(|p| alive(*p)).collect();
+    assert!(
+        survivors.is_empty(),
+        "agents outlived fhc verify: {survivors:?}"
+    );
+    let dirs = std::fs::read_dir("/run")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("fhc-verify.{}.", child.id()))
+        })
+        .count();
+    assert_eq!(dirs, 0, "its work directory is left in /run");
 
     let o = verify(&ns, &["--firehol", "--budget", "1", &conf]);
     assert_eq!(o.status.code(), Some(2));

@@ -17,26 +17,37 @@ use std::time::{Duration, Instant};
 /// Probes in flight at once: most wait for a timeout, so many threads cost little.
 const PARALLEL: usize = 200;
 
-/// `serve NAME PORTS`: TCP and UDP listeners on every port, dual-stack. Each TCP connection
-/// gets one line "ID NAME PORT PEER" and is closed; each datagram is answered with the same
-/// line. Prints "ready" once every socket is bound, then serves until killed.
-pub fn serve(name: &str, ports: &[u16]) -> ExitCode {
-    let mut listeners = vec![];
+/// `serve NAME PORTS ADDRS`: TCP listeners on every port (dual-stack), and UDP sockets on every
+/// port of every address the namespace holds. Each TCP connection gets one line "ID NAME PORT
+/// PEER" and is closed; each datagram is answered with the same line, from the address it was
+/// sent to (a socket on `[::]` would answer from the route's preferred address, which the
+/// prober's connected socket discards). Prints "ready" once every socket is bound, then serves
+/// until killed.
+pub fn serve(name: &str, ports: &[u16], addrs: &[IpAddr]) -> ExitCode {
+    die_with_parent();
+    let mut udp = vec![];
     for &port in ports {
-        match bind_both(port) {
-            Ok(pair) => listeners.push(pair),
+        let tcp = match listen_tcp(port) {
+            Ok(l) => l,
             Err(e) => {
-                eprintln!("verify-agent: cannot listen on port {port}: {e}");
+                eprintln!("verify-agent: cannot listen on TCP port {port}: {e}");
                 return ExitCode::from(2);
+            }
+        };
+        let n = name.to_string();
+        thread::spawn(move || answer_tcp(&n, &tcp));
+        for &a in addrs {
+            match bind_udp(a, port) {
+                Ok(s) => udp.push(s),
+                Err(e) => {
+                    eprintln!("verify-agent: cannot bind UDP {a} port {port}: {e}");
+                    return ExitCode::from(2);
+                }
             }
         }
     }
-    for (tcp, udp) in listeners {
-        let name_t = name.to_string();
-        let name_u = name.to_string();
-        thread::spawn(move || answer_tcp(&name_t, &tcp));
-        thread::spawn(move || answer_udp(&name_u, &udp));
-    }
+    let n = name.to_string();
+    thread::spawn(move || answer_udp(&n, &udp));
     println!("ready");
     let _ = std::io::stdout().flush();
     loop {
@@ -44,17 +55,38 @@ pub fn serve(name: &str, ports: &[u16]) -> ExitCode {
     }
 }
 
-fn bind_both(port: u16) -> std::io::Result<(TcpListener, UdpSocket)> {
+/// An agent must not outlive the `fhc verify` that started it (killed, or its cleanup racing a
+/// spawn): the kernel sends SIGKILL when the parent goes.
+fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and no pointers.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+    // The parent may have gone before the call: then it is already too late to be told.
+    if std::os::unix::process::parent_id() == 1 {
+        std::process::exit(2);
+    }
+}
+
+fn listen_tcp(port: u16) -> std::io::Result<TcpListener> {
     let any = SockAddr::from(SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)));
     let tcp = Socket::new(Domain::IPV6, Type::STREAM, None)?;
     tcp.set_reuse_address(true)?;
     tcp.set_only_v6(false)?;
     tcp.bind(&any)?;
     tcp.listen(1024)?;
-    let udp = Socket::new(Domain::IPV6, Type::DGRAM, None)?;
-    udp.set_only_v6(false)?;
-    udp.bind(&any)?;
-    Ok((tcp.into(), udp.into()))
+    Ok(tcp.into())
+}
+
+fn bind_udp(addr: IpAddr, port: u16) -> std::io::Result<UdpSocket> {
+    let s = Socket::new(domain(addr), Type::DGRAM, None)?;
+    s.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        s.set_only_v6(true)?;
+    }
+    s.bind(&SocketAddr::new(addr, port).into())?;
+    s.set_nonblocking(true)?;
+    Ok(s.into())
 }
 
 fn peer(a: SocketAddr) -> String {
@@ -78,15 +110,33 @@ fn answer_tcp(name: &str, l: &TcpListener) {
     }
 }
 
-fn answer_udp(name: &str, s: &UdpSocket) {
-    let port = s.local_addr().map(|a| a.port()).unwrap_or(0);
+/// One thread for every UDP socket of the namespace (a few hundred): poll(2) over them all.
+fn answer_udp(name: &str, socks: &[UdpSocket]) {
+    use std::os::fd::AsRawFd;
+    let mut fds: Vec<libc::pollfd> = socks
+        .iter()
+        .map(|s| libc::pollfd {
+            fd: s.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
     let mut buf = [0u8; 2048];
     loop {
-        if let Ok((_, from)) = s.recv_from(&mut buf) {
-            let _ = s.send_to(
-                format!("ID {name} {port} {}\n", peer(from)).as_bytes(),
-                from,
-            );
+        // SAFETY: `fds` is a valid, exclusively borrowed array of `fds.len()` pollfd entries.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 1000) };
+        if n <= 0 {
+            continue;
+        }
+        for (fd, s) in fds.iter_mut().zip(socks) {
+            if fd.revents != 0 {
+                let port = s.local_addr().map(|a| a.port()).unwrap_or(0);
+                while let Ok((_, from)) = s.recv_from(&mut buf) {
+                    let line = format!("ID {name} {port} {}\n", peer(from));
+                    let _ = s.send_to(line.as_bytes(), from);
+                }
+            }
+            fd.revents = 0;
         }
     }
 }
@@ -94,6 +144,7 @@ fn answer_udp(name: &str, s: &UdpSocket) {
 /// `probe SECONDS`: reads a JSON array of probes on standard input and prints one JSON line
 /// `{"id": ..., "outcome": ...}` per probe as it finishes. Every wait is bounded by SECONDS.
 pub fn probe(timeout: f64) -> ExitCode {
+    die_with_parent();
     let mut input = String::new();
     let probes: Vec<Probe> = match std::io::stdin()
         .read_to_string(&mut input)

@@ -198,7 +198,7 @@ pub fn counters(ns: &str) -> Counters {
             }
             if let Ok(text) = exec(ns, &[&tool, "-c"], None) {
                 let shown = if v6 { "ip6tables" } else { "iptables" };
-                iptables_counters(&text, shown, &mut c);
+                iptables_counters(&text, shown, &tool, &mut c);
             }
         }
     }

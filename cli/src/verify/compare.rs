@@ -101,8 +101,9 @@ pub fn nft_counters(listing: &Value) -> Counters {
     out
 }
 
-/// Counters of `iptables-save -c` output; `cmd` is how the rule is shown ("iptables").
-pub fn iptables_counters(save: &str, cmd: &str, into: &mut Counters) {
+/// Counters of `iptables-save -c` output; `cmd` is how the rule is shown ("iptables"),
+/// `origin` keeps the keys of two dumps apart (the back end and family).
+pub fn iptables_counters(save: &str, cmd: &str, origin: &str, into: &mut Counters) {
     let mut table = "";
     let mut n = 0;
     for line in save.lines() {
@@ -126,7 +127,7 @@ pub fn iptables_counters(save: &str, cmd: &str, into: &mut Counters) {
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
         into.insert(
-            format!("{cmd}/{table}/{n:06}"),
+            format!("{origin}/{table}/{n:06}"),
             (packets, format!("{cmd} -t {table} {rule}")),
         );
     }
@@ -276,7 +277,11 @@ mod tests {
                     [2:120] -A in_lan -p tcp --dport 80 -j ACCEPT\nCOMMIT\n\
                     *nat\n[0:0] -A PREROUTING -j DNAT --to-destination 10.0.0.5\nCOMMIT\n";
         let mut c = Counters::new();
-        iptables_counters(save, "iptables", &mut c);
+        iptables_counters(save, "iptables", "legacy4", &mut c);
+        // The same rule from another back end is another rule.
+        iptables_counters(save, "iptables", "nft4", &mut c);
+        assert_eq!(c.len(), 6);
+        c.retain(|k, _| k.starts_with("legacy4/"));
         let rules: Vec<_> = c.values().map(|(p, r)| (*p, r.as_str())).collect();
         assert_eq!(
             rules,

@@ -162,6 +162,12 @@ fn read_rule(exprs: &[Value], cx: &Context, facts: &mut Facts) {
                 _ => {}
             }
         }
+        // The ports a connection is translated to are where the servers must answer.
+        for key in ["dnat", "redirect"] {
+            if let Some(nat) = e.get(key) {
+                ports(&nat["port"], &mut facts.ports);
+            }
+        }
         if let Some(nat) = e.get("dnat") {
             for addr in addresses(&nat["addr"]) {
                 facts.addrs.insert(NamedAddr {
@@ -378,9 +384,11 @@ mod tests {
     fn dnat_targets_are_destinations_behind_the_firewall() {
         let doc = json!({"nftables": [
             chain("prerouting", Some("prerouting")),
-            rule("prerouting", json!([iif("eth0"), {"dnat": {"addr": "10.0.0.5", "port": 80}}])),
+            rule("prerouting", json!([iif("eth0"), {"dnat": {"addr": "10.0.0.5", "port": 8081}}])),
+            rule("prerouting", json!([iif("eth0"), {"redirect": {"port": 3128}}])),
         ]});
         let f = read(&doc);
+        assert_eq!(f.ports.iter().copied().collect::<Vec<_>>(), [3128, 8081]);
         let a = f.addrs.iter().next().expect("one address");
         assert_eq!(a.addr.to_string(), "10.0.0.5");
         assert!(!a.source);

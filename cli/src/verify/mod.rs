@@ -49,17 +49,24 @@ pub struct VerifyArgs {
 /// The agent processes `fhc verify` starts inside its namespaces.
 #[derive(clap::Subcommand)]
 pub enum AgentRole {
-    /// Answer on every port of PORTS (comma-separated) with "ID NAME PORT PEER".
-    Serve { name: String, ports: String },
+    /// Answer on every port of PORTS (comma-separated) with "ID NAME PORT PEER"; UDP from
+    /// each of ADDRS (comma-separated), the addresses the namespace holds.
+    Serve {
+        name: String,
+        ports: String,
+        addrs: String,
+    },
     /// Send the probes read on standard input; one JSON line per outcome.
     Probe { timeout: f64 },
 }
 
 pub fn agent(role: &AgentRole) -> ExitCode {
     match role {
-        AgentRole::Serve { name, ports } => {
+        AgentRole::Serve { name, ports, addrs } => {
             let ports: Vec<u16> = ports.split(',').filter_map(|p| p.parse().ok()).collect();
-            agent::serve(name, &ports)
+            let addrs: Vec<std::net::IpAddr> =
+                addrs.split(',').filter_map(|a| a.parse().ok()).collect();
+            agent::serve(name, &ports, &addrs)
         }
         AgentRole::Probe { timeout } => agent::probe(*timeout),
     }
@@ -124,6 +131,10 @@ fn verify(
     if file == Some("-") {
         return Err("needs the configuration as a file (it is read twice, and by FireHOL)".into());
     }
+    // The budget bounds everything from here, reading the host's rules included.
+    let work = WorkDir::new()?;
+    let _cleanup = netns::Cleanup;
+    guard(args.budget, work.0.clone());
     let compiled = config::compile(file, prelude, opts)
         .map_err(|_| "the configuration does not compile (errors above)")?;
     let plain_opts = Options {
@@ -147,7 +158,9 @@ fn verify(
     let ruleset = compiled.output.ruleset.to_json();
     let facts = facts::read(&plain.output.ruleset.to_json());
     let synproxy = serde_json::to_string(&ruleset).is_ok_and(|s| s.contains("\"synproxy\""));
-    let plan = Plan::new(&facts, seed, synproxy);
+    // A host booted with ipv6.disable=1 has no IPv6 to compare.
+    let ipv6 = Path::new("/proc/sys/net/ipv6").exists();
+    let plan = Plan::new(&facts, seed, synproxy, ipv6);
     let fhc_sysctls: Vec<String> = compiled
         .output
         .sysctls
@@ -155,9 +168,6 @@ fn verify(
         .map(|s| format!("{}={}", s.key, s.value))
         .collect();
 
-    let work = WorkDir::new()?;
-    let _cleanup = netns::Cleanup;
-    guard(args.budget, work.0.clone());
     let now = netns::build("a", &plan, &host_sysctls)?;
     let fhc = netns::build("b", &plan, &host_sysctls)?;
     let baseline = match &live {

@@ -19,13 +19,16 @@ static CLOSING: AtomicBool = AtomicBool::new(false);
 
 /// Settings every namespace gets, on both sides: ICMP errors are not rate-limited (a probe
 /// must not see a timeout where the firewall sent an error) and addresses need no DAD.
-const BASE_SYSCTLS: [&str; 6] = [
+const BASE_SYSCTLS: [&str; 8] = [
     "net.ipv4.icmp_ratelimit=0",
     "net.ipv4.icmp_msgs_per_sec=100000",
     "net.ipv4.icmp_msgs_burst=100000",
     "net.ipv6.icmp.ratelimit=0",
     "net.ipv6.conf.all.accept_dad=0",
     "net.ipv6.conf.default.accept_dad=0",
+    // Router solicitations would move rule counters while a probe is traced.
+    "net.ipv6.conf.all.router_solicitations=0",
+    "net.ipv6.conf.default.router_solicitations=0",
 ];
 
 /// Runs a command to its end, bounded in time; Err when it cannot start, times out or fails.
@@ -85,7 +88,9 @@ fn read_all(mut r: impl std::io::Read + Send + 'static) -> std::thread::JoinHand
     })
 }
 
-const QUICK: Duration = Duration::from_secs(20);
+/// A command's own limit (a large set restores slowly); the run as a whole is bounded by
+/// --budget.
+const QUICK: Duration = Duration::from_secs(120);
 
 /// `ip netns exec NS ARGS...`
 pub fn exec(ns: &str, args: &[&str], input: Option<&str>) -> Result<String, String> {
@@ -228,17 +233,10 @@ pub fn build(tag: &str, plan: &Plan, sysctls: &[String]) -> Result<Side, String>
                 &plan_addr(k, 1, false).to_string(),
             ],
         )?;
-        ip(
-            &h,
-            &[
-                "-6",
-                "route",
-                "add",
-                "default",
-                "via",
-                &plan_addr(k, 1, true).to_string(),
-            ],
-        )?;
+        if plan.ipv6 {
+            let via = plan_addr(k, 1, true).to_string();
+            ip(&h, &["-6", "route", "add", "default", "via", &via])?;
+        }
         hosts.push(h);
     }
     static_neighbours(&fw, &hosts, plan)?;
@@ -305,6 +303,15 @@ fn me() -> String {
         .unwrap_or_else(|_| "fhc".into())
 }
 
+/// Err once the cleanup has begun: no agent is started into a namespace being removed.
+fn not_closing() -> Result<(), String> {
+    if CLOSING.load(Ordering::SeqCst) {
+        Err("stopping".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Starts a server in every namespace of the side and waits until each is listening.
 pub fn start_servers(side: &Side, plan: &Plan) -> Result<(), String> {
     let ports: Vec<String> = plan.ports.iter().map(u16::to_string).collect();
@@ -313,21 +320,23 @@ pub fn start_servers(side: &Side, plan: &Plan) -> Result<(), String> {
     let places = std::iter::once(Place::Firewall).chain((0..side.hosts.len()).map(Place::Host));
     let mut waiting = vec![];
     for p in places {
-        let name = match p {
-            Place::Firewall => "fw".to_string(),
-            Place::Host(k) => format!("host@{}", plan.interfaces[k].name),
+        let (name, addrs) = match p {
+            Place::Firewall => (
+                "fw".to_string(),
+                (0..plan.interfaces.len())
+                    .flat_map(|k| plan.fw_addrs(k))
+                    .collect::<Vec<_>>(),
+            ),
+            Place::Host(k) => (
+                format!("host@{}", plan.interfaces[k].name),
+                plan.host_addrs(k),
+            ),
         };
+        let addrs: Vec<String> = addrs.iter().map(IpAddr::to_string).collect();
+        not_closing()?;
         let mut child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                side.ns(p),
-                &exe,
-                "verify-agent",
-                "serve",
-                &name,
-                &ports,
-            ])
+            .args(["netns", "exec", side.ns(p), &exe, "verify-agent", "serve"])
+            .args([&name, &ports, &addrs.join(",")])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -364,6 +373,7 @@ pub fn probe(
     std::thread::scope(|s| {
         let mut running = vec![];
         for (place, probes) in batches.iter().filter(|(_, p)| !p.is_empty()) {
+            not_closing()?;
             let mut child = Command::new("ip")
                 .args([
                     "netns",

@@ -30,6 +30,8 @@ pub struct Plan {
     pub interfaces: Vec<Interface>,
     pub ports: Vec<u16>,
     pub syn_ports: BTreeSet<u16>,
+    /// False on a host without IPv6 (ipv6.disable=1): IPv4 addresses and probes only.
+    pub ipv6: bool,
 }
 
 /// Where probes start: the firewall itself or the host behind interface N.
@@ -101,7 +103,7 @@ impl Random {
 
 impl Plan {
     /// `synproxy`: the ruleset answers SYNs itself, so every port gets a bare-SYN probe.
-    pub fn new(facts: &Facts, seed: u64, synproxy: bool) -> Plan {
+    pub fn new(facts: &Facts, seed: u64, synproxy: bool, ipv6: bool) -> Plan {
         let mut rng = Random(seed);
         let mut names: Vec<String> = facts
             .interfaces
@@ -163,10 +165,17 @@ impl Plan {
                 .chain([CONTROL_PORTS[0]])
                 .collect()
         };
+        if !ipv6 {
+            for i in &mut interfaces {
+                i.fw_extra.retain(IpAddr::is_ipv4);
+                i.host_extra.retain(IpAddr::is_ipv4);
+            }
+        }
         Plan {
             interfaces,
             ports: ports.into_iter().collect(),
             syn_ports,
+            ipv6,
         }
     }
 
@@ -179,6 +188,7 @@ impl Plan {
             plan_addr(k, 3, true),
         ];
         v.extend(&self.interfaces[k].host_extra);
+        v.retain(|a| self.ipv6 || a.is_ipv4());
         v
     }
 
@@ -186,6 +196,7 @@ impl Plan {
     pub fn fw_addrs(&self, k: usize) -> Vec<IpAddr> {
         let mut v = vec![plan_addr(k, 1, false), plan_addr(k, 1, true)];
         v.extend(&self.interfaces[k].fw_extra);
+        v.retain(|a| self.ipv6 || a.is_ipv4());
         v
     }
 
@@ -213,6 +224,7 @@ impl Plan {
                     behind
                         .into_iter()
                         .chain(extra)
+                        .filter(|a| self.ipv6 || a.is_ipv4())
                         .map(|a| (format!("host@{other}"), a)),
                 );
             }
@@ -226,14 +238,26 @@ impl Plan {
             out.push((Place::Host(k), probes));
         }
         let mut probes = vec![];
+        // From the firewall: with the address the kernel picks, and from each address the
+        // configuration gives the firewall (its output rules may match them).
+        let fw_sources: Vec<IpAddr> = self
+            .interfaces
+            .iter()
+            .flat_map(|i| i.fw_extra.clone())
+            .collect();
         for k in 0..n {
             let name = &self.interfaces[k].name;
             let behind = [plan_addr(k, 2, false), plan_addr(k, 2, true)];
             for dst in behind
                 .into_iter()
                 .chain(self.interfaces[k].host_extra.iter().copied())
+                .filter(|a| self.ipv6 || a.is_ipv4())
             {
-                probes.extend(self.towards("fw", None, &format!("host@{name}[{dst}]"), dst));
+                let to = format!("host@{name}[{dst}]");
+                probes.extend(self.towards("fw", None, &to, dst));
+                for &src in fw_sources.iter().filter(|s| s.is_ipv6() == dst.is_ipv6()) {
+                    probes.extend(self.towards(&format!("fw[{src}]"), Some(src), &to, dst));
+                }
             }
         }
         out.push((Place::Firewall, probes));
@@ -351,9 +375,12 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_plan_and_another_seed_other_random_ports() {
         let f = facts(&["eth0", "eth1"], &[22, 80]);
-        assert_eq!(Plan::new(&f, 7, false), Plan::new(&f, 7, false));
-        assert_ne!(Plan::new(&f, 7, false).ports, Plan::new(&f, 8, false).ports);
-        let p = Plan::new(&f, 7, false);
+        assert_eq!(Plan::new(&f, 7, false, true), Plan::new(&f, 7, false, true));
+        assert_ne!(
+            Plan::new(&f, 7, false, true).ports,
+            Plan::new(&f, 8, false, true).ports
+        );
+        let p = Plan::new(&f, 7, false, true);
         assert!(p.ports.contains(&22) && p.ports.contains(&80) && p.ports.contains(&7));
         assert_eq!(p.ports.len(), 2 + CONTROL_PORTS.len() + 2);
     }
@@ -361,10 +388,12 @@ mod tests {
     #[test]
     fn one_interface_gets_a_second_one_to_route_to_and_none_gets_two() {
         assert_eq!(
-            Plan::new(&facts(&["eth9"], &[]), 1, false).interfaces.len(),
+            Plan::new(&facts(&["eth9"], &[]), 1, false, true)
+                .interfaces
+                .len(),
             2
         );
-        let p = Plan::new(&facts(&[], &[]), 1, false);
+        let p = Plan::new(&facts(&[], &[]), 1, false, true);
         let names: Vec<_> = p.interfaces.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["eth0", "eth1"]);
     }
@@ -372,14 +401,14 @@ mod tests {
     #[test]
     fn many_ports_are_spread_keeping_both_ends() {
         let ports: Vec<u16> = (1..=100).collect();
-        let p = Plan::new(&facts(&["eth0"], &ports), 1, false);
+        let p = Plan::new(&facts(&["eth0"], &ports), 1, false, true);
         assert!(p.ports.contains(&1) && p.ports.contains(&100));
         assert!(p.ports.len() <= MAX_PORTS + 1 + CONTROL_PORTS.len() + 2);
     }
 
     #[test]
     fn the_matrix_pairs_families_and_names_each_probe_once() {
-        let p = Plan::new(&facts(&["eth0", "eth1"], &[22]), 3, false);
+        let p = Plan::new(&facts(&["eth0", "eth1"], &[22]), 3, false, true);
         let m = p.matrix();
         let mut ids = BTreeSet::new();
         for (_, probes) in &m {
@@ -394,6 +423,35 @@ mod tests {
         assert!(ids.contains("host@eth0[10.100.0.2] -> fw@eth0[10.100.0.1] tcp/22"));
         assert!(ids.contains("host@eth0[10.100.0.2] -> host@eth1[10.100.1.2] syn/22"));
         assert!(ids.contains("fw -> host@eth1[fd00:100:1::2] udp/22"));
+        assert!(
+            !ids.iter().any(|i| i.starts_with("fw[")),
+            "no extra firewall source"
+        );
+        let mut p2 = p.clone();
+        p2.interfaces[1].fw_extra.push("192.0.2.9".parse().unwrap());
+        let ids2: Vec<String> = p2
+            .matrix()
+            .into_iter()
+            .flat_map(|(_, ps)| ps.into_iter().map(|p| p.id))
+            .collect();
+        assert!(ids2.contains(&"fw[192.0.2.9] -> host@eth0[10.100.0.2] tcp/22".to_string()));
+        assert!(ids2.contains(&"fw[192.0.2.9] -> host@eth0[10.100.0.2] syn/22".to_string()));
+    }
+
+    #[test]
+    fn without_ipv6_only_ipv4_is_planned_and_probed() {
+        let p = Plan::new(&facts(&["eth0", "eth1"], &[22]), 5, false, false);
+        for k in 0..2 {
+            assert!(
+                p.host_addrs(k)
+                    .iter()
+                    .chain(&p.fw_addrs(k))
+                    .all(IpAddr::is_ipv4)
+            );
+        }
+        for (_, probes) in p.matrix() {
+            assert!(probes.iter().all(|pr| pr.dst.is_ipv4()));
+        }
     }
 
     #[test]
@@ -408,7 +466,7 @@ mod tests {
                 iif: Some("a1".into()),
                 oif: None,
             });
-            let p = Plan::new(&f, seed, false);
+            let p = Plan::new(&f, seed, false, true);
             let mut seen = BTreeSet::new();
             for k in 0..p.interfaces.len() {
                 for a in p.host_addrs(k).into_iter().chain(p.fw_addrs(k)) {
@@ -446,7 +504,7 @@ mod tests {
         ));
         f.addrs
             .insert(named("192.0.2.9", true, Hook::Output, None, Some("eth1")));
-        let p = Plan::new(&f, 1, false);
+        let p = Plan::new(&f, 1, false, true);
         let a = |s: &str| s.parse::<IpAddr>().unwrap();
         assert!(p.interfaces[1].host_extra.contains(&a("192.168.1.1")));
         assert!(p.interfaces[0].fw_extra.contains(&a("198.51.100.7")));

@@ -24,6 +24,7 @@ fn json(r: &Outcome) -> serde_json::Value {
         "seed": r.seed,
         "interfaces": interfaces,
         "ports": r.plan.ports,
+        "ipv6": r.plan.ipv6,
         "probes": r.probes,
         "settings": r.settings,
         "differences": r.differences,
@@ -46,6 +47,9 @@ fn human(r: &Outcome) -> String {
             .join(" "),
         r.seed
     );
+    if !r.plan.ipv6 {
+        s += "  IPv6 is disabled on this host (ipv6.disable=1): IPv4 probes only\n";
+    }
     let file = shown(&r.config);
     for c in &r.settings {
         s += &format!(
