@@ -385,3 +385,33 @@ fn ctrl_c_and_the_budget_remove_everything_it_made() {
         "namespaces left behind after the budget ran out"
     );
 }
+
+/// What `fhc verify` found in the project's own corpus (tests/corpus/valid/ipv4-only.conf): a
+/// `synproxy forward` whose `dst` is a `dnat` target. FireHOL's SYNPROXY rule wants INVALID or
+/// UNTRACKED, so the DNAT'd SYN, which conntrack tracks, passes on to the router; fhc's rule also
+/// took `new` packets (for the client's ACK) and answered that SYN itself, and the port forward
+/// never connected. Real traffic through both firewalls must now agree.
+#[test]
+fn a_port_forward_to_a_synproxy_dst_connects_as_under_firehol() {
+    let Some(_serial) = ready("fhc verify: synproxy dst behind a dnat") else {
+        return;
+    };
+    let conf_text = "version 6\n\
+        ipv4 synproxy forward inface eth0 dst 10.0.0.10 dport 8080\n\
+        ipv4 dnat to 10.0.0.10 inface eth0 proto tcp dport 8080\n\
+        interface4 eth0 wan\n    server ssh accept\n\
+        router4 wan2lan inface eth0 outface eth1\n    route httpalt accept dst 10.0.0.10\n";
+    let ns = Ns::new("vspdnat");
+    let _ = ns.cmd("sysctl", &["-qw", "net.ipv4.ip_forward=1"]).output();
+    let conf = ns.file("firehol.conf", conf_text);
+    let o = verify(&ns, &["--firehol", "--format", "json", &conf]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let forwarded: Vec<_> = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["probe"].as_str().unwrap().ends_with("tcp/8080") && d["known"].is_null())
+        .collect();
+    assert!(forwarded.is_empty(), "port forward differs: {forwarded:?}");
+    assert_eq!(o.status.code(), Some(0), "{report}");
+}

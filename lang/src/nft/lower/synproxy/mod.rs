@@ -1,8 +1,9 @@
 //! `synproxy` statements, following the packet walk verified in the kernel (shared/e2e/NOTES.md):
 //!
 //! 1. the client's SYN is untracked in raw prerouting (a flood never reaches conntrack);
-//! 2. SYNPROXY answers in input/forward, matching `ct state invalid,untracked,new` (the client's
-//!    ACK is NEW when `nf_conntrack_tcp_loose=1`, so no sysctl is needed);
+//! 2. SYNPROXY answers in input/forward, matching `ct state invalid,untracked`, and `ct state
+//!    new` for the client's ACK only (it is NEW when `nf_conntrack_tcp_loose=1`, so no sysctl is
+//!    needed; a tracked SYN came through a DNAT and is not SYNPROXY's);
 //! 3. SYNPROXY's SYN/ACK leaves through output as `ct state invalid`;
 //! 4. SYNPROXY's SYN to the server is a new, locally generated packet whose source is the client
 //!    (`fib saddr type != local`): it is accepted (looping via `lo` for local servers), NATed in
@@ -252,29 +253,41 @@ impl Lowerer<'_> {
         self.push("raw_prerouting", r, Some(s.span));
     }
 
-    /// 2. SYNPROXY itself, in input or forward.
+    /// Step 2, SYNPROXY itself, in input or forward: the client's SYN, untracked by step 1,
+    /// and its ACK, `invalid`, or `new` when `nf_conntrack_tcp_loose=1`. A SYN conntrack tracks
+    /// (`new`) is not for SYNPROXY: step 1 did not untrack it, so it came here through a
+    /// translation of its own (a `dnat` to the statement's `dst`), and FireHOL, whose rule
+    /// wants INVALID or UNTRACKED, lets it on to the rest of the chain. Hence two rules.
     fn synproxy_rule(&mut self, s: &Synproxy, t: SynproxyType, req: &[Stmt], ports: &[Stmt]) {
         let hook = if t == SynproxyType::Input {
             "input"
         } else {
             "forward"
         };
-        let mut r: Vec<Stmt> = req.iter().cloned().chain(ports.iter().cloned()).collect();
-        r.push(ct_states(&["invalid", "untracked", "new"]));
-        self.log_rule(s, hook, r.clone(), "CLIENT->SYNPROXY SYN or ACK");
-        r.push(Stmt::Synproxy {
-            mss: s.options.mss,
-            wscale: s.options.wscale,
-            flags: [
-                (s.options.timestamp, "timestamp"),
-                (s.options.sack_perm, "sack-perm"),
-            ]
-            .into_iter()
-            .filter(|x| x.0)
-            .map(|x| x.1)
-            .collect(),
-        });
-        self.push(hook, r, Some(s.span));
+        let base: Vec<Stmt> = req.iter().cloned().chain(ports.iter().cloned()).collect();
+        let ack_only = tcp_flags(&["fin", "syn", "rst", "ack"], Expr::flags(&["ack"]));
+        for (states, flags) in [
+            (&["invalid", "untracked"][..], None),
+            (&["new"][..], Some(ack_only)),
+        ] {
+            let mut r = base.clone();
+            r.extend(flags);
+            r.push(ct_states(states));
+            self.log_rule(s, hook, r.clone(), "CLIENT->SYNPROXY SYN or ACK");
+            r.push(Stmt::Synproxy {
+                mss: s.options.mss,
+                wscale: s.options.wscale,
+                flags: [
+                    (s.options.timestamp, "timestamp"),
+                    (s.options.sack_perm, "sack-perm"),
+                ]
+                .into_iter()
+                .filter(|x| x.0)
+                .map(|x| x.1)
+                .collect(),
+            });
+            self.push(hook, r, Some(s.span));
+        }
     }
 
     /// 3. SYNPROXY's SYN/ACK to the client.
