@@ -290,10 +290,22 @@ fn a_host_without_rules_or_a_user_without_root_cannot_verify() {
     let Some(_serial) = ready("fhc verify refusals") else {
         return;
     };
+    // A run killed with SIGKILL leaves its namespaces; the next run removes them (4999999 is
+    // above any pid_max, so no live process owns this one).
+    let stale = "fhv4999999-a-fw";
+    let o = Command::new("ip")
+        .args(["netns", "add", stale])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
     let ns = Ns::new("vnone");
     let conf = ns.file("firehol.conf", CONF);
     let o = verify(&ns, &[&conf]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(
+        !verify_namespaces().iter().any(|(n, _)| n == stale),
+        "the stale namespace of a dead run is still there"
+    );
     let err = support::netns::err(&o);
     assert!(
         err.contains("no iptables rules") && err.contains("--firehol"),

@@ -131,6 +131,7 @@ fn verify(
     if file == Some("-") {
         return Err("needs the configuration as a file (it is read twice, and by FireHOL)".into());
     }
+    netns::remove_stale();
     // The budget bounds everything from here, reading the host's rules included.
     let work = WorkDir::new()?;
     let _cleanup = netns::Cleanup;

@@ -126,6 +126,30 @@ pub fn cleanup() {
     }
 }
 
+/// Removes the namespaces an earlier run left behind because it was killed (SIGKILL leaves no
+/// chance to clean up): `fhv<pid>-...` whose process is gone. Only names this code makes.
+pub fn remove_stale() {
+    let Ok(list) = run(&["ip", "netns", "list"], None, QUICK) else {
+        return;
+    };
+    for ns in list.lines().filter_map(|l| l.split_whitespace().next()) {
+        let pid = ns
+            .strip_prefix("fhv")
+            .and_then(|r| r.split_once('-'))
+            .and_then(|(p, _)| p.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if let Ok(pids) = run(&["ip", "netns", "pids", ns], None, QUICK) {
+            for p in pids.split_whitespace() {
+                let _ = run(&["kill", "-KILL", p], None, QUICK);
+            }
+        }
+        let _ = run(&["ip", "netns", "del", ns], None, QUICK);
+    }
+}
+
 /// Removes the namespaces when dropped (return, error or panic).
 pub struct Cleanup;
 
