@@ -34,10 +34,24 @@ pub fn known(d: &Difference, synproxy: bool) -> Option<&'static str> {
         && d.fhc.starts_with("open ID ")
         // Traced to FireHOL's SYNPROXY rule (only the first differences are traced).
         && d.iptables_rules.iter().any(|r| r.contains("-j SYNPROXY"));
-    stall.then_some(
-        "FireHOL's SYNPROXY rules stall new connections on Linux >= 6.15 (the kernel rejects the \
-         timestamp SYNPROXY echoes; FireHOL's rules leave that ACK to conntrack); fhc's ruleset \
-         passes them, as the configuration means",
+    if stall {
+        return Some(
+            "FireHOL's SYNPROXY rules stall new connections on Linux >= 6.15 (the kernel rejects \
+             the timestamp SYNPROXY echoes; FireHOL's rules leave that ACK to conntrack); fhc's \
+             ruleset passes them, as the configuration means",
+        );
+    }
+    let to_v6 = d
+        .probe
+        .split_once(" -> ")
+        .is_some_and(|(_, to)| to.contains(':'));
+    let raw_v6_syn =
+        synproxy && to_v6 && d.probe.contains(" syn/") && d.now == "synack" && d.fhc == "timeout";
+    raw_v6_syn.then_some(
+        "the probe's, not the firewall's: nftables' IPv6 SYNPROXY drops a SYN sent from a raw \
+         socket (its checksum is checked with the IPv4 routine when the packet carries no \
+         checksum offload, which real TCP stacks' SYNs do); the tcp probes of the same port \
+         show what clients get",
     )
 }
 
@@ -244,6 +258,19 @@ mod tests {
         assert!(known(&untraced, true).is_none());
         d.now = "timeout".into();
         assert!(known(&d, true).is_none());
+        // A raw IPv6 SYN that nft's SYNPROXY drops is the probe's artefact.
+        let syn6 = Difference {
+            probe: "host@eth0[fd00::2] -> fw@eth0[2001:db8::1] syn/443".into(),
+            now: "synack".into(),
+            fhc: "timeout".into(),
+            ..d.clone()
+        };
+        assert!(known(&syn6, true).is_some());
+        let syn4 = Difference {
+            probe: "host@eth0[10.0.0.2] -> fw@eth0[192.0.2.1] syn/443".into(),
+            ..syn6.clone()
+        };
+        assert!(known(&syn4, true).is_none(), "IPv4 SYNs are not affected");
     }
 
     #[test]

@@ -428,7 +428,10 @@ fn confirm(
             iptables_rules: vec![],
             known: None,
         };
-        if differences.len() < ATTRIBUTED {
+        // A difference that may be FireHOL's SYNPROXY stall is always traced: only its trace
+        // can tell (compare::known).
+        let maybe_stall = synproxy && o1.0 == "open nobanner" && o1.1.starts_with("open ID ");
+        if differences.len() < ATTRIBUTED || maybe_stall {
             let one = subset(std::slice::from_ref(&id));
             let (c1, c2) = (baseline::counters(&now.fw), nft_counters(&fhc.fw, opts));
             let (a3, b3) = both(now, fhc, &one, args.probe_timeout, &idle)?;

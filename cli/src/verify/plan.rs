@@ -269,8 +269,9 @@ impl Plan {
         for &p in &self.ports {
             kinds.push((Kind::Tcp, p));
             kinds.push((Kind::Udp, p));
-            // A bare SYN needs a source address to put in its header.
-            if src.is_some() && self.syn_ports.contains(&p) {
+            // Bare SYNs are what clients and floods send: from the hosts only (and a raw SYN
+            // needs a source address for its header).
+            if src.is_some() && !from.starts_with("fw") && self.syn_ports.contains(&p) {
                 kinds.push((Kind::Syn, p));
             }
         }
@@ -435,7 +436,7 @@ mod tests {
             .flat_map(|(_, ps)| ps.into_iter().map(|p| p.id))
             .collect();
         assert!(ids2.contains(&"fw[192.0.2.9] -> host@eth0[10.100.0.2] tcp/22".to_string()));
-        assert!(ids2.contains(&"fw[192.0.2.9] -> host@eth0[10.100.0.2] syn/22".to_string()));
+        assert!(!ids2.contains(&"fw[192.0.2.9] -> host@eth0[10.100.0.2] syn/22".to_string()));
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn human(r: &Outcome) -> String {
     let n = r.differences.len() - known;
     let mut extra = vec![];
     if known > 0 {
-        extra.push(format!("{known} known FireHOL bugs"));
+        extra.push(format!("{known} known (FireHOL bugs, probe artefacts)"));
     }
     if !r.flaky.is_empty() {
         extra.push(format!("{} flaky", r.flaky.len()));
