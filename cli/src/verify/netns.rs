@@ -273,8 +273,9 @@ pub fn build(tag: &str, plan: &Plan, sysctls: &[String]) -> Result<Side, String>
     Ok(Side { fw, hosts })
 }
 
-/// Static IPv6 neighbours: a firewall that filters neighbour discovery (FireHOL does unless
-/// told otherwise) would otherwise hide every IPv6 comparison behind failed resolution.
+/// Static neighbours: a firewall that filters neighbour discovery (FireHOL does unless told
+/// otherwise) would otherwise hide every IPv6 comparison behind failed resolution; for IPv4,
+/// ARP's first-contact delay is kept out of the timings too.
 fn static_neighbours(fw: &str, hosts: &[String], plan: &Plan) -> Result<(), String> {
     let mac = |ns: &str, dev: &str| -> Result<String, String> {
         let out = run(&["ip", "-n", ns, "-j", "link", "show", dev], None, QUICK)?;
@@ -283,7 +284,7 @@ fn static_neighbours(fw: &str, hosts: &[String], plan: &Plan) -> Result<(), Stri
     };
     for (k, i) in plan.interfaces.iter().enumerate() {
         let (fmac, hmac) = (mac(fw, &i.name)?, mac(&hosts[k], "up0")?);
-        for a in plan.host_addrs(k).into_iter().filter(IpAddr::is_ipv6) {
+        for a in plan.host_addrs(k).into_iter() {
             let a = a.to_string();
             ip(
                 fw,
@@ -300,7 +301,7 @@ fn static_neighbours(fw: &str, hosts: &[String], plan: &Plan) -> Result<(), Stri
                 ],
             )?;
         }
-        for a in plan.fw_addrs(k).into_iter().filter(IpAddr::is_ipv6) {
+        for a in plan.fw_addrs(k).into_iter() {
             let a = a.to_string();
             ip(
                 &hosts[k],

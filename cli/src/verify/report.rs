@@ -80,7 +80,16 @@ fn human(r: &Outcome) -> String {
             s += "    (not re-run alone: only the first differences are traced to their rules)\n";
         }
     }
-    for f in &r.flaky {
+    // Flaky probes are noise for people: a few, then the count (JSON lists them all).
+    const SHOWN_FLAKY: usize = 5;
+    if r.flaky.len() > SHOWN_FLAKY {
+        s += &format!(
+            "{} probes were flaky (differed once, then agreed; not counted; rate limits such as \
+             `protection` make a burst of probes differ at random), the first {SHOWN_FLAKY}:\n",
+            r.flaky.len()
+        );
+    }
+    for f in r.flaky.iter().take(SHOWN_FLAKY) {
         s += &format!(
             "flaky (not counted) {}: first now=[{}] fhc=[{}], then now=[{}] fhc=[{}]\n",
             f.probe, f.first.0, f.first.1, f.again.0, f.again.1
