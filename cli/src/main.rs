@@ -174,8 +174,8 @@ enum Command {
     /// other loads fhc's ruleset and kernel settings. The same probes (TCP, bare SYN, UDP,
     /// ICMP echo; IPv4 and IPv6; to the firewall and routed, from every interface the
     /// configuration names) cross both, and every difference is reported with the
-    /// configuration line of the fhc rule and the iptables rule that decided it. Needs root.
-    /// Exit 0 no differences, 1 differences, 2 cannot run.
+    /// configuration lines of the fhc rules and the iptables rules the probe hit. Needs root;
+    /// FILE must be a file (not `-`). Exit 0 no differences, 1 differences, 2 cannot run.
     Verify {
         #[command(flatten)]
         config: ConfigArgs,

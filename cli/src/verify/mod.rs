@@ -28,7 +28,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[derive(clap::Args)]
 pub struct VerifyArgs {
     /// Compare with the rules `firehol FILE start` would load, instead of the rules the host
-    /// runs now (needs FireHOL installed).
+    /// runs now. This runs FireHOL (bash, as root) on FILE, inside the throwaway namespace and
+    /// a private mount namespace; FireHOL may still load kernel modules.
     #[arg(long)]
     pub firehol: bool,
     /// Give up after SECONDS (exit 2), removing everything made so far.
