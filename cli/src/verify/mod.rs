@@ -143,13 +143,16 @@ fn verify(
         optimize: false,
         ..opts.clone()
     };
-    let plain = config::compile(file, prelude, &plain_opts)
+    // The one-rule-per-statement form, for the probe plan: compiled quietly (its warnings
+    // were just printed).
+    let (loaded, _, text) =
+        config::load(file, prelude).map_err(|_| "the configuration cannot be read")?;
+    let (plain, _) = fhc_lang::compile_with(&text, &loaded, &plain_opts)
         .map_err(|_| "the configuration does not compile")?;
     let conf_path = PathBuf::from(file.unwrap_or(config::DEFAULT_CONFIG));
-    let text = std::fs::read(&conf_path).unwrap_or_default();
     let seed = args
         .seed
-        .unwrap_or_else(|| fhc_lang::hash::fnv1a(fhc_lang::hash::FNV_OFFSET, text.iter().copied()));
+        .unwrap_or_else(|| fhc_lang::hash::fnv1a(fhc_lang::hash::FNV_OFFSET, text.bytes()));
     let live = if args.firehol {
         None
     } else {
@@ -158,7 +161,7 @@ fn verify(
     let host_sysctls = baseline::host_sysctls();
 
     let ruleset = compiled.output.ruleset.to_json();
-    let facts = facts::read(&plain.output.ruleset.to_json());
+    let facts = facts::read(&plain.ruleset.to_json());
     let synproxy = serde_json::to_string(&ruleset).is_ok_and(|s| s.contains("\"synproxy\""));
     // A host booted with ipv6.disable=1 has no IPv6 to compare.
     let ipv6 = Path::new("/proc/sys/net/ipv6").exists();
