@@ -3,7 +3,7 @@
 //! kernel settings that change verdicts. Or, with `--firehol`, what `firehol FILE start` makes.
 
 use super::compare::{Counters, iptables_counters};
-use super::netns::{exec, run, run_status};
+use super::netns::{exec, has_tool, run, run_status};
 use std::path::Path;
 use std::time::Duration;
 
@@ -65,11 +65,6 @@ pub fn host_sysctls() -> Vec<String> {
             Some(format!("{k}={}", v.trim()))
         })
         .collect()
-}
-
-fn has_tool(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(name).is_file()))
 }
 
 /// Whether a listing holds anything that decides a verdict: a rule, or a built-in chain whose

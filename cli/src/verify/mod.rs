@@ -198,7 +198,7 @@ fn verify(
     let settings = settings_changed(&now.fw, &compiled.output.sysctls);
     // The packets compare the rulesets: the baseline gets fhc's settings too (their changes are
     // reported on their own, above the packets).
-    set_sysctls(&now.fw, &fhc_sysctls)?;
+    netns::set_sysctls(&now.fw, fhc_sysctls.iter().map(String::as_str));
     load_fhc(&fhc.fw, &ruleset, &fhc_sysctls)?;
     netns::start_servers(&now, &plan)?;
     netns::start_servers(&fhc, &plan)?;
@@ -251,15 +251,6 @@ fn settings_changed(ns: &str, wanted: &[fhc_lang::nft::Sysctl]) -> Vec<SettingCh
         .collect()
 }
 
-/// One at a time, failures tolerated: some settings are global or read-only inside a network
-/// namespace (conntrack's table size); they are the same for both sides.
-fn set_sysctls(ns: &str, sysctls: &[String]) -> Result<(), String> {
-    for kv in sysctls {
-        let _ = netns::exec(ns, &["sysctl", "-qw", kv], None);
-    }
-    Ok(())
-}
-
 fn preflight(args: &VerifyArgs) -> Result<(), String> {
     if effective_uid() != Some(0) {
         return Err(
@@ -273,9 +264,7 @@ fn preflight(args: &VerifyArgs) -> Result<(), String> {
         need.extend(["unshare", "bash"]);
     }
     for tool in need {
-        if !std::env::var_os("PATH")
-            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        {
+        if !netns::has_tool(tool) {
             return Err(format!(
                 "`{tool}` is missing (apt-get install iproute2 nftables procps util-linux)"
             ));
@@ -362,7 +351,8 @@ fn load_fhc(ns: &str, ruleset: &Value, sysctls: &[String]) -> Result<(), String>
     }
     netns::exec(ns, &["nft", "-j", "-f", "-"], Some(&doc.to_string()))
         .map_err(|e| format!("the kernel refused fhc's ruleset: {e}"))?;
-    set_sysctls(ns, sysctls)
+    netns::set_sysctls(ns, sysctls.iter().map(String::as_str));
+    Ok(())
 }
 
 /// The same batches through both sides at once.

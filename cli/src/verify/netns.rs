@@ -112,18 +112,35 @@ pub fn cleanup() {
     // Held to the end: a second cleanup (a signal during the first) waits for this one
     // instead of exiting half-way.
     let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
-    let names: Vec<String> = std::mem::take(&mut *created);
-    for ns in &names {
-        if let Ok(pids) = run(&["ip", "netns", "pids", ns], None, QUICK) {
-            for pid in pids.split_whitespace() {
-                // Every process in a namespace made here was started here.
-                let _ = run(&["kill", "-KILL", pid], None, QUICK);
-            }
+    for ns in std::mem::take(&mut *created) {
+        remove(&ns);
+    }
+}
+
+/// Kills what runs in a namespace of ours (every process in it was started by fhc verify),
+/// then deletes it.
+fn remove(ns: &str) {
+    if let Ok(pids) = run(&["ip", "netns", "pids", ns], None, QUICK) {
+        for pid in pids.split_whitespace() {
+            let _ = run(&["kill", "-KILL", pid], None, QUICK);
         }
     }
-    for ns in &names {
-        let _ = run(&["ip", "netns", "del", ns], None, QUICK);
+    let _ = run(&["ip", "netns", "del", ns], None, QUICK);
+}
+
+/// Sets `key=value` settings in a namespace one at a time, failures tolerated: some are global
+/// or read-only inside a network namespace on some kernels (ICMP rate limits, conntrack's table
+/// size), and they are the same for both sides.
+pub fn set_sysctls<'a>(ns: &str, settings: impl IntoIterator<Item = &'a str>) {
+    for kv in settings {
+        let _ = exec(ns, &["sysctl", "-qw", kv], None);
     }
+}
+
+/// Whether `program` is on PATH.
+pub fn has_tool(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
 /// Removes the namespaces an earlier run left behind because it was killed (SIGKILL leaves no
@@ -141,12 +158,7 @@ pub fn remove_stale() {
         if std::path::Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
-        if let Ok(pids) = run(&["ip", "netns", "pids", ns], None, QUICK) {
-            for p in pids.split_whitespace() {
-                let _ = run(&["kill", "-KILL", p], None, QUICK);
-            }
-        }
-        let _ = run(&["ip", "netns", "del", ns], None, QUICK);
+        remove(ns);
     }
 }
 
@@ -171,10 +183,7 @@ fn add_ns(name: &str) -> Result<(), String> {
         created.push(name.to_string());
     }
     ip(name, &["link", "set", "lo", "up"])?;
-    // One at a time, failures tolerated: older kernels keep some of these global.
-    for kv in BASE_SYSCTLS {
-        let _ = exec(name, &["sysctl", "-qw", kv], None);
-    }
+    set_sysctls(name, BASE_SYSCTLS);
     Ok(())
 }
 
@@ -264,12 +273,7 @@ pub fn build(tag: &str, plan: &Plan, sysctls: &[String]) -> Result<Side, String>
         hosts.push(h);
     }
     static_neighbours(&fw, &hosts, plan)?;
-    if !sysctls.is_empty() {
-        let mut args = vec!["sysctl", "-qw"];
-        args.extend(sysctls.iter().map(String::as_str));
-        // A setting this kernel lacks in a namespace is not worth failing the run for.
-        let _ = exec(&fw, &args, None);
-    }
+    set_sysctls(&fw, sysctls.iter().map(String::as_str));
     Ok(Side { fw, hosts })
 }
 
