@@ -10,24 +10,17 @@
 
 use crate::config::Compiled;
 use crate::live::{self, Script, Sysctls, Table};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// The state directory (`/run/fhc`, or `FHC_RUN_DIR`): the try lock, commit requests and the
-/// last applied ruleset (which `fhc try` may restore from when nft cannot reload its listing).
-pub fn state_dir() -> PathBuf {
-    std::env::var_os("FHC_RUN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/run/fhc"))
-}
-
-fn applied_path(t: &Table) -> PathBuf {
-    state_dir().join(format!("applied-{}-{}.json", t.family, t.name))
+/// The file in the state directory ([`crate::rundir`]) that keeps the last ruleset applied to `t`
+/// (which `fhc try` may restore from when nft cannot reload its listing).
+fn applied_name(t: &Table) -> String {
+    format!("applied-{}-{}.json", t.family, t.name)
 }
 
 /// The JSON fhc last loaded into `t`, if it kept one.
 pub fn last_applied(t: &Table) -> Option<String> {
-    std::fs::read_to_string(applied_path(t)).ok()
+    crate::rundir::read(&applied_name(t))
 }
 
 /// A setting as it was before fhc changed it (`None`: it could not be read).
@@ -179,13 +172,8 @@ pub fn apply(
 
 /// Keeps the loaded JSON for `fhc try`: failing to is not an error of the apply.
 fn remember(t: &Table, json: &str) {
-    let dir = state_dir();
-    let ok = std::fs::create_dir_all(&dir).is_ok() && std::fs::write(applied_path(t), json).is_ok();
-    if !ok {
-        eprintln!(
-            "fhc: note: could not keep a copy of the ruleset in {}",
-            dir.display()
-        );
+    if let Err(e) = crate::rundir::write(&applied_name(t), json) {
+        eprintln!("fhc: note: could not keep a copy of the ruleset ({e})");
     }
 }
 

@@ -8,10 +8,12 @@ mod config;
 mod diff;
 mod explain;
 mod fmt;
+mod guard;
 mod host;
 mod live;
 mod lsp;
 mod man;
+mod rundir;
 mod set;
 mod trial;
 mod verify;
@@ -153,8 +155,9 @@ enum Command {
     /// Saves the current table (or its absence) and the kernel settings the new ruleset changes,
     /// applies, then waits. `commit` typed on standard input, or `fhc commit` from another shell,
     /// keeps the new ruleset. The timeout, any other input, SIGINT, SIGTERM or SIGHUP restore
-    /// the table (in one nft transaction) and the settings exactly. Exit 0 committed, 1 restored
-    /// or not applied, 3 the restore failed.
+    /// the table (in one nft transaction) and the settings exactly. A guard process, started
+    /// before anything changes, restores at the deadline even if `fhc try` is killed (and takes
+    /// `fhc commit` then). Exit 0 committed, 1 restored or not applied, 3 the restore failed.
     Try {
         #[command(flatten)]
         config: ConfigArgs,
@@ -166,6 +169,10 @@ enum Command {
     },
     /// Keep the ruleset of the `fhc try` running in another shell.
     Commit,
+    /// Internal: the guard `fhc try` starts, which restores at the deadline even when `fhc try`
+    /// is killed (snapshot and requests on standard input).
+    #[command(hide = true)]
+    TryGuard,
     /// Prove, before switching, that fhc's ruleset treats packets as the firewall running now.
     ///
     /// Builds throwaway network namespaces (the host's own firewall and interfaces are never
@@ -298,6 +305,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Commit => trial::commit(),
+        Command::TryGuard => guard::serve(),
         Command::Verify { config: c, verify } => {
             verify::run(c.file.as_deref(), &c.prelude, &c.table.options(), &verify)
         }

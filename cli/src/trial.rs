@@ -9,85 +9,54 @@
 //! throwaway network namespace, and the first that lists like the live table is kept. nft 1.0.6
 //! cannot reload every listing it prints; when none fits, try refuses (nothing changed).
 //!
+//! The way back does not depend on this process staying alive: a guard ([`crate::guard`]), in its
+//! own session, holds the snapshot and restores at the deadline even when `fhc try` is killed.
+//!
 //! Coordination goes through the state directory ([`crate::apply::state_dir`]): `try.lock`
-//! holds the pid of the running try (one at a time; a lock whose process is gone is stale and
-//! replaced), `commit` is the request `fhc commit` leaves, `result` the answer it waits for.
+//! holds the pid of the running try and `guard.lock` that of its guard (one try at a time, while
+//! either lives; a lock whose processes are gone is stale and replaced), `commit` is the request
+//! `fhc commit` leaves, `result` the answer it waits for.
 
-use crate::apply::{self, Previous, state_dir};
+use crate::apply;
 use crate::config::Compiled;
+use crate::guard::{self, COMMIT, Guard, Heard, RESULT, Snapshot};
 use crate::live::{self, Script, Table};
+use crate::rundir;
 use serde_json::Value;
 use std::io::BufRead;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn lock_path() -> PathBuf {
-    state_dir().join("try.lock")
-}
-fn commit_path() -> PathBuf {
-    state_dir().join("commit")
-}
-fn result_path() -> PathBuf {
-    state_dir().join("result")
-}
-
-/// The running try's lock; removed when dropped.
-struct Lock(PathBuf);
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn pid_alive(pid: u32) -> bool {
-    PathBuf::from(format!("/proc/{pid}")).exists()
-}
+/// The running try's pid.
+const LOCK: &str = "try.lock";
 
 fn running_try() -> Option<u32> {
-    let pid: u32 = std::fs::read_to_string(lock_path())
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    pid_alive(pid).then_some(pid)
+    rundir::holder(LOCK)
 }
 
-fn take_lock() -> Result<Lock, String> {
-    let dir = state_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for _ in 0..2 {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(lock_path())
-        {
-            Ok(mut f) => {
-                use std::io::Write;
-                writeln!(f, "{}", std::process::id())
-                    .map_err(|e| format!("cannot write the lock: {e}"))?;
-                return Ok(Lock(lock_path()));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if let Some(pid) = running_try() {
-                    return Err(format!(
-                        "another `fhc try` is running (pid {pid}); commit it or let it time out first"
-                    ));
-                }
-                // Stale: its process is gone (or it never wrote a pid).
-                let _ = std::fs::remove_file(lock_path());
-            }
-            Err(e) => return Err(format!("cannot create {}: {e}", lock_path().display())),
-        }
+/// The pid of a guard still holding a way back (its try may be gone).
+fn running_guard() -> Option<u32> {
+    rundir::holder(guard::LOCK)
+}
+
+/// One try at a time: this one's lock, taken unless another try, or the guard of one that was
+/// killed, still runs.
+fn take_lock() -> Result<rundir::Held, String> {
+    let Some(held) = rundir::hold(LOCK, std::process::id())? else {
+        let pid = running_try().unwrap_or(0);
+        return Err(format!(
+            "another `fhc try` is running (pid {pid}); commit it or let it time out first"
+        ));
+    };
+    if let Some(pid) = running_guard() {
+        return Err(format!(
+            "another `fhc try` is running (its guard, pid {pid}, restores at its deadline); `fhc commit` keeps its ruleset"
+        ));
     }
-    Err(format!(
-        "cannot take {} (another try keeps racing for it)",
-        lock_path().display()
-    ))
+    Ok(held)
 }
 
 /// How to put table `t` back as it is now, proven in a throwaway namespace.
@@ -123,28 +92,47 @@ pub fn table_snapshot(t: &Table) -> Result<(Script, Option<Value>), String> {
     ))
 }
 
-/// What ended the trial.
-#[derive(Debug, PartialEq, Eq)]
-enum Outcome {
-    Commit,
-    Restore(String),
-}
+/// How long after `fhc try`'s deadline its guard restores on its own.
+const GUARD_GRACE: Duration = Duration::from_secs(1);
 
 /// `fhc try CONF`.
 pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -> ExitCode {
     let lock = match take_lock() {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("fhc: {e}");
+            eprintln!("fhc: {e}; nothing changed");
             return ExitCode::from(1);
         }
     };
-    let _ = std::fs::remove_file(commit_path());
-    let _ = std::fs::remove_file(result_path());
+    rundir::remove(COMMIT);
+    rundir::remove(RESULT);
     let (restore, before) = match table_snapshot(t) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("fhc: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let keys: Vec<&str> = compiled
+        .output
+        .sysctls
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    let mut snapshot = Snapshot {
+        table: t.clone(),
+        restore,
+        before,
+        settings: apply::read_settings(&live::ProcSys, &keys),
+        // Until the ruleset is in: the apply may retry settings for `retry`.
+        deadline: timeout + retry + Duration::from_secs(30),
+    };
+    // The guard is armed before anything changes: from here on, the way back does not need
+    // this process.
+    let mut guard = match Guard::arm(&snapshot) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("fhc: {e}; nothing changed");
             return ExitCode::from(1);
         }
     };
@@ -157,6 +145,9 @@ pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -
     ] {
         if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&signalled)) {
             eprintln!("fhc: cannot catch signals ({e}); nothing changed");
+            if let Some(g) = guard.take() {
+                g.cancel();
+            }
             return ExitCode::from(1);
         }
     }
@@ -165,49 +156,103 @@ pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -
         Ok(a) => a,
         Err(e) => {
             eprintln!("fhc: {e}");
+            if let Some(g) = guard.take() {
+                g.cancel();
+            }
             return ExitCode::from(1);
         }
     };
+    snapshot.settings = applied.changed.clone();
+    if let Some(g) = guard.as_mut() {
+        g.send(&format!(
+            "settings {}",
+            serde_json::to_string(&guard::settings_json(&applied.changed)).expect("json")
+        ));
+        // The guard's deadline is a moment after this process's: while it lives, it restores
+        // (and says why); the guard is the backstop.
+        g.send(&format!("deadline {}", (timeout + GUARD_GRACE).as_millis()));
+    }
     apply::report(compiled, t, &applied);
     eprintln!(
         "fhc: on trial: type `commit` within {} s to keep them (or run `fhc commit` in another shell); anything else restores the previous ruleset.",
         timeout.as_secs_f64()
     );
-    let outcome = wait(timeout, &signalled);
-    let code = match &outcome {
-        Outcome::Commit => {
-            eprintln!("fhc: committed: the new ruleset stays.");
-            ExitCode::SUCCESS
-        }
-        Outcome::Restore(why) => {
-            eprintln!("fhc: {why}: restoring the previous ruleset");
-            match restore_all(t, &restore, before.as_ref(), &applied.changed) {
-                Ok(()) => {
-                    eprintln!("fhc: the previous ruleset and kernel settings are back.");
-                    ExitCode::from(1)
-                }
-                Err(e) => {
-                    eprintln!("fhc: RESTORE FAILED: {e}");
-                    ExitCode::from(3)
-                }
-            }
-        }
-    };
-    let _ = std::fs::write(
-        result_path(),
-        if outcome == Outcome::Commit {
-            "committed\n"
-        } else {
-            "restored\n"
-        },
-    );
-    let _ = std::fs::remove_file(commit_path());
+    let outcome = wait(timeout, &signalled, &mut guard);
+    let code = finish(outcome, guard, &snapshot);
     drop(lock);
     code
 }
 
-/// Waits for `commit` on stdin or from `fhc commit`, anything else, a signal, or the timeout.
-fn wait(timeout: Duration, signalled: &AtomicBool) -> Outcome {
+/// What ended the trial, as far as this process saw it.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// The guard answered (`committed`, `restored`, `restore failed: ...`).
+    Guard(String),
+    Commit,
+    Restore(String),
+}
+
+/// Asks the guard to carry out the outcome (or carries it out when the guard is gone) and says
+/// what happened.
+fn finish(ended: Ended, guard: Option<Guard>, snapshot: &Snapshot) -> ExitCode {
+    let answer = match ended {
+        Ended::Guard(a) => {
+            if let Some(g) = guard {
+                g.finish();
+            }
+            a
+        }
+        Ended::Commit => match guard {
+            Some(mut g) => {
+                let a = g.ask("commit");
+                g.finish();
+                a.unwrap_or_else(|| "guard lost".into())
+            }
+            None => "committed".into(),
+        },
+        Ended::Restore(why) => {
+            eprintln!("fhc: {why}: restoring the previous ruleset");
+            let by_guard = guard.and_then(|mut g| {
+                let a = g.ask(&format!("restore {why}"));
+                g.finish();
+                a
+            });
+            by_guard.unwrap_or_else(|| match guard::restore_all(snapshot) {
+                Ok(()) => "restored".into(),
+                Err(e) => format!("restore failed: {e}"),
+            })
+        }
+    };
+    rundir::remove(COMMIT);
+    match answer.as_str() {
+        "committed" => {
+            let _ = rundir::write(RESULT, "committed\n");
+            eprintln!("fhc: committed: the new ruleset stays.");
+            ExitCode::SUCCESS
+        }
+        "restored" => {
+            let _ = rundir::write(RESULT, "restored\n");
+            eprintln!("fhc: the previous ruleset and kernel settings are back.");
+            ExitCode::from(1)
+        }
+        "guard lost" => {
+            eprintln!(
+                "fhc: the guard was lost while committing: the new ruleset stays as applied."
+            );
+            ExitCode::SUCCESS
+        }
+        other => {
+            let e = other.strip_prefix("restore failed: ").unwrap_or(other);
+            let _ = rundir::write(RESULT, &format!("restore failed: {e}\n"));
+            eprintln!("fhc: RESTORE FAILED: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// Waits for `commit` on stdin, anything else, a signal, the guard's own decision (the deadline,
+/// `fhc commit`), or, once the guard is lost, this process's own deadline.
+fn wait(timeout: Duration, signalled: &AtomicBool, guard: &mut Option<Guard>) -> Ended {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
@@ -219,72 +264,67 @@ fn wait(timeout: Duration, signalled: &AtomicBool) -> Outcome {
         // End of input (no terminal): keep waiting for `fhc commit` or the timeout.
     });
     let deadline = Instant::now() + timeout;
+    let mut input_open = true;
     loop {
         if signalled.load(Ordering::SeqCst) {
-            return Outcome::Restore("interrupted by a signal".into());
+            return Ended::Restore("interrupted by a signal".into());
         }
-        if commit_path().exists() {
-            return Outcome::Commit;
+        match guard.as_ref().map(|g| g.hear(Duration::ZERO)) {
+            Some(Heard::Answer(a)) => return Ended::Guard(a),
+            Some(Heard::Gone) => {
+                let pid = guard.take().map(|g| {
+                    let pid = g.pid();
+                    g.finish();
+                    pid
+                });
+                eprintln!(
+                    "fhc: WARNING: the guard (pid {}) is gone: the new ruleset stays as applied for now; this process restores it at the deadline, but nothing will if it is killed too",
+                    pid.unwrap_or(0)
+                );
+            }
+            Some(Heard::Nothing) => {}
+            // Without a guard, this process watches the commit file itself.
+            None if rundir::read(COMMIT).is_some() => return Ended::Commit,
+            None => {}
         }
         let now = Instant::now();
         if now >= deadline {
-            return Outcome::Restore(format!("no commit within {} s", timeout.as_secs_f64()));
+            return Ended::Restore(format!("no commit within {} s", timeout.as_secs_f64()));
         }
-        match rx.recv_timeout((deadline - now).min(Duration::from_millis(100))) {
-            Ok(line) if line.trim() == "commit" => return Outcome::Commit,
+        let step = (deadline - now).min(Duration::from_millis(100));
+        if !input_open {
+            std::thread::sleep(step);
+            continue;
+        }
+        match rx.recv_timeout(step) {
+            Ok(line) if line.trim() == "commit" => return Ended::Commit,
             Ok(line) => {
-                return Outcome::Restore(format!("got `{}` instead of `commit`", line.trim()));
+                return Ended::Restore(format!("got `{}` instead of `commit`", line.trim()));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             // Standard input closed: only `fhc commit`, a signal or the timeout remain.
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
-            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => input_open = false,
         }
     }
 }
 
-/// Puts the table back (one transaction), then the settings; checks the table came back.
-fn restore_all(
-    t: &Table,
-    restore: &Script,
-    before: Option<&Value>,
-    changed: &[Previous],
-) -> Result<(), String> {
-    let mut problems = Vec::new();
-    if let Err(e) = restore.load() {
-        problems.push(format!("the table: {e}"));
-    } else {
-        let now = live::list_json(t)?.map(|l| live::normalise(&l));
-        if now.as_ref() != before {
-            problems.push(format!(
-                "table {t} differs from the saved one after the restore"
-            ));
-        }
-    }
-    problems.extend(apply::restore_settings(&mut live::ProcSys, changed));
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
-/// `fhc commit`: tells the running `fhc try` to keep its ruleset and waits for its answer.
+/// `fhc commit`: tells the running `fhc try` (or, when it is gone, its guard) to keep its
+/// ruleset and waits for the answer.
 pub fn commit() -> ExitCode {
-    let Some(pid) = running_try() else {
+    let Some(pid) = running_try().or_else(running_guard) else {
         eprintln!("fhc: no `fhc try` is waiting for a commit");
         return ExitCode::from(1);
     };
-    if let Err(e) = std::fs::write(commit_path(), format!("{}\n", std::process::id())) {
-        eprintln!("fhc: cannot write {}: {e}", commit_path().display());
+    if let Err(e) = rundir::write(COMMIT, &format!("{}\n", std::process::id())) {
+        eprintln!("fhc: {e}");
         return ExitCode::from(2);
     }
+    // Done when neither the try nor its guard runs any more (whichever of them took it).
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if !pid_alive(pid) || running_try() != Some(pid) {
-            return match std::fs::read_to_string(result_path()).as_deref() {
-                Ok("committed\n") => {
+        if running_try().is_none() && running_guard().is_none() {
+            return match rundir::read(RESULT).as_deref() {
+                Some("committed\n") => {
                     eprintln!("fhc: committed (fhc try, pid {pid})");
                     ExitCode::SUCCESS
                 }

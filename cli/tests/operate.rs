@@ -4,9 +4,9 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::netns::{Ns, err, out, which};
+use support::netns::{Ns, err, finish, out, which};
 use support::root_or_skip;
 
 const LOCALLY: &str = "sudo -E cargo test -p fhc --test operate";
@@ -262,7 +262,7 @@ fn a_stale_try_lock_is_replaced() {
     let ns = Ns::new("trystale");
     let run = ns.dir.join("run");
     std::fs::create_dir_all(&run).unwrap();
-    // A pid that cannot be running (above the kernel's pid_max).
+    // The lock file of a try that is gone (a pid above the kernel's pid_max): nothing holds it.
     std::fs::write(run.join("try.lock"), "4194305\n").unwrap();
     let mut child = ns.spawn_fhc(&[
         "try",
@@ -279,7 +279,9 @@ fn a_stale_try_lock_is_replaced() {
         .unwrap();
     let o = finish(&mut child);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(!run.join("try.lock").exists(), "the lock is released");
+    // Released with its process (the file stays, holding the last pid).
+    let o = ns.fhc(&["commit"]);
+    assert!(err(&o).contains("no `fhc try` is waiting"), "{}", err(&o));
 }
 
 #[test]
@@ -354,21 +356,5 @@ fn wait_for(cond: impl Fn() -> bool) {
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting");
         std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Closes the child's standard input and collects its output.
-fn finish(child: &mut Child) -> Output {
-    drop(child.stdin.take());
-    let mut out = Vec::new();
-    let mut errs = Vec::new();
-    use std::io::Read;
-    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-    child.stderr.take().unwrap().read_to_end(&mut errs).unwrap();
-    let status = child.wait().unwrap();
-    Output {
-        status,
-        stdout: out,
-        stderr: errs,
     }
 }

@@ -1,6 +1,7 @@
 //! A named network namespace for the tests that operate a firewall (`fhc apply`, `try`, `set`):
 //! its own fhc state directory, commands run inside it, removed on drop.
 
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -136,4 +137,17 @@ pub fn which(program: &str) -> String {
         .output()
         .expect("sh runs");
     String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Closes a child's standard input and collects its output.
+pub fn finish(child: &mut Child) -> Output {
+    drop(child.stdin.take());
+    let (mut out, mut errs) = (Vec::new(), Vec::new());
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_end(&mut errs).unwrap();
+    Output {
+        status: child.wait().unwrap(),
+        stdout: out,
+        stderr: errs,
+    }
 }

@@ -1,0 +1,217 @@
+//! `fhc try` whose own process dies: its guard (`fhc try-guard`, in its own session) still puts
+//! the previous ruleset and settings back at the deadline, and still takes `fhc commit`. In named
+//! network namespaces (root; never skipped in CI).
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+use support::netns::{Ns, err, finish};
+use support::root_or_skip;
+
+const LOCALLY: &str = "sudo -E cargo test -p fhc --test try_guard";
+
+const SSH: &str = "interface eth0 lan\n    server ssh accept\n";
+const HTTP: &str = "interface eth0 lan\n    server http accept\n";
+const LOOSE: &str = "net/netfilter/nf_conntrack_tcp_loose";
+
+fn pid_in(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Running (a zombie is not: a guard whose try was killed may wait to be reaped).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !matches!(
+            s[s.rfind(')').unwrap() + 2..].chars().next(),
+            Some('Z' | 'X')
+        )
+    })
+}
+
+fn kill(pid: i32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+/// The session id of a process (field 6 of /proc/PID/stat).
+fn session(pid: i32) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    after.split(' ').nth(3).unwrap().to_string()
+}
+
+/// Polls `cond` for up to `secs` seconds.
+fn wait_for(secs: u64, what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A namespace running the SSH ruleset, and `fhc try` of the HTTP one with `timeout` seconds,
+/// on trial (its ruleset and setting live). Returns the try, its pid and its guard's pid.
+fn on_trial(ns: &Ns, timeout: &str) -> (Child, i32, i32) {
+    let defaults = ns.file("defaults.conf", "FIREHOL_CONNTRACK_LOOSE_MATCHING=0\n");
+    let http = ns.file("http.conf", HTTP);
+    let child = ns.spawn_fhc(&["try", "--timeout", timeout, "--defaults", &defaults, &http]);
+    wait_for(10, "the new ruleset", || {
+        ns.table()
+            .is_some_and(|t| t.contains("tcp dport 80 ct state"))
+    });
+    let run = ns.dir.join("run");
+    let try_pid = pid_in(&run.join("try.lock")).expect("try.lock");
+    let guard_pid = pid_in(&run.join("guard.lock")).expect("guard.lock");
+    assert_eq!(ns.sysctl(LOOSE), "0");
+    (child, try_pid, guard_pid)
+}
+
+#[test]
+fn a_killed_try_is_restored_by_its_guard_at_the_deadline() {
+    if !root_or_skip("fhc try (SIGKILL)", LOCALLY) {
+        return;
+    }
+    let ns = Ns::new("guardkill");
+    ns.apply(&ns.file("ssh.conf", SSH));
+    let before = ns.table().unwrap();
+    let start = Instant::now();
+    let (mut child, try_pid, guard_pid) = on_trial(&ns, "3");
+    assert_ne!(
+        session(guard_pid),
+        session(try_pid),
+        "the guard runs in its own session"
+    );
+    kill(try_pid, "-KILL");
+    let _ = finish(&mut child);
+    // Its try gone, the guard waits for the deadline: nothing changes before.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(ns.table().unwrap().contains("tcp dport 80 ct state"));
+    // Meanwhile no other try may start.
+    let o = ns.fhc(&[
+        "try",
+        "--no-defaults",
+        "--timeout",
+        "1",
+        &ns.file("x.conf", SSH),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("its guard, pid"), "{}", err(&o));
+    // The deadline (3 s, and the guard's second of grace) restores the table and setting.
+    wait_for(10, "the guard's restore", || !alive(guard_pid));
+    assert!(start.elapsed() >= Duration::from_secs(3));
+    assert_eq!(ns.table().unwrap(), before);
+    assert_eq!(ns.sysctl(LOOSE), "1");
+    let run = ns.dir.join("run");
+    assert_eq!(
+        std::fs::read_to_string(run.join("result")).unwrap(),
+        "restored\n"
+    );
+    // Neither lock is held any more (a killed process holds none): nothing waits for a commit,
+    // and a new try runs (and is committed).
+    let o = ns.fhc(&["commit"]);
+    assert!(err(&o).contains("no `fhc try` is waiting"), "{}", err(&o));
+    let mut next = ns.spawn_fhc(&[
+        "try",
+        "--no-defaults",
+        "--timeout",
+        "30",
+        &ns.file("s.conf", SSH),
+    ]);
+    use std::io::Write;
+    next.stdin.as_mut().unwrap().write_all(b"commit\n").unwrap();
+    let o = finish(&mut next);
+    assert!(o.status.success(), "{}", err(&o));
+}
+
+#[test]
+fn a_killed_try_can_still_be_committed() {
+    if !root_or_skip("fhc try (SIGKILL, then fhc commit)", LOCALLY) {
+        return;
+    }
+    let ns = Ns::new("guardcommit");
+    ns.apply(&ns.file("ssh.conf", SSH));
+    let (mut child, try_pid, guard_pid) = on_trial(&ns, "3");
+    kill(try_pid, "-KILL");
+    let _ = finish(&mut child);
+    let o = ns.fhc(&["commit"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!alive(guard_pid), "the guard ends once committed");
+    // Past the deadline the new ruleset and setting stay.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(ns.table().unwrap().contains("tcp dport 80 ct state"));
+    assert_eq!(ns.sysctl(LOOSE), "0");
+}
+
+#[test]
+fn a_killed_guard_is_reported_and_the_try_restores_by_itself() {
+    if !root_or_skip("fhc try (guard SIGKILL)", LOCALLY) {
+        return;
+    }
+    let ns = Ns::new("guardlost");
+    ns.apply(&ns.file("ssh.conf", SSH));
+    let before = ns.table().unwrap();
+    let (mut child, _, guard_pid) = on_trial(&ns, "3");
+    kill(guard_pid, "-KILL");
+    // Losing the guard changes nothing by itself.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(ns.table().unwrap().contains("tcp dport 80 ct state"));
+    let o = finish(&mut child);
+    let e = err(&o);
+    assert!(
+        e.contains(&format!("the guard (pid {guard_pid}) is gone")),
+        "{e}"
+    );
+    assert!(e.contains("no commit within 3 s"), "{e}");
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(ns.table().unwrap(), before);
+    assert_eq!(ns.sysctl(LOOSE), "1");
+}
+
+#[test]
+fn two_tries_at_once_one_is_refused_and_the_other_goes_on() {
+    if !root_or_skip("fhc try (two at once)", LOCALLY) {
+        return;
+    }
+    let ns = Ns::new("guardtwo");
+    ns.apply(&ns.file("ssh.conf", SSH));
+    let before = ns.table().unwrap();
+    // Started at the same moment: exactly one takes the lock, the other changes nothing.
+    let http = ns.file("http.conf", HTTP);
+    let smtp = ns.file("smtp.conf", "interface eth0 lan\n    server smtp accept\n");
+    let mut both: Vec<Child> = [&http, &smtp]
+        .iter()
+        .map(|c| ns.spawn_fhc(&["try", "--no-defaults", "--timeout", "30", c]))
+        .collect();
+    wait_for(10, "one try on trial", || {
+        ns.table()
+            .is_some_and(|t| t.contains("tcp dport 80 ct") || t.contains("tcp dport 25 ct"))
+    });
+    let winner = usize::from(ns.table().unwrap().contains("tcp dport 25 ct"));
+    let o = finish(&mut both[1 - winner]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("another `fhc try` is running"),
+        "{}",
+        err(&o)
+    );
+    let t = ns.table().unwrap();
+    assert!(
+        t.contains("tcp dport 80 ct") != t.contains("tcp dport 25 ct"),
+        "{t}"
+    );
+    // The one on trial still answers, and its guard ends with it.
+    let guard_pid = pid_in(&ns.dir.join("run/guard.lock")).expect("guard.lock");
+    use std::io::Write;
+    let first = &mut both[winner];
+    first.stdin.as_mut().unwrap().write_all(b"no\n").unwrap();
+    let o = finish(first);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(ns.table().unwrap(), before);
+    wait_for(5, "the guard to end", || !alive(guard_pid));
+}
