@@ -128,13 +128,17 @@ pub struct Applied {
     pub changed: Vec<Previous>,
 }
 
-/// Applies a compiled configuration to table `t`. On error nothing has changed.
-pub fn apply(
-    compiled: &Compiled,
-    t: &Table,
-    sys: &mut dyn Sysctls,
-    retry: Duration,
-) -> Result<Applied, String> {
+/// A ruleset the kernel accepted in a dry run, with the settings it needs. Nothing has changed
+/// yet (`fhc try` saves the settings and arms its guard between [`prepare`] and [`load`]).
+pub struct Prepared {
+    script: Script,
+    json: String,
+    pub wanted: Vec<(String, String)>,
+    rules: usize,
+}
+
+/// The dry run, and the modules the settings need.
+pub fn prepare(compiled: &Compiled, t: &Table, sys: &dyn Sysctls) -> Result<Prepared, String> {
     let mut doc = compiled.output.ruleset.to_json();
     crate::set::keep_live_elements(&mut doc, &compiled.output.ruleset, t)?;
     let json = doc.to_string();
@@ -142,11 +146,11 @@ pub fn apply(
     script
         .check()
         .map_err(|e| format!("nft refused the ruleset (nothing changed):\n{e}"))?;
-    let wanted: Vec<(&str, &str)> = compiled
+    let wanted: Vec<(String, String)> = compiled
         .output
         .sysctls
         .iter()
-        .map(|s| (s.key.as_str(), s.value.as_str()))
+        .map(|s| (s.key.clone(), s.value.clone()))
         .collect();
     if wanted
         .iter()
@@ -154,20 +158,51 @@ pub fn apply(
     {
         live::modprobe("nf_conntrack");
     }
+    Ok(Prepared {
+        script,
+        json,
+        wanted,
+        rules: compiled.output.ruleset.rule_count(),
+    })
+}
+
+/// The settings, then the ruleset in one transaction. On error nothing has changed.
+pub fn load(
+    p: &Prepared,
+    t: &Table,
+    sys: &mut dyn Sysctls,
+    retry: Duration,
+) -> Result<Applied, String> {
+    let wanted: Vec<(&str, &str)> = p
+        .wanted
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let changed = write_settings(sys, &RealClock, &wanted, retry)
         .map_err(|e| format!("kernel settings not applied (nothing changed): {e}"))?;
-    if let Err(e) = script.load() {
+    if let Err(e) = p.script.load() {
         let mut msg = format!("loading the ruleset failed (the previous one stays): {e}");
         for f in restore_settings(sys, &changed) {
             msg.push_str(&format!("\nand while putting back the settings: {f}"));
         }
         return Err(msg);
     }
-    remember(t, &json);
+    remember(t, &p.json);
     Ok(Applied {
-        rules: compiled.output.ruleset.rule_count(),
+        rules: p.rules,
         changed,
     })
+}
+
+/// Applies a compiled configuration to table `t`. On error nothing has changed.
+pub fn apply(
+    compiled: &Compiled,
+    t: &Table,
+    sys: &mut dyn Sysctls,
+    retry: Duration,
+) -> Result<Applied, String> {
+    let p = prepare(compiled, t, sys)?;
+    load(&p, t, sys, retry)
 }
 
 /// Keeps the loaded JSON for `fhc try`: failing to is not an error of the apply.
@@ -228,6 +263,11 @@ pub fn kernel_lines(compiled: &Compiled, release: &str) -> Vec<String> {
 
 /// `fhc apply CONF`: exit 0 applied, 1 nothing changed.
 pub fn run(compiled: &Compiled, t: &Table, retry: Duration) -> std::process::ExitCode {
+    // A try on trial would put its saved ruleset back over this one at its deadline.
+    if let Err(e) = crate::trial::none_on_trial() {
+        eprintln!("fhc: {e}; nothing changed");
+        return std::process::ExitCode::from(1);
+    }
     match apply(compiled, t, &mut live::ProcSys, retry) {
         Ok(a) => {
             report(compiled, t, &a);

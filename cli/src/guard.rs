@@ -1,23 +1,26 @@
 //! The guard of `fhc try`: the process that puts the previous ruleset back at the deadline,
 //! whatever happens to `fhc try` itself (SIGKILL, the OOM killer, a lost terminal, a crash).
 //!
-//! `fhc try` starts it (the hidden `fhc try-guard`) before anything changes, in its own session
-//! (no terminal, no process group to be interrupted with), and hands it the way back on its
-//! standard input: the table's restore script and listing, and the settings as they were. Once the
-//! guard says `armed`, the new ruleset goes in. From then on the guard alone decides:
+//! `fhc try` starts it (the hidden `fhc try-guard`) after the dry run and before anything
+//! changes, in its own session (no terminal, no process group to be interrupted with), and hands
+//! it the way back on its standard input: the table's restore script and listing, and the
+//! settings as they are. Once the guard says `armed`, the settings and the ruleset go in; then
+//! `fhc try` tells it `applied` (the deadline and the table as applied). From then on:
 //!
 //! - `commit` from `fhc try` (typed on its terminal) or the `commit` file `fhc commit` leaves
-//!   keeps the new ruleset;
-//! - `restore WHY` from `fhc try` (other input, a signal), or the deadline, puts the previous table
-//!   back in one nft transaction, then the settings;
+//!   keeps the new ruleset (a commit file is only read once applied);
+//! - `restore WHY` from `fhc try` (other input, a signal), the deadline, or SIGTERM puts the
+//!   previous table back in one nft transaction, then the settings, but only while the table is
+//!   still as the try applied it: a table someone changed since is left alone, and said so;
 //! - the end of its input (`fhc try` is gone) changes nothing: the guard keeps waiting for
-//!   `fhc commit` or the deadline.
+//!   `fhc commit` or the deadline. A try gone before it said `applied` (killed while applying)
+//!   is restored at once: nobody can commit it.
 //!
-//! It answers `committed`, `restored` or `restore failed: ...` on its standard output and in
-//! the `result` file (for `fhc commit`), and holds the `guard.lock` lock until it is done, so no
-//! other try starts while a way back is pending. When the guard itself is killed, `fhc try` says
-//! so and restores by itself at the deadline; if both are killed, nothing restores (there is
-//! nothing left to run it).
+//! Its final answer (`committed`, `restored`, `restore failed: ...`, `not restored: ...`,
+//! `not applied`) goes to `fhc try` as one JSON string per line and to the `result` file (for
+//! `fhc commit`). It holds the `guard.lock` lock until it is done, so no other try, and no
+//! `fhc apply`, starts while a way back is pending. When the guard itself is killed, `fhc try`
+//! says so and restores by itself at the deadline; if both are killed, nothing restores.
 //!
 //! The guard lives in the same cgroup as `fhc try`: a login session whose processes are all
 //! killed (systemd-logind's KillUserProcesses) takes it too; run `fhc try` under
@@ -36,8 +39,11 @@ use std::time::{Duration, Instant};
 pub const LOCK: &str = "guard.lock";
 /// `fhc commit`'s request.
 pub const COMMIT: &str = "commit";
-/// The last try's end: `committed`, `restored` or `restore failed: ...`.
+/// The try's state for `fhc commit`: `on trial` (written by `fhc try` once applied), then the
+/// final answer.
 pub const RESULT: &str = "result";
+/// What [`RESULT`] holds while the new ruleset is on trial.
+pub const ON_TRIAL: &str = "on trial";
 
 /// What the guard needs to put things back.
 pub struct Snapshot {
@@ -47,8 +53,6 @@ pub struct Snapshot {
     pub before: Option<Value>,
     /// The settings as read before anything changed.
     pub settings: Vec<Previous>,
-    /// From arming; `fhc try` sets the real one once the ruleset is in.
-    pub deadline: Duration,
 }
 
 impl Snapshot {
@@ -63,7 +67,6 @@ impl Snapshot {
             "restore": {kind: body},
             "before": self.before,
             "settings": settings_json(&self.settings),
-            "deadline_ms": self.deadline.as_millis() as u64,
         })
     }
 
@@ -82,7 +85,6 @@ impl Snapshot {
             restore,
             before: Some(v["before"].clone()).filter(|b| !b.is_null()),
             settings: settings_of(&v["settings"])?,
-            deadline: Duration::from_millis(v["deadline_ms"].as_u64()?),
         })
     }
 }
@@ -105,25 +107,41 @@ fn settings_of(v: &Value) -> Option<Vec<Previous>> {
         .collect()
 }
 
-/// Puts the table back (one transaction), then the settings; checks the table came back.
-pub fn restore_all(s: &Snapshot) -> Result<(), String> {
+/// Puts the table back (one transaction), then the settings; checks the table came back. When
+/// `applied` is known and the live table no longer lists like it, someone changed the table
+/// since the try: nothing is put back. The answer for `fhc try` and `fhc commit`.
+pub fn restore_all(s: &Snapshot, applied: Option<&Value>) -> String {
+    // Null: the try could not list the table it applied (then it restores unconditionally).
+    if let Some(applied) = applied.filter(|a| !a.is_null()) {
+        match live::list_json(&s.table) {
+            Ok(now) if now.as_ref().map(live::normalise).as_ref() == Some(applied) => {}
+            Ok(_) => {
+                return format!(
+                    "not restored: table {} changed since the try applied it (by hand or another fhc); the previous ruleset and settings were not put back",
+                    s.table
+                );
+            }
+            Err(e) => return format!("restore failed: cannot list table {}: {e}", s.table),
+        }
+    }
     let mut problems = Vec::new();
     if let Err(e) = s.restore.load() {
         problems.push(format!("the table: {e}"));
     } else {
-        let now = live::list_json(&s.table)?.map(|l| live::normalise(&l));
-        if now != s.before {
-            problems.push(format!(
+        match live::list_json(&s.table) {
+            Ok(now) if now.as_ref().map(live::normalise) == s.before => {}
+            Ok(_) => problems.push(format!(
                 "table {} differs from the saved one after the restore",
                 s.table
-            ));
+            )),
+            Err(e) => problems.push(e),
         }
     }
     problems.extend(apply::restore_settings(&mut live::ProcSys, &s.settings));
     if problems.is_empty() {
-        Ok(())
+        "restored".into()
     } else {
-        Err(problems.join("; "))
+        format!("restore failed: {}", problems.join("; "))
     }
 }
 
@@ -174,7 +192,9 @@ impl Guard {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+                // One JSON string per answer (a restore error spans lines).
+                let answer = serde_json::from_str(&line).unwrap_or(line);
+                if tx.send(answer).is_err() {
                     break;
                 }
             }
@@ -223,22 +243,20 @@ impl Guard {
         }
     }
 
-    /// Sends a request and waits for the guard's final answer (`None`: it is gone).
+    /// Sends a request and waits for the guard's final answer: `None` when it is gone, or
+    /// gives none within `ANSWER_WITHIN` (a restore is one nft transaction and a few writes).
     pub fn ask(&mut self, line: &str) -> Option<String> {
         self.send(line);
-        loop {
-            match self.hear(Duration::from_secs(60)) {
-                Heard::Answer(a) => return Some(a),
-                Heard::Nothing => continue,
-                Heard::Gone => return None,
-            }
+        match self.hear(ANSWER_WITHIN) {
+            Heard::Answer(a) => Some(a),
+            Heard::Nothing | Heard::Gone => None,
         }
     }
 
     /// Ends a guard whose ruleset never went in (the apply failed: nothing to restore).
     pub fn cancel(mut self) {
         let _ = self.ask("cancel");
-        let _ = self.child.wait();
+        self.finish();
     }
 
     fn kill(&mut self) {
@@ -246,24 +264,36 @@ impl Guard {
         let _ = self.child.wait();
     }
 
-    /// Reaps the guard once it answered.
+    /// Reaps the guard once it answered (it exits right after; one that does not is killed).
     pub fn finish(mut self) {
         drop(self.input.take());
-        let _ = self.child.wait();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill();
     }
 }
+
+/// How long `fhc try` waits for the guard's answer to a request.
+const ANSWER_WITHIN: Duration = Duration::from_secs(120);
 
 // ---------------------------------------------------------------------------------------------
 // The guard process
 
 /// A request to the guard.
 enum Request {
+    /// `applied MS LISTING`: the ruleset is in; the deadline is MS from now, and the table lists
+    /// as LISTING (normalised JSON).
+    Applied(Duration, Value),
+    Settings(Vec<Previous>),
     Commit,
     /// `restore WHY` (the why is for a person reading along; `fhc try` says it).
     Restore,
     Cancel,
-    Deadline(Duration),
-    Settings(Vec<Previous>),
     /// Its input ended: `fhc try` is gone.
     Orphaned,
 }
@@ -271,23 +301,59 @@ enum Request {
 fn request(line: &str) -> Option<Request> {
     let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
     Some(match word {
+        "applied" => {
+            let (ms, listing) = rest.split_once(' ')?;
+            Request::Applied(
+                Duration::from_millis(ms.parse().ok()?),
+                serde_json::from_str(listing).ok()?,
+            )
+        }
+        "settings" => Request::Settings(settings_of(&serde_json::from_str(rest).ok()?)?),
         "commit" => Request::Commit,
         "restore" => Request::Restore,
         "cancel" => Request::Cancel,
-        "deadline" => Request::Deadline(Duration::from_millis(rest.parse().ok()?)),
-        "settings" => Request::Settings(settings_of(&serde_json::from_str(rest).ok()?)?),
         _ => return None,
     })
 }
 
+/// What the guard knows while it waits.
+#[derive(Default)]
+struct Watch {
+    /// The table as applied, and when the trial ends.
+    applied: Option<(Value, Instant)>,
+    orphaned: bool,
+}
+
+/// What ends the wait.
+enum Decision {
+    Commit,
+    Restore,
+    Cancel,
+}
+
+impl Watch {
+    /// The decision the guard takes now on its own, if any.
+    fn decide(&self, now: Instant, commit_requested: bool, terminated: bool) -> Option<Decision> {
+        match &self.applied {
+            Some(_) if commit_requested => Some(Decision::Commit),
+            Some((_, deadline)) if now >= *deadline || terminated => Some(Decision::Restore),
+            // Killed while applying: nobody can commit; put back what it may have changed.
+            None if self.orphaned || terminated => Some(Decision::Restore),
+            _ => None,
+        }
+    }
+}
+
 /// `fhc try-guard`: see the module documentation.
 pub fn serve() -> ExitCode {
-    // A terminal's hangup or interrupt never reaches it (own session), but ignore them anyway:
-    // only SIGKILL or SIGTERM stop a guard.
+    // A terminal's hangup or interrupt never reaches it (own session), but ignore them anyway.
+    // SIGTERM (a shutdown, a plain `kill`) restores: only SIGKILL loses the way back.
     unsafe {
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
         libc::signal(libc::SIGINT, libc::SIG_IGN);
     }
+    let terminated = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, terminated.clone());
     let mut stdin = BufReader::new(std::io::stdin());
     let mut first = String::new();
     let snapshot = stdin
@@ -296,22 +362,21 @@ pub fn serve() -> ExitCode {
         .and_then(|_| serde_json::from_str(&first).ok())
         .and_then(|v: Value| Snapshot::from_json(&v));
     let Some(mut snapshot) = snapshot else {
-        println!("a snapshot the guard cannot read");
+        say("a snapshot the guard cannot read");
         return ExitCode::from(2);
     };
     // Held until this process ends, however it ends.
-    let _lock = match rundir::hold(LOCK, std::process::id()) {
+    let lock = match rundir::hold(LOCK, std::process::id()) {
         Ok(Some(l)) => l,
         Ok(None) => {
-            println!("another guard holds {LOCK}");
+            say(&format!("another guard holds {LOCK}"));
             return ExitCode::from(2);
         }
         Err(e) => {
-            println!("{e}");
+            say(&e);
             return ExitCode::from(2);
         }
     };
-    rundir::remove(RESULT);
     let (tx, requests) = mpsc::channel();
     std::thread::spawn(move || {
         for line in stdin.lines() {
@@ -323,53 +388,85 @@ pub fn serve() -> ExitCode {
         let _ = tx.send(Request::Orphaned);
     });
     say("armed");
-    let mut deadline = Instant::now() + snapshot.deadline;
-    let answer = loop {
-        if rundir::read(COMMIT).is_some() {
-            break Ok("committed".to_string());
+    let mut watch = Watch::default();
+    let decision = loop {
+        let commit_file = watch.applied.is_some() && rundir::read(COMMIT).is_some();
+        let term = terminated.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some(d) = watch.decide(Instant::now(), commit_file, term) {
+            break d;
         }
-        let now = Instant::now();
-        if now >= deadline {
-            break Err("no commit before the deadline".to_string());
-        }
-        match requests.recv_timeout((deadline - now).min(Duration::from_millis(100))) {
-            Ok(Request::Commit) => break Ok("committed".into()),
-            Ok(Request::Restore) => break Err(String::new()),
-            Ok(Request::Cancel) => break Ok("cancelled".into()),
-            Ok(Request::Deadline(d)) => deadline = Instant::now() + d,
-            // What the apply changed: exactly what to put back (the settings read before it are
-            // only for a try killed in between).
+        match requests.recv_timeout(Duration::from_millis(100)) {
+            Ok(Request::Applied(d, listing)) => {
+                watch.applied = Some((listing, Instant::now() + d));
+            }
+            // What the apply changed: exactly what to put back (the settings read before it
+            // are only for a try killed in between).
             Ok(Request::Settings(s)) => snapshot.settings = s,
-            // `fhc try` is gone: `fhc commit` or the deadline decide.
-            Ok(Request::Orphaned) | Err(_) => {}
+            Ok(Request::Commit) if watch.applied.is_some() => break Decision::Commit,
+            Ok(Request::Commit) => {}
+            Ok(Request::Restore) => break Decision::Restore,
+            Ok(Request::Cancel) => break Decision::Cancel,
+            Ok(Request::Orphaned) => watch.orphaned = true,
+            Err(_) => {}
         }
     };
-    let answer = match answer {
-        Ok(a) => a,
-        Err(_) => match restore_all(&snapshot) {
-            Ok(()) => "restored".into(),
-            Err(e) => format!("restore failed: {e}"),
-        },
+    let answer = match decision {
+        Decision::Commit => "committed".to_string(),
+        Decision::Cancel => "not applied".to_string(),
+        Decision::Restore => restore_all(&snapshot, watch.applied.as_ref().map(|(l, _)| l)),
     };
-    if answer != "cancelled" {
+    if !matches!(decision, Decision::Cancel) {
         let _ = rundir::write(RESULT, &format!("{answer}\n"));
     }
     rundir::remove(COMMIT);
-    drop(_lock);
+    drop(lock);
     say(&answer);
     ExitCode::SUCCESS
 }
 
-/// One line to `fhc try` (which may be gone: then nobody reads it, and that is fine).
-fn say(line: &str) {
+/// One answer to `fhc try`, as a JSON string on one line (`fhc try` may be gone: then nobody
+/// reads it, and that is fine).
+fn say(answer: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "{}", Value::from(answer));
     let _ = out.flush();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guard_decides_only_what_is_its_to_decide() {
+        let now = Instant::now();
+        let later = now + Duration::from_secs(5);
+        let mut w = Watch::default();
+        // Before the ruleset is in: neither a commit file nor the clock decide while try lives.
+        assert!(w.decide(now, true, false).is_none());
+        assert!(w.decide(later, false, false).is_none());
+        // A try killed while applying, or SIGTERM: restore at once.
+        assert!(matches!(
+            w.decide(now, false, true),
+            Some(Decision::Restore)
+        ));
+        w.orphaned = true;
+        assert!(matches!(
+            w.decide(now, false, false),
+            Some(Decision::Restore)
+        ));
+        // On trial: a commit, the deadline, or SIGTERM; a dead try changes nothing.
+        w.applied = Some((Value::Null, now + Duration::from_secs(3)));
+        assert!(w.decide(now, false, false).is_none());
+        assert!(matches!(w.decide(now, true, false), Some(Decision::Commit)));
+        assert!(matches!(
+            w.decide(later, false, false),
+            Some(Decision::Restore)
+        ));
+        assert!(matches!(
+            w.decide(now, false, true),
+            Some(Decision::Restore)
+        ));
+    }
 
     #[test]
     fn the_snapshot_survives_its_trip_through_json() {
@@ -390,13 +487,11 @@ mod tests {
                     value: None,
                 },
             ],
-            deadline: Duration::from_millis(1500),
         };
         let back = Snapshot::from_json(&s.to_json()).expect("readable");
         assert_eq!(back.restore, s.restore);
         assert_eq!(back.before, s.before);
         assert_eq!(back.settings, s.settings);
-        assert_eq!(back.deadline, s.deadline);
         assert_eq!(back.table.to_string(), "inet firehol");
         let none = Snapshot { before: None, ..s };
         assert_eq!(Snapshot::from_json(&none.to_json()).unwrap().before, None);
@@ -406,10 +501,13 @@ mod tests {
     fn requests_are_read_and_nonsense_ignored() {
         assert!(matches!(request("commit"), Some(Request::Commit)));
         assert!(matches!(request("restore got `x`"), Some(Request::Restore)));
-        assert!(
-            matches!(request("deadline 2500"), Some(Request::Deadline(d)) if d == Duration::from_millis(2500))
-        );
-        assert!(request("deadline soon").is_none());
+        assert!(matches!(
+            request(r#"applied 2500 {"nftables":[]}"#),
+            Some(Request::Applied(d, v)) if d == Duration::from_millis(2500) && v["nftables"].is_array()
+        ));
+        assert!(request("applied soon {}").is_none());
+        assert!(request("applied 10").is_none());
+        assert!(request("deadline 10").is_none());
         assert!(request("rm -rf /").is_none());
         let s = request(r#"settings [{"key":"a","value":"1"}]"#);
         assert!(matches!(s, Some(Request::Settings(v)) if v.len() == 1));

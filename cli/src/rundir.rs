@@ -2,9 +2,12 @@
 //! requests and answers, and the ruleset last applied (which `fhc try` may restore from).
 //!
 //! What is in it decides what is restored and who may commit, so nobody else may write there:
-//! the directory is made mode 0700 and refused when it is a symlink, belongs to another user or
-//! is writable by group or others; its files are created mode 0600 and opened without following
-//! symlinks (`O_NOFOLLOW`), so a link planted in its place is an error, never a write elsewhere.
+//! the path must be absolute; the directory is made (or set) mode 0700 and refused when it is a
+//! symlink, belongs to another user or is writable by group or others, and so is a directory
+//! above it that another user could swap (writable by others without the sticky bit, or owned
+//! by someone else than root or this user); its files are mode 0600 and opened without
+//! following symlinks (`O_NOFOLLOW`), so a link planted in its place is an error, never a write
+//! elsewhere.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -20,11 +23,31 @@ pub fn path() -> PathBuf {
 /// The directory, made if missing, after checking that only this user can write it.
 pub fn dir() -> Result<PathBuf, String> {
     let dir = path();
-    if let Some(parent) = dir.parent()
-        && !parent.as_os_str().is_empty()
-    {
+    let refuse = |why: String| {
+        Err(format!(
+            "{} {why}: fhc keeps its locks and the way back there, so it must be a directory only you can write (remove it, or point FHC_RUN_DIR elsewhere)",
+            dir.display()
+        ))
+    };
+    if !dir.is_absolute() {
+        return refuse("is not an absolute path".into());
+    }
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        for above in parent.ancestors() {
+            let m = std::fs::metadata(above)
+                .map_err(|e| format!("cannot read {}: {e}", above.display()))?;
+            let sticky = m.mode() & 0o1000 != 0;
+            if (m.uid() != 0 && m.uid() != me) || (m.mode() & 0o022 != 0 && !sticky) {
+                return refuse(format!(
+                    "is inside {}, which another user could change",
+                    above.display()
+                ));
+            }
+        }
     }
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}
@@ -33,29 +56,24 @@ pub fn dir() -> Result<PathBuf, String> {
     }
     let meta = std::fs::symlink_metadata(&dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    let problem = if meta.file_type().is_symlink() {
-        Some("is a symbolic link".to_string())
+    if meta.file_type().is_symlink() {
+        return refuse("is a symbolic link".into());
     } else if !meta.is_dir() {
-        Some("is not a directory".to_string())
+        return refuse("is not a directory".into());
     } else if meta.uid() != me {
-        Some(format!("belongs to uid {}, not to uid {me}", meta.uid()))
+        return refuse(format!("belongs to uid {}, not to uid {me}", meta.uid()));
     } else if meta.mode() & 0o022 != 0 {
-        Some(format!(
+        return refuse(format!(
             "is writable by other users (mode {:o})",
             meta.mode() & 0o7777
-        ))
-    } else {
-        None
-    };
-    match problem {
-        Some(p) => Err(format!(
-            "{} {p}: fhc keeps its locks and the way back there, so it must be a directory only you can write (remove it, or point FHC_RUN_DIR elsewhere)",
-            dir.display()
-        )),
-        None => Ok(dir),
+        ));
     }
+    // Readable by others (made by an earlier fhc): ours, so made private.
+    if meta.mode() & 0o077 != 0 {
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| format!("cannot make {} private: {e}", dir.display()))?;
+    }
+    Ok(dir)
 }
 
 fn options(create_new: bool) -> std::fs::OpenOptions {
@@ -69,12 +87,15 @@ fn options(create_new: bool) -> std::fs::OpenOptions {
     o
 }
 
-/// Writes `name` (replacing it).
+/// Writes `name` (replacing it; a file an earlier fhc made readable by others is made 0600).
 pub fn write(name: &str, contents: &str) -> Result<(), String> {
     let p = dir()?.join(name);
     options(false)
         .open(&p)
-        .and_then(|mut f| f.write_all(contents.as_bytes()))
+        .and_then(|mut f| {
+            f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            f.write_all(contents.as_bytes())
+        })
         .map_err(|e| format!("cannot write {}: {e}", p.display()))
 }
 
@@ -96,9 +117,17 @@ pub fn hold(name: &str, pid: u32) -> Result<Option<Held>, String> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(&p)
         .map_err(|e| format!("cannot open {}: {e}", p.display()))?;
-    if !flock(&f, libc::LOCK_EX)? {
-        return Ok(None);
+    // A `holder` probe holds a shared lock for a moment: retry before calling it taken.
+    let mut tries = 0;
+    while !flock(&f, libc::LOCK_EX)? {
+        tries += 1;
+        if tries == 10 {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| format!("cannot make {} private: {e}", p.display()))?;
     f.set_len(0)
         .and_then(|_| f.write_all(format!("{pid}\n").as_bytes()))
         .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
@@ -189,6 +218,12 @@ mod tests {
         assert!(read("commit").is_none());
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "x");
 
+        // An existing directory readable by others (an earlier fhc's) is made private.
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        write("result", "x\n").unwrap();
+        assert_eq!(mode(&dir), 0o700);
+
         // A directory others can write is refused, and so is a link in its place.
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
             .unwrap();
@@ -201,6 +236,19 @@ mod tests {
         // SAFETY: as above.
         unsafe { std::env::set_var("FHC_RUN_DIR", &link) };
         assert!(dir_error().contains("is a symbolic link"));
+        // A relative path, and a directory inside one others can change.
+        unsafe { std::env::set_var("FHC_RUN_DIR", "run") };
+        assert!(dir_error().contains("is not an absolute path"));
+        let open = base.join("open");
+        std::fs::create_dir_all(&open).unwrap();
+        std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        unsafe { std::env::set_var("FHC_RUN_DIR", open.join("run")) };
+        assert!(
+            dir_error().contains("which another user could change"),
+            "{}",
+            dir_error()
+        );
         unsafe { std::env::remove_var("FHC_RUN_DIR") };
         let _ = std::fs::remove_dir_all(&base);
     }

@@ -12,10 +12,10 @@
 //! The way back does not depend on this process staying alive: a guard ([`crate::guard`]), in its
 //! own session, holds the snapshot and restores at the deadline even when `fhc try` is killed.
 //!
-//! Coordination goes through the state directory ([`crate::apply::state_dir`]): `try.lock`
-//! holds the pid of the running try and `guard.lock` that of its guard (one try at a time, while
-//! either lives; a lock whose processes are gone is stale and replaced), `commit` is the request
-//! `fhc commit` leaves, `result` the answer it waits for.
+//! Coordination goes through the state directory ([`crate::rundir`]): the `try.lock` and
+//! `guard.lock` locks (one try at a time, while either lives; `fhc apply` waits too), `commit`,
+//! the request `fhc commit` leaves, and `result`, `on trial` while the new ruleset is, then the
+//! answer `fhc commit` waits for.
 
 use crate::apply;
 use crate::config::Compiled;
@@ -95,12 +95,30 @@ pub fn table_snapshot(t: &Table) -> Result<(Script, Option<Value>), String> {
 /// How long after `fhc try`'s deadline its guard restores on its own.
 const GUARD_GRACE: Duration = Duration::from_secs(1);
 
+/// A message on stderr that never panics: after a lost SSH session writes fail (EIO), and the
+/// try must still carry out its restore.
+fn tell(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "fhc: {msg}");
+}
+
+/// `Err` with the reason while a try is on trial (its guard would put its saved ruleset back
+/// over any other change at its deadline): `fhc apply` refuses then.
+pub fn none_on_trial() -> Result<(), String> {
+    match running_try().or_else(running_guard) {
+        Some(pid) => Err(format!(
+            "an `fhc try` is on trial (pid {pid}): `fhc commit` it or let it end first"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `fhc try CONF`.
 pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -> ExitCode {
     let lock = match take_lock() {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("fhc: {e}; nothing changed");
+            tell(&format!("{e}; nothing changed"));
             return ExitCode::from(1);
         }
     };
@@ -109,30 +127,32 @@ pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -
     let (restore, before) = match table_snapshot(t) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("fhc: {e}");
+            tell(&e);
             return ExitCode::from(1);
         }
     };
-    let keys: Vec<&str> = compiled
-        .output
-        .sysctls
-        .iter()
-        .map(|s| s.key.as_str())
-        .collect();
-    let mut snapshot = Snapshot {
+    let mut sys = live::ProcSys;
+    let prepared = match apply::prepare(compiled, t, &sys) {
+        Ok(p) => p,
+        Err(e) => {
+            tell(&e);
+            return ExitCode::from(1);
+        }
+    };
+    // Read after the dry run, which loaded the modules the settings belong to.
+    let keys: Vec<&str> = prepared.wanted.iter().map(|(k, _)| k.as_str()).collect();
+    let snapshot = Snapshot {
         table: t.clone(),
         restore,
         before,
-        settings: apply::read_settings(&live::ProcSys, &keys),
-        // Until the ruleset is in: the apply may retry settings for `retry`.
-        deadline: timeout + retry + Duration::from_secs(30),
+        settings: apply::read_settings(&sys, &keys),
     };
     // The guard is armed before anything changes: from here on, the way back does not need
     // this process.
     let mut guard = match Guard::arm(&snapshot) {
         Ok(g) => Some(g),
         Err(e) => {
-            eprintln!("fhc: {e}; nothing changed");
+            tell(&format!("{e}; nothing changed"));
             return ExitCode::from(1);
         }
     };
@@ -144,41 +164,48 @@ pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -
         signal_hook::consts::SIGHUP,
     ] {
         if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&signalled)) {
-            eprintln!("fhc: cannot catch signals ({e}); nothing changed");
-            if let Some(g) = guard.take() {
-                g.cancel();
-            }
+            tell(&format!("cannot catch signals ({e}); nothing changed"));
+            guard.take().into_iter().for_each(Guard::cancel);
             return ExitCode::from(1);
         }
     }
-    let mut sys = live::ProcSys;
-    let applied = match apply::apply(compiled, t, &mut sys, retry) {
+    let applied = match apply::load(&prepared, t, &mut sys, retry) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("fhc: {e}");
-            if let Some(g) = guard.take() {
-                g.cancel();
-            }
+            tell(&e);
+            guard.take().into_iter().for_each(Guard::cancel);
             return ExitCode::from(1);
         }
     };
-    snapshot.settings = applied.changed.clone();
+    // The table as applied: the guard restores only while it still lists so (Null: unknown).
+    let listing = match live::list_json(t) {
+        Ok(Some(l)) => live::normalise(&l),
+        _ => Value::Null,
+    };
     if let Some(g) = guard.as_mut() {
         g.send(&format!(
             "settings {}",
-            serde_json::to_string(&guard::settings_json(&applied.changed)).expect("json")
+            guard::settings_json(&applied.changed)
         ));
         // The guard's deadline is a moment after this process's: while it lives, it restores
         // (and says why); the guard is the backstop.
-        g.send(&format!("deadline {}", (timeout + GUARD_GRACE).as_millis()));
+        g.send(&format!(
+            "applied {} {listing}",
+            (timeout + GUARD_GRACE).as_millis()
+        ));
     }
+    let _ = rundir::write(RESULT, &format!("{}\n", guard::ON_TRIAL));
     apply::report(compiled, t, &applied);
-    eprintln!(
-        "fhc: on trial: type `commit` within {} s to keep them (or run `fhc commit` in another shell); anything else restores the previous ruleset.",
+    tell(&format!(
+        "on trial: type `commit` within {} s to keep them (or run `fhc commit` in another shell); anything else restores the previous ruleset.",
         timeout.as_secs_f64()
-    );
+    ));
+    let snapshot = Snapshot {
+        settings: applied.changed.clone(),
+        ..snapshot
+    };
     let outcome = wait(timeout, &signalled, &mut guard);
-    let code = finish(outcome, guard, &snapshot);
+    let code = finish(outcome, guard, &snapshot, &listing);
     drop(lock);
     code
 }
@@ -186,67 +213,49 @@ pub fn run(compiled: &Compiled, t: &Table, timeout: Duration, retry: Duration) -
 /// What ended the trial, as far as this process saw it.
 #[derive(Debug, PartialEq, Eq)]
 enum Ended {
-    /// The guard answered (`committed`, `restored`, `restore failed: ...`).
+    /// The guard answered on its own (the deadline, `fhc commit`, SIGTERM).
     Guard(String),
     Commit,
     Restore(String),
 }
 
-/// Asks the guard to carry out the outcome (or carries it out when the guard is gone) and says
-/// what happened.
-fn finish(ended: Ended, guard: Option<Guard>, snapshot: &Snapshot) -> ExitCode {
+/// Asks the guard to carry out the outcome (or carries it out when the guard is gone), says
+/// what happened and leaves the answer for `fhc commit`.
+fn finish(ended: Ended, guard: Option<Guard>, snapshot: &Snapshot, listing: &Value) -> ExitCode {
+    let by_guard = |guard: Option<Guard>, request: &str| {
+        guard.and_then(|mut g| {
+            let a = g.ask(request);
+            g.finish();
+            a
+        })
+    };
     let answer = match ended {
         Ended::Guard(a) => {
-            if let Some(g) = guard {
-                g.finish();
-            }
+            guard.into_iter().for_each(Guard::finish);
             a
         }
-        Ended::Commit => match guard {
-            Some(mut g) => {
-                let a = g.ask("commit");
-                g.finish();
-                a.unwrap_or_else(|| "guard lost".into())
-            }
-            None => "committed".into(),
-        },
+        Ended::Commit => by_guard(guard, "commit").unwrap_or_else(|| "committed".into()),
         Ended::Restore(why) => {
-            eprintln!("fhc: {why}: restoring the previous ruleset");
-            let by_guard = guard.and_then(|mut g| {
-                let a = g.ask(&format!("restore {why}"));
-                g.finish();
-                a
-            });
-            by_guard.unwrap_or_else(|| match guard::restore_all(snapshot) {
-                Ok(()) => "restored".into(),
-                Err(e) => format!("restore failed: {e}"),
-            })
+            tell(&format!("{why}: restoring the previous ruleset"));
+            by_guard(guard, &format!("restore {why}"))
+                .unwrap_or_else(|| guard::restore_all(snapshot, Some(listing)))
         }
     };
     rundir::remove(COMMIT);
-    match answer.as_str() {
-        "committed" => {
-            let _ = rundir::write(RESULT, "committed\n");
-            eprintln!("fhc: committed: the new ruleset stays.");
-            ExitCode::SUCCESS
-        }
-        "restored" => {
-            let _ = rundir::write(RESULT, "restored\n");
-            eprintln!("fhc: the previous ruleset and kernel settings are back.");
-            ExitCode::from(1)
-        }
-        "guard lost" => {
-            eprintln!(
-                "fhc: the guard was lost while committing: the new ruleset stays as applied."
-            );
-            ExitCode::SUCCESS
-        }
-        other => {
-            let e = other.strip_prefix("restore failed: ").unwrap_or(other);
-            let _ = rundir::write(RESULT, &format!("restore failed: {e}\n"));
-            eprintln!("fhc: RESTORE FAILED: {e}");
-            ExitCode::from(3)
-        }
+    let _ = rundir::write(RESULT, &format!("{answer}\n"));
+    if answer == "committed" {
+        tell("committed: the new ruleset stays.");
+        ExitCode::SUCCESS
+    } else if answer == "restored" {
+        tell("the previous ruleset and kernel settings are back.");
+        ExitCode::from(1)
+    } else if let Some(why) = answer.strip_prefix("not restored: ") {
+        tell(&format!("WARNING: {why}"));
+        ExitCode::from(3)
+    } else {
+        let e = answer.strip_prefix("restore failed: ").unwrap_or(&answer);
+        tell(&format!("RESTORE FAILED: {e}"));
+        ExitCode::from(3)
     }
 }
 
@@ -277,10 +286,10 @@ fn wait(timeout: Duration, signalled: &AtomicBool, guard: &mut Option<Guard>) ->
                     g.finish();
                     pid
                 });
-                eprintln!(
-                    "fhc: WARNING: the guard (pid {}) is gone: the new ruleset stays as applied for now; this process restores it at the deadline, but nothing will if it is killed too",
+                tell(&format!(
+                    "WARNING: the guard (pid {}) is gone: the new ruleset stays as applied for now; this process restores it at the deadline, but nothing will if it is killed too",
                     pid.unwrap_or(0)
-                );
+                ));
             }
             Some(Heard::Nothing) => {}
             // Without a guard, this process watches the commit file itself.
@@ -308,34 +317,47 @@ fn wait(timeout: Duration, signalled: &AtomicBool, guard: &mut Option<Guard>) ->
     }
 }
 
-/// `fhc commit`: tells the running `fhc try` (or, when it is gone, its guard) to keep its
-/// ruleset and waits for the answer.
+/// `fhc commit`: tells the try on trial (or, when it is gone, its guard) to keep its ruleset and
+/// waits for the answer.
 pub fn commit() -> ExitCode {
     let Some(pid) = running_try().or_else(running_guard) else {
         eprintln!("fhc: no `fhc try` is waiting for a commit");
         return ExitCode::from(1);
     };
+    let on_trial = format!("{}\n", guard::ON_TRIAL);
+    if rundir::read(RESULT).as_deref() != Some(on_trial.as_str()) {
+        eprintln!(
+            "fhc: the `fhc try` (pid {pid}) has not applied its ruleset yet; run `fhc commit` once it says it is on trial"
+        );
+        return ExitCode::from(1);
+    }
     if let Err(e) = rundir::write(COMMIT, &format!("{}\n", std::process::id())) {
         eprintln!("fhc: {e}");
         return ExitCode::from(2);
     }
-    // Done when neither the try nor its guard runs any more (whichever of them took it).
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if running_try().is_none() && running_guard().is_none() {
-            return match rundir::read(RESULT).as_deref() {
-                Some("committed\n") => {
-                    eprintln!("fhc: committed (fhc try, pid {pid})");
-                    ExitCode::SUCCESS
-                }
-                _ => {
-                    eprintln!("fhc: too late: the try (pid {pid}) restored the previous ruleset");
-                    ExitCode::from(1)
-                }
-            };
+        match rundir::read(RESULT) {
+            Some(r) if r == on_trial => {}
+            Some(r) if r == "committed\n" => {
+                eprintln!("fhc: committed (fhc try, pid {pid})");
+                return ExitCode::SUCCESS;
+            }
+            Some(r) if r == "restored\n" => {
+                eprintln!("fhc: too late: the try (pid {pid}) restored the previous ruleset");
+                return ExitCode::from(1);
+            }
+            Some(r) => {
+                eprintln!("fhc: the try (pid {pid}) ended: {}", r.trim_end());
+                return ExitCode::from(1);
+            }
+            None => {}
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    eprintln!("fhc: the try (pid {pid}) did not answer the commit");
+    rundir::remove(COMMIT);
+    eprintln!(
+        "fhc: the try (pid {pid}) did not answer the commit within 10 s; nothing was committed"
+    );
     ExitCode::from(1)
 }

@@ -235,7 +235,10 @@ fn try_with_commit_keeps_the_new_ruleset() {
     // `fhc commit` from another shell; a second try meanwhile is refused.
     let ssh = ns.file("ssh.conf", SSH);
     let mut child = ns.spawn_fhc(&["try", "--no-defaults", "--timeout", "30", &ssh]);
-    wait_for(|| ns.table().is_some_and(|t| t.contains("tcp dport 22")));
+    wait_for(|| {
+        std::fs::read_to_string(ns.dir.join("run/result")).is_ok_and(|r| r == "on trial\n")
+    });
+    assert!(ns.table().unwrap().contains("tcp dport 22"));
     let o = ns.fhc(&["try", "--no-defaults", "--timeout", "1", &http]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -141,7 +141,7 @@ fn a_killed_try_can_still_be_committed() {
     let _ = finish(&mut child);
     let o = ns.fhc(&["commit"]);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(!alive(guard_pid), "the guard ends once committed");
+    wait_for(5, "the guard to end once committed", || !alive(guard_pid));
     // Past the deadline the new ruleset and setting stay.
     std::thread::sleep(Duration::from_secs(4));
     assert!(ns.table().unwrap().contains("tcp dport 80 ct state"));
@@ -214,4 +214,78 @@ fn two_tries_at_once_one_is_refused_and_the_other_goes_on() {
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert_eq!(ns.table().unwrap(), before);
     wait_for(5, "the guard to end", || !alive(guard_pid));
+}
+
+#[test]
+fn the_guard_restores_on_sigterm_but_not_over_a_table_changed_since() {
+    if !root_or_skip("fhc try (guard SIGTERM, changed table)", LOCALLY) {
+        return;
+    }
+    let ns = Ns::new("guardterm");
+    ns.apply(&ns.file("ssh.conf", SSH));
+    let before = ns.table().unwrap();
+    // While on trial, no `fhc apply` can slip in under the guard.
+    let (mut child, try_pid, guard_pid) = on_trial(&ns, "30");
+    let o = ns.fhc(&["apply", "--no-defaults", &ns.file("x.conf", SSH)]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("is on trial"), "{}", err(&o));
+    // Try killed, then a plain `kill` of the leftover guard: it restores at once.
+    kill(try_pid, "-KILL");
+    let _ = finish(&mut child);
+    kill(guard_pid, "-TERM");
+    wait_for(10, "the guard's restore", || !alive(guard_pid));
+    assert_eq!(ns.table().unwrap(), before);
+    assert_eq!(ns.sysctl(LOOSE), "1");
+
+    // A table changed by hand during the trial is not overwritten by the restore.
+    let (mut child, try_pid, guard_pid) = on_trial(&ns, "2");
+    kill(try_pid, "-KILL");
+    let _ = finish(&mut child);
+    ns.nft(&[
+        "add", "rule", "inet", "firehol", "in_lan", "tcp", "dport", "8080", "accept",
+    ]);
+    let changed = ns.table().unwrap();
+    wait_for(10, "the guard's deadline", || !alive(guard_pid));
+    assert_eq!(ns.table().unwrap(), changed);
+    let result = std::fs::read_to_string(ns.dir.join("run/result")).unwrap();
+    assert!(
+        result.starts_with("not restored: table inet firehol changed"),
+        "{result}"
+    );
+}
+
+#[test]
+fn a_commit_before_the_trial_is_refused() {
+    if !root_or_skip("fhc commit before the trial", LOCALLY) {
+        return;
+    }
+    let ns = Ns::new("guardearly");
+    ns.apply(&ns.file("ssh.conf", SSH));
+    let run = ns.dir.join("run");
+    // A try that takes its lock and then waits (its state says nothing about a trial yet).
+    std::fs::write(run.join("result"), "restored\n").unwrap();
+    let held = hold_lock(&run.join("try.lock"));
+    let o = ns.fhc(&["commit"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("has not applied its ruleset yet"),
+        "{}",
+        err(&o)
+    );
+    assert!(!run.join("commit").exists(), "no request left behind");
+    drop(held);
+}
+
+/// Holds a lock file as `fhc try` does (`flock`), until dropped.
+fn hold_lock(path: &Path) -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .unwrap();
+    // SAFETY: a valid descriptor.
+    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+    f
 }
