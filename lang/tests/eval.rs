@@ -215,6 +215,9 @@ fn runaway_shell_ends_in_a_diagnostic() {
         "interface eth0 lan\nwhile true; do\n    server ssh accept\ndone\n".to_string(),
         "f() { server ssh accept; f; }\ninterface eth0 lan\nf\n".to_string(),
         "X=x\nwhile true; do X=\"$X$X\"; done\n".to_string(),
+        // Arguments doubling down a recursion (found by the format fuzz target: it ran for
+        // minutes before the size of a call's arguments was bounded).
+        "f() { f \"$*\" \"$*\"; }\nf a\n".to_string(),
         {
             // A generated body of 10 MB and more: 1,000,000 statements from three loops.
             let r: Vec<String> = (0..100).map(|i| i.to_string()).collect();

@@ -481,6 +481,18 @@ impl<'a> Runner<'a> {
             );
             return;
         }
+        // Arguments built from the caller's own ("$*" passed down a recursion) double at each
+        // call: bounded like a variable's value.
+        if args.iter().map(String::len).sum::<usize>() > limits::VALUE {
+            self.limit(
+                name_span,
+                format!(
+                    "the arguments of `{name}` grew past {} MiB",
+                    limits::VALUE >> 20
+                ),
+            );
+            return;
+        }
         let first = self.out.events.len();
         let call_span = self.at(call);
         self.frames.push(Frame::Call {
