@@ -16,6 +16,10 @@ mod confgen;
 #[path = "support/wire.rs"]
 mod wire;
 
+/// The allocator `fhc` itself uses (cli/src/main.rs): the figures are the server's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LINES: usize = 5_000;
 
 struct Client {

@@ -76,6 +76,9 @@ where
     serve_state(input, output, state::State::new(search)).await
 }
 
+/// Messages in progress at once (most of them requests waiting for an analysis turn).
+const CONCURRENCY: usize = 256;
+
 async fn serve_state<I, O>(input: I, output: O, state: state::State) -> bool
 where
     I: AsyncRead + Unpin,
@@ -84,7 +87,14 @@ where
     let state = Arc::new(state);
     let st = state.clone();
     let (service, socket) = LspService::new(move |client| server::Backend::new(client, st));
-    Server::new(input, output, socket).serve(service).await;
+    // Requests wait for their turn to analyse (see `server::Backend::with_doc`) in the
+    // transport's concurrency slots; with tower-lsp's default of 4, four waiting requests held
+    // back every later message, the edits that make them stale included, and typing queued up
+    // seconds of work. The turns bound the work; this only bounds the waiting.
+    Server::new(input, output, socket)
+        .concurrency_level(CONCURRENCY)
+        .serve(service)
+        .await;
     state.is_shutdown()
 }
 

@@ -62,14 +62,38 @@ impl Backend {
 
     /// Runs a feature on the current version of a document, off the async workers (its first
     /// request may analyse the version: the server keeps reading the editor's messages
-    /// meanwhile).
+    /// meanwhile). One analysis per core at a time: a request waits for its turn, and one whose
+    /// version was replaced meanwhile is answered `ContentModified` at once (LSP's answer for
+    /// it: the editor asks again for the new text), so typing never piles up analyses of
+    /// versions nobody will see, nor the memory they hold.
     async fn with_doc<T: Send + 'static>(
         &self,
         uri: &Uri,
         f: impl FnOnce(&Doc) -> T + Send + 'static,
-    ) -> Option<T> {
-        let doc = self.state.get(uri)?;
-        off_workers(move || f(&doc)).await
+    ) -> Result<Option<T>> {
+        let Some(version) = self.state.get(uri).map(|d| d.version) else {
+            return Ok(None);
+        };
+        let modified = || Error {
+            code: tower_lsp_server::jsonrpc::ErrorCode::ContentModified,
+            message: "the document changed; ask again".into(),
+            data: None,
+        };
+        let _turn = loop {
+            let changed = self.state.changed();
+            tokio::select! {
+                turn = self.state.work().acquire_owned() => break turn.ok(),
+                _ = changed => {}
+            }
+            if !self.state.is_current(uri, version) {
+                return Err(modified());
+            }
+        };
+        match self.state.get(uri) {
+            Some(doc) if doc.version == version => Ok(off_workers(move || f(&doc)).await),
+            Some(_) => Err(modified()),
+            None => Ok(None),
+        }
     }
 
     /// Publishes a version's diagnostics in the background: the handler returns at once, so the
@@ -95,6 +119,7 @@ impl Backend {
         let Some(doc) = self.state.get(&uri).filter(|d| d.version == version) else {
             return;
         };
+
         let Some(diags) = off_workers(move || diagnostics::diagnostics(&doc)).await else {
             return;
         };
@@ -285,7 +310,7 @@ impl LanguageServer for Backend {
         let p = params.text_document_position_params;
         Ok(self
             .with_doc(&p.text_document.uri, move |d| hover::hover(d, p.position))
-            .await
+            .await?
             .flatten())
     }
 
@@ -295,7 +320,7 @@ impl LanguageServer for Backend {
             .with_doc(&p.text_document.uri, move |d| {
                 completion::complete(d, p.position, &host::interfaces())
             })
-            .await
+            .await?
             .map(CompletionResponse::Array))
     }
 
@@ -308,7 +333,7 @@ impl LanguageServer for Backend {
             .with_doc(&p.text_document.uri, move |d| {
                 goto_definition::definition(d, p.position)
             })
-            .await;
+            .await?;
         Ok(locs
             .filter(|l| !l.is_empty())
             .map(GotoDefinitionResponse::Array))
@@ -317,11 +342,10 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let decl = params.context.include_declaration;
-        Ok(self
-            .with_doc(&p.text_document.uri, move |d| {
-                references::references(d, p.position, decl)
-            })
-            .await)
+        self.with_doc(&p.text_document.uri, move |d| {
+            references::references(d, p.position, decl)
+        })
+        .await
     }
 
     async fn prepare_rename(
@@ -332,7 +356,7 @@ impl LanguageServer for Backend {
             .with_doc(&params.text_document.uri, move |d| {
                 rename::prepare(d, params.position)
             })
-            .await
+            .await?
             .flatten())
     }
 
@@ -342,7 +366,7 @@ impl LanguageServer for Backend {
             .with_doc(&p.text_document.uri, move |d| {
                 rename::rename(d, p.position, &params.new_name)
             })
-            .await
+            .await?
         {
             Some(Ok(edit)) => Ok(edit),
             Some(Err(why)) => Err(Error::invalid_params(why)),
@@ -356,14 +380,13 @@ impl LanguageServer for Backend {
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(self
             .with_doc(&params.text_document.uri, symbols::document_symbols)
-            .await
+            .await?
             .map(DocumentSymbolResponse::Nested))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        Ok(self
-            .with_doc(&params.text_document.uri, folding::folding_ranges)
-            .await)
+        self.with_doc(&params.text_document.uri, folding::folding_ranges)
+            .await
     }
 
     async fn semantic_tokens_full(
@@ -372,14 +395,14 @@ impl LanguageServer for Backend {
     ) -> Result<Option<SemanticTokensResult>> {
         Ok(self
             .with_doc(&params.text_document.uri, semantic_tokens::semantic_tokens)
-            .await
+            .await?
             .map(SemanticTokensResult::Tokens))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         let r = self
             .with_doc(&params.text_document.uri, formatting::format)
-            .await;
+            .await?;
         self.formatted(r).await
     }
 
@@ -391,16 +414,15 @@ impl LanguageServer for Backend {
             .with_doc(&params.text_document.uri, move |d| {
                 formatting::format_range(d, params.range)
             })
-            .await;
+            .await?;
         self.formatted(r).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(self
-            .with_doc(&params.text_document.uri, move |d| {
-                code_action::code_actions(d, params.range)
-            })
-            .await)
+        self.with_doc(&params.text_document.uri, move |d| {
+            code_action::code_actions(d, params.range)
+        })
+        .await
     }
 
     async fn diagnostic(
@@ -414,17 +436,16 @@ impl LanguageServer for Backend {
             .with_doc(&uri, move |doc| {
                 diagnostics::report(doc, previous.as_deref())
             })
-            .await
+            .await?
             .unwrap_or_else(diagnostics::nothing);
         Ok(DocumentDiagnosticReportResult::Report(report))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        Ok(self
-            .with_doc(&params.text_document.uri, move |d| {
-                inlay_hints::inlay_hints(d, params.range)
-            })
-            .await)
+        self.with_doc(&params.text_document.uri, move |d| {
+            inlay_hints::inlay_hints(d, params.range)
+        })
+        .await
     }
 
     async fn document_highlight(
@@ -436,7 +457,7 @@ impl LanguageServer for Backend {
             .with_doc(&p.text_document.uri, move |d| {
                 highlight::highlights(d, p.position)
             })
-            .await
+            .await?
             .filter(|h| !h.is_empty()))
     }
 
@@ -446,7 +467,7 @@ impl LanguageServer for Backend {
             .with_doc(&p.text_document.uri, move |d| {
                 signature_help::signature_help(d, p.position)
             })
-            .await
+            .await?
             .flatten())
     }
 

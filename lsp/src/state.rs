@@ -164,6 +164,10 @@ pub struct State {
     client: std::sync::OnceLock<ClientFeatures>,
     /// Per document, the turn to analyse it for publishing (see `Backend::publish`).
     turns: Mutex<HashMap<Uri, Arc<tokio::sync::Mutex<()>>>>,
+    /// One permit per core: the requests' turns to work (see `Backend::with_doc`).
+    work: std::sync::OnceLock<Arc<tokio::sync::Semaphore>>,
+    /// Wakes the requests waiting for a turn when a document changes (theirs may be stale).
+    changed: tokio::sync::Notify,
 }
 
 /// The client capabilities that change how the server talks to it.
@@ -232,6 +236,21 @@ impl State {
             search,
             ..State::default()
         }
+    }
+
+    /// The turns to work: as many as the machine has cores.
+    pub fn work(&self) -> Arc<tokio::sync::Semaphore> {
+        self.work
+            .get_or_init(|| {
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+                Arc::new(tokio::sync::Semaphore::new(cores))
+            })
+            .clone()
+    }
+
+    /// Completes at the next change of any document.
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
     }
 
     fn docs(&self) -> std::sync::MutexGuard<'_, HashMap<Uri, Arc<Doc>>> {
@@ -333,6 +352,7 @@ impl State {
         }
         let doc = Arc::new(old.changed(version, changes));
         docs.insert(uri.clone(), doc.clone());
+        self.changed.notify_waiters();
         Some(doc)
     }
 
@@ -364,6 +384,7 @@ impl State {
 
     pub fn close(&self, uri: &Uri) {
         self.docs().remove(uri);
+        self.changed.notify_waiters();
         self.turns
             .lock()
             .unwrap_or_else(|e| e.into_inner())
