@@ -25,15 +25,7 @@ fi
 # for the VS Code extension. The machines have nodesource's node 20 (@vscode/vsce 3.9 needs >= 20);
 # Debian's own nodejs (18) is only a fallback.
 # Downloads are retried: a registry that cannot be resolved for a minute must not fail the run.
-retry() {
-    local n
-    for n in 1 2 3 4; do
-        "$@" && return 0
-        echo "test.sh: '$*' failed (attempt $n); retrying in $((n * 20)) s" >&2
-        sleep $((n * 20))
-    done
-    "$@"
-}
+source scripts/retry.sh
 retry cargo fetch --locked
 if ! tree-sitter --version 2>/dev/null | grep -qx 'tree-sitter 0\.27\.1'; then
     retry cargo install tree-sitter-cli --version 0.27.1 --locked
@@ -85,6 +77,11 @@ elif [[ -n ${CI:-} ]]; then
 else
     echo "WARNING: SKIPPED tests/diff/mutate.sh (needs root): sudo tests/diff/mutate.sh" >&2
 fi
+
+# The fuzz targets (fuzz/fuzz_targets: analyze, format, compile, eval, lsp), 60 s each on their
+# committed corpora; a crash, a failed property or a 10 s input fails the run. Needs a nightly
+# toolchain and cargo-fuzz (fuzz.sh installs both). Campaigns: scripts/fuzz.sh --runs N --merge.
+scripts/fuzz.sh --time 60
 
 # The Debian package: built (release build, dpkg-deb), linted, installed,
 # removed and purged on this machine (as root; see the script's header).

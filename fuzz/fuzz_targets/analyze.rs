@@ -1,6 +1,7 @@
-//! Arbitrary bytes (lossily decoded) through `fhc_lang::check` (lexing, parsing, syntax and model
-//! checks, and the nftables lowering when the text has no error), fixes, rendering and the
-//! formatter: nothing may panic, and every diagnostic must point into the text.
+//! Arbitrary bytes (lossily decoded) through `fhc_lang::check` (lexing, parsing, the shell's
+//! evaluation, the model's checks, and the nftables lowering's errors), the quick fixes and the
+//! rendering: nothing may panic, every token and diagnostic must point into the text, and a
+//! fixed text must analyze again. Run with `-dict=analyze.dict` for grammar-aware mutations.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -32,5 +33,4 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = fhc_lang::render::render(&a.diagnostics, "fuzz.fw", text, false);
-    let _ = fhc_lang::format(text);
 });

@@ -6,26 +6,14 @@
 use fhc_lang::syntax::lexer::{HashKind, RawTok, lex};
 use fhc_lang::{Span, TextEdit, format, format_range};
 use proptest::prelude::*;
+use spans::erase_spans;
 use std::path::{Path, PathBuf};
+
+#[path = "support/spans.rs"]
+mod spans;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// Replaces every `Span { start: N, end: M }` of a `Debug` rendering by `Span`.
-fn erase_spans(debug: &str) -> String {
-    const OPEN: &str = "Span { start: ";
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug;
-    while let Some(i) = rest.find(OPEN) {
-        out.push_str(&rest[..i]);
-        out.push_str("Span");
-        let after = &rest[i + OPEN.len()..];
-        let close = after.find('}').expect("a Span's Debug ends with }");
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// The statement tree without positions, one statement per line (for readable failures).
 fn tree(text: &str) -> String {

@@ -29,15 +29,7 @@ fail() { echo "vscode-real: $*" >&2; exit 2; }
 [ -x "$FHC" ] || fail "no fhc binary at $FHC"
 [ "$(node -p 'process.versions.node.split(".")[0]')" = 20 ] || fail "code-server $CS_VERSION needs node 20 (found $(node --version))"
 
-retry() {
-    local n
-    for n in 1 2 3; do
-        "$@" && return 0
-        echo "vscode-real: '$*' failed (attempt $n); retrying" >&2
-        sleep $((n * 15))
-    done
-    "$@"
-}
+source "$REPO/scripts/retry.sh"
 
 step "1. Debian packages: chromium, ripgrep, a toolchain for native modules"
 need=()
