@@ -47,7 +47,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 (cd fuzz && retry cargo +nightly fetch --locked >/dev/null 2>&1 || true)
 (cd fuzz && cargo +nightly fuzz build -s none -O --no-trace-compares >/dev/null)
-bin=fuzz/target/x86_64-unknown-linux-gnu/release
+bin=fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release
 
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
@@ -63,7 +63,7 @@ for t in "${targets[@]}"; do
     limit=(-max_total_time="$time")
     [[ -n $runs ]] && limit=(-runs="$runs")
     fork=()
-    [[ -n $jobs ]] && fork=(-fork="$jobs" -ignore_crashes=0)
+    [[ -n $jobs ]] && fork=(-fork="$jobs" -ignore_crashes=0 -ignore_timeouts=0 -ignore_ooms=0)
     log=$(mktemp)
     start=$(date +%s)
     status=0
@@ -71,21 +71,28 @@ for t in "${targets[@]}"; do
         -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 "${limit[@]}" "${fork[@]}" \
         >"$log" 2>&1 || status=$?
     secs=$(($(date +%s) - start))
-    execs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | awk "{s += \$2} END {if (NR) print s}")
+    execs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | awk "{s += \$2} END {if (NR) print s}" || true)
     # With -fork the children's stats are not printed: the last status line has the total.
-    [[ -z $execs ]] && execs=$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#')
+    [[ -z $execs ]] && execs=$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#' || true)
     if ((status != 0)); then
         tail -40 "$log" >&2
-        crash=$(grep -o "fuzz/artifacts/$t/[^ ]*" "$log" | tail -1)
+        crash=$(grep -o "fuzz/artifacts/$t/[^ ]*" "$log" | tail -1 || true)
         echo "fuzz $t: FAILED after ${execs:-?} executions; replay: $bin/$t $crash" >&2
         rm -rf "$work" "$log"
         exit 1
     fi
     if [[ -n $merge ]]; then
         minimal=$(mktemp -d)
+        merge_log=fuzz/artifacts/$t/merge.log
         "$bin/$t" -set_cover_merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 \
-            "$minimal" "fuzz/corpus/$t" "$work" >/dev/null 2>&1
-        rm -rf "fuzz/corpus/$t" && mv "$minimal" "fuzz/corpus/$t"
+            "$minimal" "fuzz/corpus/$t" "$work" >"$merge_log" 2>&1 || true
+        # Never replace a corpus by a failed merge's nothing.
+        if (($(ls "$minimal" | wc -l) * 2 < $(ls "fuzz/corpus/$t" | wc -l) || $(ls "$minimal" | wc -l) == 0)); then
+            echo "fuzz $t: the merge kept too little; corpus unchanged (see $merge_log)" >&2
+            rm -rf "$minimal"
+        else
+            rm -rf "fuzz/corpus/$t" && mv "$minimal" "fuzz/corpus/$t"
+        fi
     fi
     echo "fuzz $t: ${execs:-?} executions in $secs s ($((${execs:-0} / (secs > 0 ? secs : 1)))/s), corpus $(ls "fuzz/corpus/$t" | wc -l) inputs, 0 crashes"
     rm -rf "$work" "$log"

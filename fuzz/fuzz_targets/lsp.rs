@@ -111,29 +111,57 @@ fn check_analysis(doc: &Doc) {
     );
 }
 
+/// Every `{"line", "character"}` in an answer names a place inside the document (a line that
+/// exists, a column within it, its line break counted).
+fn positions_inside(answer: &serde_json::Value, text: &str) {
+    use serde_json::Value;
+    match answer {
+        Value::Object(m) => {
+            if let (Some(line), Some(ch), 2) = (
+                m.get("line").and_then(Value::as_u64),
+                m.get("character").and_then(Value::as_u64),
+                m.len(),
+            ) {
+                let content = text.split('\n').nth(line as usize);
+                let Some(content) = content else {
+                    panic!("line {line} is past the document's end: {answer}");
+                };
+                let width = content.encode_utf16().count() as u64;
+                assert!(ch <= width + 1, "column {ch} is past line {line} ({width}): {answer}");
+            }
+            m.values().for_each(|v| positions_inside(v, text));
+        }
+        Value::Array(a) => a.iter().for_each(|v| positions_inside(v, text)),
+        _ => {}
+    }
+}
+
 fn request(u: &mut Unstructured<'_>, doc: &Doc) -> Result<()> {
     let pos = position(u, doc.text())?;
     let range = Range::new(position(u, doc.text())?, pos);
     use fhc_lsp::*;
-    match u.int_in_range(0..=13)? {
-        0 => drop(hover::hover(doc, pos)),
-        1 => drop(completion::complete(doc, pos, &["eth0".to_string()])),
-        2 => drop(goto_definition::definition(doc, pos)),
-        3 => drop(references::references(doc, pos, u.arbitrary()?)),
+    use serde_json::to_value as json;
+    let answer = match u.int_in_range(0..=13)? {
+        0 => json(hover::hover(doc, pos)),
+        1 => json(completion::complete(doc, pos, &["eth0".to_string()])),
+        2 => json(goto_definition::definition(doc, pos)),
+        3 => json(references::references(doc, pos, u.arbitrary()?)),
         4 => {
-            drop(rename::prepare(doc, pos));
-            drop(rename::rename(doc, pos, u.choose(&["x2", "", "a b", "lan"])?));
+            let prepared = rename::prepare(doc, pos);
+            positions_inside(&json(prepared).expect("json"), doc.text());
+            json(rename::rename(doc, pos, u.choose(&["x2", "", "a b", "lan"])?).ok())
         }
-        5 => drop(highlight::highlights(doc, pos)),
-        6 => drop(signature_help::signature_help(doc, pos)),
-        7 => drop(code_action::code_actions(doc, range)),
-        8 => drop(inlay_hints::inlay_hints(doc, range)),
-        9 => drop(semantic_tokens::semantic_tokens(doc)),
-        10 => drop(folding::folding_ranges(doc)),
-        11 => drop(symbols::document_symbols(doc)),
-        12 => drop(formatting::format(doc)),
-        _ => drop(formatting::format_range(doc, range)),
-    }
+        5 => json(highlight::highlights(doc, pos)),
+        6 => json(signature_help::signature_help(doc, pos)),
+        7 => json(code_action::code_actions(doc, range)),
+        8 => json(inlay_hints::inlay_hints(doc, range)),
+        9 => json(semantic_tokens::semantic_tokens(doc)),
+        10 => json(folding::folding_ranges(doc)),
+        11 => json(symbols::document_symbols(doc)),
+        12 => json(formatting::format(doc).ok()),
+        _ => json(formatting::format_range(doc, range).ok()),
+    };
+    positions_inside(&answer.expect("answers serialise"), doc.text());
     Ok(())
 }
 

@@ -6,11 +6,13 @@
 /// length alone puts it out of reach is skipped, and a comparison stops once no cell of its row
 /// is within the limit.
 pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let w: Vec<char> = word.to_ascii_lowercase().chars().collect();
+    let lower = word.to_ascii_lowercase();
+    let w: Vec<char> = lower.chars().collect();
     if w.is_empty() {
         return None;
     }
-    let limit = if w.len() <= 4 { 1 } else { 2 };
+    // By bytes, as it always was: a word with accents gets the longer word's limit.
+    let limit = if lower.len() <= 4 { 1 } else { 2 };
     let mut rows = (Vec::new(), Vec::new());
     candidates
         .filter(|c| c.chars().count().abs_diff(w.len()) <= limit)
@@ -65,5 +67,10 @@ mod tests {
         assert_eq!(s("xxxxxxxx"), None);
         assert_eq!(s(""), None);
         assert_eq!(s("drop\u{e9}"), Some("drop"));
+        assert_eq!(
+            s("dr\u{f6}\u{f6}"),
+            Some("drop"),
+            "4 characters, 6 bytes: limit 2"
+        );
     }
 }

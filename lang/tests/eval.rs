@@ -218,6 +218,9 @@ fn runaway_shell_ends_in_a_diagnostic() {
         // Arguments doubling down a recursion (found by the format fuzz target: it ran for
         // minutes before the size of a call's arguments was bounded).
         "f() { f \"$*\" \"$*\"; }\nf a\n".to_string(),
+        // The same with empty arguments (no bytes, only words), and with `set --` in a loop.
+        "f() { f \"$@\" \"$@\"; }\nf \"\"\n".to_string(),
+        "set -- a\nwhile true; do set -- \"$@\" \"$@\"; done\n".to_string(),
         {
             // A generated body of 10 MB and more: 1,000,000 statements from three loops.
             let r: Vec<String> = (0..100).map(|i| i.to_string()).collect();

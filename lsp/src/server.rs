@@ -15,6 +15,15 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+/// LSP's answer to a request whose document changed while it waited: the editor asks again.
+fn content_modified() -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ContentModified,
+        message: "the document changed; ask again".into(),
+        data: None,
+    }
+}
+
 /// Runs `f` on a blocking thread, off the async workers. A panic in it (a bug) costs that one
 /// answer, never the server.
 async fn off_workers<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
@@ -71,27 +80,38 @@ impl Backend {
         uri: &Uri,
         f: impl FnOnce(&Doc) -> T + Send + 'static,
     ) -> Result<Option<T>> {
+        // Listening before the version is read: no change can slip in between.
+        let changed = self.state.changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
         let Some(version) = self.state.get(uri).map(|d| d.version) else {
             return Ok(None);
         };
-        let modified = || Error {
-            code: tower_lsp_server::jsonrpc::ErrorCode::ContentModified,
-            message: "the document changed; ask again".into(),
-            data: None,
-        };
-        let _turn = loop {
-            let changed = self.state.changed();
+        let acquire = self.state.work().acquire_owned();
+        tokio::pin!(acquire);
+        let turn = loop {
             tokio::select! {
-                turn = self.state.work().acquire_owned() => break turn.ok(),
-                _ = changed => {}
-            }
-            if !self.state.is_current(uri, version) {
-                return Err(modified());
+                turn = &mut acquire => break turn.ok(),
+                _ = &mut changed => {
+                    match self.state.get(uri) {
+                        None => return Ok(None),
+                        Some(d) if d.version != version => return Err(content_modified()),
+                        Some(_) => {}
+                    }
+                    changed.set(self.state.changed());
+                    changed.as_mut().enable();
+                }
             }
         };
         match self.state.get(uri) {
-            Some(doc) if doc.version == version => Ok(off_workers(move || f(&doc)).await),
-            Some(_) => Err(modified()),
+            // The turn goes with the work: a request the client cancels (its future dropped)
+            // keeps it until the analysis it started ends.
+            Some(doc) if doc.version == version => Ok(off_workers(move || {
+                let _turn = turn;
+                f(&doc)
+            })
+            .await),
+            Some(_) => Err(content_modified()),
             None => Ok(None),
         }
     }
@@ -432,12 +452,23 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let previous = params.previous_result_id;
         // A document closed meanwhile (a pull racing didClose) has nothing to report.
-        let report = self
+        // A version replaced while the pull waited: the protocol's answer for a pull is
+        // ServerCancelled with retriggerRequest (the client pulls again).
+        let report = match self
             .with_doc(&uri, move |doc| {
                 diagnostics::report(doc, previous.as_deref())
             })
-            .await?
-            .unwrap_or_else(diagnostics::nothing);
+            .await
+        {
+            Ok(r) => r.unwrap_or_else(diagnostics::nothing),
+            Err(_) => {
+                return Err(Error {
+                    code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32802),
+                    message: "the document changed; pull again".into(),
+                    data: Some(serde_json::json!({"retriggerRequest": true})),
+                });
+            }
+        };
         Ok(DocumentDiagnosticReportResult::Report(report))
     }
 

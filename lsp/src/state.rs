@@ -334,6 +334,7 @@ impl State {
             prelude,
         ));
         self.docs().insert(uri, doc.clone());
+        self.changed.notify_waiters();
         doc
     }
 

@@ -341,8 +341,12 @@ impl<'a> Runner<'a> {
             let Some(fields) = self.all_fields(&args[i + 1..].iter().collect::<Vec<_>>()) else {
                 return Flow::Stop;
             };
+            let values: Vec<String> = fields.into_iter().map(|f| f.text).collect();
+            if self.positional_runaway(&values, name.span, "the positional parameters") {
+                return Flow::Stop;
+            }
             if let Some(top) = self.positional.last_mut() {
-                *top = fields.into_iter().map(|f| f.text).collect();
+                *top = values;
             }
         } else {
             // Flags (`-e`, `+x`) and `-o NAME`: nothing else.

@@ -206,8 +206,10 @@ pub mod limits {
     pub const CALL_DEPTH: usize = 256;
     /// Statements run in the whole file.
     pub const STEPS: usize = 1_000_000;
-    /// Bytes in one variable's value.
+    /// Bytes in one variable's value (and in a command's positional parameters).
     pub const VALUE: usize = 1 << 20;
+    /// Positional parameters of one call (or `set --`).
+    pub const ARGS: usize = 100_000;
     /// FireHOL commands produced (the largest real configurations have a few thousand).
     pub const COMMANDS: usize = 100_000;
     /// Bytes of words in all the FireHOL commands produced.

@@ -460,6 +460,26 @@ impl<'a> Runner<'a> {
         Flow::Normal
     }
 
+    /// Positional parameters built from the caller's own (`"$@"` or `"$*"` passed down a
+    /// recursion, or `set -- "$@" "$@"` in a loop) double at each step: bounded like a
+    /// variable's value, in bytes and in count (empty arguments weigh nothing). True, with
+    /// E0018 at `span`, when `args` is past either bound.
+    pub(super) fn positional_runaway(&mut self, args: &[String], span: Span, what: &str) -> bool {
+        let bytes: usize = args.iter().map(String::len).sum();
+        if bytes <= limits::VALUE && args.len() <= limits::ARGS {
+            return false;
+        }
+        self.limit(
+            span,
+            format!(
+                "{what} grew past {} MiB or {} words",
+                limits::VALUE >> 20,
+                limits::ARGS
+            ),
+        );
+        true
+    }
+
     /// Calls function `name` with `args` from the statement at `call` (its name at `name_span`).
     pub(super) fn call(&mut self, name: &str, args: Vec<String>, call: Span, name_span: Span) {
         let Some(&(header, body, src)) = self.functions.get(name) else {
@@ -481,16 +501,7 @@ impl<'a> Runner<'a> {
             );
             return;
         }
-        // Arguments built from the caller's own ("$*" passed down a recursion) double at each
-        // call: bounded like a variable's value.
-        if args.iter().map(String::len).sum::<usize>() > limits::VALUE {
-            self.limit(
-                name_span,
-                format!(
-                    "the arguments of `{name}` grew past {} MiB",
-                    limits::VALUE >> 20
-                ),
-            );
+        if self.positional_runaway(&args, name_span, &format!("the arguments of `{name}`")) {
             return;
         }
         let first = self.out.events.len();
