@@ -407,7 +407,11 @@ pub fn serve() -> ExitCode {
             Ok(Request::Restore) => break Decision::Restore,
             Ok(Request::Cancel) => break Decision::Cancel,
             Ok(Request::Orphaned) => watch.orphaned = true,
-            Err(_) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            // Its reader ended (after `Orphaned`): wait, rather than spin, for the deadline.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     };
     let answer = match decision {

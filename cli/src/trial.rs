@@ -325,11 +325,19 @@ pub fn commit() -> ExitCode {
         return ExitCode::from(1);
     };
     let on_trial = format!("{}\n", guard::ON_TRIAL);
-    if rundir::read(RESULT).as_deref() != Some(on_trial.as_str()) {
-        eprintln!(
-            "fhc: the `fhc try` (pid {pid}) has not applied its ruleset yet; run `fhc commit` once it says it is on trial"
-        );
-        return ExitCode::from(1);
+    match rundir::read(RESULT) {
+        Some(r) if r == on_trial => {}
+        // Its end, written as its guard finishes.
+        Some(r) if !r.trim().is_empty() => {
+            eprintln!("fhc: too late: the try (pid {pid}) ended: {}", r.trim_end());
+            return ExitCode::from(1);
+        }
+        _ => {
+            eprintln!(
+                "fhc: the `fhc try` (pid {pid}) has not applied its ruleset yet; run `fhc commit` once it says it is on trial"
+            );
+            return ExitCode::from(1);
+        }
     }
     if let Err(e) = rundir::write(COMMIT, &format!("{}\n", std::process::id())) {
         eprintln!("fhc: {e}");
