@@ -229,20 +229,29 @@ fn finish(ended: Ended, guard: Option<Guard>, snapshot: &Snapshot, listing: &Val
             a
         })
     };
-    let answer = match ended {
+    // The guard leaves its answer for `fhc commit` itself; this process only when it decided
+    // alone (no guard left to ask).
+    let (answer, alone) = match ended {
         Ended::Guard(a) => {
             guard.into_iter().for_each(Guard::finish);
-            a
+            (a, false)
         }
-        Ended::Commit => by_guard(guard, "commit").unwrap_or_else(|| "committed".into()),
+        Ended::Commit => match by_guard(guard, "commit") {
+            Some(a) => (a, false),
+            None => ("committed".to_string(), true),
+        },
         Ended::Restore(why) => {
             tell(&format!("{why}: restoring the previous ruleset"));
-            by_guard(guard, &format!("restore {why}"))
-                .unwrap_or_else(|| guard::restore_all(snapshot, Some(listing)))
+            match by_guard(guard, &format!("restore {why}")) {
+                Some(a) => (a, false),
+                None => (guard::restore_all(snapshot, Some(listing)), true),
+            }
         }
     };
-    rundir::remove(COMMIT);
-    let _ = rundir::write(RESULT, &format!("{answer}\n"));
+    if alone {
+        rundir::remove(COMMIT);
+        let _ = rundir::write(RESULT, &format!("{answer}\n"));
+    }
     if answer == "committed" {
         tell("committed: the new ruleset stays.");
         ExitCode::SUCCESS

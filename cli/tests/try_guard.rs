@@ -39,6 +39,12 @@ fn kill(pid: i32, sig: &str) {
     assert!(ok, "kill {sig} {pid}");
 }
 
+/// SIGKILL of `fhc try` (as the OOM killer or a crash would end it), reaped.
+fn kill_try(child: &mut Child, pid: i32) {
+    kill(pid, "-KILL");
+    let _ = finish(child);
+}
+
 /// The session id of a process (field 6 of /proc/PID/stat).
 fn session(pid: i32) -> String {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -95,8 +101,7 @@ fn a_killed_try_is_restored_by_its_guard_at_the_deadline() {
         session(try_pid),
         "the guard runs in its own session"
     );
-    kill(try_pid, "-KILL");
-    let _ = finish(&mut child);
+    kill_try(&mut child, try_pid);
     // Its try gone, the guard waits for the deadline: nothing changes before, and it waits
     // idle (it once spun a core once its input was closed).
     std::thread::sleep(Duration::from_millis(300));
@@ -155,8 +160,7 @@ fn a_killed_try_can_still_be_committed() {
     // Time enough for the kill and the commit on a loaded machine (the tests run in parallel).
     let start = Instant::now();
     let (mut child, try_pid, guard_pid) = on_trial(&ns, "8");
-    kill(try_pid, "-KILL");
-    let _ = finish(&mut child);
+    kill_try(&mut child, try_pid);
     let o = ns.fhc(&["commit"]);
     assert!(o.status.success(), "{}", err(&o));
     wait_for(5, "the guard to end once committed", || !alive(guard_pid));
@@ -248,8 +252,7 @@ fn the_guard_restores_on_sigterm_but_not_over_a_table_changed_since() {
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(err(&o).contains("is on trial"), "{}", err(&o));
     // Try killed, then a plain `kill` of the leftover guard: it restores at once.
-    kill(try_pid, "-KILL");
-    let _ = finish(&mut child);
+    kill_try(&mut child, try_pid);
     kill(guard_pid, "-TERM");
     wait_for(10, "the guard's restore", || !alive(guard_pid));
     assert_eq!(ns.table().unwrap(), before);
@@ -257,8 +260,7 @@ fn the_guard_restores_on_sigterm_but_not_over_a_table_changed_since() {
 
     // A table changed by hand during the trial is not overwritten by the restore.
     let (mut child, try_pid, guard_pid) = on_trial(&ns, "2");
-    kill(try_pid, "-KILL");
-    let _ = finish(&mut child);
+    kill_try(&mut child, try_pid);
     ns.nft(&[
         "add", "rule", "inet", "firehol", "in_lan", "tcp", "dport", "8080", "accept",
     ]);
