@@ -3,11 +3,9 @@
 //! (positions aside: the layout moves them).
 #![no_main]
 
-#[path = "../../lang/tests/support/spans.rs"]
-mod spans;
 
 use libfuzzer_sys::fuzz_target;
-use spans::erase_spans;
+use fhc_lang::span::erase_spans;
 
 /// What must not change when a text is formatted: the model and the diagnostics' codes and
 /// messages.

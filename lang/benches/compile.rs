@@ -9,6 +9,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fhc_lang::nft::Options;
 use std::hint::black_box;
 
+/// fhc's allocator (cli/src/main.rs), so that the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/synproxies.rs"]
 mod synproxies;
 use std::time::Duration;

@@ -10,6 +10,10 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
 
+/// fhc's allocator (cli/src/main.rs), so that the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A configuration of `sections` interfaces of about 40 lines each, in poor style.
 fn messy_config(sections: usize) -> String {
     let mut s =

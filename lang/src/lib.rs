@@ -92,9 +92,10 @@ pub(crate) fn front(text: &str, prelude: &Prelude) -> Analysis {
 /// reported inside a statement is not reported twice.
 pub(crate) fn with_lowering_errors(front: &Analysis, text: &str) -> Vec<Diagnostic> {
     let mut diagnostics = front.diagnostics.clone();
-    let Err(errors) = nft::lower(&front.model, text, &errors_only()) else {
+    let errors = nft::lower::lowering_errors(&front.model, text);
+    if errors.is_empty() {
         return diagnostics;
-    };
+    }
     let known: Vec<Span> = diagnostics
         .iter()
         // A shell construct's error spans a whole block: what the lowering finds inside is news.
@@ -120,14 +121,6 @@ pub fn check(text: &str) -> Analysis {
 /// [`check`] with a [`Prelude`] (its own problems are in [`Prelude::files`]).
 pub fn check_with(text: &str, prelude: &Prelude) -> Analysis {
     analyze_with(text, prelude)
-}
-
-/// Lowering options when only the errors matter: the optimizer never adds or removes one.
-fn errors_only() -> nft::Options {
-    nft::Options {
-        optimize: false,
-        ..nft::Options::default()
-    }
 }
 
 /// Compiles a configuration to an nftables ruleset (and the kernel settings it needs). Fails with

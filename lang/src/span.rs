@@ -162,6 +162,27 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// A `Debug` rendering with every `Span { start: N, end: M }` replaced by `Span`: what a value
+/// says without where it was written (two statements on different lines that mean the same, a
+/// text and its formatted form).
+pub fn erase_spans(debug: &str) -> String {
+    const OPEN: &str = "Span { start: ";
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        out.push_str("Span");
+        let after = &rest[i + OPEN.len()..];
+        let Some(close) = after.find('}') else {
+            rest = after;
+            break;
+        };
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The text of `span` on one line: continuations joined, blanks collapsed (rule comments,
 /// explanations).
 pub fn one_line(text: &str, span: Span) -> String {

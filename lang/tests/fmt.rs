@@ -3,14 +3,11 @@
 //! own examples and random configurations: it is idempotent, the tree (spans removed) is
 //! unchanged, and every comment survives.
 
+use fhc_lang::span::erase_spans;
 use fhc_lang::syntax::lexer::{HashKind, RawTok, lex};
 use fhc_lang::{Span, TextEdit, format, format_range};
 use proptest::prelude::*;
-use spans::erase_spans;
 use std::path::{Path, PathBuf};
-
-#[path = "support/spans.rs"]
-mod spans;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

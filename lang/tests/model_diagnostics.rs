@@ -154,6 +154,51 @@ fn duplicate_dst_needs_src() {
     );
 }
 
+/// Parameters after the action are compared by what they say, not where they were written: a
+/// statement repeated word for word is not "a different action" (it was, while their positions
+/// were compared too).
+#[test]
+fn same_parameters_after_the_action_on_two_lines_are_the_same_action() {
+    let stmt = "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept uid root\n";
+    let rest = "interface eth0 wan\n    server http accept\n";
+    let twice = format!("{stmt}{stmt}{rest}");
+    assert!(
+        !analyze(&twice)
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "E0104"),
+        "{:?}",
+        analyze(&twice).diagnostics
+    );
+    let other = format!("{stmt}{}{rest}", stmt.replace("uid root", "uid nobody"));
+    let d = find(&other, "E0104");
+    assert!(d.message.contains("a different action"), "{}", d.message);
+}
+
+/// Copies of a statement are compared once (the check indexes only the first of identical ones),
+/// and a conflict still names the first statement it has, among many servers on one port.
+#[test]
+fn conflicts_among_copies_and_many_servers_name_the_first_statement() {
+    let a = "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport 80 accept\n";
+    let others: String = (0..50)
+        .map(|i| format!("ipv4 synproxy input inface eth0 dst 10.0.0.{i} dport 80 accept\n"))
+        .collect();
+    let text = format!(
+        "{a}{a}{others}{a}ipv4 synproxy input inface eth1 dst 1.2.3.4 dport 80 accept\ninterface eth0 wan\n    server http accept\n"
+    );
+    let found: Vec<_> = analyze(&text)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code.as_str() == "E0104")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let d = &found[0];
+    assert_eq!(
+        (line(&text, d.span), line(&text, d.labels[0].span)),
+        (54, 1)
+    );
+}
+
 #[test]
 fn synproxy_placement_family_and_types() {
     let text =

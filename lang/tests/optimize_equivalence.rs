@@ -1,6 +1,6 @@
 //! The optimizer against the one-rule-per-statement lowering, on random configurations and
-//! random packets: a small evaluator runs both rulesets' base chains for each packet, and the
-//! verdicts and logged prefixes must be the same. The evaluator understands the matches the
+//! random packets (to this host, forwarded, and sent by it): a small evaluator runs both
+//! rulesets' base chains for each packet, and the verdicts and logged prefixes must be the same. The evaluator understands the matches the
 //! generated configs produce (interfaces, addresses, ports, protocols, conntrack state and status,
 //! TCP flags, fib); a packet that reaches anything else is skipped, never guessed, and a run must
 //! evaluate most of its packets.
@@ -16,6 +16,8 @@ use nft_eval::{Packet, run};
 use proptest::prelude::*;
 
 const IFACES: &[&str] = &["eth0", "eth1"];
+/// A negated interface also matches `lo`, where SYNPROXY's own packets to a local server pass.
+const SYNPROXY_IFACES: &[&str] = &["eth0", "eth1", "not eth1"];
 /// Few services and overlapping sources, so that rules of one shape with different actions meet
 /// (that is where a wrong reordering shows).
 const SERVICES: &[&str] = &["ssh", "http"];
@@ -46,23 +48,46 @@ fn statement() -> impl Strategy<Value = String> {
 
 fn config() -> impl Strategy<Value = String> {
     (
-        prop::collection::vec((0..IFACES.len(), 0..3usize, 1000u16..1004), 0..4),
         prop::collection::vec(
-            (0..IFACES.len(), prop::collection::vec(statement(), 2..10)),
+            (
+                0..SYNPROXY_IFACES.len(),
+                0..3usize,
+                1000u16..1004,
+                0..2usize,
+                0..2usize,
+            ),
+            0..6,
+        ),
+        prop::collection::vec(
+            (
+                0..IFACES.len(),
+                any::<bool>(),
+                prop::collection::vec(statement(), 2..10),
+            ),
             1..3,
         ),
     )
         .prop_map(|(synproxies, sections)| {
             let mut s = String::new();
-            for (i, dst, port) in synproxies {
+            for (i, dst, port, ty, action) in synproxies {
                 s.push_str(&format!(
-                    "ipv4 synproxy input inface {} dst 198.51.100.{} dport {port} accept\n",
-                    IFACES[i],
-                    dst + 1
+                    "ipv4 synproxy {} inface {} dst 198.51.100.{} dport {port} {}\n",
+                    ["input", "forward"][ty],
+                    SYNPROXY_IFACES[i],
+                    dst + 1,
+                    ["accept", "drop"][action],
                 ));
             }
-            for (n, (i, stmts)) in sections.into_iter().enumerate() {
-                s.push_str(&format!("interface4 {} s{n}\n", IFACES[i]));
+            for (n, (i, routed, stmts)) in sections.into_iter().enumerate() {
+                if routed {
+                    s.push_str(&format!(
+                        "router4 r{n} inface {} outface {}\n",
+                        IFACES[i],
+                        IFACES[1 - i]
+                    ));
+                } else {
+                    s.push_str(&format!("interface4 {} s{n}\n", IFACES[i]));
+                }
                 for st in stmts {
                     s.push_str(&st);
                     s.push('\n');
@@ -82,7 +107,7 @@ fn packet() -> impl Strategy<Value = Packet> {
         "198.51.100.2",
     ];
     (
-        (0..3usize, 0..6usize, 0..6usize, 0..3usize),
+        (0..4usize, 0..3usize, 0..6usize, 0..6usize, 0..3usize),
         (
             prop::sample::select(vec![22u16, 80, 1000, 1001, 40000]),
             prop::sample::select(vec![22u16, 25, 53, 80, 443, 1000, 40000, 50000]),
@@ -90,9 +115,10 @@ fn packet() -> impl Strategy<Value = Packet> {
         (0..5usize, 0..4usize, any::<bool>(), any::<bool>()),
     )
         .prop_map(
-            move |((i, s, d, pr), (dport, sport), (st, fl, dnat, local))| Packet {
-                iif: ["eth0", "eth1", "lo"][i],
-                oif: "",
+            move |((i, o, s, d, pr), (dport, sport), (st, fl, dnat, local))| Packet {
+                // No incoming interface: sent by this host (output).
+                iif: ["eth0", "eth1", "lo", ""][i],
+                oif: ["", "eth0", "eth1"][o],
                 saddr: addrs[s].parse().unwrap(),
                 daddr: addrs[d].parse().unwrap(),
                 proto: ["tcp", "udp", "tcp"][pr],

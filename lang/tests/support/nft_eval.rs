@@ -323,7 +323,11 @@ impl<'a> Eval<'a> {
 /// (verdict, logs) of a packet through the base chains the packet crosses.
 pub fn run(out: &Output, p: &Packet) -> Result<(String, Vec<String>), Unknown> {
     let mut e = Eval::new(out);
-    let base = if p.oif.is_empty() { "input" } else { "forward" };
+    let base = match (p.iif.is_empty(), p.oif.is_empty()) {
+        (true, _) => "output",
+        (false, true) => "input",
+        (false, false) => "forward",
+    };
     let v = match e.chain(p, base)? {
         Flow::Verdict(v) => v,
         _ => "policy".into(),

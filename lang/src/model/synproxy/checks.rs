@@ -69,31 +69,10 @@ impl Builder<'_> {
     fn check_ambiguous(&mut self) {
         let sp = &self.model.synproxies;
         let mut out = Vec::new();
-        // Only statements whose ports can overlap are compared: the usual config has one port per
-        // statement, and comparing every pair would be quadratic in the number of synproxies.
-        let points: Vec<Option<Vec<u16>>> = sp
-            .iter()
-            .map(|s| single_ports(s.matches.dport.as_ref()))
-            .collect();
-        let mut by_port: crate::hash::FastMap<u16, Vec<usize>> = Default::default();
-        let mut wide: Vec<usize> = Vec::new();
+        let mut index = Earlier::default();
         for (j, b) in sp.iter().enumerate() {
-            let mut earlier: Vec<usize> = match &points[j] {
-                Some(ports) => ports
-                    .iter()
-                    .flat_map(|p| by_port.get(p).into_iter().flatten().copied())
-                    .chain(wide.iter().copied())
-                    .collect(),
-                None => (0..j).collect(),
-            };
-            earlier.sort_unstable();
-            earlier.dedup();
-            match &points[j] {
-                Some(ports) => ports
-                    .iter()
-                    .for_each(|p| by_port.entry(*p).or_default().push(j)),
-                None => wide.push(j),
-            }
+            let earlier = index.candidates(b);
+            index.add(j, b);
             for a in earlier.into_iter().map(|i| &sp[i]) {
                 if a.family != b.family
                     || !a.types.iter().any(|t| b.types.contains(t))
@@ -109,7 +88,10 @@ impl Builder<'_> {
                 if src_apart {
                     continue;
                 }
-                let diff_action = a.action != b.action || a.action_matches != b.action_matches;
+                // The parameters after the action, wherever each statement wrote them.
+                let after =
+                    |s: &Synproxy| crate::span::erase_spans(&format!("{:?}", s.action_matches));
+                let diff_action = a.action != b.action || after(a) != after(b);
                 let ifaces = |s: &Synproxy| {
                     s.matches
                         .inface
@@ -395,6 +377,100 @@ fn port_overlap(a: Option<&Cond<Port>>, b: Option<&Cond<Port>>) -> bool {
         (Some((a1, a2)), Some((b1, b2))) => a1 <= b2 && b1 <= a2,
         _ => true,
     })
+}
+
+/// The earlier statements a synproxy statement may conflict with, for the ambiguity check.
+///
+/// Only statements that can overlap are compared: a config has one port per statement, often
+/// thousands of servers on one port (from a loop), and comparing every pair would be quadratic.
+/// Statements are indexed by port and, when it is one host, by destination. A statement the same
+/// as an earlier one in everything the check compares is not indexed again: whatever conflicts
+/// with it conflicts with the earlier one first, and the check names the first conflict.
+#[derive(Default)]
+struct Earlier {
+    by_port: crate::hash::FastMap<u16, Vec<usize>>,
+    by_host: crate::hash::FastMap<(u16, IpAddr), Vec<usize>>,
+    by_port_wide_dst: crate::hash::FastMap<u16, Vec<usize>>,
+    /// Statements with other than single ports.
+    wide: Vec<usize>,
+    seen: std::collections::HashSet<String>,
+    firsts: Vec<usize>,
+}
+
+impl Earlier {
+    /// Indices of earlier statements that may overlap `b`, in order.
+    fn candidates(&self, b: &Synproxy) -> Vec<usize> {
+        let wide = self.wide.iter().copied();
+        let mut out: Vec<usize> = match (single_ports(b.matches.dport.as_ref()), host_dst(b)) {
+            (Some(ports), Some(h)) => ports
+                .iter()
+                .flat_map(|p| {
+                    let same_host = self.by_host.get(&(*p, h)).into_iter().flatten();
+                    same_host.chain(self.by_port_wide_dst.get(p).into_iter().flatten())
+                })
+                .copied()
+                .chain(wide)
+                .collect(),
+            (Some(ports), None) => ports
+                .iter()
+                .flat_map(|p| self.by_port.get(p).into_iter().flatten().copied())
+                .chain(wide)
+                .collect(),
+            (None, _) => self.firsts.clone(),
+        };
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn add(&mut self, j: usize, b: &Synproxy) {
+        if !self.seen.insert(comparison_key(b)) {
+            return;
+        }
+        self.firsts.push(j);
+        let Some(ports) = single_ports(b.matches.dport.as_ref()) else {
+            self.wide.push(j);
+            return;
+        };
+        let host = host_dst(b);
+        for p in ports {
+            self.by_port.entry(p).or_default().push(j);
+            match host {
+                Some(h) => self.by_host.entry((p, h)).or_default().push(j),
+                None => self.by_port_wide_dst.entry(p).or_default().push(j),
+            }
+        }
+    }
+}
+
+/// The destination of a statement when it is one host (two hosts overlap only when equal).
+fn host_dst(s: &Synproxy) -> Option<IpAddr> {
+    let c = s.matches.dst_for(s.family)?;
+    match (c.negated, c.values.as_slice()) {
+        (false, [Addr::Net(ip, len)]) if u32::from(*len) == if ip.is_ipv4() { 32 } else { 128 } => {
+            Some(*ip)
+        }
+        _ => None,
+    }
+}
+
+/// What [`Builder::check_ambiguous`] compares of a statement, without positions: two statements
+/// with the same key conflict with the same others.
+fn comparison_key(s: &Synproxy) -> String {
+    let ifaces = s.matches.inface.as_ref().map(|c| (c.negated, &c.values));
+    crate::span::erase_spans(&format!(
+        "{:?}",
+        (
+            s.family,
+            &s.types,
+            s.matches.dst_for(s.family),
+            &s.matches.dport,
+            s.matches.src_for(s.family),
+            &s.action,
+            &s.action_matches,
+            ifaces,
+        )
+    ))
 }
 
 fn addr_bounds(a: &Addr) -> Option<(u128, u128, Af)> {

@@ -89,44 +89,23 @@ pub(crate) struct Lowerer<'a> {
     ct_helpers: Vec<CtHelper>,
     /// Whether any rule sets or matches marks (the mark save/restore rules are then needed).
     pub(crate) marks_used: bool,
+    /// The ruleset will be optimized: rules may be emitted in an order only the optimizer's
+    /// grouping makes worthwhile (see `synproxy::phased`); `--no-optimize` keeps FireHOL's.
+    optimize: bool,
+    /// SYNPROXY's rules for untracked packets, held back to open the synproxy block (see
+    /// `synproxy::phased`): (chain, the rule, its index in the chain had it been pushed).
+    untracked_synproxy: Vec<(&'static str, Rule, usize)>,
+    /// Rules keep their statements. Not when only the errors are wanted ([`lowering_errors`]):
+    /// rules keep their place in their chain (raw inserts count them) and nothing else, so that
+    /// a large configuration's check does not hold its whole ruleset in memory.
+    keep_stmts: bool,
     pub(crate) errors: Vec<Diagnostic>,
     pub(crate) sysctls: Vec<Sysctl>,
     pub(crate) kernel_notes: Vec<crate::nft::kernel::KernelNote>,
 }
 
 pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
-    let mut l = Lowerer {
-        model,
-        text,
-        index: LineIndex::new(text),
-        chains: Vec::new(),
-        chain_names: std::collections::HashSet::new(),
-        rules: HashMap::new(),
-        sets: Vec::new(),
-        own_sets: crate::model::own_sets(model),
-        connlimits: Vec::new(),
-        counters: Vec::new(),
-        ct_helpers: Vec::new(),
-        marks_used: false,
-        errors: Vec::new(),
-        sysctls: Vec::new(),
-        kernel_notes: Vec::new(),
-    };
-    l.base_chains();
-    l.ipsets();
-    l.raw_user_chains();
-    l.helpers();
-    l.actions();
-    l.synproxies();
-    l.raw_filter_appends(0);
-    l.skeleton_head();
-    l.nats();
-    l.sections();
-    l.skeleton_tail();
-    l.raw_other_appends();
-    l.raw_inserts();
-    l.mark_save_restore();
-    l.settings_sysctls();
+    let mut l = Lowerer::run(model, text, opts.optimize, true);
     if !l.errors.is_empty() {
         crate::diag::sort(&mut l.errors);
         return Err(l.errors);
@@ -167,6 +146,56 @@ pub fn lower(model: &Model, text: &str, opts: &Options) -> Result<Output, Vec<Di
         sysctls,
         kernel_notes: l.kernel_notes,
     })
+}
+
+/// What the lowering finds wrong, without building the ruleset's final form (no optimizer, no
+/// comments): what `analyze` adds to the front end's diagnostics on every edit.
+pub(crate) fn lowering_errors(model: &Model, text: &str) -> Vec<Diagnostic> {
+    let mut errors = Lowerer::run(model, text, false, false).errors;
+    crate::diag::sort(&mut errors);
+    errors
+}
+
+impl<'a> Lowerer<'a> {
+    /// Every pass, in FireHOL's order (see the module's doc).
+    fn run(model: &'a Model, text: &'a str, optimize: bool, keep_stmts: bool) -> Lowerer<'a> {
+        let mut l = Lowerer {
+            model,
+            text,
+            index: LineIndex::new(text),
+            chains: Vec::new(),
+            chain_names: std::collections::HashSet::new(),
+            rules: HashMap::new(),
+            sets: Vec::new(),
+            own_sets: crate::model::own_sets(model),
+            connlimits: Vec::new(),
+            counters: Vec::new(),
+            ct_helpers: Vec::new(),
+            marks_used: false,
+            optimize,
+            untracked_synproxy: Vec::new(),
+            keep_stmts,
+            errors: Vec::new(),
+            sysctls: Vec::new(),
+            kernel_notes: Vec::new(),
+        };
+        l.base_chains();
+        l.ipsets();
+        l.raw_user_chains();
+        l.helpers();
+        l.actions();
+        l.synproxies();
+        l.raw_filter_appends(0);
+        l.skeleton_head();
+        l.nats();
+        l.sections();
+        l.skeleton_tail();
+        l.raw_other_appends();
+        l.raw_inserts();
+        l.mark_save_restore();
+        l.settings_sysctls();
+        l
+    }
 }
 
 impl<'a> Lowerer<'a> {
@@ -227,6 +256,9 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn push(&mut self, chain: &str, mut stmts: Vec<Stmt>, span: Option<Span>) {
+        if !self.keep_stmts {
+            stmts = Vec::new();
+        }
         stateful_last(&mut stmts);
         self.rules.entry(chain.to_string()).or_default().push(Rule {
             chain: chain.to_string(),

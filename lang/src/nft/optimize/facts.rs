@@ -202,6 +202,9 @@ pub(super) struct Facts {
     /// What the rule changes and later rules of the chain could see (empty when the rule ends
     /// the chain for every packet it matches).
     pub(super) writes: Roots,
+    /// The rule's only statement besides its matches, when that is a plain verdict (`accept`,
+    /// `drop`, `reject ...`): two rules that end alike can trade places even when they overlap.
+    pub(super) ends: Option<Stmt>,
 }
 
 impl Facts {
@@ -215,12 +218,14 @@ impl Facts {
         })
     }
 
-    /// The two rules can trade places: no packet matches both, and neither changes what the other
-    /// looks at. Then every packet meets the same rules in either order, with the same effects.
+    /// The two rules can trade places: neither changes what the other looks at, and either no
+    /// packet matches both or both end in the same plain verdict (a packet matching both gets
+    /// that verdict from whichever comes first). Then every packet meets the same rules in either
+    /// order, with the same effects.
     pub(super) fn commutes(&self, other: &Facts) -> bool {
         !touches(self.writes, other.reads)
             && !touches(other.writes, self.reads)
-            && self.disjoint(other)
+            && (self.ends.is_some() && self.ends == other.ends || self.disjoint(other))
     }
 
     /// Widens `self` to also describe `other` (a rule of the same shape): the union of the values
@@ -242,6 +247,9 @@ impl Facts {
         }
         self.writes.add(other.writes);
         self.reads.add(other.reads);
+        if self.ends != other.ends {
+            self.ends = None;
+        }
     }
 }
 
@@ -485,9 +493,15 @@ pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Facts 
         }
     }
     let terminal = stmts.last().is_some_and(is_terminal);
+    let mut actions = stmts.iter().filter(|s| !matches!(s, Stmt::Match(..)));
+    let ends = match (actions.next(), actions.next()) {
+        (Some(v @ (Stmt::Accept | Stmt::Drop | Stmt::Reject(_))), None) => Some(v.clone()),
+        _ => None,
+    };
     Facts {
         fields,
         reads,
+        ends,
         writes: if terminal {
             Roots::default()
         } else {

@@ -7,9 +7,11 @@
 //! per-packet work stay flat as a configuration grows.
 //!
 //! Why this never changes a verdict:
-//! - A rule only moves up past rules it *commutes* with: no packet matches both, and neither
-//!   writes state (marks, conntrack, a set) the other reads. For every packet at most one of the
-//!   two acts, on a packet the other did not change, so their order cannot be observed.
+//! - A rule only moves up past rules it *commutes* with: neither writes state (marks, conntrack,
+//!   a set) the other reads, and either no packet matches both or both are nothing but the same
+//!   plain verdict (`accept`, `drop`, `reject`). For every packet at most one of the two acts, on
+//!   a packet the other did not change, or both would act alike, so their order cannot be
+//!   observed.
 //! - Rules only merge when no packet matches two of them, so a packet matches the merged rule
 //!   exactly when it matched one of the originals, and meets the same statements. Rules with
 //!   per-rule state (limits, counters, quotas, dynamic sets) never merge: merging would share it.

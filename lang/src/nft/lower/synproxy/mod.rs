@@ -20,6 +20,7 @@
 
 mod acks;
 mod nat;
+mod phased;
 
 use super::Lowerer;
 use super::ct_states;
@@ -100,10 +101,14 @@ impl Lowerer<'_> {
         if self.model.synproxies.is_empty() {
             return;
         }
+        let starts = ["input", "forward"].map(|c| (c, self.rules.get(c).map_or(0, Vec::len)));
         for s in &self.model.synproxies {
             for t in s.types.clone() {
                 self.synproxy(s, t);
             }
+        }
+        for (chain, start) in starts {
+            self.place_untracked(chain, start);
         }
         // SYNPROXY packets that no statement claimed (FireHOL logs them as orphans).
         let orphan = |iif: bool, prefix: &str| {
@@ -266,28 +271,42 @@ impl Lowerer<'_> {
         };
         let base: Vec<Stmt> = req.iter().cloned().chain(ports.iter().cloned()).collect();
         let ack_only = tcp_flags(&["fin", "syn", "rst", "ack"], Expr::flags(&["ack"]));
-        for (states, flags) in [
-            (&["invalid", "untracked"][..], None),
-            (&["new"][..], Some(ack_only)),
-        ] {
+        let synproxy = Stmt::Synproxy {
+            mss: s.options.mss,
+            wscale: s.options.wscale,
+            flags: [
+                (s.options.timestamp, "timestamp"),
+                (s.options.sack_perm, "sack-perm"),
+            ]
+            .into_iter()
+            .filter(|x| x.0)
+            .map(|x| x.1)
+            .collect(),
+        };
+        // Split in two when optimizing a forward synproxy (`phased`): the same packets, the same
+        // action. In input nothing keeps the optimizer from merging the whole rule.
+        let split = self.optimize && !s.log && t == SynproxyType::Forward;
+        let states: &[&[&str]] = if split {
+            &[&["untracked"], &["invalid"]]
+        } else {
+            &[&["invalid", "untracked"]]
+        };
+        for st in states {
             let mut r = base.clone();
-            r.extend(flags);
-            r.push(ct_states(states));
+            r.push(ct_states(st));
             self.log_rule(s, hook, r.clone(), "CLIENT->SYNPROXY SYN or ACK");
-            r.push(Stmt::Synproxy {
-                mss: s.options.mss,
-                wscale: s.options.wscale,
-                flags: [
-                    (s.options.timestamp, "timestamp"),
-                    (s.options.sack_perm, "sack-perm"),
-                ]
-                .into_iter()
-                .filter(|x| x.0)
-                .map(|x| x.1)
-                .collect(),
-            });
-            self.push(hook, r, Some(s.span));
+            r.push(synproxy.clone());
+            if split && st == &["untracked"] {
+                self.hold_untracked(hook, r, s);
+            } else {
+                self.push(hook, r, Some(s.span));
+            }
         }
+        let mut r = base;
+        r.extend([ack_only, ct_states(&["new"])]);
+        self.log_rule(s, hook, r.clone(), "CLIENT->SYNPROXY SYN or ACK");
+        r.push(synproxy);
+        self.push(hook, r, Some(s.span));
     }
 
     /// 3. SYNPROXY's SYN/ACK to the client.
