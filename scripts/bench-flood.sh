@@ -89,7 +89,7 @@ topology() {
 	ip -n "$p-wan" addr add $CLIENT/24 dev eth0
 	ip -n "$p-fw" addr add 10.94.1.1/24 dev wan0
 	ip -n "$p-fw" addr add 10.94.3.1/24 dev lan0
-	ip -n "$p-srv" addr add $SERVER/24 dev eth0
+	ip -n "$p-srv" addr add ${SERVER[forward]}/24 dev eth0
 	ip -n "$p-wan" link set eth0 up
 	ip -n "$p-srv" link set eth0 up
 	ip -n "$p-fw" link set wan0 up
