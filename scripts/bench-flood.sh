@@ -123,7 +123,7 @@ topology() {
 
 load_fhc() { # conf
 	"$fhc" compile "$1" >"$work/ruleset.json" 2>"$work/compile.err" || { cat "$work/compile.err" >&2; return 1; }
-	"$fhc" sysctl "$1" >"$work/sysctls" 2>&1 || { cat "$work/sysctls" >&2; return 1; }
+	"$fhc" sysctl "$1" >"$work/sysctls" 2>"$work/sysctl.err" || { cat "$work/sysctl.err" >&2; return 1; }
 	nsx fw nft -j -f "$work/ruleset.json" || return 1
 	local kv
 	while read -r kv; do

@@ -187,6 +187,11 @@ impl Roots {
     pub(super) fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// Some named set (bits 32 and up, see [`Roots::set`]).
+    fn any_set(self) -> bool {
+        self.0 >> 32 != 0
+    }
 }
 
 fn fold(s: &str) -> u64 {
@@ -203,7 +208,8 @@ pub(super) struct Facts {
     /// the chain for every packet it matches).
     pub(super) writes: Roots,
     /// The rule's only statement besides its matches, when that is a plain verdict (`accept`,
-    /// `drop`, `reject ...`): two rules that end alike can trade places even when they overlap.
+    /// `drop`, `reject ...`) and it looks nothing up in a set: two rules that end alike can
+    /// trade places even when they overlap.
     pub(super) ends: Option<Stmt>,
 }
 
@@ -495,6 +501,9 @@ pub(super) fn analyze(stmts: &[Stmt], chains: &FastMap<String, Roots>) -> Facts 
     let terminal = stmts.last().is_some_and(is_terminal);
     let mut actions = stmts.iter().filter(|s| !matches!(s, Stmt::Match(..)));
     let ends = match (actions.next(), actions.next()) {
+        // A lookup in a set with per-element counters counts every packet it matches (ipset's
+        // `counters`): which of two overlapping rules meets a packet first is then observable.
+        _ if reads.any_set() => None,
         (Some(v @ (Stmt::Accept | Stmt::Drop | Stmt::Reject(_))), None) => Some(v.clone()),
         _ => None,
     };
@@ -520,6 +529,31 @@ mod tests {
 
     fn facts(stmts: &[Stmt]) -> Facts {
         analyze(stmts, &FastMap::default())
+    }
+
+    /// Overlapping rules that are nothing but the same plain verdict trade places; a different
+    /// verdict, a log, or a set lookup (its elements may count packets) keeps them in order.
+    #[test]
+    fn rules_ending_alike_commute_unless_they_look_up_a_set() {
+        let port =
+            |p: u64, end: Stmt| facts(&[m(Expr::Payload("tcp", "dport"), Expr::Num(p)), end]);
+        let src = |end: Stmt| facts(&[m(Expr::Payload("ip", "saddr"), Expr::s("192.0.2.1")), end]);
+        assert!(port(22, Stmt::Drop).commutes(&src(Stmt::Drop)));
+        assert!(!port(22, Stmt::Accept).commutes(&src(Stmt::Drop)));
+        let logged = facts(&[
+            m(Expr::Payload("ip", "saddr"), Expr::s("192.0.2.1")),
+            Stmt::Log {
+                prefix: "x".into(),
+                level: None,
+            },
+            Stmt::Drop,
+        ]);
+        assert!(!port(22, Stmt::Drop).commutes(&logged));
+        let counted = facts(&[
+            m(Expr::Payload("ip", "saddr"), Expr::SetRef("blocked".into())),
+            Stmt::Drop,
+        ]);
+        assert!(!port(23, Stmt::Drop).commutes(&counted));
     }
 
     #[test]

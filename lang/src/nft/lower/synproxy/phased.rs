@@ -71,10 +71,13 @@ impl Lowerer<'_> {
     }
 }
 
-/// `iifname "X"` of a rule.
+/// `iifname "X"` of a rule, when X is one interface (not a wildcard such as `eth*`, which could
+/// match `lo` too).
 fn iifname(stmts: &[Stmt]) -> Option<&str> {
     stmts.iter().find_map(|s| match s {
-        Stmt::Match(Op::Eq, Expr::Meta("iifname"), Expr::Str(i)) => Some(i.as_str()),
+        Stmt::Match(Op::Eq, Expr::Meta("iifname"), Expr::Str(i)) if !i.contains(['*', '\\']) => {
+            Some(i.as_str())
+        }
         _ => None,
     })
 }
@@ -97,19 +100,27 @@ fn ct_states_of(stmts: &[Stmt]) -> Option<Vec<&str>> {
     })
 }
 
-/// The rule ends the way a held rule may pass: a verdict, a log, SYNPROXY; no jump, no writes.
+/// The rule ends the way a held rule may pass: its matches first, then a verdict, a log,
+/// SYNPROXY; no jump, no writes.
 fn plain_end(stmts: &[Stmt]) -> bool {
-    stmts.iter().all(|s| {
-        matches!(
-            s,
-            Stmt::Match(..)
-                | Stmt::Accept
-                | Stmt::Drop
-                | Stmt::Reject(_)
-                | Stmt::Synproxy { .. }
-                | Stmt::Log { .. }
-                | Stmt::Limit { .. }
-                | Stmt::Counter
-        )
-    })
+    let first_action = stmts
+        .iter()
+        .position(|s| !matches!(s, Stmt::Match(..)))
+        .unwrap_or(stmts.len());
+    !stmts[first_action..]
+        .iter()
+        .any(|s| matches!(s, Stmt::Match(..)))
+        && stmts.iter().all(|s| {
+            matches!(
+                s,
+                Stmt::Match(..)
+                    | Stmt::Accept
+                    | Stmt::Drop
+                    | Stmt::Reject(_)
+                    | Stmt::Synproxy { .. }
+                    | Stmt::Log { .. }
+                    | Stmt::Limit { .. }
+                    | Stmt::Counter
+            )
+        })
 }
