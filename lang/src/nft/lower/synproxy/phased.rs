@@ -13,9 +13,9 @@
 //!
 //! Why this keeps every verdict: a held rule moves up only past rules of the same block that no
 //! packet it matches can meet. Each of those rules must want a conntrack state other than
-//! `untracked`, or want `iifname "lo"` where every held rule names another incoming interface,
-//! and must end in a plain verdict, a log or SYNPROXY (no jump, nothing written that a held rule
-//! reads). Otherwise every held rule goes back where FireHOL's order puts it. `--no-optimize`
+//! `untracked`, or want `iifname "lo"` where every held rule names one other interface (no
+//! wildcard), and must be its matches followed by a plain verdict, a log or SYNPROXY (no jump,
+//! nothing written that a held rule reads). Otherwise every held rule goes back where FireHOL's order puts it. `--no-optimize`
 //! keeps FireHOL's single `invalid,untracked` rule; the optimizer's equivalence test compares the
 //! two.
 
