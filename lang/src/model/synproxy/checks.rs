@@ -88,10 +88,7 @@ impl Builder<'_> {
                 if src_apart {
                     continue;
                 }
-                // The parameters after the action, wherever each statement wrote them.
-                let after =
-                    |s: &Synproxy| crate::span::erase_spans(&format!("{:?}", s.action_matches));
-                let diff_action = a.action != b.action || after(a) != after(b);
+                let diff_action = a.action != b.action || action_params(a) != action_params(b);
                 let ifaces = |s: &Synproxy| {
                     s.matches
                         .inface
@@ -443,6 +440,11 @@ impl Earlier {
     }
 }
 
+/// The parameters after a statement's action, wherever it wrote them (without positions).
+fn action_params(s: &Synproxy) -> String {
+    crate::span::erase_spans(&format!("{:?}", s.action_matches))
+}
+
 /// The destination of a statement when it is one host (two hosts overlap only when equal).
 fn host_dst(s: &Synproxy) -> Option<IpAddr> {
     let c = s.matches.dst_for(s.family)?;
@@ -467,7 +469,7 @@ fn comparison_key(s: &Synproxy) -> String {
             &s.matches.dport,
             s.matches.src_for(s.family),
             &s.action,
-            &s.action_matches,
+            action_params(s),
             ifaces,
         )
     ))
