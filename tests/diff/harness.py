@@ -18,8 +18,8 @@ both resolve with.) FireHOL runs from the config's directory and fhc looks besid
 both read the files an `ipset addfile` names relative to it. FireHOL runs `firehol CONF start` in one firewall namespace
 (private mount namespace: START_FIREHOL=YES, tmpfs /run/firehol and /var/spool/firehol); the
 other loads `fhc compile CONF | nft -j -f -` and applies `fhc sysctl CONF` with sysctl -w. Both get
-the same environment: ICMP rate limits off, no DAD, IPv6 forwarding on (neither tool enables it
-the same way; IPv4 ip_forward is left to each tool).
+the same environment: ICMP rate limits off, no DAD, an IPv4 blackhole default route (see build),
+IPv6 forwarding on (neither tool enables it the same way; IPv4 ip_forward is left to each tool).
 
 Servers (agent.py serve) listen on every probed TCP and UDP port in the firewall and in every host
 namespace and answer with their identity; probers (agent.py probe) in every namespace send the
@@ -238,6 +238,11 @@ def build(inst, ifaces, topo):
     fw = PREFIX + inst + "-fw"
     mkns(fw)
     nsx(fw, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1")
+    # A packet DNATed to an address no interface reaches is dropped in silence, on both sides.
+    # Without a route the kernel answers with an ICMP error through a limiter that no namespace
+    # can turn off (net.ipv4.route.error_cost is global): 5 errors, then one a second, so which
+    # probe got the error depended on the batch's timing (CI saw such flakes as differences).
+    run(["ip", "-n", fw, "route", "add", "blackhole", "default"], check=True)
     hosts = {}
     for k, i in enumerate(ifaces):
         h = "%s%s-h%d" % (PREFIX, inst, k)

@@ -216,6 +216,11 @@ pub fn build(tag: &str, plan: &Plan, sysctls: &[String]) -> Result<Side, String>
     let prefix = format!("fhv{}-{tag}", std::process::id());
     let fw = format!("{prefix}-fw");
     add_ns(&fw)?;
+    // A packet DNATed to an address no interface reaches is dropped in silence, on both sides.
+    // Without a route the kernel answers with an ICMP error through a limiter no namespace can
+    // turn off (net.ipv4.route.error_cost is global): 5 errors, then one a second, so which
+    // probe got the error would depend on timing, not on either ruleset.
+    ip(&fw, &["route", "add", "blackhole", "default"])?;
     let mut hosts = vec![];
     for (k, i) in plan.interfaces.iter().enumerate() {
         let h = format!("{prefix}-h{k}");
