@@ -203,7 +203,7 @@ impl<'a> Runner<'a> {
             .all(|w| w.bare().is_some_and(|b| !super::braces::has_group(b)))
         {
             self.status = 0;
-            let mut stmt = Stmt {
+            let stmt = Stmt {
                 span: c.span,
                 lead: vec![],
                 kind: StmtKind::Command(c.clone()),
@@ -214,7 +214,7 @@ impl<'a> Runner<'a> {
                 .filter_map(|w| w.bare())
                 .map(str::to_string)
                 .collect();
-            self.produce(&mut stmt, argv);
+            self.produce(stmt, argv);
             return Flow::Normal;
         }
         let Some(fields) = self.all_fields(&words) else {
@@ -222,7 +222,7 @@ impl<'a> Runner<'a> {
         };
         // (after the words: `$?` in them is the previous command's)
         self.status = 0;
-        if let Some(mut stmt) = self.substituted(c, &words, &fields) {
+        if let Some(stmt) = self.substituted(c, &words, &fields) {
             // The syntax checks skipped this command (its words expand): they run here.
             if let (StmtKind::Command(c), false) = (&stmt.kind, self.uncertain) {
                 for d in crate::syntax::validate::command(c) {
@@ -230,7 +230,7 @@ impl<'a> Runner<'a> {
                 }
             }
             let argv = fields.into_iter().map(|f| f.text).collect();
-            self.produce(&mut stmt, argv);
+            self.produce(stmt, argv);
             return Flow::Normal;
         }
         self.run_fields(fields, c.span)
@@ -284,7 +284,7 @@ impl<'a> Runner<'a> {
             };
         }
         let words: Vec<Word> = fields.iter().map(Field::word).collect();
-        let mut stmt = crate::syntax::parser::parse_words(&words);
+        let stmt = crate::syntax::parser::parse_words(&words);
         match &stmt.kind {
             StmtKind::Command(c) => {
                 // The syntax checks, on the words FireHOL's function receives.
@@ -294,7 +294,7 @@ impl<'a> Runner<'a> {
                     }
                 }
                 let argv = fields.iter().map(|f| f.text.clone()).collect();
-                self.produce(&mut stmt, argv)
+                self.produce(stmt, argv)
             }
             _ => {
                 let d = Diagnostic::new(
@@ -311,7 +311,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Hands a FireHOL command to the model.
-    fn produce(&mut self, stmt: &mut Stmt, argv: Vec<String>) {
+    fn produce(&mut self, mut stmt: Stmt, argv: Vec<String>) {
         let bytes: usize = match &stmt.kind {
             StmtKind::Command(c) => c.span.len().max(1),
             _ => 1,
@@ -331,7 +331,7 @@ impl<'a> Runner<'a> {
         }
         stmt.lead.clear();
         self.emit(EventKind::Command {
-            stmt: Box::new(stmt.clone()),
+            stmt: Box::new(stmt),
             argv,
         });
     }

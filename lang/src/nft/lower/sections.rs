@@ -395,7 +395,7 @@ impl Lowerer<'_> {
         }
         let verdicts = self.verdict(&r.action, f.proto.as_ref())?;
         for v in verdicts {
-            self.push_logged(chain, stmts.clone(), log, v, Some(r.span));
+            self.push_logged(chain, self.copy(&stmts), log, v, Some(r.span));
         }
         Some(())
     }
@@ -410,7 +410,7 @@ impl Lowerer<'_> {
             self.verdict(&r.action, f.proto.as_ref())?
         };
         for v in verdicts {
-            let mut rule = stmts.clone();
+            let mut rule = self.copy(&stmts);
             rule.extend(v);
             self.push(chain, rule, Some(r.span));
         }
