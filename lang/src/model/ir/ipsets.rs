@@ -173,6 +173,16 @@ impl Match {
             |m| &mut m.dst4,
             |m| &mut m.dst6,
         ];
+        let splits = |c: &Cond<Addr>| {
+            !c.negated && c.values.len() > 1 && c.values.iter().any(|a| matches!(a, Addr::Ipset(_)))
+        };
+        let fields = [
+            &self.src, &self.dst, &self.src4, &self.src6, &self.dst4, &self.dst6,
+        ];
+        // Almost every statement names no set among other values: one Match, no rebuilding.
+        if !fields.into_iter().flatten().any(splits) {
+            return vec![self.clone()];
+        }
         let mut out = vec![self.clone()];
         for field in FIELDS {
             out = out
