@@ -217,11 +217,12 @@ impl Lowerer<'_> {
                 ServiceDef::Complex(c) => self.complex_flows(*c, s, r, default_ports, &mut flows),
             }
         }
+        let scope = Scope::of(r);
         for f in flows {
             let chain = if f.request { req_chain } else { rep_chain };
             // As FireHOL: the reply rule carries the statement's own action, whatever it is (an
             // action chain may accept; a drop also drops replies another section let out).
-            self.flow(r, &f, chain, chain == cin);
+            self.flow(r, &scope, &f, chain, chain == cin);
         }
     }
 
@@ -286,15 +287,16 @@ impl Lowerer<'_> {
     /// enclosing groups' parameters apply as written on the section's in side and reversed on its
     /// out side (FireHOL's `in_groupN`/`out_groupN`), whatever the statement inside does; the
     /// statement's own parameters follow the flow (request as written, reply reversed).
-    fn flow(&mut self, r: &Rule, f: &Flowspec, chain: &str, chain_is_in: bool) {
-        let (groups, group_dir, families) = flow_scope(r, f, chain_is_in);
+    fn flow(&mut self, r: &Rule, scope: &Scope, f: &Flowspec, chain: &str, chain_is_in: bool) {
+        let (group_dir, families) = scope.of_flow(r, f, chain_is_in);
+        let groups = &scope.groups;
         for af in families {
-            let Some(mut stmts) = self.flow_matches(r, f, &groups, group_dir, af) else {
+            let Some(mut stmts) = self.flow_matches(r, f, groups, group_dir, af) else {
                 return;
             };
             stmts.extend(self.flow_l4(r, f));
             let pushed = if f.request {
-                self.push_request(r, f, &groups, chain, stmts)
+                self.push_request(r, f, groups, chain, stmts)
             } else {
                 self.push_reply(r, f, chain, stmts)
             };
@@ -418,31 +420,43 @@ impl Lowerer<'_> {
     }
 }
 
-/// The scope of a statement's flow: its enclosing groups' conditions as one, their direction on
-/// this side of the section, and the families of the flow's rules (from the addresses of both
-/// scopes).
-fn flow_scope(r: &Rule, f: &Flowspec, chain_is_in: bool) -> (Match, Dir, Vec<Option<Af>>) {
-    let mut groups = Match::default();
-    for g in &r.groups {
-        merge(&mut groups, g);
+/// The scope of a statement's flows: its enclosing groups' conditions as one, and the
+/// conditions of both scopes together (their addresses decide the families). The same for
+/// every flow of the statement, so made once.
+struct Scope {
+    groups: Match,
+    all: Match,
+}
+
+impl Scope {
+    fn of(r: &Rule) -> Scope {
+        let mut groups = Match::default();
+        for g in &r.groups {
+            merge(&mut groups, g);
+        }
+        let mut all = r.matches.clone();
+        merge(&mut all, &groups);
+        Scope { groups, all }
     }
-    let group_dir = if chain_is_in {
-        Dir::Request
-    } else {
-        Dir::Reply
-    };
-    // Everything that decides the families (addresses of both scopes).
-    let mut all = r.matches.clone();
-    merge(&mut all, &groups);
-    let fams = match f.family {
-        Some(af) => r.families.intersect(if af == Af::V4 {
-            Families::V4
+
+    /// For one flow: the groups' direction on this side of the section, and the families of
+    /// the flow's rules.
+    fn of_flow(&self, r: &Rule, f: &Flowspec, chain_is_in: bool) -> (Dir, Vec<Option<Af>>) {
+        let group_dir = if chain_is_in {
+            Dir::Request
         } else {
-            Families::V6
-        }),
-        None => r.families,
-    };
-    (groups, group_dir, rule_families(fams, &all))
+            Dir::Reply
+        };
+        let fams = match f.family {
+            Some(af) => r.families.intersect(if af == Af::V4 {
+                Families::V4
+            } else {
+                Families::V6
+            }),
+            None => r.families,
+        };
+        (group_dir, rule_families(fams, &self.all))
+    }
 }
 
 /// Protocol and port parameters of a scope (section, group, or a statement about "any" protocol),
