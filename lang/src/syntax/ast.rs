@@ -309,9 +309,9 @@ pub enum CommandKind {
         args: Vec<Word>,
         params: Vec<Param>,
     },
-    Service(ServiceCmd),
-    Synproxy(SynproxyCmd),
-    Nat(NatCmd),
+    Service(Box<ServiceCmd>),
+    Synproxy(Box<SynproxyCmd>),
+    Nat(Box<NatCmd>),
     Masquerade {
         reverse: Option<Span>,
         ifaces: Option<Word>,

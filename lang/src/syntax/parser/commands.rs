@@ -66,11 +66,11 @@ fn synproxy<'a, I: In<'a>>() -> impl Parser<'a, I, CommandKind, Ex<'a>> + Clone 
         .then(params_except(VERBS))
         .then(action.or_not())
         .map(|((types, params), action)| {
-            CommandKind::Synproxy(SynproxyCmd {
+            CommandKind::Synproxy(Box::new(SynproxyCmd {
                 types,
                 params,
                 action,
-            })
+            }))
         })
 }
 
@@ -82,7 +82,7 @@ fn service<'a, I: In<'a>>(role: Role) -> impl Parser<'a, I, CommandKind, Ex<'a>>
         .then(rule_action().or_not())
         .then(params())
         .map(move |(((((svc, name), sp), cp), action), params)| {
-            CommandKind::Service(ServiceCmd {
+            CommandKind::Service(Box::new(ServiceCmd {
                 role,
                 services: Some(svc),
                 custom: Some(CustomService {
@@ -93,35 +93,35 @@ fn service<'a, I: In<'a>>(role: Role) -> impl Parser<'a, I, CommandKind, Ex<'a>>
                 anystateless_name: None,
                 action,
                 params,
-            })
+            }))
         });
     let anystateless = kw(&["anystateless"])
         .then(value().or_not())
         .then(rule_action().or_not())
         .then(params())
         .map(move |(((svc, name), action), params)| {
-            CommandKind::Service(ServiceCmd {
+            CommandKind::Service(Box::new(ServiceCmd {
                 role,
                 services: Some(svc),
                 custom: None,
                 anystateless_name: name,
                 action,
                 params,
-            })
+            }))
         });
     let plain = value()
         .or_not()
         .then(rule_action().or_not())
         .then(params())
         .map(move |((services, action), params)| {
-            CommandKind::Service(ServiceCmd {
+            CommandKind::Service(Box::new(ServiceCmd {
                 role,
                 services,
                 custom: None,
                 anystateless_name: None,
                 action,
                 params,
-            })
+            }))
         });
     choice((custom, anystateless, plain))
 }
@@ -293,13 +293,13 @@ fn nat_body<'a, I: In<'a>>(cmd: Cmd) -> Body<'a, I> {
                 .then(nat_tail())
                 .map(|(((mode, to), targets), (options, params))| {
                     (
-                        CommandKind::Nat(NatCmd {
+                        CommandKind::Nat(Box::new(NatCmd {
                             mode,
                             to,
                             targets,
                             options,
                             params,
-                        }),
+                        })),
                         vec![],
                     )
                 })
