@@ -22,10 +22,11 @@ mod version;
 /// The front end allocates many small values (tokens, words, rule expressions) and frees them
 /// together: glibc's allocator spent about a third of an analysis in malloc and free, and kept
 /// the memory of every editor thread's arena. mimalloc halves the language server's last-edit
-/// delay on a 5,000-line file (lsp/benches/typing.rs). Built with `no_thp` (Cargo.toml):
-/// otherwise its first allocation, before `main`, faults in a 2 MiB transparent huge page that
-/// the kernel zeroes, 0.7 ms of every run (`fhc --version` took 2.7 ms, now 2.0), and analyses
-/// of 10,000 lines are no faster with it.
+/// delay on a 5,000-line file (lsp/benches/typing.rs). Built with `no_thp` (Cargo.toml), it
+/// does not ask for transparent huge pages: on kernels whose THP mode is `madvise` (Debian's
+/// default) its first allocation, before `main`, faulted in a 2 MiB page the kernel zeroes,
+/// 0.7 ms of every run (`fhc --version` took 2.7 ms, now 2.0), and analyses of 10,000 lines
+/// are no faster with it. (With THP `always` the kernel decides, whatever fhc asks.)
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

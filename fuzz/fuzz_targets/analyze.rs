@@ -35,10 +35,13 @@ fuzz_target!(|data: &[u8]| {
     // analyses, not 51.
     let fixes: Vec<_> = a.diagnostics.iter().flat_map(|d| &d.fixes).collect();
     if !fixes.is_empty() {
-        let f = fixes[data.len() % fixes.len()];
+        let pick = data
+            .iter()
+            .fold(data.len(), |h, b| h.wrapping_mul(31) ^ usize::from(*b));
+        let f = fixes[pick % fixes.len()];
         let _ = fhc_lang::check(&f.apply(text));
     }
-    // Rendering is per diagnostic: three of them, chosen by the input like the fix.
+    // Rendering is per diagnostic: three of them, from a place the input chooses.
     let from = data.len() % a.diagnostics.len().max(1);
     let some = &a.diagnostics[from.min(a.diagnostics.len())..];
     let _ = fhc_lang::render::render(&some[..some.len().min(3)], "fuzz.fw", text, false);

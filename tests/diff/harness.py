@@ -242,6 +242,8 @@ def build(inst, ifaces, topo):
     # Without a route the kernel answers with an ICMP error through a limiter that no namespace
     # can turn off (net.ipv4.route.error_cost is global): 5 errors, then one a second, so which
     # probe got the error depended on the batch's timing (CI saw such flakes as differences).
+    # The price: such an error's way out through each firewall's OUTPUT chain (RELATED, the
+    # reverse NAT of the header it quotes) is no longer compared for these destinations.
     run(["ip", "-n", fw, "route", "add", "blackhole", "default"], check=True)
     hosts = {}
     for k, i in enumerate(ifaces):

@@ -81,10 +81,13 @@ pub(crate) struct Lowerer<'a> {
     chain_names: std::collections::HashSet<String>,
     rules: HashMap<String, Vec<Rule>>,
     sets: Vec<Set>,
+    /// Names of `sets` (one per connlimit statement and family: a scan was quadratic).
+    set_names: std::collections::HashSet<String>,
     /// fhc's own sets rules may match against (the traps'), from the model.
     own_sets: Vec<(String, Af)>,
-    /// The connlimit parameters given a set so far (one set per statement and family).
-    connlimits: Vec<Span>,
+    /// The connlimit parameters given a set so far (one set per statement and family), with
+    /// their number in the order they came.
+    connlimits: HashMap<Span, usize>,
     counters: Vec<String>,
     ct_helpers: Vec<CtHelper>,
     /// Whether any rule sets or matches marks (the mark save/restore rules are then needed).
@@ -167,8 +170,9 @@ impl<'a> Lowerer<'a> {
             chain_names: std::collections::HashSet::new(),
             rules: HashMap::new(),
             sets: Vec::new(),
+            set_names: std::collections::HashSet::new(),
             own_sets: crate::model::own_sets(model),
-            connlimits: Vec::new(),
+            connlimits: HashMap::new(),
             counters: Vec::new(),
             ct_helpers: Vec::new(),
             marks_used: false,
@@ -250,7 +254,7 @@ impl<'a> Lowerer<'a> {
 
     /// The key type of a set the ruleset declares.
     pub(crate) fn add_set(&mut self, set: Set) {
-        if !self.sets.iter().any(|s| s.name == set.name) {
+        if self.set_names.insert(set.name.clone()) {
             self.sets.push(set);
         }
     }

@@ -128,13 +128,8 @@ impl Lowerer<'_> {
         };
         let field = if c.daddr { "daddr" } else { "saddr" };
         let key = masked_addr(af, field, c.mask);
-        let n = match self.connlimits.iter().position(|s| *s == c.span) {
-            Some(i) => i + 1,
-            None => {
-                self.connlimits.push(c.span);
-                self.connlimits.len()
-            }
-        };
+        let next = self.connlimits.len() + 1;
+        let n = *self.connlimits.entry(c.span).or_insert(next);
         let set = format!("connlimit.{n}.{}", if af == Af::V4 { "v4" } else { "v6" });
         self.add_set(Set {
             name: set.clone(),
