@@ -17,6 +17,8 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "support/confgen.rs"]
 mod generator;
+#[path = "support/synproxies.rs"]
+mod synproxies;
 
 const LINES: usize = 10_000;
 
@@ -58,6 +60,24 @@ fn frontend(c: &mut Criterion) {
     g.finish();
     runaway(c);
     one_port(c);
+    synproxies_with_services(c);
+}
+
+/// The editor issue's held-out document: 2,500 synproxy statements, each with its service (5,004
+/// lines). Checking that each synproxy's connection is accepted compared it with every
+/// service (about 6 million comparisons); the services are now looked up by port.
+fn synproxies_with_services(c: &mut Criterion) {
+    let text = synproxies::config(2_500);
+    let a = fhc_lang::analyze(&text);
+    assert!(!a.has_errors(), "{:?}", a.diagnostics);
+    let mut g = c.benchmark_group("synproxies_with_services");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("analyze_2500", |b| {
+        b.iter(|| fhc_lang::analyze(black_box(&text)))
+    });
+    g.finish();
 }
 
 /// Thousands of synproxy statements on one port, as a loop writes them for a hosting provider's

@@ -146,6 +146,7 @@ impl Builder<'_> {
             return;
         }
         let accepting = self.accepting_statements();
+        let by_port = ByPort::new(&accepting);
         let mut out = Vec::new();
         for s in &self.model.synproxies {
             if matches!(
@@ -161,7 +162,7 @@ impl Builder<'_> {
                 continue;
             }
             let wants = wanted_after_nat(s, dport);
-            let missing = missing_ports(&accepting, s.family, &wants);
+            let missing = missing_ports(&by_port, s.family, &wants);
             out.extend(not_accepted_diag(s, &missing));
         }
         self.diags.extend(out);
@@ -248,9 +249,76 @@ fn wanted_after_nat(s: &Synproxy, dport: &Cond<Port>) -> Vec<Wanted> {
     wants
 }
 
+/// The accepting statements by the TCP ports they admit: a synproxy's port is looked up, not
+/// compared with every statement (thousands of synproxies and services made it quadratic).
+struct ByPort<'a> {
+    /// Statements that admit every port.
+    any: Vec<&'a Accepting>,
+    /// Statements that admit single ports, by port.
+    single: crate::hash::FastMap<u16, Vec<&'a Accepting>>,
+    /// Statements with a range of ports (few: ranges are compared one by one).
+    ranges: Vec<&'a Accepting>,
+}
+
+impl<'a> ByPort<'a> {
+    fn new(accepting: &'a [Accepting]) -> ByPort<'a> {
+        let mut by = ByPort {
+            any: Vec::new(),
+            single: Default::default(),
+            ranges: Vec::new(),
+        };
+        for a in accepting {
+            let Some(rs) = &a.2 else {
+                by.any.push(a);
+                continue;
+            };
+            for (x, y) in rs {
+                if x == y {
+                    by.single.entry(*x).or_default().push(a);
+                }
+            }
+            if rs.iter().any(|(x, y)| x != y) {
+                by.ranges.push(a);
+            }
+        }
+        by
+    }
+
+    /// The statements that may admit `port` (whether one does is [`admits`]'s to say).
+    fn candidates(&self, port: &Port) -> impl Iterator<Item = &'a Accepting> + '_ {
+        let range = port_range(port);
+        let single = match range {
+            Some((a, b)) if a == b => self.single.get(&a).map(Vec::as_slice),
+            _ => None,
+        };
+        let ranges = if range.is_some() {
+            &self.ranges[..]
+        } else {
+            &[]
+        };
+        self.any
+            .iter()
+            .chain(single.unwrap_or_default())
+            .chain(ranges)
+            .copied()
+    }
+}
+
+/// Whether an accepting statement admits the connection to `port` and `dst` of family `af` in
+/// a section of one of `kinds`.
+fn admits(a: &Accepting, kinds: &[SectionKind], af: Af, port: &Port, dst: Option<&[Addr]>) -> bool {
+    let (kind, fam, ranges, rdst) = a;
+    kinds.contains(kind)
+        && fam.has(af)
+        && ranges.as_ref().is_none_or(|rs| {
+            port_range(port).is_some_and(|(a, b)| rs.iter().any(|(x, y)| *x <= a && b <= *y))
+        })
+        && dst_allows(rdst.as_ref(), dst)
+}
+
 /// The wanted ports no accepting statement of family `af` admits, each once, with the first
 /// section kind it was wanted in.
-fn missing_ports(accepting: &[Accepting], af: Af, wants: &[Wanted]) -> Vec<(SectionKind, Port)> {
+fn missing_ports(accepting: &ByPort, af: Af, wants: &[Wanted]) -> Vec<(SectionKind, Port)> {
     let mut missing: Vec<(SectionKind, Port)> = Vec::new();
     for (kinds, dsts, ports) in wants {
         // Each destination on its own: with `in,pass` one may be local and another routed.
@@ -260,15 +328,9 @@ fn missing_ports(accepting: &[Accepting], af: Af, wants: &[Wanted]) -> Vec<(Sect
         };
         for port in ports {
             for dst in &each {
-                let accepted = accepting.iter().any(|(kind, fam, ranges, rdst)| {
-                    kinds.contains(kind)
-                        && fam.has(af)
-                        && ranges.as_ref().is_none_or(|rs| {
-                            port_range(port)
-                                .is_some_and(|(a, b)| rs.iter().any(|(x, y)| *x <= a && b <= *y))
-                        })
-                        && dst_allows(rdst.as_ref(), dst.as_deref())
-                });
+                let accepted = accepting
+                    .candidates(port)
+                    .any(|a| admits(a, kinds, af, port, dst.as_deref()));
                 if !accepted && !missing.iter().any(|(_, p)| p == port) {
                     missing.push((kinds[0], *port));
                 }
