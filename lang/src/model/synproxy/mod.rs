@@ -1,6 +1,8 @@
 //! `synproxy`: building the model entry (family, types, options, required parameters, action).
-//! The checks that need the whole file are in checks.rs, the timestamp stall in stall.rs.
+//! The checks that need the whole file are in checks.rs and accepted.rs, the timestamp stall in
+//! stall.rs.
 
+mod accepted;
 mod checks;
 mod stall;
 
