@@ -80,6 +80,12 @@ fn on_trial(ns: &Ns, timeout: &str) -> (Child, i32, i32) {
             .is_some_and(|t| t.contains("tcp dport 80 ct state"))
     });
     let run = ns.dir.join("run");
+    // On trial is what the try says once it has told its guard the ruleset is in; killed
+    // between the load and that, it is restored at once, and nobody can commit it (guard.rs).
+    // A user commits after reading "on trial", so the tests wait for it too.
+    wait_for(10, "the try to be on trial", || {
+        std::fs::read_to_string(run.join("result")).is_ok_and(|r| r == "on trial\n")
+    });
     let try_pid = pid_in(&run.join("try.lock")).expect("try.lock");
     let guard_pid = pid_in(&run.join("guard.lock")).expect("guard.lock");
     assert_eq!(ns.sysctl(LOOSE), "0");
