@@ -61,13 +61,17 @@ for t in "${targets[@]}"; do
     work=$(mktemp -d)
     cp fuzz/corpus/"$t"/* "$seeds"/* "$work"/ 2>/dev/null || true
     limit=(-max_total_time="$time")
-    [[ -n $runs ]] && limit=(-runs="$runs")
+    # libFuzzer's timeout report allocates inside its SIGALRM handler: when the alarm lands in
+    # malloc, the process deadlocks instead of failing (CI hung so). A timed run that outlives
+    # its time by 5 minutes is killed, and fails like the timeout it hides.
+    bound=(timeout -s KILL $((time + 300)))
+    [[ -n $runs ]] && limit=(-runs="$runs") && bound=()
     fork=()
     [[ -n $jobs ]] && fork=(-fork="$jobs" -ignore_crashes=0 -ignore_timeouts=0 -ignore_ooms=0)
     log=$(mktemp)
     start=$(date +%s)
     status=0
-    "$bin/$t" "$work" -dict=fuzz/analyze.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    "${bound[@]}" "$bin/$t" "$work" -dict=fuzz/analyze.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 "${limit[@]}" "${fork[@]}" \
         >"$log" 2>&1 || status=$?
     secs=$(($(date +%s) - start))

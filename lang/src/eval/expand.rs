@@ -308,30 +308,33 @@ impl<'a> Runner<'a> {
         quoted: bool,
         f: &mut Fields,
     ) -> Option<()> {
-        let args = self.positional.last().cloned().unwrap_or_default();
+        let numbered = name.chars().all(|c| c.is_ascii_digit()) && name != "0";
+        if !numbered && !matches!(name, "@" | "*" | "#" | "?") {
+            self.host(
+                span,
+                format!("`${name}` is a value of the shell running FireHOL"),
+            );
+            return None;
+        }
+        // Borrowed, never copied: a recursion's arguments may weigh megabytes, and every `$1`
+        // of every call level read them.
+        let args: &[String] = self.positional.last().map_or(&[], Vec::as_slice);
         match name {
-            "@" => f.many(&args, quoted),
+            "@" => f.many(args, quoted),
             "*" => {
                 let joined = args.join(" ");
                 if quoted {
                     f.quoted(&joined)
                 } else {
-                    f.many(&args, false)
+                    f.many(args, false)
                 }
             }
             "#" => f.literal(&args.len().to_string()),
             "?" => f.literal(&self.status.to_string()),
-            n if n.chars().all(|c| c.is_ascii_digit()) && n != "0" => {
+            n => {
                 let i: usize = n.parse().unwrap_or(usize::MAX);
-                let v = args.get(i.wrapping_sub(1)).cloned().unwrap_or_default();
-                if quoted { f.quoted(&v) } else { f.unquoted(&v) }
-            }
-            _ => {
-                self.host(
-                    span,
-                    format!("`${name}` is a value of the shell running FireHOL"),
-                );
-                return None;
+                let v = args.get(i.wrapping_sub(1)).map_or("", String::as_str);
+                if quoted { f.quoted(v) } else { f.unquoted(v) }
             }
         }
         Some(())
