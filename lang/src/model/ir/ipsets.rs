@@ -176,29 +176,21 @@ impl Match {
         let splits = |c: &Cond<Addr>| {
             !c.negated && c.values.len() > 1 && c.values.iter().any(|a| matches!(a, Addr::Ipset(_)))
         };
-        let fields = [
-            &self.src, &self.dst, &self.src4, &self.src6, &self.dst4, &self.dst6,
-        ];
-        // Almost every statement names no set among other values: one Match, no rebuilding.
-        if !fields.into_iter().flatten().any(splits) {
-            return vec![self.clone()];
-        }
         let mut out = vec![self.clone()];
         for field in FIELDS {
+            // Almost every statement names no set among other values: nothing is rebuilt.
+            if !out
+                .iter_mut()
+                .any(|m| field(m).as_ref().is_some_and(splits))
+            {
+                continue;
+            }
             out = out
                 .into_iter()
                 .flat_map(|mut m| {
-                    let Some(c) = field(&mut m).clone() else {
+                    let Some(c) = field(&mut m).clone().filter(splits) else {
                         return vec![m];
                     };
-                    let sets = c
-                        .values
-                        .iter()
-                        .filter(|a| matches!(a, Addr::Ipset(_)))
-                        .count();
-                    if c.negated || sets == 0 || c.values.len() == 1 {
-                        return vec![m];
-                    }
                     let (sets, plain): (Vec<Addr>, Vec<Addr>) = c
                         .values
                         .iter()
