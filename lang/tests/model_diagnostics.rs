@@ -230,6 +230,38 @@ fn not_accepted_after_handshake() {
     find(&elsewhere, "W0111");
 }
 
+/// The accepting statements are looked up by port: a single port, a range of ports, or every
+/// port each find the synproxies they accept, and only those.
+#[test]
+fn not_accepted_looks_up_ranges_and_any_port() {
+    let conf = |service: &str, dport: &str| {
+        format!(
+            "ipv4 synproxy input inface eth0 dst 1.2.3.4 dport {dport} accept\ninterface eth0 wan\n    {service}\n"
+        )
+    };
+    let range = "server custom web tcp/8000:8100 default accept";
+    let single = "server custom web tcp/8050 default accept";
+    let any = "server all accept";
+    for (service, dport) in [
+        (range, "8050"),
+        (range, "8010:8020"),
+        (single, "8050"),
+        (any, "8050"),
+        (any, "8010:8020"),
+    ] {
+        let text = conf(service, dport);
+        assert!(problems(&text).is_empty(), "{text}{:?}", problems(&text));
+    }
+    for (service, dport) in [
+        (range, "8200"),
+        (range, "7990:8010"),
+        (single, "8051"),
+        (single, "8050:8051"),
+    ] {
+        find(&conf(service, dport), "W0111");
+    }
+}
+
 #[test]
 fn family_mismatches() {
     find(
