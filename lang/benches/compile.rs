@@ -41,6 +41,17 @@ fn bench(c: &mut Criterion) {
         g.bench_function(format!("compile N={n}"), |b| {
             b.iter(|| fhc_lang::compile(black_box(&text), &Options::default()).is_ok())
         });
+        // The stages apart: the front end, and the lowering without the optimizer.
+        g.bench_function(format!("analyze N={n}"), |b| {
+            b.iter(|| fhc_lang::analyze(black_box(&text)).has_errors())
+        });
+        let plain = Options {
+            optimize: false,
+            ..Options::default()
+        };
+        g.bench_function(format!("compile --no-optimize N={n}"), |b| {
+            b.iter(|| fhc_lang::compile(black_box(&text), &plain).is_ok())
+        });
         g.bench_function(format!("compile+json N={n}"), |b| {
             b.iter(|| {
                 let (out, _) = fhc_lang::compile(black_box(&text), &Options::default()).unwrap();

@@ -71,7 +71,21 @@ pub(super) fn candidate(rule: Rule, chains: &FastMap<String, facts::Roots>) -> C
         };
         slots.push(slot);
     }
-    let stateful = rule.stmts.iter().any(|s| {
+    let mergeable = slots.contains(&Slot::Key)
+        && !stateful(&rule.stmts)
+        && !facts::touches(facts.writes, facts.reads);
+    Candidate {
+        slots,
+        mergeable,
+        facts,
+        rule,
+    }
+}
+
+/// A statement with per-rule state (a limit, a counter, a dynamic set): rules holding one never
+/// merge, since the merged rule would share it.
+pub(super) fn stateful(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| {
         matches!(
             s,
             Stmt::Limit { .. }
@@ -83,15 +97,7 @@ pub(super) fn candidate(rule: Rule, chains: &FastMap<String, facts::Roots>) -> C
                 | Stmt::CounterNamed(_)
                 | Stmt::Vmap(..)
         )
-    });
-    let mergeable =
-        slots.contains(&Slot::Key) && !stateful && !facts::touches(facts.writes, facts.reads);
-    Candidate {
-        slots,
-        mergeable,
-        facts,
-        rule,
-    }
+    })
 }
 
 /// The value of a key match.

@@ -25,7 +25,7 @@ mod facts;
 mod merge;
 
 use crate::hash::FastMap;
-use crate::nft::json::Rule;
+use crate::nft::json::{Rule, Stmt};
 use std::collections::HashMap;
 
 /// How many groups back a rule looks for a group to join (bounds the work on huge chains; a rule
@@ -66,6 +66,21 @@ fn optimize_chain(rules: Vec<Rule>, writes: &FastMap<String, facts::Roots>) -> V
         .into_iter()
         .flat_map(merge::Group::into_rules)
         .collect()
+}
+
+/// Whether two rules of one chain can trade places whatever the packet: neither writes what the
+/// other reads, and no packet matches both or both end in the same plain verdict. For the
+/// lowering, which makes one rule of a run of statements when it can prove the run's rules may
+/// be reordered (`lower::synproxy::runs`). Rules that jump are never called commuting.
+pub(crate) fn commute(a: &[Stmt], b: &[Stmt]) -> bool {
+    let none = FastMap::default();
+    let jumps = |s: &[Stmt]| s.iter().any(|x| matches!(x, Stmt::Jump(_) | Stmt::Goto(_)));
+    !jumps(a) && !jumps(b) && facts::analyze(a, &none).commutes(&facts::analyze(b, &none))
+}
+
+/// See [`merge::stateful`]: a rule the optimizer never merges.
+pub(crate) fn stateful(stmts: &[Stmt]) -> bool {
+    merge::stateful(stmts)
 }
 
 /// What running each chain may write (through its jumps too), for rules that jump to it.

@@ -16,11 +16,13 @@
 //! non-local source instead, which needs no mark allocation and works the same way.
 //!
 //! Here: the statement builders, the rules of steps 1 to 3 and the action of step 4 without NAT;
-//! `acks` holds the rules about SYNPROXY's ACK to the server, `nat` the `dnat`/`redirect` actions.
+//! `acks` holds the rules about SYNPROXY's ACK to the server, `nat` the `dnat`/`redirect` actions,
+//! `runs` lowers statements that differ only in their ports once.
 
 mod acks;
 mod nat;
 mod phased;
+mod runs;
 
 use super::Lowerer;
 use super::ct_states;
@@ -102,10 +104,16 @@ impl Lowerer<'_> {
             return;
         }
         let starts = ["input", "forward"].map(|c| (c, self.rules.get(c).map_or(0, Vec::len)));
-        for s in &self.model.synproxies {
-            for t in s.types.clone() {
-                self.synproxy(s, t);
-            }
+        let list = &self.model.synproxies;
+        let mut at = 0;
+        while at < list.len() {
+            // Statements equal but for their ports lower once when optimizing (see `runs`).
+            let n = if self.optimize {
+                runs::run_len(list, at)
+            } else {
+                1
+            };
+            at += self.synproxy_run(&list[at..at + n]);
         }
         for (chain, start) in starts {
             self.place_untracked(chain, start);
