@@ -244,6 +244,10 @@ impl Earlier {
 
 /// The parameters after a statement's action, wherever it wrote them (without positions).
 fn action_params(s: &Synproxy) -> String {
+    // Most statements have none: no text to build and scan for spans.
+    if s.action_matches == Match::default() {
+        return String::new();
+    }
     crate::span::erase_spans(&format!("{:?}", s.action_matches))
 }
 
@@ -261,20 +265,24 @@ fn host_dst(s: &Synproxy) -> Option<IpAddr> {
 /// What [`Builder::check_ambiguous`] compares of a statement, without positions: two statements
 /// with the same key conflict with the same others.
 fn comparison_key(s: &Synproxy) -> String {
-    let ifaces = s.matches.inface.as_ref().map(|c| (c.negated, &c.values));
-    crate::span::erase_spans(&format!(
+    // The conditions without their spans (`action_params` has none either), so the text needs
+    // no pass to erase them: this runs once per statement.
+    fn bare<T>(c: Option<&Cond<T>>) -> Option<(bool, &Vec<T>)> {
+        c.map(|c| (c.negated, &c.values))
+    }
+    format!(
         "{:?}",
         (
             s.family,
             &s.types,
-            s.matches.dst_for(s.family),
-            &s.matches.dport,
-            s.matches.src_for(s.family),
+            bare(s.matches.dst_for(s.family)),
+            bare(s.matches.dport.as_ref()),
+            bare(s.matches.src_for(s.family)),
             &s.action,
             action_params(s),
-            ifaces,
+            bare(s.matches.inface.as_ref()),
         )
-    ))
+    )
 }
 
 pub(super) fn addr_bounds(a: &Addr) -> Option<(u128, u128, Af)> {

@@ -107,8 +107,9 @@ impl Lowerer<'_> {
         let list = &self.model.synproxies;
         let mut at = 0;
         while at < list.len() {
-            // Statements equal but for their ports lower once when optimizing (see `runs`).
-            let n = if self.optimize {
+            // Statements equal but for their ports lower once, when optimizing or looking for
+            // errors only (see `runs`); `--no-optimize` keeps one rule per statement.
+            let n = if self.optimize || !self.keep_stmts {
                 runs::run_len(list, at)
             } else {
                 1

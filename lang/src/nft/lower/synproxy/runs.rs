@@ -17,6 +17,9 @@
 //! and neither writes what the other reads), so the statement-by-statement order and the run's
 //! order give every packet the same verdict. The first statement's rules are checked before they
 //! are reused; a run that fails a check is lowered statement by statement.
+//!
+//! `analyze`'s errors-only lowering uses runs too (the editor's documents protect many ports):
+//! when the first statement lowers without an error, so do the others, since ports always lower.
 
 use super::super::Lowerer;
 use super::super::matches::port_expr;
@@ -182,8 +185,24 @@ impl Lowerer<'_> {
         for t in first.types.clone() {
             self.synproxy(first, t);
         }
-        if run.len() == 1 || self.errors.len() > mark.errors || !self.keep_stmts {
+        if run.len() == 1 || self.errors.len() > mark.errors {
             return 1;
+        }
+        if !self.keep_stmts {
+            // The errors-only lowering: the run's statements differ from the first only in
+            // ports, which always lower, so they have no errors either. Their rules only
+            // keep their places (raw inserts count them).
+            let made: Vec<String> = self
+                .new_rules(&mark)
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .collect();
+            for s in &run[1..] {
+                for chain in &made {
+                    self.push(chain, Vec::new(), Some(s.span));
+                }
+            }
+            return run.len();
         }
         let Some(d) = first.matches.dport.as_ref() else {
             return 1;
