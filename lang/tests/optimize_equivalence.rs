@@ -177,14 +177,14 @@ proptest! {
     }
 }
 
-/// Runs of synproxy statements (statements equal but for their ports, which the lowering makes
-/// one set of rules) against the statement-by-statement lowering, on every packet of a grid
+/// Runs of synproxy and service statements (statements equal but for their ports, which the
+/// lowering makes one set of rules) against the statement-by-statement lowering, on every packet of a grid
 /// built from the statements' own values: hairpins through one interface, each port as source
 /// and destination, every state and flag. Random packets meet the one packet that tells a wrong
 /// run apart (`iifname eth0` to `oifname eth0`, SYNPROXY's address at both ends, an ACK from one
 /// statement's port to another's) too rarely.
 #[test]
-fn synproxy_runs_give_the_same_verdicts_on_every_packet() {
+fn runs_give_the_same_verdicts_on_every_packet() {
     let statements = |kind: &str, iface: &str, action: &str| {
         (1000..1003)
             .map(|p| {
@@ -199,6 +199,12 @@ fn synproxy_runs_give_the_same_verdicts_on_every_packet() {
         statements("input", "not eth1", "drop"),
         statements("forward", "eth0", "accept"),
         statements("forward", "not eth1", "accept") + &statements("input", "eth0", "accept"),
+        // Runs of services: servers, clients and routes one port apart, with other actions.
+        "interface4 eth0 s1\n    server custom a tcp/1000 default accept\n    \
+         server custom b tcp/1001 default accept\n    server custom g tcp/1002 default drop\n    client custom c tcp/1002 default reject\n    \
+         client custom d tcp/1000 default reject\nrouter4 r1 inface eth0 outface eth0\n    \
+         route custom e tcp/1000 default drop\n    route custom f tcp/1001:1002 default drop\n"
+            .to_string(),
     ];
     let addrs = ["198.51.100.1", "10.1.2.3"];
     let ports = [1000u16, 1001, 1002, 40000];

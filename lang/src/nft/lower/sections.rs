@@ -111,9 +111,17 @@ impl Lowerer<'_> {
             self.push(&cin, related_tcp_ack_rst(), None);
         }
         self.push(&cout, related_tcp_ack_rst(), None);
-        for (i, r) in s.rules.iter().enumerate() {
-            self.rule(s, r, &cin, &cout);
-            let next = s.rules.get(i + 1).map_or(usize::MAX, |n| n.span.start);
+        let mut i = 0;
+        while i < s.rules.len() {
+            // Statements equal but for their ports lower once, when optimizing or looking for
+            // errors only (`service_runs`); `--no-optimize` keeps one rule per statement.
+            let n = if self.optimize || !self.keep_stmts {
+                super::service_runs::run_len(s, i)
+            } else {
+                1
+            };
+            i += self.rule_run(s, &s.rules[i..i + n], &cin, &cout);
+            let next = s.rules.get(i).map_or(usize::MAX, |n| n.span.start);
             while let Some(p) = protections.next_if(|p| p.span.start < next) {
                 self.protection(s, p, &cin, &cout);
             }
@@ -156,7 +164,7 @@ impl Lowerer<'_> {
     }
 
     /// A `server`/`client`/`route` statement: request and reply rules for each service.
-    fn rule(&mut self, s: &Section, r: &Rule, cin: &str, cout: &str) {
+    pub(super) fn rule(&mut self, s: &Section, r: &Rule, cin: &str, cout: &str) {
         // The request travels in_ for servers (and routes), out_ for clients.
         let (req_chain, rep_chain) = if r.role == Role::Client {
             (cout, cin)

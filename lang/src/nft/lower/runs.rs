@@ -1,0 +1,284 @@
+//! Runs of statements made into one set of rules, before the optimizer sees them.
+//!
+//! Configurations that protect or open N ports often write N statements that differ only in
+//! their ports (`synproxy ... dport P`, `server custom svcP tcp/P default accept`). Each lowers to
+//! a few rules, and the optimizer used to merge the N copies of each rule back into one with a
+//! port set: compile time grew with N times the rules per statement. A *run* (consecutive
+//! statements equal but for their ports) lowers its first statement only, and that statement's
+//! rules, with the whole run's ports in their port match and the whole run as their origins,
+//! stand for the run. The optimizer still runs over the result. Only when optimizing:
+//! `--no-optimize` keeps one rule per statement.
+//!
+//! Why the run's rules are its statements' rules: every rule of the first statement matches the
+//! statement's ports in exactly one port field (`dport` towards the server, `sport` back), and
+//! the statements' port sets are disjoint. In one chain, a packet's value of one port field falls
+//! in at most one statement's ports, so of the rules that test that field it can only meet one
+//! statement's, in the same order either way. Rules of one chain that test different fields are
+//! proven to commute (the optimizer's facts: no packet meets both, or both end in the same plain
+//! verdict, and neither writes what the other reads), so the statement-by-statement order and
+//! the run's order give every packet the same verdict. No rule may hold per-rule state (a limit
+//! shared by the run would be wrong). The first statement's rules are checked before they stand
+//! for the run; a run that fails a check is lowered statement by statement.
+//!
+//! `analyze`'s errors-only lowering uses runs too (the editor's documents protect many ports):
+//! when the first statement lowers without an error, so do the others, since ports always lower.
+//! Their rules only keep their places (raw inserts count them).
+//!
+//! The statements' kinds find their runs themselves (`synproxy/runs.rs`, `service_runs.rs`).
+
+use super::Lowerer;
+use crate::model::ir::{Cond, Match};
+use crate::model::values::Port;
+use crate::nft::json::{Expr, Op, Rule, Stmt};
+use crate::nft::optimize;
+use crate::span::Span;
+
+/// No per-rule state and nothing but plain conditions: what every statement of a run needs.
+pub(super) fn plain(m: &Match) -> bool {
+    m.log.is_none()
+        && m.limit.is_none()
+        && m.connlimit.is_none()
+        && m.extras.is_empty()
+        && m.options.is_empty()
+}
+
+/// Ports as intervals, when each is a number or a range (a name's port is unknown here, so
+/// nothing proves two of them disjoint).
+pub(super) fn intervals<'a>(ports: impl IntoIterator<Item = &'a Port>) -> Option<Vec<(u16, u16)>> {
+    ports
+        .into_iter()
+        .map(|p| match p {
+            Port::Num(n) => Some((*n, *n)),
+            Port::Range(a, b) => Some((*a, *b)),
+            Port::Name(_) => None,
+        })
+        .collect()
+}
+
+/// Port sets seen so far in a run, to tell whether the next is disjoint from all of them.
+#[derive(Default)]
+pub(super) struct Taken(Vec<(u16, u16)>);
+
+impl Taken {
+    /// Takes `mine` when no port of it is taken yet.
+    pub(super) fn take(&mut self, mine: Vec<(u16, u16)>) -> bool {
+        if mine
+            .iter()
+            .any(|a| self.0.iter().any(|b| a.0 <= b.1 && b.0 <= a.1))
+        {
+            return false;
+        }
+        self.0.extend(mine);
+        true
+    }
+}
+
+/// The same conditions but for their spans (and the destination ports when `dport` is false).
+/// Every field is named, so a field added to the model must be thought about here (the compiler
+/// says so).
+pub(super) fn same_match(a: &Match, b: &Match, dport: bool) -> bool {
+    fn eq<T: PartialEq>(a: &Option<Cond<T>>, b: &Option<Cond<T>>) -> bool {
+        match (a, b) {
+            (None, None) => true,
+            (Some(x), Some(y)) => x.negated == y.negated && x.values == y.values,
+            _ => false,
+        }
+    }
+    let Match {
+        src,
+        dst,
+        src4,
+        src6,
+        dst4,
+        dst6,
+        inface,
+        outface,
+        proto,
+        sport,
+        dport: a_dport,
+        uid,
+        gid,
+        mac,
+        mark,
+        connmark,
+        state,
+        log,
+        limit,
+        connlimit,
+        extras,
+        options,
+    } = a;
+    (!dport || eq(a_dport, &b.dport))
+        && eq(src, &b.src)
+        && eq(dst, &b.dst)
+        && eq(src4, &b.src4)
+        && eq(src6, &b.src6)
+        && eq(dst4, &b.dst4)
+        && eq(dst6, &b.dst6)
+        && eq(inface, &b.inface)
+        && eq(outface, &b.outface)
+        && eq(proto, &b.proto)
+        && eq(sport, &b.sport)
+        && eq(uid, &b.uid)
+        && eq(gid, &b.gid)
+        && eq(mac, &b.mac)
+        && eq(mark, &b.mark)
+        && eq(connmark, &b.connmark)
+        && eq(state, &b.state)
+        && *log == b.log
+        && *limit == b.limit
+        && *connlimit == b.connlimit
+        && *extras == b.extras
+        && *options == b.options
+}
+
+/// Where the lowering stood before a statement: rule counts per chain, held rules, errors.
+pub(super) struct Mark {
+    chains: Vec<(String, usize)>,
+    held: usize,
+    errors: usize,
+}
+
+impl Lowerer<'_> {
+    /// After the first statement of a run was lowered since `mark`: makes its rules stand for
+    /// the run, when the module's checks pass. `mine` is the first statement's port expression,
+    /// `ports` the run's ports statement by statement (as the optimizer would list them),
+    /// `spans` the run's statements. False when the rules were left as they were made.
+    pub(super) fn stand_for_run(
+        &mut self,
+        mark: &Mark,
+        mine: &Expr,
+        ports: &[Expr],
+        spans: &[Span],
+    ) -> bool {
+        if self.errors.len() > mark.errors {
+            return false;
+        }
+        if !self.keep_stmts {
+            let made: Vec<String> = self
+                .new_rules(mark)
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .collect();
+            for s in &spans[1..] {
+                for chain in &made {
+                    self.push(chain, Vec::new(), Some(*s));
+                }
+            }
+            return true;
+        }
+        let Some(slots) = self.port_slots(mark, mine) else {
+            return false;
+        };
+        let mut items = Vec::new();
+        for p in ports {
+            match p {
+                Expr::Set(v) => items.extend(v.iter().cloned()),
+                one => items.push(one.clone()),
+            }
+        }
+        let ports = Expr::Set(items);
+        // A statement a loop or a function ran several times is one origin (as when merged).
+        let mut seen = std::collections::HashSet::new();
+        let origins: Vec<Span> = spans.iter().copied().filter(|s| seen.insert(*s)).collect();
+        self.for_new_rules(mark, |r, k| {
+            if let Stmt::Match(_, _, right) = &mut r.stmts[slots[k]] {
+                *right = ports.clone();
+            }
+            r.origins = origins.clone();
+        });
+        true
+    }
+
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            chains: self
+                .rules
+                .iter()
+                .map(|(c, l)| (c.clone(), l.len()))
+                .collect(),
+            held: self.untracked_synproxy.len(),
+            errors: self.errors.len(),
+        }
+    }
+
+    /// The rules made since `mark`, with their chain, in a fixed order (chains by name, then the
+    /// held rules), numbered as [`Self::for_new_rules`] numbers them.
+    fn new_rules(&self, mark: &Mark) -> Vec<(&str, &Rule)> {
+        let mut names: Vec<&String> = self.rules.keys().collect();
+        names.sort();
+        let mut out = Vec::new();
+        for c in names {
+            let from = mark.chains.iter().find(|(n, _)| n == c).map_or(0, |x| x.1);
+            out.extend(self.rules[c][from..].iter().map(|r| (c.as_str(), r)));
+        }
+        out.extend(
+            self.untracked_synproxy[mark.held..]
+                .iter()
+                .map(|(c, r, _)| (*c, r)),
+        );
+        out
+    }
+
+    fn for_new_rules(&mut self, mark: &Mark, mut f: impl FnMut(&mut Rule, usize)) {
+        let mut names: Vec<String> = self.rules.keys().cloned().collect();
+        names.sort();
+        let mut k = 0;
+        for c in names {
+            let from = mark.chains.iter().find(|(n, _)| *n == c).map_or(0, |x| x.1);
+            for r in self
+                .rules
+                .get_mut(&c)
+                .into_iter()
+                .flat_map(|l| &mut l[from..])
+            {
+                f(r, k);
+                k += 1;
+            }
+        }
+        for (_, r, _) in &mut self.untracked_synproxy[mark.held..] {
+            f(r, k);
+            k += 1;
+        }
+    }
+
+    /// For each rule made since `mark`, the index of its one match on the statement's ports, when
+    /// every rule has exactly one, none holds per-rule state, and rules of one chain that test
+    /// different port fields commute.
+    fn port_slots(&self, mark: &Mark, mine: &Expr) -> Option<Vec<usize>> {
+        let rules = self.new_rules(mark);
+        let mut found: Vec<(&str, usize, &'static str)> = Vec::with_capacity(rules.len());
+        for (chain, r) in &rules {
+            if optimize::stateful(&r.stmts) {
+                return None;
+            }
+            let mut hits = r.stmts.iter().enumerate().filter_map(|(i, s)| match s {
+                Stmt::Match(Op::Eq, Expr::Payload(_, f @ ("sport" | "dport")), v) if v == mine => {
+                    Some((i, *f))
+                }
+                _ => None,
+            });
+            let (i, field) = hits.next()?;
+            if hits.next().is_some() {
+                return None;
+            }
+            found.push((chain, i, field));
+        }
+        let without = |k: usize| {
+            let mut s = rules[k].1.stmts.clone();
+            s.remove(found[k].1);
+            s
+        };
+        for a in 0..rules.len() {
+            for b in a + 1..rules.len() {
+                if found[a].0 == found[b].0
+                    && found[a].2 != found[b].2
+                    && !optimize::commute(&without(a), &without(b))
+                {
+                    return None;
+                }
+            }
+        }
+        Some(found.into_iter().map(|(_, i, _)| i).collect())
+    }
+}
