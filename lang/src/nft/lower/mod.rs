@@ -105,6 +105,10 @@ pub(crate) struct Lowerer<'a> {
     /// a large configuration's check does not hold its whole ruleset in memory.
     keep_stmts: bool,
     pub(crate) errors: Vec<Diagnostic>,
+    /// Every call of [`Lowerer::error`], repeats included (a run's check counts them).
+    error_calls: usize,
+    /// The chains written since a run's mark (see `runs`), when one is being lowered.
+    journal: Option<Vec<String>>,
     pub(crate) sysctls: Vec<Sysctl>,
     pub(crate) kernel_notes: Vec<crate::nft::kernel::KernelNote>,
 }
@@ -182,6 +186,8 @@ impl<'a> Lowerer<'a> {
             untracked_synproxy: Vec::new(),
             keep_stmts,
             errors: Vec::new(),
+            error_calls: 0,
+            journal: None,
             sysctls: Vec::new(),
             kernel_notes: Vec::new(),
         };
@@ -206,6 +212,7 @@ impl<'a> Lowerer<'a> {
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn error(&mut self, span: Span, msg: String) {
+        self.error_calls += 1;
         if self
             .errors
             .iter()
@@ -276,6 +283,9 @@ impl<'a> Lowerer<'a> {
             stmts = Vec::new();
         }
         stateful_last(&mut stmts);
+        if let Some(j) = &mut self.journal {
+            j.push(chain.to_string());
+        }
         self.rules.entry(chain.to_string()).or_default().push(Rule {
             chain: chain.to_string(),
             stmts,

@@ -55,17 +55,27 @@ pub(super) fn intervals<'a>(ports: impl IntoIterator<Item = &'a Port>) -> Option
         .collect()
 }
 
-/// Port sets seen so far in a run, to tell whether the next is disjoint from all of them.
+/// Port sets seen so far in a run, to tell whether the next is disjoint from all of them (by
+/// start, so that a run of thousands of statements stays cheap).
 #[derive(Default)]
-pub(super) struct Taken(Vec<(u16, u16)>);
+pub(super) struct Taken(std::collections::BTreeMap<u16, u16>);
 
 impl Taken {
-    /// Takes `mine` when no port of it is taken yet.
-    pub(super) fn take(&mut self, mine: Vec<(u16, u16)>) -> bool {
-        if mine
-            .iter()
-            .any(|a| self.0.iter().any(|b| a.0 <= b.1 && b.0 <= a.1))
-        {
+    /// Takes `mine` when none of its ports is taken yet, and its intervals are disjoint.
+    pub(super) fn take(&mut self, mut mine: Vec<(u16, u16)>) -> bool {
+        mine.sort_unstable();
+        if mine.windows(2).any(|w| w[1].0 <= w[0].1) {
+            return false;
+        }
+        // The taken intervals are disjoint, so the last one starting at or before `hi` is the
+        // only one that can reach into `lo..=hi`.
+        let free = |(lo, hi): &(u16, u16)| {
+            self.0
+                .range(..=*hi)
+                .next_back()
+                .is_none_or(|(_, end)| end < lo)
+        };
+        if !mine.iter().all(free) {
             return false;
         }
         self.0.extend(mine);
@@ -132,18 +142,26 @@ pub(super) fn same_match(a: &Match, b: &Match, dport: bool) -> bool {
         && *options == b.options
 }
 
-/// Where the lowering stood before a statement: rule counts per chain, held rules, errors.
+/// Where the lowering stood before a statement: held rules, and how many errors it had found
+/// (every call: `error` drops a repeated one, which must still count here).
 pub(super) struct Mark {
-    chains: Vec<(String, usize)>,
     held: usize,
     errors: usize,
+}
+
+/// What a statement made since its mark: the chains it wrote, by name, with how many rules each
+/// got (at its end), and the rules it held.
+pub(super) struct Made {
+    chains: Vec<(String, usize)>,
+    held: usize,
 }
 
 impl Lowerer<'_> {
     /// After the first statement of a run was lowered since `mark`: makes its rules stand for
     /// the run, when the module's checks pass. `mine` is the first statement's port expression,
     /// `ports` the run's ports statement by statement (as the optimizer would list them),
-    /// `spans` the run's statements. False when the rules were left as they were made.
+    /// `spans` the run's statements. False when the rules were left as they were made (the
+    /// caller then lowers the others one by one).
     pub(super) fn stand_for_run(
         &mut self,
         mark: &Mark,
@@ -151,23 +169,21 @@ impl Lowerer<'_> {
         ports: &[Expr],
         spans: &[Span],
     ) -> bool {
-        if self.errors.len() > mark.errors {
+        let made = self.made(mark);
+        if self.error_calls > mark.errors || made.chains.is_empty() {
             return false;
         }
         if !self.keep_stmts {
-            let made: Vec<String> = self
-                .new_rules(mark)
-                .iter()
-                .map(|(c, _)| c.to_string())
-                .collect();
             for s in &spans[1..] {
-                for chain in &made {
-                    self.push(chain, Vec::new(), Some(*s));
+                for (chain, n) in &made.chains {
+                    for _ in 0..*n {
+                        self.push(chain, Vec::new(), Some(*s));
+                    }
                 }
             }
             return true;
         }
-        let Some(slots) = self.port_slots(mark, mine) else {
+        let Some(slots) = self.port_slots(&made, mine) else {
             return false;
         };
         let mut items = Vec::new();
@@ -181,7 +197,7 @@ impl Lowerer<'_> {
         // A statement a loop or a function ran several times is one origin (as when merged).
         let mut seen = std::collections::HashSet::new();
         let origins: Vec<Span> = spans.iter().copied().filter(|s| seen.insert(*s)).collect();
-        self.for_new_rules(mark, |r, k| {
+        self.for_new_rules(&made, |r, k| {
             if let Stmt::Match(_, _, right) = &mut r.stmts[slots[k]] {
                 *right = ports.clone();
             }
@@ -190,63 +206,74 @@ impl Lowerer<'_> {
         true
     }
 
-    pub(super) fn mark(&self) -> Mark {
+    /// Starts recording the chains written (`push` notes them), so that what one statement made
+    /// is found without looking at every chain.
+    pub(super) fn mark(&mut self) -> Mark {
+        self.journal = Some(Vec::new());
         Mark {
-            chains: self
-                .rules
-                .iter()
-                .map(|(c, l)| (c.clone(), l.len()))
-                .collect(),
             held: self.untracked_synproxy.len(),
-            errors: self.errors.len(),
+            errors: self.error_calls,
         }
     }
 
-    /// The rules made since `mark`, with their chain, in a fixed order (chains by name, then the
-    /// held rules), numbered as [`Self::for_new_rules`] numbers them.
-    fn new_rules(&self, mark: &Mark) -> Vec<(&str, &Rule)> {
-        let mut names: Vec<&String> = self.rules.keys().collect();
+    /// Ends the recording [`Self::mark`] started.
+    fn made(&mut self, mark: &Mark) -> Made {
+        let mut names = self.journal.take().unwrap_or_default();
         names.sort();
-        let mut out = Vec::new();
+        let mut chains: Vec<(String, usize)> = Vec::new();
         for c in names {
-            let from = mark.chains.iter().find(|(n, _)| n == c).map_or(0, |x| x.1);
-            out.extend(self.rules[c][from..].iter().map(|r| (c.as_str(), r)));
+            match chains.last_mut() {
+                Some((last, n)) if *last == c => *n += 1,
+                _ => chains.push((c, 1)),
+            }
+        }
+        Made {
+            chains,
+            held: mark.held,
+        }
+    }
+
+    /// The rules made since the mark, with their chain, in a fixed order (chains by name, then
+    /// the held rules), numbered as [`Self::for_new_rules`] numbers them.
+    fn new_rules<'s>(&'s self, made: &'s Made) -> Vec<(&'s str, &'s Rule)> {
+        let mut out = Vec::new();
+        for (c, n) in &made.chains {
+            let list = &self.rules[c];
+            out.extend(list[list.len() - n..].iter().map(|r| (c.as_str(), r)));
         }
         out.extend(
-            self.untracked_synproxy[mark.held..]
+            self.untracked_synproxy[made.held..]
                 .iter()
                 .map(|(c, r, _)| (*c, r)),
         );
         out
     }
 
-    fn for_new_rules(&mut self, mark: &Mark, mut f: impl FnMut(&mut Rule, usize)) {
-        let mut names: Vec<String> = self.rules.keys().cloned().collect();
-        names.sort();
+    fn for_new_rules(&mut self, made: &Made, mut f: impl FnMut(&mut Rule, usize)) {
         let mut k = 0;
-        for c in names {
-            let from = mark.chains.iter().find(|(n, _)| *n == c).map_or(0, |x| x.1);
-            for r in self
-                .rules
-                .get_mut(&c)
-                .into_iter()
-                .flat_map(|l| &mut l[from..])
-            {
-                f(r, k);
-                k += 1;
+        for (c, n) in &made.chains {
+            if let Some(list) = self.rules.get_mut(c) {
+                let from = list.len() - n;
+                for r in &mut list[from..] {
+                    f(r, k);
+                    k += 1;
+                }
             }
         }
-        for (_, r, _) in &mut self.untracked_synproxy[mark.held..] {
+        for (_, r, _) in &mut self.untracked_synproxy[made.held..] {
             f(r, k);
             k += 1;
         }
     }
 
-    /// For each rule made since `mark`, the index of its one match on the statement's ports, when
-    /// every rule has exactly one, none holds per-rule state, and rules of one chain that test
+    /// For each rule made since the mark, the index of its one match on the statement's ports,
+    /// when there are rules and every rule has exactly one, none holds per-rule state, and rules of one chain that test
     /// different port fields commute.
-    fn port_slots(&self, mark: &Mark, mine: &Expr) -> Option<Vec<usize>> {
-        let rules = self.new_rules(mark);
+    fn port_slots(&self, made: &Made, mine: &Expr) -> Option<Vec<usize>> {
+        let rules = self.new_rules(made);
+        if rules.is_empty() {
+            return None;
+        }
         let mut found: Vec<(&str, usize, &'static str)> = Vec::with_capacity(rules.len());
         for (chain, r) in &rules {
             if optimize::stateful(&r.stmts) {

@@ -102,20 +102,23 @@ impl Lowerer<'_> {
     /// stand for it; otherwise lowers the first statement alone. Returns how many statements
     /// were lowered.
     pub(super) fn rule_run(&mut self, s: &Section, run: &[Rule], cin: &str, cout: &str) -> usize {
-        let mark = self.mark();
-        self.rule(s, &run[0], cin, cout);
         // The expression `rule` gives the server ports.
         let ports = |r: &Rule| server_ports(r).map(|(_, p)| port_expr(&p));
-        let (Some(mine), true) = (ports(&run[0]), run.len() > 1) else {
+        let mine = ports(&run[0]).filter(|_| run.len() > 1);
+        let mark = mine.is_some().then(|| self.mark());
+        self.rule(s, &run[0], cin, cout);
+        let (Some(mine), Some(mark)) = (mine, mark) else {
             return 1;
         };
         let all: Vec<Expr> = run.iter().filter_map(ports).collect();
         let spans: Vec<Span> = run.iter().map(|r| r.span).collect();
-        if self.stand_for_run(&mark, &mine, &all, &spans) {
-            run.len()
-        } else {
-            1
+        if !self.stand_for_run(&mark, &mine, &all, &spans) {
+            // The check does not depend on the ports: the others would fail it too.
+            for r in &run[1..] {
+                self.rule(s, r, cin, cout);
+            }
         }
+        run.len()
     }
 }
 
@@ -151,5 +154,24 @@ mod tests {
                     server ftp accept\nserver custom e tcp/84 default accept\nprotection strong\n\
                     server custom f tcp/85 default accept\nserver custom g tcp/85 default accept\n";
         assert_eq!(runs(body), [1, 1, 1, 1, 1, 1, 1, 1]);
+    }
+
+    /// The lowering reports an error once per place: a run's first statement whose error was
+    /// already reported (at its group's span) must still not stand for the run, or the next
+    /// group's error would never be found.
+    #[test]
+    fn a_run_whose_first_statement_fails_reports_every_error() {
+        let text = "ipset4 create blk hash:ip\ninterface4 eth0 lan\n\
+                    group with src \"ipset:blk 10.0.0.1\"\n\
+                    server custom x udp/53 default accept\nserver custom a tcp/80 default accept\n\
+                    group end\ngroup with src \"ipset:blk 10.0.0.1\"\n\
+                    server custom b tcp/81 default accept\ngroup end\n";
+        let errors: Vec<_> = crate::analyze(text)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == crate::codes::Code::Untranslatable)
+            .map(|d| d.span.start)
+            .collect();
+        assert_eq!(errors.len(), 2, "one error per group: {errors:?}");
     }
 }

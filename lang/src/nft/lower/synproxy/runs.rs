@@ -1,7 +1,8 @@
 //! Runs of synproxy statements (see `lower/runs.rs`): consecutive statements equal but for
-//! their disjoint destination ports. A forward run through one interface in both directions
-//! fails the check there (SYNPROXY's rule and the drop of the server's INVALID ACK can meet one
-//! hairpin packet) and is lowered statement by statement.
+//! their disjoint destination ports. A forward run fails the check: in forward, SYNPROXY's rule
+//! and the drop of the server's INVALID ACK test different port fields and nothing else tells
+//! them apart (a packet through one interface in both directions can meet both), so it is
+//! lowered statement by statement, and the optimizer's phased grouping handles it.
 
 use super::super::Lowerer;
 use super::super::matches::port_expr;
@@ -74,18 +75,25 @@ impl Lowerer<'_> {
     /// were lowered.
     pub(super) fn synproxy_run(&mut self, run: &[Synproxy]) -> usize {
         let first = &run[0];
-        let mark = self.mark();
+        let ports = |s: &Synproxy| s.matches.dport.as_ref().map(|d| port_expr(&d.values));
+        let mine = ports(first).filter(|_| run.len() > 1);
+        let mark = mine.is_some().then(|| self.mark());
         for t in first.types.clone() {
             self.synproxy(first, t);
         }
-        let ports = |s: &Synproxy| s.matches.dport.as_ref().map(|d| port_expr(&d.values));
-        let (Some(mine), true) = (ports(first), run.len() > 1) else {
+        let (Some(mine), Some(mark)) = (mine, mark) else {
             return 1;
         };
         let all: Vec<_> = run.iter().filter_map(ports).collect();
         let spans: Vec<Span> = run.iter().map(|s| s.span).collect();
         if !self.stand_for_run(&mark, &mine, &all, &spans) {
-            return 1;
+            // The check does not depend on the ports: the others would fail it too.
+            for s in &run[1..] {
+                for t in s.types.clone() {
+                    self.synproxy(s, t);
+                }
+            }
+            return run.len();
         }
         // The kernel notes, statement by statement as before.
         for s in &run[1..] {
