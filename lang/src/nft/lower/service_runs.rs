@@ -7,7 +7,7 @@ use super::Lowerer;
 use super::matches::port_expr;
 use super::runs::{Taken, intervals, plain, same_match};
 use crate::model::ir::{Rule, Section, ServiceDef};
-use crate::model::services::protocol_groups;
+use crate::model::services::{ClientPort, protocol_groups};
 use crate::model::values::{Port, Proto};
 use crate::nft::json::Expr;
 use crate::span::Span;
@@ -15,12 +15,18 @@ use crate::span::Span;
 /// The number of statements of `s` from `at` that form a run (1: none).
 pub(super) fn run_len(s: &Section, at: usize) -> usize {
     let first = &s.rules[at];
-    if server_ports(first).is_none() || !reusable(first) {
+    if at + 1 == s.rules.len() || !reusable(first) {
         return 1;
     }
     let mut taken = Taken::default();
-    let mut n = 0;
-    for r in &s.rules[at..] {
+    if !server_ports(first)
+        .and_then(|(_, p)| intervals(&p))
+        .is_some_and(|p| taken.take(p))
+    {
+        return 1;
+    }
+    let mut n = 1;
+    for r in &s.rules[at + 1..] {
         let between = |p: usize| first.span.start < p && p < r.span.start;
         if s.protections.iter().any(|p| between(p.span.start)) {
             break;
@@ -74,27 +80,30 @@ fn same_but_ports(a: &Rule, b: &Rule) -> bool {
         groups,
         families,
     } = a;
-    let client = |services: &[crate::model::ir::Service]| match services {
-        [svc] => match &svc.def {
-            ServiceDef::Simple { client, .. } => Some(client.clone()),
-            ServiceDef::Complex(_) => None,
-        },
-        _ => None,
-    };
+    // The cheap comparisons first: most neighbours differ in their action or conditions.
+    fn client(services: &[crate::model::ir::Service]) -> Option<&Vec<ClientPort>> {
+        match services {
+            [svc] => match &svc.def {
+                ServiceDef::Simple { client, .. } => Some(client),
+                ServiceDef::Complex(_) => None,
+            },
+            _ => None,
+        }
+    }
     let proto = |r: &Rule| server_ports(r).map(|(p, _)| p);
     *role == b.role
-        && client(services).is_some()
-        && client(services) == client(&b.services)
-        && proto(a) == proto(b)
         && action.verdict == b.action.verdict
         && action.limit == b.action.limit
+        && *families == b.families
+        && client(services).is_some()
+        && client(services) == client(&b.services)
         && same_match(matches, &b.matches, true)
         && groups.len() == b.groups.len()
         && groups
             .iter()
             .zip(&b.groups)
             .all(|(x, y)| same_match(x, y, true))
-        && *families == b.families
+        && proto(a) == proto(b)
 }
 
 impl Lowerer<'_> {
@@ -104,7 +113,7 @@ impl Lowerer<'_> {
     pub(super) fn rule_run(&mut self, s: &Section, run: &[Rule], cin: &str, cout: &str) -> usize {
         // The expression `rule` gives the server ports.
         let ports = |r: &Rule| server_ports(r).map(|(_, p)| port_expr(&p));
-        let mine = ports(&run[0]).filter(|_| run.len() > 1);
+        let mine = (run.len() > 1).then(|| ports(&run[0])).flatten();
         let mark = mine.is_some().then(|| self.mark());
         self.rule(s, &run[0], cin, cout);
         let (Some(mine), Some(mark)) = (mine, mark) else {

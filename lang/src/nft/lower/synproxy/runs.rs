@@ -13,12 +13,21 @@ use crate::span::Span;
 /// The number of statements from `at` that form a run (1: none).
 pub(super) fn run_len(list: &[Synproxy], at: usize) -> usize {
     let first = &list[at];
-    if !reusable(first) {
+    if at + 1 == list.len() || !reusable(first) {
         return 1;
     }
     let mut taken = Taken::default();
-    let mut n = 0;
-    for s in &list[at..] {
+    if !first
+        .matches
+        .dport
+        .as_ref()
+        .and_then(|d| intervals(&d.values))
+        .is_some_and(|p| taken.take(p))
+    {
+        return 1;
+    }
+    let mut n = 1;
+    for s in &list[at + 1..] {
         let ports = s.matches.dport.as_ref().and_then(|d| intervals(&d.values));
         if !(reusable(s) && same_but_ports(first, s) && ports.is_some_and(|p| taken.take(p))) {
             break;
@@ -76,7 +85,7 @@ impl Lowerer<'_> {
     pub(super) fn synproxy_run(&mut self, run: &[Synproxy]) -> usize {
         let first = &run[0];
         let ports = |s: &Synproxy| s.matches.dport.as_ref().map(|d| port_expr(&d.values));
-        let mine = ports(first).filter(|_| run.len() > 1);
+        let mine = (run.len() > 1).then(|| ports(first)).flatten();
         let mark = mine.is_some().then(|| self.mark());
         for t in first.types.clone() {
             self.synproxy(first, t);
