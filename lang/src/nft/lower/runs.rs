@@ -157,18 +157,40 @@ pub(super) struct Made {
 }
 
 impl Lowerer<'_> {
+    /// Lowers a run (two statements or more from a kind's `run_len`): its first statement by
+    /// `lower`, whose rules then stand for the run when they can; otherwise every statement by
+    /// `lower` (the check does not depend on the ports, so the others would fail it too).
+    /// `ports` gives a statement's port expression as its rules hold it. True when the first
+    /// statement's rules stand for the run.
+    pub(super) fn lower_run<T>(
+        &mut self,
+        run: &[T],
+        ports: impl Fn(&T) -> Option<Expr>,
+        span: impl Fn(&T) -> Span,
+        mut lower: impl FnMut(&mut Self, &T),
+    ) -> bool {
+        let mine = (run.len() > 1).then(|| ports(&run[0])).flatten();
+        let mark = mine.is_some().then(|| self.mark());
+        lower(self, &run[0]);
+        if let (Some(mine), Some(mark)) = (mine, mark) {
+            let all: Vec<Expr> = run.iter().filter_map(&ports).collect();
+            let spans: Vec<Span> = run.iter().map(span).collect();
+            if self.stand_for_run(&mark, &mine, &all, &spans) {
+                return true;
+            }
+        }
+        for x in &run[1..] {
+            lower(self, x);
+        }
+        false
+    }
+
     /// After the first statement of a run was lowered since `mark`: makes its rules stand for
     /// the run, when the module's checks pass. `mine` is the first statement's port expression,
     /// `ports` the run's ports statement by statement (as the optimizer would list them),
     /// `spans` the run's statements. False when the rules were left as they were made (the
     /// caller then lowers the others one by one).
-    pub(super) fn stand_for_run(
-        &mut self,
-        mark: &Mark,
-        mine: &Expr,
-        ports: &[Expr],
-        spans: &[Span],
-    ) -> bool {
+    fn stand_for_run(&mut self, mark: &Mark, mine: &Expr, ports: &[Expr], spans: &[Span]) -> bool {
         let made = self.made(mark);
         if self.error_calls > mark.errors || made.chains.is_empty() {
             return false;

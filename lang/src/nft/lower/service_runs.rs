@@ -9,8 +9,6 @@ use super::runs::{Taken, intervals, plain, same_match};
 use crate::model::ir::{Rule, Section, ServiceDef};
 use crate::model::services::{ClientPort, protocol_groups};
 use crate::model::values::{Port, Proto};
-use crate::nft::json::Expr;
-use crate::span::Span;
 
 /// The number of statements of `s` from `at` that form a run (1: none).
 pub(super) fn run_len(s: &Section, at: usize) -> usize {
@@ -107,26 +105,16 @@ fn same_but_ports(a: &Rule, b: &Rule) -> bool {
 }
 
 impl Lowerer<'_> {
-    /// Lowers `run` (from [`run_len`]) as one statement when its first statement's rules can
-    /// stand for it; otherwise lowers the first statement alone. Returns how many statements
-    /// were lowered.
+    /// Lowers `run` (from [`run_len`]) with [`Lowerer::lower_run`]. Returns how many statements
+    /// were lowered (all of them).
     pub(super) fn rule_run(&mut self, s: &Section, run: &[Rule], cin: &str, cout: &str) -> usize {
-        // The expression `rule` gives the server ports.
-        let ports = |r: &Rule| server_ports(r).map(|(_, p)| port_expr(&p));
-        let mine = (run.len() > 1).then(|| ports(&run[0])).flatten();
-        let mark = mine.is_some().then(|| self.mark());
-        self.rule(s, &run[0], cin, cout);
-        let (Some(mine), Some(mark)) = (mine, mark) else {
-            return 1;
-        };
-        let all: Vec<Expr> = run.iter().filter_map(ports).collect();
-        let spans: Vec<Span> = run.iter().map(|r| r.span).collect();
-        if !self.stand_for_run(&mark, &mine, &all, &spans) {
-            // The check does not depend on the ports: the others would fail it too.
-            for r in &run[1..] {
-                self.rule(s, r, cin, cout);
-            }
-        }
+        self.lower_run(
+            run,
+            // The expression `rule` gives the server ports.
+            |r| server_ports(r).map(|(_, p)| port_expr(&p)),
+            |r| r.span,
+            |l, r| l.rule(s, r, cin, cout),
+        );
         run.len()
     }
 }

@@ -8,7 +8,6 @@ use super::super::Lowerer;
 use super::super::matches::port_expr;
 use super::super::runs::{Taken, intervals, plain, same_match};
 use crate::model::ir::{Match, Synproxy, SynproxyAction};
-use crate::span::Span;
 
 /// The number of statements from `at` that form a run (1: none).
 pub(super) fn run_len(list: &[Synproxy], at: usize) -> usize {
@@ -79,35 +78,25 @@ fn same_but_ports(a: &Synproxy, b: &Synproxy) -> bool {
 }
 
 impl Lowerer<'_> {
-    /// Lowers `run` (from [`run_len`]) as one statement when its first statement's rules can
-    /// stand for it; otherwise lowers the first statement alone. Returns how many statements
-    /// were lowered.
+    /// Lowers `run` (from [`run_len`]) with [`Lowerer::lower_run`]. Returns how many statements
+    /// were lowered (all of them).
     pub(super) fn synproxy_run(&mut self, run: &[Synproxy]) -> usize {
-        let first = &run[0];
-        let ports = |s: &Synproxy| s.matches.dport.as_ref().map(|d| port_expr(&d.values));
-        let mine = (run.len() > 1).then(|| ports(first)).flatten();
-        let mark = mine.is_some().then(|| self.mark());
-        for t in first.types.clone() {
-            self.synproxy(first, t);
-        }
-        let (Some(mine), Some(mark)) = (mine, mark) else {
-            return 1;
-        };
-        let all: Vec<_> = run.iter().filter_map(ports).collect();
-        let spans: Vec<Span> = run.iter().map(|s| s.span).collect();
-        if !self.stand_for_run(&mark, &mine, &all, &spans) {
-            // The check does not depend on the ports: the others would fail it too.
-            for s in &run[1..] {
+        let stood = self.lower_run(
+            run,
+            |s| s.matches.dport.as_ref().map(|d| port_expr(&d.values)),
+            |s| s.span,
+            |l, s| {
                 for t in s.types.clone() {
-                    self.synproxy(s, t);
+                    l.synproxy(s, t);
                 }
-            }
-            return run.len();
-        }
-        // The kernel notes, statement by statement as before.
-        for s in &run[1..] {
-            for &t in &s.types {
-                self.timestamp_note(s, t);
+            },
+        );
+        if stood {
+            // The kernel notes, statement by statement as before.
+            for s in &run[1..] {
+                for &t in &s.types {
+                    self.timestamp_note(s, t);
+                }
             }
         }
         run.len()
