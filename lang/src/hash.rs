@@ -2,7 +2,7 @@
 //! configuration author controls, so SipHash's resistance to hash flooding buys nothing and costs
 //! time on every word.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// FNV-1a, 64 bits.
@@ -31,3 +31,4 @@ pub fn fnv1a(h: u64, bytes: impl IntoIterator<Item = u8>) -> u64 {
 }
 
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;

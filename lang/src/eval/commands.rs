@@ -191,7 +191,7 @@ impl<'a> Runner<'a> {
     }
 
     /// A FireHOL command: expanded, and read again when expansion changed its words.
-    fn command(&mut self, c: &'a Command) -> Flow {
+    fn command(&mut self, c: &'a std::sync::Arc<Command>) -> Flow {
         let words = self.words_in(c.span);
         let name = c.name.literal().unwrap_or_default();
         // A function of the same name replaces FireHOL's command, as in bash.
@@ -253,7 +253,7 @@ impl<'a> Runner<'a> {
             }
             by_span.insert((w.span.start, w.span.end), f.word());
         }
-        let mut c = c.clone();
+        let mut c = Command::clone(c);
         c.words_mut(&mut |w| {
             if let Some(new) = by_span.get(&(w.span.start, w.span.end)) {
                 *w = new.clone();
@@ -262,7 +262,7 @@ impl<'a> Runner<'a> {
         Some(Stmt {
             span: c.span,
             lead: vec![],
-            kind: StmtKind::Command(c),
+            kind: StmtKind::Command(std::sync::Arc::new(c)),
             redirects: vec![],
         })
     }

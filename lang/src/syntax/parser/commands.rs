@@ -507,14 +507,14 @@ pub(super) fn command_of<'a, I: In<'a>>(
                 span: name.span,
                 prefix: false,
             }));
-            StmtKind::Command(Command {
+            StmtKind::Command(std::sync::Arc::new(Command {
                 span: span_of(e),
                 family,
                 name,
                 cmd,
                 kind,
                 extra,
-            })
+            }))
         },
     )
 }

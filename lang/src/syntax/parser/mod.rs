@@ -78,13 +78,18 @@ fn param_table() -> &'static Table<(ParamKind, Arity)> {
 }
 
 fn classify(w: &Word) -> WordClass {
-    let Some(text) = w.bare() else {
+    match w.bare() {
+        Some(text) => classify_bare(text),
         // A quoted or expanded word is always data (but may still be `NAME="value"`).
-        return WordClass {
+        None => WordClass {
             assign: assign_prefix(w).is_some(),
             ..WordClass::default()
-        };
-    };
+        },
+    }
+}
+
+/// [`classify`] of a bare word, from its text (a bare word is one literal part).
+fn classify_bare(text: &str) -> WordClass {
     // Parameter names are matched case-insensitively; lower-case on the stack, not the heap.
     let param = if text.len() <= 24 {
         let mut buf = [0u8; 24];
@@ -102,7 +107,7 @@ fn classify(w: &Word) -> WordClass {
         param,
         prefix: Family::from_prefix(text),
         not: text.eq_ignore_ascii_case("not") || text == "!",
-        assign: assign_prefix(w).is_some(),
+        assign: assign_offset(text).is_some(),
     }
 }
 
@@ -112,6 +117,11 @@ fn assign_prefix(w: &Word) -> Option<usize> {
     let super::words::PartKind::Literal(first) = &w.parts.first()?.kind else {
         return None;
     };
+    assign_offset(first)
+}
+
+/// The offset of the `=` of `NAME=` (and the other assignment targets) at the start of `first`.
+fn assign_offset(first: &str) -> Option<usize> {
     let i = first.find('=')?;
     let (name, _, _) = assign_target(&first[..i])?;
     (!name.is_empty()
@@ -413,21 +423,28 @@ pub fn parse_words(words: &[Word]) -> Stmt {
     })
 }
 
+/// The FireHOL command a statement starts with (after a family prefix such as `ipv4`).
+fn leading_command(toks: &[(Tok<'_>, SimpleSpan)]) -> Option<Cmd> {
+    let word = |k: usize| match toks.get(k) {
+        Some((Tok::Word(_, class), _)) => Some(*class),
+        _ => None,
+    };
+    let first = word(0)?;
+    match first.cmd {
+        Some((c, _)) => Some(c),
+        None if first.prefix.is_some() => word(1)?.cmd.map(|(c, _)| c),
+        None => None,
+    }
+}
+
 /// True when `text`, as a bare word, reads as a plain value everywhere the grammar looks: no
 /// keyword of any kind, and (digits, dots, slashes, colons or blanks in it) no word the grammar
 /// compares with (those are all letters). The shell evaluator then puts an expansion in place
 /// of its word without reading the command again.
 pub fn reads_as_value(text: &str) -> bool {
-    let w = Word::new(
-        Span::default(),
-        vec![super::words::WordPart {
-            span: Span::default(),
-            kind: super::words::PartKind::Literal(text.into()),
-        }],
-    );
-    classify(&w) == WordClass::default()
-        && text != "."
+    text != "."
         && text.contains(|c: char| c.is_ascii_digit() || "./: \t\n".contains(c))
+        && classify_bare(text) == WordClass::default()
 }
 
 /// True when `text` names a FireHOL command (or a family prefix): a quoted or expanded command
@@ -444,6 +461,18 @@ pub fn assignment_word(w: &Word) -> Option<Assignment> {
 
 /// Lexes and parses a whole file. Never fails: problems are in `errors` and `Error` statements.
 pub fn parse(text: &str) -> Parse {
+    parse_with(text, true)
+}
+
+/// [`parse`] reading every statement with the whole grammar, as it did before it read the
+/// statements that are one FireHOL command with that command's grammar first
+/// ([`shell::one_command`]): `lang/tests/parse_by_command.rs` checks that both read the same.
+#[doc(hidden)]
+pub fn parse_by_whole_grammar(text: &str) -> Parse {
+    parse_with(text, false)
+}
+
+fn parse_with(text: &str, by_command: bool) -> Parse {
     use crate::codes::Code;
     use crate::diag::Diagnostic;
 
@@ -460,6 +489,8 @@ pub fn parse(text: &str) -> Parse {
             })
             .collect();
         let parser = statement();
+        // The commands' own grammars, built on first use (a file uses a few).
+        let mut by_cmd = Vec::new();
         let (ranges, patterns) = statement_ranges(&toks);
         for range in ranges {
             // `(a|b)` where the splitter expected a case pattern: the optional `(` of bash.
@@ -470,6 +501,21 @@ pub fn parse(text: &str) -> Parse {
             let slice = &toks[range];
             let span = Span::new(slice[0].1.start, slice[slice.len() - 1].1.end);
             let input = slice.split_token_span(SimpleSpan::from(span.end..span.end));
+            let cmd = by_command.then(|| leading_command(slice)).flatten();
+            if let Some(cmd) = cmd {
+                let at = match by_cmd.iter().position(|(c, _)| *c == cmd) {
+                    Some(at) => at,
+                    None => {
+                        by_cmd.push((cmd, shell::one_command(cmd)));
+                        by_cmd.len() - 1
+                    }
+                };
+                let (out, errs) = by_cmd[at].1.parse(input).into_output_errors();
+                if let (Some(stmt), true) = (out, errs.is_empty()) {
+                    stmts.push(stmt);
+                    continue;
+                }
+            }
             let (out, errs) = parser.parse(input).into_output_errors();
             for e in errs {
                 let at = Span::from(*e.span());

@@ -1,13 +1,13 @@
 //! The shell around the FireHOL commands: simple commands (with their leading `then`/`do`/`fi`
 //! words and redirections), compound headers, builtins, assignments and function definitions.
 
-use super::commands::command;
+use super::commands::{command, command_of};
 use super::prims::{kw, op, rest, span_of, value, word};
 use super::{Ex, In, Tok, WordClass, assign_prefix};
 use crate::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::keywords::{
-    self, SHELL_CLOSERS, SHELL_COMMANDS, SHELL_CONDITION_LEADS, SHELL_CONTINUERS,
+    self, Cmd, SHELL_CLOSERS, SHELL_COMMANDS, SHELL_CONDITION_LEADS, SHELL_CONTINUERS,
 };
 use crate::syntax::words::{Op, Word};
 use chumsky::prelude::*;
@@ -106,8 +106,6 @@ pub(super) fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clon
     let unknown = word()
         .then(rest())
         .map(|(name, args)| StmtKind::Unknown(UnknownCommand { name, args }));
-    let redirect = op(Op::Redirect).then_ignore(word().or_not());
-
     // FireHOL commands first: they are most statements, and each alternative that fails costs.
     lead.then(
         choice((
@@ -131,13 +129,41 @@ pub(super) fn simple<'a, I: In<'a>>() -> impl Parser<'a, I, Stmt, Ex<'a>> + Clon
         ))
         .boxed(),
     )
-    .then(redirect.repeated().collect::<Vec<_>>())
+    .then(redirects())
     .map_with(|((lead, kind), redirects), e| Stmt {
         span: span_of(e),
         lead,
         kind,
         redirects,
     })
+}
+
+/// `> file`, `2>&1` ... after a simple command.
+fn redirects<'a, I: In<'a>>() -> impl Parser<'a, I, Vec<Span>, Ex<'a>> + Clone {
+    op(Op::Redirect)
+        .then_ignore(word().or_not())
+        .repeated()
+        .collect()
+}
+
+/// A statement that is one FireHOL command `cmd` (family prefix and redirections included),
+/// read with that command's grammar only: most statements are, and the whole grammar
+/// ([`super::statement`]) first tries the shell forms and then every command in turn, noting
+/// why each failed. Where this reads a statement without an error, the whole grammar reads the
+/// same tree: no leading reserved word can be a command's word (a test says so), and the forms it
+/// tries first need `(`, `)` or `[[`, which no command's grammar takes. Anything else (an error
+/// included) is left to the whole grammar, so its diagnostics are unchanged.
+pub(super) fn one_command<'a, I: In<'a>>(cmd: Cmd) -> Boxed<'a, 'a, I, Stmt, Ex<'a>> {
+    command_of(&[cmd])
+        .then(redirects())
+        .then_ignore(end())
+        .map_with(|(kind, redirects), e| Stmt {
+            span: span_of(e),
+            lead: vec![],
+            kind,
+            redirects,
+        })
+        .boxed()
 }
 
 /// The headers of compound commands: `for NAME [in WORDS]`, `case WORD in`,

@@ -11,7 +11,7 @@ fn one(text: &str) -> Stmt {
 
 fn cmd(text: &str) -> Command {
     match one(text).kind {
-        StmtKind::Command(c) => c,
+        StmtKind::Command(c) => std::sync::Arc::unwrap_or_clone(c),
         k => panic!("not a command: {k:?}"),
     }
 }
@@ -248,4 +248,27 @@ fn nat_and_mangle_forms() {
         (lit(&n.mode), lit(&n.targets)),
         (Some("to-destination"), Some("10.0.0.1"))
     );
+}
+
+/// [`shell::one_command`]'s promise: no word that starts a command (its name, with or without a
+/// family suffix, or a family prefix) is a reserved word the whole grammar would take as a lead.
+#[test]
+fn no_command_word_is_a_leading_reserved_word() {
+    let leads = [
+        keywords::SHELL_CONTINUERS,
+        keywords::SHELL_CONDITION_LEADS,
+        keywords::SHELL_CLOSERS,
+    ]
+    .concat();
+    let words = keywords::COMMANDS
+        .iter()
+        .map(|(name, ..)| *name)
+        .chain(["ipv4", "ipv6", "both"]);
+    for w in words {
+        assert!(keywords::command(w).is_some() || Family::from_prefix(w).is_some());
+        assert!(
+            !leads.contains(&w),
+            "`{w}` starts a command and leads a statement"
+        );
+    }
 }
