@@ -1,6 +1,6 @@
 //! The parser reads a statement that is one FireHOL command with that command's grammar first
 //! (syntax/parser/shell.rs, `one_command`) and falls back to the whole grammar. Every
-//! configuration the project has (its own, the real users', the fuzz corpora: about 3,000 files
+//! configuration the project has (its own, the real users', the fuzz corpora: about 2,000 files
 //! of every shape the fuzzers reached) must read the same either way: the same tree, errors,
 //! words and tokens.
 
