@@ -393,24 +393,8 @@ pub fn parse_words(words: &[Word]) -> Stmt {
         .as_slice()
         .split_token_span(SimpleSpan::from(span.end..span.end));
     // A FireHOL command (the usual case): its own grammar only.
-    let cmd = toks.iter().take(2).find_map(|(t, _)| match t {
-        Tok::Word(
-            _,
-            WordClass {
-                cmd: Some((c, _)), ..
-            },
-        ) => Some(*c),
-        _ => None,
-    });
-    if let Some(cmd) = cmd {
-        let one = commands::command_of(&[cmd])
-            .then_ignore(end())
-            .map_with(|kind, e| Stmt {
-                span: span_of(e),
-                lead: vec![],
-                kind,
-                redirects: vec![],
-            });
+    if let Some(cmd) = leading_command(&toks) {
+        let one = shell::one_command(cmd);
         if let Some(stmt) = one.parse(input).into_output() {
             return stmt;
         }
