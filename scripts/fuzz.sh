@@ -16,7 +16,10 @@
 # saved under fuzz/artifacts/TARGET/ and the command that replays it is printed.
 #
 # The build is sanitizer-free (safe Rust) and without compare tracing, for throughput: the
-# dictionary gives the mutations the keywords that tracing would find. Needs a nightly toolchain
+# dictionary gives the mutations the keywords that tracing would find. The runs use libFuzzer's
+# plain scheduler (-entropic=0): the entropic one keeps a frequency for every feature an input
+# hits, and an analysis hits tens of thousands (measured: 390 against 672 executions/s on the
+# analyze target, 40 s each from the committed corpus). Needs a nightly toolchain
 # and cargo-fuzz; installs cargo-fuzz when missing. Prints one line per target:
 #   fuzz TARGET: EXECS executions in S s (R/s), corpus C inputs, 0 crashes
 set -euo pipefail
@@ -71,7 +74,7 @@ for t in "${targets[@]}"; do
     log=$(mktemp)
     start=$(date +%s)
     status=0
-    "${bound[@]}" "$bin/$t" "$work" -dict=fuzz/analyze.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    "${bound[@]}" "$bin/$t" "$work" -dict=fuzz/analyze.dict -max_len=4096 -entropic=0 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 "${limit[@]}" "${fork[@]}" \
         >"$log" 2>&1 || status=$?
     secs=$(($(date +%s) - start))

@@ -7,7 +7,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fuzz_target!(|data: &[u8]| {
+    let prelude = fhc_lang::eval::Limits::SMALL.prelude();
     let text = String::from_utf8_lossy(data);
     let text = text.as_ref();
     let toks = fhc_lang::syntax::lexer::lex(text);
@@ -18,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(at, text.len());
 
-    let a = fhc_lang::check(text);
+    let a = fhc_lang::check_with(text, &prelude);
     let ok = |s: fhc_lang::Span| {
         s.start <= s.end && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
     };
@@ -39,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .fold(data.len(), |h, b| h.wrapping_mul(31) ^ usize::from(*b));
         let f = fixes[pick % fixes.len()];
-        let _ = fhc_lang::check(&f.apply(text));
+        let _ = fhc_lang::check_with(&f.apply(text), &prelude);
     }
     // Rendering is per diagnostic: three of them, from a place the input chooses.
     let from = data.len() % a.diagnostics.len().max(1);

@@ -12,12 +12,15 @@ use fhc_lang::nft::{Options, Output};
 use libfuzzer_sys::fuzz_target;
 use nft_eval::{Packet, run};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn compile(text: &str, optimize: bool) -> Output {
     let opts = Options {
         optimize,
         ..Options::default()
     };
-    match fhc_lang::compile(text, &opts) {
+    match fhc_lang::compile_with(text, &fhc_lang::eval::Limits::SMALL.prelude(), &opts) {
         Ok((out, _)) => out,
         Err(d) => panic!("a clean analysis did not compile (optimize: {optimize}): {d:#?}"),
     }
@@ -63,7 +66,7 @@ fn packets(text: &str) -> Vec<Packet> {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let text = text.as_ref();
-    if fhc_lang::analyze(text).has_errors() {
+    if fhc_lang::analyze_with(text, &fhc_lang::eval::Limits::SMALL.prelude()).has_errors() {
         return;
     }
     let optimized = compile(text, true);

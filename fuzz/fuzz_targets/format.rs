@@ -3,14 +3,16 @@
 //! (positions aside: the layout moves them).
 #![no_main]
 
-
-use libfuzzer_sys::fuzz_target;
 use fhc_lang::span::erase_spans;
+use libfuzzer_sys::fuzz_target;
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// What must not change when a text is formatted: the model and the diagnostics' codes and
 /// messages.
 fn meaning(text: &str) -> (String, Vec<(&'static str, String)>) {
-    let a = fhc_lang::analyze(text);
+    let a = fhc_lang::analyze_with(text, &fhc_lang::eval::Limits::SMALL.prelude());
     let diags = a
         .diagnostics
         .iter()
@@ -28,5 +30,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(out, again, "not idempotent");
     // Messages quote the text, so a changed message is a changed meaning (or a moved quote:
     // either way worth a look).
-    assert_eq!(meaning(&text), meaning(&out), "formatting changed the meaning");
+    assert_eq!(
+        meaning(&text),
+        meaning(&out),
+        "formatting changed the meaning"
+    );
 });

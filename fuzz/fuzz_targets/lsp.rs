@@ -9,13 +9,16 @@
 //! no runtime): that is where the server's logic is, and it keeps the target fast.
 #![no_main]
 
-use fhc_lang::Prelude;
+use fhc_lang::eval::Limits;
 use fhc_lsp::convert::Encoding;
 use fhc_lsp::state::{Doc, State};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Pieces of text the edits insert: FireHOL statements and the characters that test position
 /// mapping (multi-byte, astral, CRLF).
@@ -67,7 +70,10 @@ fn text(u: &mut Unstructured<'_>) -> Result<String> {
 fn position(u: &mut Unstructured<'_>, text: &str) -> Result<Position> {
     let lines = text.split('\n').count() as u32;
     let line = u.int_in_range(0..=lines)?;
-    let len = text.split('\n').nth(line as usize).map_or(0, |l| l.encode_utf16().count());
+    let len = text
+        .split('\n')
+        .nth(line as usize)
+        .map_or(0, |l| l.encode_utf16().count());
     Ok(Position::new(line, u.int_in_range(0..=len as u32 + 2)?))
 }
 
@@ -102,7 +108,7 @@ fn check_analysis(doc: &Doc) {
         doc.version,
         doc.text().to_string(),
         Encoding::Utf16,
-        Arc::new(Prelude::none()),
+        Arc::new(Limits::SMALL.prelude()),
     );
     assert_eq!(
         fhc_lsp::diagnostics::diagnostics(doc),
@@ -127,7 +133,10 @@ fn positions_inside(answer: &serde_json::Value, text: &str) {
                     panic!("line {line} is past the document's end: {answer}");
                 };
                 let width = content.encode_utf16().count() as u64;
-                assert!(ch <= width + 1, "column {ch} is past line {line} ({width}): {answer}");
+                assert!(
+                    ch <= width + 1,
+                    "column {ch} is past line {line} ({width}): {answer}"
+                );
             }
             m.values().for_each(|v| positions_inside(v, text));
         }
@@ -174,7 +183,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         match u.int_in_range(0..=9)? {
             0 => {
                 versions[k as usize] = 1;
-                let doc = state.open(uri, 1, text(u)?, Arc::new(Prelude::none()));
+                let doc = state.open(uri, 1, text(u)?, Arc::new(Limits::SMALL.prelude()));
                 check_analysis(&doc);
             }
             1..=5 => {

@@ -51,7 +51,15 @@ fn frontend(c: &mut Criterion) {
     let parsed = fhc_lang::syntax::parse(&text);
     let env = fhc_lang::model::expand::Env::new();
     g.bench_function("evaluate", |b| {
-        b.iter(|| fhc_lang::eval::evaluate(black_box(&text), &parsed, &env, &Default::default()))
+        b.iter(|| {
+            fhc_lang::eval::evaluate(
+                black_box(&text),
+                &parsed,
+                &env,
+                &Default::default(),
+                &Default::default(),
+            )
+        })
     });
     g.bench_function("analyze", |b| {
         b.iter(|| fhc_lang::analyze(black_box(&text)))

@@ -66,7 +66,7 @@ pub(crate) fn front(text: &str, prelude: &Prelude) -> Analysis {
     let mut diagnostics = parse.errors.clone();
     diagnostics.extend(syntax::validate::validate(text, &parse));
     let env = prelude.env();
-    let evaluation = eval::evaluate(text, &parse, &env, prelude.defines());
+    let evaluation = eval::evaluate(text, &parse, &env, prelude.defines(), prelude.limits());
     diagnostics.extend(evaluation.diagnostics.iter().cloned());
     let (mut model, semantic) = model::build_in(
         text,

@@ -230,14 +230,44 @@ fn runaway_shell_ends_in_a_diagnostic() {
             )
         },
     ];
+    // The fuzz targets' small limits stop each of them the same way.
+    let small = fhc_lang::eval::Limits::SMALL.prelude();
     for text in &cases {
-        let a = analyze(text);
-        assert!(
-            a.diagnostics.iter().any(|d| d.code == Code::EvalLimit),
-            "{}: {:#?}",
-            &text[..40.min(text.len())],
-            a.diagnostics
-        );
-        assert!(a.evaluation.runaway);
+        for a in [analyze(text), fhc_lang::analyze_with(text, &small)] {
+            assert!(
+                a.diagnostics.iter().any(|d| d.code == Code::EvalLimit),
+                "{}: {:#?}",
+                &text[..40.min(text.len())],
+                a.diagnostics
+            );
+            assert!(a.evaluation.runaway);
+        }
     }
+}
+
+#[test]
+fn a_recursion_names_its_calling_line_once() {
+    // The limit is reported 256 calls deep: one label for the recursive call, one for the first.
+    let text = "f() {\n    server ssh accept\n    f\n}\ninterface eth0 lan\nf\n";
+    let a = analyze(text);
+    let limit = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::EvalLimit)
+        .expect("the recursion is stopped");
+    let labels: Vec<(usize, &str)> = limit
+        .labels
+        .iter()
+        .map(|l| (l.span.start, l.message.as_str()))
+        .collect();
+    let inner = text.find("    f\n").unwrap() + 4;
+    let outer = text.rfind("f\n").unwrap();
+    assert_eq!(
+        labels,
+        [
+            (inner, "in `f`, called here (255 nested calls)"),
+            (outer, "in `f`, called here")
+        ],
+        "{labels:?}"
+    );
 }

@@ -3,7 +3,7 @@
 
 use super::run::{Flow, Runner};
 use super::vars::Value;
-use super::{EventKind, limits};
+use super::{EventKind, size};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -69,7 +69,7 @@ impl<'a> Runner<'a> {
                 let Ok(i) = usize::try_from(i) else {
                     return self.bad_index(a);
                 };
-                if i >= limits::VALUE {
+                if i >= self.limits.value_bytes {
                     return self.bad_index(a);
                 }
                 let slot = items.entry(i).or_default();
@@ -188,10 +188,10 @@ impl<'a> Runner<'a> {
     /// Sets a scalar and tells the model (`at`: the name, `end`: where the assignment ends);
     /// false past the size limit.
     pub(super) fn set_scalar(&mut self, name: &str, value: String, at: Span, end: usize) -> bool {
-        if value.len() > limits::VALUE {
+        if value.len() > self.limits.value_bytes {
             self.limit(
                 Span::new(at.start - self.src.base, end - self.src.base),
-                format!("`{name}` grew past {} MiB", limits::VALUE >> 20),
+                format!("`{name}` grew past {}", size(self.limits.value_bytes)),
             );
             return false;
         }

@@ -398,7 +398,7 @@ impl<'a> Runner<'a> {
             base: self.src.base + span.start + offset,
         };
         let blocks = crate::syntax::blocks::blocks(&parse.file);
-        let mut child = Runner::new(&src, self.vars.clone(), self.defines);
+        let mut child = Runner::new(&src, self.vars.clone(), self.defines, self.limits);
         // The configuration's functions may run in it (their output is captured too).
         child.functions = self.functions.clone();
         child.depth = self.depth + 1;

@@ -4,7 +4,7 @@
 
 use super::expand::Field;
 use super::run::{Flow, Runner};
-use super::{EventKind, limits};
+use super::{EventKind, size};
 
 use crate::codes::Code;
 use crate::diag::Diagnostic;
@@ -318,13 +318,13 @@ impl<'a> Runner<'a> {
         };
         self.output_bytes += bytes;
         self.commands += 1;
-        if self.output_bytes > limits::OUTPUT || self.commands > limits::COMMANDS {
+        if self.output_bytes > self.limits.output_bytes || self.commands > self.limits.commands {
             self.limit(
                 stmt.span,
                 format!(
-                    "the configuration produced more than {} FireHOL commands or {} MiB of them",
-                    limits::COMMANDS,
-                    limits::OUTPUT >> 20
+                    "the configuration produced more than {} FireHOL commands or {} of them",
+                    self.limits.commands,
+                    size(self.limits.output_bytes)
                 ),
             );
             return;

@@ -78,6 +78,39 @@ impl Frame {
     }
 }
 
+/// `d` with the calls and iterations it happened in (`frames`, outermost first): a label at each
+/// calling line and a note for each iteration, innermost first. A recursion passes the same
+/// lines again and again: each is named once, with how many times it called (256 labels on one
+/// line told a sysadmin nothing and made a 2 KB file's report half a megabyte).
+pub fn with_frames(mut d: Diagnostic, frames: &[Frame]) -> Diagnostic {
+    let mut places: Vec<(Option<Span>, String, usize)> = Vec::new();
+    let mut index: std::collections::HashMap<(Option<Span>, String), usize> =
+        std::collections::HashMap::new();
+    for f in frames.iter().rev() {
+        let place = match f {
+            Frame::Call { span, .. } => (Some(*span), f.describe()),
+            Frame::Iteration { .. } => (None, format!("in the iteration {}", f.describe())),
+        };
+        match index.get(&place) {
+            Some(&i) => places[i].2 += 1,
+            None => {
+                index.insert(place.clone(), places.len());
+                places.push((place.0, place.1, 1));
+            }
+        }
+    }
+    for (span, text, times) in places {
+        d = match span {
+            Some(span) if times > 1 => {
+                d.with_secondary(span, format!("{text} ({times} nested calls)"))
+            }
+            Some(span) => d.with_secondary(span, text),
+            None => d.with_note(text),
+        };
+    }
+    d
+}
+
 /// One thing the configuration did that the model needs, in evaluation order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
@@ -198,20 +231,72 @@ impl Defines {
     }
 }
 
-/// The limits that turn a runaway configuration into a diagnostic instead of a hang.
-pub mod limits {
+/// The limits that turn a runaway configuration into a diagnostic instead of a hang. The
+/// defaults are far above what a real configuration needs (the largest real ones produce a few
+/// thousand commands); the fuzz targets run with small ones, which take the same paths without
+/// spending a second on every runaway input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
     /// Iterations of one loop.
-    pub const LOOP: usize = 10_000;
+    pub loop_iterations: usize,
     /// Nested function calls.
-    pub const CALL_DEPTH: usize = 256;
+    pub call_depth: usize,
     /// Statements run in the whole file.
-    pub const STEPS: usize = 1_000_000;
+    pub steps: usize,
     /// Bytes in one variable's value (and in a command's positional parameters).
-    pub const VALUE: usize = 1 << 20;
+    pub value_bytes: usize,
     /// Positional parameters of one call (or `set --`).
-    pub const ARGS: usize = 100_000;
-    /// FireHOL commands produced (the largest real configurations have a few thousand).
-    pub const COMMANDS: usize = 100_000;
+    pub args: usize,
+    /// FireHOL commands produced.
+    pub commands: usize,
     /// Bytes of words in all the FireHOL commands produced.
-    pub const OUTPUT: usize = 8 << 20;
+    pub output_bytes: usize,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        loop_iterations: 10_000,
+        call_depth: 256,
+        steps: 1_000_000,
+        value_bytes: 1 << 20,
+        args: 100_000,
+        commands: 100_000,
+        output_bytes: 8 << 20,
+    };
+
+    /// Every limit reached within milliseconds, for the fuzz targets: a runaway input takes the
+    /// same paths as with [`Limits::DEFAULT`] (each limit still stops it), but not a second of
+    /// work first, which made the few runaway inputs of a corpus most of a campaign's time.
+    pub const SMALL: Limits = Limits {
+        loop_iterations: 100,
+        call_depth: 16,
+        steps: 10_000,
+        value_bytes: 16 << 10,
+        args: 1_000,
+        commands: 1_000,
+        output_bytes: 64 << 10,
+    };
+
+    /// A prelude-less analysis with these limits: the configuration alone, as the fuzz targets
+    /// see it.
+    pub fn prelude(self) -> crate::Prelude {
+        let mut p = crate::Prelude::none();
+        p.set_limits(self);
+        p
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// A size as a diagnostic gives it: `1 MiB`, `4096 bytes`.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }

@@ -2,7 +2,9 @@
 //! the limits that stop a runaway file.
 
 use super::vars::{Value, Vars};
-use super::{Call, Ctx, Defines, Evaluation, Event, EventKind, Frame, Function, LoopVar, limits};
+use super::{
+    Call, Ctx, Defines, Evaluation, Event, EventKind, Frame, Function, Limits, LoopVar, size,
+};
 use crate::codes::Code;
 use crate::diag::Diagnostic;
 use crate::hash::FastMap;
@@ -54,6 +56,7 @@ pub(super) struct Runner<'a> {
     ctx: Ctx,
     pub out: Evaluation,
     pub defines: &'a Defines,
+    pub limits: Limits,
     steps: usize,
     pub output_bytes: usize,
     pub commands: usize,
@@ -77,14 +80,20 @@ pub(super) struct Runner<'a> {
 
 /// Runs a parsed configuration. `env` holds what is in force before it runs (FireHOL's
 /// predefined variables, the defaults and services files, the defines).
-pub fn evaluate(text: &str, parse: &Parse, env: &Env, defines: &Defines) -> Evaluation {
+pub fn evaluate(
+    text: &str,
+    parse: &Parse,
+    env: &Env,
+    defines: &Defines,
+    limits: &Limits,
+) -> Evaluation {
     let blocks = crate::syntax::blocks::blocks(&parse.file);
     let src = Src {
         text,
         parse,
         base: 0,
     };
-    let mut r = Runner::new(&src, vars_from(env), defines);
+    let mut r = Runner::new(&src, vars_from(env), defines, *limits);
     r.out.diagnostics.extend(blocks.errors.iter().cloned());
     if blocks.errors.is_empty() {
         r.functions_of(&blocks);
@@ -107,7 +116,7 @@ fn vars_from(env: &Env) -> Vars {
 }
 
 impl<'a> Runner<'a> {
-    pub(super) fn new(src: &'a Src<'a>, vars: Vars, defines: &'a Defines) -> Self {
+    pub(super) fn new(src: &'a Src<'a>, vars: Vars, defines: &'a Defines, limits: Limits) -> Self {
         Runner {
             src,
             vars,
@@ -118,6 +127,7 @@ impl<'a> Runner<'a> {
             ctx: Ctx::default(),
             out: Evaluation::default(),
             defines,
+            limits,
             steps: 0,
             output_bytes: 0,
             commands: 0,
@@ -171,14 +181,7 @@ impl<'a> Runner<'a> {
         if !self.reported.insert((d.code, d.span)) {
             return;
         }
-        for f in self.frames.iter().rev() {
-            d = match f {
-                Frame::Call { span, .. } => d.with_secondary(*span, f.describe()),
-                Frame::Iteration { .. } => {
-                    d.with_note(format!("in the iteration {}", f.describe()))
-                }
-            };
-        }
+        let d = super::with_frames(d, &self.frames);
         self.out.diagnostics.push(d);
     }
 
@@ -199,12 +202,12 @@ impl<'a> Runner<'a> {
     /// Counts a statement run; false (after an error) once the file has run too many.
     pub(super) fn step(&mut self, span: Span) -> bool {
         self.steps += 1;
-        if self.steps > limits::STEPS {
+        if self.steps > self.limits.steps {
             self.limit(
                 span,
                 format!(
                     "the configuration ran more than {} statements",
-                    limits::STEPS
+                    self.limits.steps
                 ),
             );
             return false;
@@ -312,13 +315,13 @@ impl<'a> Runner<'a> {
         let mut last = 0;
         loop {
             n += 1;
-            if n > limits::LOOP {
+            if n > self.limits.loop_iterations {
                 let word = if until { "until" } else { "while" };
                 self.limit(
                     Span::new(span.start, span.start + word.len()),
                     format!(
                         "this `{word}` loop ran {} times without ending",
-                        limits::LOOP
+                        self.limits.loop_iterations
                     ),
                 );
                 return Flow::Stop;
@@ -375,7 +378,7 @@ impl<'a> Runner<'a> {
                 all
             }
         };
-        if values.len() > limits::LOOP {
+        if values.len() > self.limits.loop_iterations {
             self.limit(
                 keyword.span,
                 format!("this `for` loop has {} values", values.len()),
@@ -466,15 +469,15 @@ impl<'a> Runner<'a> {
     /// E0018 at `span`, when `args` is past either bound.
     pub(super) fn positional_runaway(&mut self, args: &[String], span: Span, what: &str) -> bool {
         let bytes: usize = args.iter().map(String::len).sum();
-        if bytes <= limits::VALUE && args.len() <= limits::ARGS {
+        if bytes <= self.limits.value_bytes && args.len() <= self.limits.args {
             return false;
         }
         self.limit(
             span,
             format!(
-                "{what} grew past {} MiB or {} words",
-                limits::VALUE >> 20,
-                limits::ARGS
+                "{what} grew past {} or {} words",
+                size(self.limits.value_bytes),
+                self.limits.args
             ),
         );
         true
@@ -490,13 +493,13 @@ impl<'a> Runner<'a> {
             .iter()
             .filter(|f| matches!(f, Frame::Call { .. }))
             .count()
-            >= limits::CALL_DEPTH
+            >= self.limits.call_depth
         {
             self.limit(
                 name_span,
                 format!(
                     "functions called each other more than {} deep",
-                    limits::CALL_DEPTH
+                    self.limits.call_depth
                 ),
             );
             return;

@@ -8,7 +8,7 @@ use super::ir::{self, Families, Match, Model, SectionKind};
 use super::values::split_list;
 use crate::codes::Code;
 use crate::diag::{Diagnostic, TextEdit};
-use crate::eval::{Ctx, Evaluation, EventKind, Frame};
+use crate::eval::{Ctx, Evaluation, EventKind};
 use crate::prelude::{Host, Inputs};
 use crate::span::Span;
 use crate::syntax::Parse;
@@ -68,7 +68,8 @@ static NO_INPUTS: Inputs = Inputs {
 /// Builds the model of a parsed file. Pure; diagnostics are returned with it.
 pub fn build(text: &str, parse: &Parse) -> (Model, Vec<Diagnostic>) {
     let env = Env::new();
-    let evaluation = crate::eval::evaluate(text, parse, &env, &Default::default());
+    let evaluation =
+        crate::eval::evaluate(text, parse, &env, &Default::default(), &Default::default());
     build_in(
         text,
         parse,
@@ -153,19 +154,11 @@ fn in_context(
     seen: &mut HashSet<(crate::codes::Code, Span, String)>,
 ) {
     let new: Vec<Diagnostic> = diags.drain(from..).collect();
-    for mut d in new {
+    for d in new {
         if !seen.insert((d.code, d.span, d.message.clone())) {
             continue;
         }
-        for f in ctx.frames().iter().rev() {
-            d = match f {
-                Frame::Call { span, .. } => d.with_secondary(*span, f.describe()),
-                Frame::Iteration { .. } => {
-                    d.with_note(format!("in the iteration {}", f.describe()))
-                }
-            };
-        }
-        diags.push(d);
+        diags.push(crate::eval::with_frames(d, ctx.frames()));
     }
 }
 

@@ -79,6 +79,8 @@ pub struct Prelude {
     defines: Defines,
     /// Where the ipset files and host addresses come from (`None`: nothing is read).
     host: Option<std::sync::Arc<dyn Host>>,
+    /// How far the shell's evaluation may run before it stops a runaway.
+    limits: crate::eval::Limits,
 }
 
 impl Prelude {
@@ -115,6 +117,15 @@ impl Prelude {
 
     pub fn defines(&self) -> &Defines {
         &self.defines
+    }
+
+    /// Sets the evaluation's runaway limits (the defaults suit every real configuration).
+    pub fn set_limits(&mut self, limits: crate::eval::Limits) {
+        self.limits = limits;
+    }
+
+    pub fn limits(&self) -> &crate::eval::Limits {
+        &self.limits
     }
 
     /// Sets where the configuration's ipset files and host names are read (see [`Host`]).
@@ -186,7 +197,7 @@ impl Prelude {
         diags.extend(syntax::validate::validate(text, &parse));
         // Values may refer to variables set earlier (here or in a previous prelude file).
         let env = self.env();
-        let evaluation = crate::eval::evaluate(text, &parse, &env, &self.defines);
+        let evaluation = crate::eval::evaluate(text, &parse, &env, &self.defines, &self.limits);
         // These files read unset variables on purpose (`X="${X}"`: the environment may set it).
         diags.extend(
             evaluation
