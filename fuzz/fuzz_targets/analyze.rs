@@ -1,4 +1,4 @@
-//! Arbitrary bytes (lossily decoded) through `fhc_lang::check` (lexing, parsing, the shell's
+//! Arbitrary bytes (lossily decoded) through `fhc_lang::check_with` (lexing, parsing, the shell's
 //! evaluation, the model's checks, and the nftables lowering's errors), the quick fixes and the
 //! rendering: nothing may panic, every token and diagnostic must point into the text, and a
 //! fixed text (one fix per input) must analyze again. Run with `-dict=analyze.dict` for

@@ -81,7 +81,8 @@ impl Frame {
 /// `d` with the calls and iterations it happened in (`frames`, outermost first): a label at each
 /// calling line and a note for each iteration, innermost first. A recursion passes the same
 /// lines again and again: each is named once, with how many times it called (256 labels on one
-/// line told a sysadmin nothing and made a 2 KB file's report half a megabyte).
+/// line told a sysadmin nothing and made a 2 KB file's report half a megabyte). Identical
+/// iteration notes (a loop in a recursion) are given once too: a repeat says nothing new.
 pub fn with_frames(mut d: Diagnostic, frames: &[Frame]) -> Diagnostic {
     let mut places: Vec<(Option<Span>, String, usize)> = Vec::new();
     let mut index: std::collections::HashMap<(Option<Span>, String), usize> =
@@ -277,8 +278,8 @@ impl Limits {
         output_bytes: 64 << 10,
     };
 
-    /// A prelude-less analysis with these limits: the configuration alone, as the fuzz targets
-    /// see it.
+    /// An empty prelude with these limits: the configuration alone, as the fuzz targets analyze
+    /// it.
     pub fn prelude(self) -> crate::Prelude {
         let mut p = crate::Prelude::none();
         p.set_limits(self);

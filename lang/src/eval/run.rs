@@ -79,7 +79,8 @@ pub(super) struct Runner<'a> {
 }
 
 /// Runs a parsed configuration. `env` holds what is in force before it runs (FireHOL's
-/// predefined variables, the defaults and services files, the defines).
+/// predefined variables, the defaults and services files, the defines); `limits` stop a
+/// runaway.
 pub fn evaluate(
     text: &str,
     parse: &Parse,

@@ -94,7 +94,8 @@ pub fn format_range(text: &str, range: Span) -> Result<Vec<TextEdit>, Vec<Diagno
 
 /// The diagnostics that make formatting unsafe: the parser's own errors, unterminated quotes and
 /// characters the lexer could not classify. (Shell constructs and every other check are not a
-/// reason to refuse: those files format normally.)
+/// reason to refuse: those files format normally.) They all come from the syntax stage, so the
+/// file is not evaluated: a broken file with a runaway loop is refused at once.
 fn refuse_if_broken(text: &str, parse: &Parse) -> Result<(), Vec<Diagnostic>> {
     let broken_word = parse.pieces.iter().any(|p| match p {
         Piece::Word(w) => w
@@ -106,9 +107,12 @@ fn refuse_if_broken(text: &str, parse: &Parse) -> Result<(), Vec<Diagnostic>> {
     if parse.errors.is_empty() && !broken_word {
         return Ok(());
     }
-    let mut diags: Vec<Diagnostic> = crate::analyze(text)
-        .diagnostics
-        .into_iter()
+    let mut diags: Vec<Diagnostic> = parse
+        .errors
+        .iter()
+        .cloned()
+        .chain(syntax::validate::validate(text, parse))
+        .chain(syntax::blocks::blocks(&parse.file).errors)
         .filter(|d| {
             matches!(
                 d.code,
@@ -116,6 +120,7 @@ fn refuse_if_broken(text: &str, parse: &Parse) -> Result<(), Vec<Diagnostic>> {
             )
         })
         .collect();
+    crate::diag::sort(&mut diags);
     if diags.is_empty() {
         // Cannot happen while the checks report every broken word; never refuse silently.
         diags = parse.errors.clone();

@@ -119,7 +119,8 @@ impl Prelude {
         &self.defines
     }
 
-    /// Sets the evaluation's runaway limits (the defaults suit every real configuration).
+    /// Sets the evaluation's runaway limits (the defaults suit every real configuration); call
+    /// before adding files, which run with them.
     pub fn set_limits(&mut self, limits: crate::eval::Limits) {
         self.limits = limits;
     }
