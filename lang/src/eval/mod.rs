@@ -84,20 +84,17 @@ impl Frame {
 /// line told a sysadmin nothing and made a 2 KB file's report half a megabyte). Identical
 /// iteration notes (a loop in a recursion) are given once too: a repeat says nothing new.
 pub fn with_frames(mut d: Diagnostic, frames: &[Frame]) -> Diagnostic {
+    // Few distinct places even in a deep recursion: a list searched in order keeps them in the
+    // order first met.
     let mut places: Vec<(Option<Span>, String, usize)> = Vec::new();
-    let mut index: std::collections::HashMap<(Option<Span>, String), usize> =
-        std::collections::HashMap::new();
     for f in frames.iter().rev() {
-        let place = match f {
+        let (span, text) = match f {
             Frame::Call { span, .. } => (Some(*span), f.describe()),
             Frame::Iteration { .. } => (None, format!("in the iteration {}", f.describe())),
         };
-        match index.get(&place) {
-            Some(&i) => places[i].2 += 1,
-            None => {
-                index.insert(place.clone(), places.len());
-                places.push((place.0, place.1, 1));
-            }
+        match places.iter_mut().find(|p| p.0 == span && p.1 == text) {
+            Some(p) => p.2 += 1,
+            None => places.push((span, text, 1)),
         }
     }
     for (span, text, times) in places {
